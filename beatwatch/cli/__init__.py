@@ -1,0 +1,66 @@
+"""The `beatwatch` command: scriptable, one-line errors, exit code 2 for a user mistake."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from beatwatch.cli.checks import check_group, pings_command, unknown_command
+from beatwatch.cli.context import location_options
+from beatwatch.cli.serve import serve_command
+from beatwatch.config import ConfigError
+from beatwatch.engine.catalog import CheckNotFound
+from beatwatch.engine.service import EngineBusy
+from beatwatch.engine.validation import ValidationError
+from beatwatch.engine.writer import StorageError
+
+USAGE_ERROR = 2
+FAILURE = 1
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@location_options
+@click.version_option(package_name="beatwatch")
+@click.pass_context
+def cli(ctx: click.Context, **where: Any) -> None:
+    """beatwatch: a heartbeat monitor for cron jobs, timers and workers.
+
+    Run `beatwatch serve` to receive pings headless, or use the commands below.
+    """
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+cli.add_command(check_group)
+cli.add_command(pings_command)
+cli.add_command(unknown_command)
+cli.add_command(serve_command)
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"beatwatch: {message}", err=True)
+    sys.exit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        cli.main(args=argv, prog_name="beatwatch", standalone_mode=False)
+    except click.UsageError as exc:
+        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+        _fail(f"{exc.format_message()}{hint}", USAGE_ERROR)
+    except (ValidationError, ConfigError) as exc:
+        _fail(str(exc), USAGE_ERROR)
+    except CheckNotFound as exc:
+        _fail(str(exc), FAILURE)
+    except (EngineBusy, StorageError) as exc:
+        _fail(str(exc), FAILURE)
+    except OSError as exc:
+        _fail(f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""), FAILURE)
+    except click.Abort:
+        _fail("aborted", 130)
+    except click.ClickException as exc:
+        _fail(exc.format_message(), exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)

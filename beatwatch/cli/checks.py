@@ -1,0 +1,332 @@
+"""`beatwatch check ...`, `beatwatch pings` and `beatwatch unknown`."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import click
+
+from beatwatch.cli.context import (
+    DURATION,
+    TIME,
+    location_options,
+    print_json,
+    print_table,
+    with_service,
+)
+from beatwatch.engine.model import Check, State
+from beatwatch.engine.rules import evaluate
+from beatwatch.engine.schedule import describe
+from beatwatch.engine.serialize import check_to_dict, ping_to_dict, unknown_ping_to_dict
+from beatwatch.engine.service import Service
+from beatwatch.engine.timefmt import format_duration, format_relative, utc_iso
+from beatwatch.engine.validation import CheckSpec
+from beatwatch.presentation import STATE_RANK, state_label
+
+
+def _schedule_options(command: Any) -> Any:
+    options = [
+        click.option("--every", type=DURATION, help="Interval between runs: 45s, 10m, 2h, 1d, 1w."),
+        click.option("--cron", help='Cron schedule, 5 fields, e.g. "0 3 * * *".'),
+        click.option("--tz", help="Time zone of the cron schedule (default: the server's)."),
+        click.option("--grace", type=DURATION, help="Slack after the due time before MISSED."),
+        click.option(
+            "--max-duration", type=DURATION, help="A run longer than this is RUNNING LONG."
+        ),
+        click.option("--host", help="The machine the job runs on."),
+        click.option("--tag", "tags", multiple=True, help="A tag (repeat for more)."),
+        click.option("--description", help="Free text, shown in alerts."),
+        click.option("--json", "as_json", is_flag=True, help="Print the check as JSON."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _check_json(service: Service, check: Check) -> dict[str, Any]:
+    return check_to_dict(check, service.ping_url(check), time.time())
+
+
+def _print_check(service: Service, check: Check) -> None:
+    now = time.time()
+    evaluation = evaluate(check, now)
+    rows = [
+        ("state", f"{state_label(evaluation.state)} (since {_when(evaluation.since, now)})"),
+        ("name", check.name),
+        ("slug", check.slug),
+        ("id", str(check.id)),
+        ("schedule", describe(check.schedule)),
+        ("grace", format_duration(check.grace_seconds)),
+    ]
+    if check.max_duration_seconds:
+        rows.append(("max duration", format_duration(check.max_duration_seconds)))
+    if check.host:
+        rows.append(("host", check.host))
+    if check.tags:
+        rows.append(("tags", ", ".join(check.tags)))
+    if check.description:
+        rows.append(("description", check.description))
+    rows += [
+        ("last ping", _when(check.last_ping_at, now)),
+        ("next change", _when(evaluation.next_change_at, now)),
+        ("ping URL", service.ping_url(check)),
+        ("by slug", service.slug_ping_url(check)),
+    ]
+    if evaluation.state is State.PAUSED:
+        until = _when(check.paused_until, now) if check.paused_until else "resumed by hand"
+        rows.insert(1, ("paused until", until))
+    width = max(len(k) for k, _ in rows)
+    for key, value in rows:
+        click.echo(f"{key.ljust(width)}  {value}")
+
+
+def _when(t: float | None, now: float) -> str:
+    if t is None:
+        return "never"
+    return f"{utc_iso(t)} ({format_relative(t, now)})"
+
+
+@click.group("check")
+def check_group() -> None:
+    """Create, list, change, pause and remove checks."""
+
+
+@check_group.command("add")
+@click.argument("name")
+@_schedule_options
+@location_options
+@click.pass_context
+def add_command(ctx: click.Context, name: str, as_json: bool, **options: Any) -> None:
+    """Add a check and print its ping URL."""
+    if options["every"] is None and options["cron"] is None:
+        raise click.UsageError('give a schedule: --every DURATION or --cron "EXPR"')
+    spec = CheckSpec(
+        name=name,
+        every_seconds=options["every"],
+        cron=options["cron"],
+        tz=options["tz"],
+        grace_seconds=options["grace"],
+        max_duration_seconds=options["max_duration"],
+        host=options["host"],
+        tags=tuple(options["tags"]),
+        description=options["description"] or "",
+    )
+
+    async def act(service: Service) -> None:
+        check = await service.add_check(spec)
+        if as_json:
+            print_json(_check_json(service, check))
+        else:
+            click.echo(service.ping_url(check))
+
+    with_service(ctx, act, data_dir=options["data_dir"], config_path=options["config_path"])
+
+
+@check_group.command("edit")
+@click.argument("ref")
+@click.option("--name", help="A new name.")
+@_schedule_options
+@location_options
+@click.pass_context
+def edit_command(ctx: click.Context, ref: str, as_json: bool, **options: Any) -> None:
+    """Change some settings of a check; the others stay as they are."""
+    changes: dict[str, Any] = {}
+    if options["every"] is not None and options["cron"] is not None:
+        raise click.UsageError("give --every or --cron, not both")
+    if options["every"] is not None:
+        changes.update(every_seconds=options["every"], cron=None, tz=None)
+    if options["cron"] is not None:
+        changes.update(every_seconds=None, cron=options["cron"], tz=options["tz"])
+    elif options["tz"] is not None:
+        changes["tz"] = options["tz"]
+    renames = {
+        "name": "name",
+        "grace": "grace_seconds",
+        "max_duration": "max_duration_seconds",
+        "host": "host",
+        "description": "description",
+    }
+    for option, key in renames.items():
+        if options[option] is not None:
+            changes[key] = options[option]
+    if options["tags"]:
+        changes["tags"] = tuple(options["tags"])
+    if not changes:
+        raise click.UsageError("nothing to change: give at least one option (see --help)")
+
+    async def act(service: Service) -> None:
+        check = await service.update_check(ref, **changes)
+        if as_json:
+            print_json(_check_json(service, check))
+        else:
+            click.echo(f"updated {check.name}")
+
+    with_service(ctx, act, data_dir=options["data_dir"], config_path=options["config_path"])
+
+
+@check_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@location_options
+@click.pass_context
+def list_command(ctx: click.Context, as_json: bool, **where: Any) -> None:
+    """List checks, the ones in a bad state first."""
+
+    async def act(service: Service) -> None:
+        now = time.time()
+        checks = await service.list_checks()
+        states = {c.id: evaluate(c, now) for c in checks}
+        checks.sort(key=lambda c: (STATE_RANK[states[c.id].state], c.name.lower()))
+        if as_json:
+            print_json([_check_json(service, c) for c in checks])
+            return
+        if not checks:
+            click.echo("No checks yet. Add one: beatwatch check add NAME --every 1h")
+            return
+        print_table(
+            ["STATE", "NAME", "SLUG", "SCHEDULE", "LAST PING", "NEXT CHANGE"],
+            (
+                [
+                    state_label(states[c.id].state),
+                    c.name,
+                    c.slug,
+                    describe(c.schedule),
+                    format_relative(c.last_ping_at, now) if c.last_ping_at else "never",
+                    format_relative(n, now) if (n := states[c.id].next_change_at) else "-",
+                ]
+                for c in checks
+            ),
+        )
+
+    with_service(ctx, act, **where)
+
+
+@check_group.command("show")
+@click.argument("ref")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@location_options
+@click.pass_context
+def show_command(ctx: click.Context, ref: str, as_json: bool, **where: Any) -> None:
+    """Show one check: state, schedule and ping URLs."""
+
+    async def act(service: Service) -> None:
+        check = await service.get_check(ref)
+        if as_json:
+            print_json(_check_json(service, check))
+        else:
+            _print_check(service, check)
+
+    with_service(ctx, act, **where)
+
+
+@check_group.command("rm")
+@click.argument("ref")
+@location_options
+@click.pass_context
+def rm_command(ctx: click.Context, ref: str, **where: Any) -> None:
+    """Delete a check and its ping history (no all-clear is sent)."""
+
+    async def act(service: Service) -> None:
+        check = await service.delete_check(ref)
+        click.echo(f"deleted {check.name} and its history")
+
+    with_service(ctx, act, **where)
+
+
+@check_group.command("pause")
+@click.argument("ref")
+@click.option("--for", "duration", type=DURATION, help="Pause for this long, then resume.")
+@click.option("--until", type=TIME, help="Pause until this time (ISO 8601 or HH:MM).")
+@location_options
+@click.pass_context
+def pause_command(
+    ctx: click.Context, ref: str, duration: int | None, until: float | None, **where: Any
+) -> None:
+    """Pause a check: it is not evaluated and never alerts until resumed."""
+    if duration is not None and until is not None:
+        raise click.UsageError("give --for or --until, not both")
+    if duration is not None:
+        until = time.time() + duration
+
+    async def act(service: Service) -> None:
+        check = await service.pause_check(ref, until)
+        end = f" until {utc_iso(until)}" if until else " until resumed"
+        click.echo(f"paused {check.name}{end}")
+
+    with_service(ctx, act, **where)
+
+
+@check_group.command("resume")
+@click.argument("ref")
+@location_options
+@click.pass_context
+def resume_command(ctx: click.Context, ref: str, **where: Any) -> None:
+    """Resume a paused check; its missed clock starts again now."""
+
+    async def act(service: Service) -> None:
+        check = await service.resume_check(ref)
+        click.echo(f"resumed {check.name}")
+
+    with_service(ctx, act, **where)
+
+
+@click.command("pings")
+@click.argument("ref")
+@click.option("--limit", type=click.IntRange(1, 100), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@location_options
+@click.pass_context
+def pings_command(ctx: click.Context, ref: str, limit: int, as_json: bool, **where: Any) -> None:
+    """A check's recent pings, newest first."""
+
+    async def act(service: Service) -> None:
+        pings = await service.pings(ref, limit)
+        if as_json:
+            print_json([ping_to_dict(p) for p in pings])
+            return
+        if not pings:
+            click.echo("No pings yet.")
+            return
+        now = time.time()
+        print_table(
+            ["WHEN", "KIND", "EXIT", "DURATION", "FROM", "BODY"],
+            (
+                [
+                    f"{utc_iso(p.at)} ({format_relative(p.at, now)})",
+                    p.kind.value,
+                    "" if p.exit_code is None else str(p.exit_code),
+                    "" if p.duration is None else format_duration(p.duration),
+                    p.remote_addr or "",
+                    p.body_text.replace("\n", " ")[:40],
+                ]
+                for p in pings
+            ),
+        )
+
+    with_service(ctx, act, **where)
+
+
+@click.command("unknown")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@location_options
+@click.pass_context
+def unknown_command(ctx: click.Context, as_json: bool, **where: Any) -> None:
+    """Pings to uuids or slugs that match no check: where a crontab typo shows up."""
+
+    async def act(service: Service) -> None:
+        pings = await service.unknown_pings()
+        total = await service.unknown_ping_count()
+        if as_json:
+            print_json({"total": total, "latest": [unknown_ping_to_dict(p) for p in pings]})
+            return
+        click.echo(f"{total} pings matched no check; the latest {len(pings)}:")
+        now = time.time()
+        print_table(
+            ["WHEN", "KEY", "FROM", "USER AGENT"],
+            (
+                [format_relative(p.at, now), p.key, p.remote_addr or "", p.user_agent or ""]
+                for p in pings
+            ),
+        )
+
+    with_service(ctx, act, **where)

@@ -1,0 +1,100 @@
+"""What every command shares: settings from all layers, and a service opened for one command."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from beatwatch.config import Settings, load
+from beatwatch.engine.service import Service
+from beatwatch.engine.timefmt import parse_duration, parse_time
+
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Duration(click.ParamType):
+    name = "duration"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        try:
+            return parse_duration(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class PointInTime(click.ParamType):
+    name = "time"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        if isinstance(value, float):
+            return value
+        try:
+            return parse_time(str(value), time.time())
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+DURATION = Duration()
+TIME = PointInTime()
+
+
+def location_options(command: F) -> F:
+    """--data-dir and --config, accepted by every command (and before the command name)."""
+    command = click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Config file (default: beatwatch.toml in the user config dir).",
+    )(command)
+    return click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Where the database lives (default: the user data dir; env BEATWATCH_DATA_DIR).",
+    )(command)
+
+
+def settings_from(ctx: click.Context, **flags: Any) -> Settings:
+    """Settings for this command: the root's --data-dir/--config unless the command gave its own."""
+    root = ctx.find_root().params
+    data_dir = flags.pop("data_dir", None) or root.get("data_dir")
+    config_path = flags.pop("config_path", None) or root.get("config_path")
+    return load(config_path, data_dir=str(data_dir) if data_dir else None, **flags)
+
+
+def with_service(ctx: click.Context, action: Callable[[Service], Awaitable[T]], **flags: Any) -> T:
+    """Open the store for one command, run `action`, close it again."""
+    settings = settings_from(ctx, **flags)
+
+    async def run() -> T:
+        service = await Service.open(settings)
+        try:
+            return await action(service)
+        finally:
+            await service.close()
+
+    return asyncio.run(run())
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def print_table(headers: list[str], rows: Iterable[list[str]]) -> None:
+    rows = list(rows)
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
+    ]
+    lines = [headers, *rows]
+    for line in lines:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())

@@ -1,0 +1,178 @@
+"""Settings: defaults < beatwatch.toml < environment < command-line flags.
+
+An unknown key or a value of the wrong kind is an error that names the key and its line.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import socket
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+APP = "beatwatch"
+DEFAULT_PORT = 8790
+CONFIG_FILE = "beatwatch.toml"
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message names it (and the file line, if any)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    data_dir: Path = field(default_factory=lambda: Path(platformdirs.user_data_dir(APP)))
+    listen_host: str = "0.0.0.0"
+    listen_port: int = DEFAULT_PORT
+    public_url: str | None = None
+    trusted_proxies: tuple[str, ...] = ()
+    self_ping_url: str | None = None
+    theme: str = "beatwatch-dark"
+    keymap: dict[str, str] = field(default_factory=dict)
+    config_path: Path | None = None
+
+    @property
+    def listen(self) -> str:
+        host = f"[{self.listen_host}]" if ":" in self.listen_host else self.listen_host
+        return f"{host}:{self.listen_port}"
+
+    @property
+    def base_url(self) -> str:
+        """What machines on the LAN use to reach this instance."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = self.listen_host
+        if host in ("0.0.0.0", "::", ""):
+            host = socket.gethostname()
+        elif ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.listen_port}"
+
+    def trusted_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        return [ipaddress.ip_network(p, strict=False) for p in self.trusted_proxies]
+
+
+def default_config_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP)) / CONFIG_FILE
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    """ "HOST:PORT", ":PORT", "PORT" or "[v6]:PORT" -> (host, port)."""
+    match = re.fullmatch(r"(?:\[([^\]]+)\]|([^:\[\]]*)):(\d+)|(\d+)", text.strip())
+    if not match:
+        raise ConfigError(f"listen address {text!r} is not HOST:PORT (for example 0.0.0.0:8790)")
+    v6, host, port, bare_port = match.groups()
+    number = int(port or bare_port)
+    if not 0 <= number <= 65535:
+        raise ConfigError(f"port {number} in {text!r} is out of range (0-65535)")
+    return (v6 or host or "0.0.0.0"), number
+
+
+def _check_proxies(proxies: list[str], where: str) -> tuple[str, ...]:
+    for proxy in proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise ConfigError(f"{where}: {proxy!r} is not an IP address or network") from None
+    return tuple(proxies)
+
+
+def _apply(settings: Settings, key: str, value: Any, where: str) -> Settings:
+    def want(kind: type, label: str) -> None:
+        if not isinstance(value, kind):
+            raise ConfigError(f"{where}: {key} must be {label}")
+
+    match key:
+        case "listen":
+            want(str, 'a string such as "0.0.0.0:8790"')
+            host, port = parse_listen(value)
+            return replace(settings, listen_host=host, listen_port=port)
+        case "public_url" | "self_ping_url":
+            want(str, 'a URL such as "http://monitor.lan:8790"')
+            if not re.match(r"^https?://[^/\s]+", value):
+                raise ConfigError(f"{where}: {key} must start with http:// or https://")
+            return replace(settings, **{key: value})
+        case "data_dir":
+            want(str, "a path")
+            return replace(settings, data_dir=Path(value).expanduser())
+        case "trusted_proxies":
+            want(list, 'a list such as ["127.0.0.1", "10.0.0.0/8"]')
+            if not all(isinstance(p, str) for p in value):
+                raise ConfigError(f"{where}: trusted_proxies must be a list of strings")
+            return replace(settings, trusted_proxies=_check_proxies(value, where))
+        case "theme":
+            want(str, "a theme name")
+            return replace(settings, theme=value)
+        case "keymap":
+            want(dict, "a table of action = key")
+            if not all(isinstance(v, str) for v in value.values()):
+                raise ConfigError(f"{where}: every keymap entry must be a key name string")
+            return replace(settings, keymap=dict(value))
+    known = "listen, public_url, data_dir, trusted_proxies, self_ping_url, theme, keymap"
+    raise ConfigError(f"{where}: unknown setting {key!r} (known: {known})")
+
+
+def _line_of(text: str, key: str) -> int | None:
+    pattern = re.compile(rf"^\s*(\[\s*{re.escape(key)}\s*\]|{re.escape(key)}\s*=)")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if pattern.match(line):
+            return number
+    return None
+
+
+def load_file(settings: Settings, path: Path) -> Settings:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    for key, value in data.items():
+        line = _line_of(text, key)
+        where = f"{path}, line {line}" if line else str(path)
+        settings = _apply(settings, key, value, where)
+    return replace(settings, config_path=path)
+
+
+_ENV = {
+    "BEATWATCH_LISTEN": "listen",
+    "BEATWATCH_PUBLIC_URL": "public_url",
+    "BEATWATCH_DATA_DIR": "data_dir",
+    "BEATWATCH_SELF_PING_URL": "self_ping_url",
+    "BEATWATCH_THEME": "theme",
+}
+
+
+def load(
+    config_path: Path | None = None,
+    environ: dict[str, str] | None = None,
+    **flags: Any,
+) -> Settings:
+    """Settings from every layer; `flags` are the command line's (None means not given)."""
+    env = os.environ if environ is None else environ
+    settings = Settings()
+    path = config_path or (Path(env["BEATWATCH_CONFIG"]) if env.get("BEATWATCH_CONFIG") else None)
+    if path is not None:
+        settings = load_file(settings, path)
+    elif default_config_path().exists():
+        settings = load_file(settings, default_config_path())
+    for variable, key in _ENV.items():
+        if env.get(variable):
+            settings = _apply(settings, key, env[variable], f"environment {variable}")
+    if env.get("BEATWATCH_TRUSTED_PROXIES"):
+        proxies = [p.strip() for p in env["BEATWATCH_TRUSTED_PROXIES"].split(",") if p.strip()]
+        settings = _apply(
+            settings, "trusted_proxies", proxies, "environment BEATWATCH_TRUSTED_PROXIES"
+        )
+    for key, value in flags.items():
+        if value is not None:
+            settings = _apply(settings, key, value, f"--{key.replace('_', '-')}")
+    return settings

@@ -1,0 +1,128 @@
+"""Creating, editing, pausing, resuming and deleting checks: writer jobs, validated input only."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from dataclasses import replace
+
+from beatwatch.engine import store
+from beatwatch.engine.model import Check, State
+from beatwatch.engine.transitions import TransitionHook, end_pause, settle
+from beatwatch.engine.validation import CheckSpec, ValidationError
+
+
+class CheckNotFound(LookupError):
+    def __init__(self, ref: str) -> None:
+        super().__init__(f"no check matches {ref!r} (give its name, slug, id or uuid)")
+
+
+def _ensure_unique(conn: sqlite3.Connection, spec: CheckSpec, own_id: int | None) -> None:
+    for column, value in (("name", spec.name), ("slug", spec.slug)):
+        assert value is not None
+        other = store.load_check_by(conn, column, value)
+        if other is not None and other.id != own_id:
+            raise ValidationError(
+                column, f"a check with the {column} {value!r} already exists (id {other.id})"
+            )
+
+
+def _apply_spec(check: Check, spec: CheckSpec) -> Check:
+    assert spec.slug is not None and spec.grace_seconds is not None and spec.alerts is not None
+    return replace(
+        check,
+        name=spec.name,
+        slug=spec.slug,
+        schedule=spec.schedule,
+        grace_seconds=spec.grace_seconds,
+        max_duration_seconds=spec.max_duration_seconds,
+        host=spec.host,
+        tags=spec.tags,
+        description=spec.description,
+        alerts=spec.alerts,
+        channels=spec.channels,
+        failure_threshold=spec.failure_threshold,
+    )
+
+
+def create_check(
+    conn: sqlite3.Connection, spec: CheckSpec, now: float, hook: TransitionHook | None = None
+) -> Check:
+    """Store a new check (spec already validated); its missed clock starts now."""
+    _ensure_unique(conn, spec, None)
+    store.ensure_host(conn, spec.host, now)
+    blank = Check(
+        id=0,
+        uuid=str(uuid.uuid4()),
+        name=spec.name,
+        slug=spec.slug or "",
+        schedule=spec.schedule,
+        grace_seconds=0,
+        created_at=now,
+        clock_start=now,
+        state=State.NEW,
+        state_since=now,
+    )
+    check = _apply_spec(blank, spec)
+    check = replace(check, id=store.insert_check(conn, check))
+    check, _ = settle(conn, check, now, clock_driven=False, on_transition=hook)
+    return check
+
+
+def _load(conn: sqlite3.Connection, check_id: int) -> Check:
+    check = store.load_check(conn, check_id)
+    if check is None:
+        raise CheckNotFound(str(check_id))
+    return check
+
+
+def update_check(
+    conn: sqlite3.Connection,
+    check_id: int,
+    spec: CheckSpec,
+    now: float,
+    hook: TransitionHook | None = None,
+) -> Check:
+    check = _load(conn, check_id)
+    _ensure_unique(conn, spec, check_id)
+    store.ensure_host(conn, spec.host, now)
+    check, _ = settle(conn, _apply_spec(check, spec), now, clock_driven=False, on_transition=hook)
+    return check
+
+
+def delete_check(conn: sqlite3.Connection, check_id: int) -> Check:
+    check = _load(conn, check_id)
+    store.delete_check(conn, check_id)
+    return check
+
+
+def pause_check(
+    conn: sqlite3.Connection,
+    check_id: int,
+    until: float | None,
+    now: float,
+    hook: TransitionHook | None = None,
+) -> Check:
+    """Pause by hand (until None) or until a time; pausing again only moves the end."""
+    check = _load(conn, check_id)
+    if until is not None and until <= now:
+        raise ValidationError("until", "the pause must end in the future")
+    still_paused = check.paused_at is not None and (
+        check.paused_until is None or check.paused_until > now
+    )
+    paused_at = check.paused_at if still_paused else now
+    check = replace(check, paused_at=paused_at, paused_until=until)
+    check, _ = settle(conn, check, now, clock_driven=False, on_transition=hook)
+    return check
+
+
+def resume_check(
+    conn: sqlite3.Connection, check_id: int, now: float, hook: TransitionHook | None = None
+) -> Check:
+    check = _load(conn, check_id)
+    if check.paused_at is None:
+        return check
+    check, _ = settle(
+        conn, end_pause(conn, check, now), now, clock_driven=False, on_transition=hook
+    )
+    return check

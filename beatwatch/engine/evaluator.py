@@ -1,0 +1,93 @@
+"""The deadline-driven loop: sleeps until the earliest next_change_at, never scans all checks.
+
+It wakes early when poked (a ping or an edit in this process) and when the database's
+data_version moves (a write by another process, such as the command line).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sqlite3
+import time
+from collections.abc import Callable
+
+from beatwatch.engine import store
+from beatwatch.engine.model import Check, Transition
+from beatwatch.engine.store import Store
+from beatwatch.engine.transitions import TransitionHook, settle
+
+log = logging.getLogger("beatwatch.evaluator")
+
+BATCH = 1000
+# How often other processes' writes are looked for, and the longest single sleep (so a
+# stepped wall clock is noticed promptly).
+WATCH_INTERVAL = 0.5
+
+Settled = list[tuple[Check, Transition | None]]
+
+
+def evaluate_due(
+    conn: sqlite3.Connection, now: float, limit: int, hook: TransitionHook | None = None
+) -> Settled:
+    """Writer job: settle every check whose next change is due."""
+    return [
+        settle(conn, check, now, clock_driven=True, on_transition=hook)
+        for check in store.load_due_checks(conn, now, limit)
+    ]
+
+
+class Evaluator:
+    def __init__(
+        self,
+        db: Store,
+        on_settled: Callable[[Settled], None],
+        hook: TransitionHook | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._db = db
+        self._on_settled = on_settled
+        self._hook = hook
+        self._clock = clock
+        self._wake = asyncio.Event()
+        self.last_pass_at: float | None = None
+
+    def poke(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        seen_version = await self._db.data_version()
+        while True:
+            await self.run_pass()
+            earliest = await self._db.earliest_change()
+            while True:
+                delay = WATCH_INTERVAL
+                if earliest is not None:
+                    delay = min(delay, max(0.0, earliest - self._clock()))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), delay)
+                if self._wake.is_set():
+                    self._wake.clear()
+                    break
+                if earliest is not None and earliest <= self._clock():
+                    break
+                version = await self._db.data_version()
+                if version != seen_version:
+                    seen_version = version
+                    break
+
+    async def run_pass(self) -> int:
+        """Settle everything due now; returns how many checks were looked at."""
+        total = 0
+        while True:
+            now = self._clock()
+            settled = await self._db.write(
+                lambda conn, now=now: evaluate_due(conn, now, BATCH, self._hook)
+            )
+            total += len(settled)
+            if settled:
+                self._on_settled(settled)
+            if len(settled) < BATCH:
+                self.last_pass_at = now
+                return total

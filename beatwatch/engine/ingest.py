@@ -1,0 +1,118 @@
+"""Recording one ping: a writer job, so it is committed before the receiver replies."""
+
+from __future__ import annotations
+
+import hmac
+import sqlite3
+from dataclasses import dataclass, replace
+
+from beatwatch.engine import store
+from beatwatch.engine.catalog import create_check
+from beatwatch.engine.model import PINGS_KEPT, Check, Ping, PingKind, PingRequest, Transition
+from beatwatch.engine.transitions import TransitionHook, settle
+from beatwatch.engine.validation import CheckSpec, validate
+
+# A check made by `?create=1` watches a daily job until someone edits it.
+AUTO_CREATE_EVERY = 86400
+# Starts with distinct rids that never finish are kept up to this many per check.
+OPEN_RUNS_KEPT = 100
+
+
+@dataclass(frozen=True, slots=True)
+class PingOutcome:
+    check: Check | None  # None: the uuid or slug matched nothing
+    ping: Ping | None
+    transition: Transition | None = None
+    created: bool = False
+
+
+def record_ping(
+    conn: sqlite3.Connection,
+    request: PingRequest,
+    ping_key: str,
+    hook: TransitionHook | None = None,
+) -> PingOutcome:
+    check, created = _find_target(conn, request, ping_key, hook)
+    if check is None:
+        store.record_unknown_ping(
+            conn,
+            request.at,
+            _unknown_label(request, ping_key),
+            request.remote_addr,
+            request.user_agent,
+        )
+        return PingOutcome(None, None)
+
+    now = request.at
+    duration: float | None = None
+    if request.kind is PingKind.START:
+        store.open_run(conn, check.id, request.rid, now, OPEN_RUNS_KEPT)
+    elif request.kind.is_finish:
+        started = store.close_run(conn, check.id, request.rid)
+        duration = now - started if started is not None else None
+
+    ping = Ping(
+        id=0,
+        check_id=check.id,
+        kind=request.kind,
+        at=now,
+        exit_code=request.exit_code,
+        rid=request.rid,
+        duration=duration,
+        remote_addr=request.remote_addr,
+        user_agent=request.user_agent,
+        body=request.body,
+    )
+    ping = replace(ping, id=store.insert_ping(conn, ping))
+    store.trim_history(conn, "pings", check.id, PINGS_KEPT)
+
+    check = replace(check, last_ping_at=now)
+    if request.kind is not PingKind.LOG:
+        check = replace(check, run_started_at=store.newest_open_run(conn, check.id))
+    if request.kind.is_finish:
+        check = replace(
+            check,
+            last_finish_at=now,
+            last_finish_kind=request.kind,
+            last_exit_code=request.exit_code,
+            last_duration=duration if duration is not None else check.last_duration,
+            failure_streak=check.failure_streak + 1 if request.kind is PingKind.FAIL else 0,
+        )
+    check, transition = settle(conn, check, now, clock_driven=False, on_transition=hook)
+    return PingOutcome(check, ping, transition, created)
+
+
+def _find_target(
+    conn: sqlite3.Connection,
+    request: PingRequest,
+    ping_key: str,
+    hook: TransitionHook | None,
+) -> tuple[Check | None, bool]:
+    if request.uuid is not None:
+        return store.load_check_by(conn, "uuid", request.uuid), False
+    assert request.slug is not None and request.ping_key is not None
+    if not hmac.compare_digest(request.ping_key.encode(), ping_key.encode()):
+        return None, False
+    check = store.load_check_by(conn, "slug", request.slug)
+    if check is not None or not request.create:
+        return check, False
+    return _auto_create(conn, request.slug, request.at, hook), True
+
+
+def _auto_create(
+    conn: sqlite3.Connection, slug: str, now: float, hook: TransitionHook | None
+) -> Check:
+    name = slug
+    if store.load_check_by(conn, "name", name) is not None:
+        name = f"{slug} (auto)"
+    spec = validate(CheckSpec(name=name, slug=slug, every_seconds=AUTO_CREATE_EVERY))
+    return create_check(conn, spec, now, hook)
+
+
+def _unknown_label(request: PingRequest, ping_key: str) -> str:
+    if request.uuid is not None:
+        return request.uuid
+    assert request.ping_key is not None
+    if hmac.compare_digest(request.ping_key.encode(), ping_key.encode()):
+        return f"slug {request.slug}"
+    return f"slug {request.slug} (wrong ping key)"

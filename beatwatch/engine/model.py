@@ -1,0 +1,171 @@
+"""The monitor's vocabulary: checks, pings, states. Plain data, no I/O.
+
+Times are Unix epoch seconds (float, UTC) everywhere inside the engine; they are
+turned into ISO 8601 or "3m ago" only at the edges.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class State(StrEnum):
+    NEW = "new"
+    UP = "up"
+    LATE = "late"
+    MISSED = "missed"
+    FAILING = "failing"
+    RUNNING = "running"
+    RUNNING_LONG = "running_long"
+    STUCK = "stuck"
+    PAUSED = "paused"
+
+    @property
+    def is_bad(self) -> bool:
+        return self in BAD_STATES
+
+
+BAD_STATES = frozenset({State.MISSED, State.FAILING, State.STUCK, State.RUNNING_LONG})
+
+
+class PingKind(StrEnum):
+    SUCCESS = "success"
+    START = "start"
+    FAIL = "fail"
+    LOG = "log"
+
+    @property
+    def is_finish(self) -> bool:
+        return self in (PingKind.SUCCESS, PingKind.FAIL)
+
+
+class AlertType(StrEnum):
+    """The bad states a check can be told to alert on."""
+
+    MISSED = "missed"
+    FAILING = "failing"
+    STUCK = "stuck"
+    LONG = "long"
+
+
+ALERT_TYPE_OF_STATE = {
+    State.MISSED: AlertType.MISSED,
+    State.FAILING: AlertType.FAILING,
+    State.STUCK: AlertType.STUCK,
+    State.RUNNING_LONG: AlertType.LONG,
+}
+
+# Limits from the behaviour contract.
+MIN_INTERVAL = 30
+MAX_INTERVAL = 7 * 24 * 3600
+DEFAULT_GRACE_CAP = 300
+BODY_LIMIT = 10 * 1024
+PINGS_KEPT = 100
+NAME_MAX = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """Either a fixed interval or a 5-field cron expression in a time zone."""
+
+    every_seconds: int | None = None
+    cron: str | None = None
+    tz: str | None = None
+
+    @property
+    def is_cron(self) -> bool:
+        return self.cron is not None
+
+
+@dataclass(slots=True)
+class Check:
+    id: int
+    uuid: str
+    name: str
+    slug: str
+    schedule: Schedule
+    grace_seconds: int
+    created_at: float
+    # When the missed clock last (re)started: creation or the end of a pause.
+    clock_start: float
+    max_duration_seconds: int | None = None
+    host: str | None = None
+    tags: tuple[str, ...] = ()
+    description: str = ""
+    alerts: frozenset[AlertType] = frozenset()
+    channels: tuple[str, ...] = ()
+    failure_threshold: int = 1
+    # A pause has begun at paused_at; it lasts until paused_until, or until resumed by hand.
+    paused_at: float | None = None
+    paused_until: float | None = None
+    last_ping_at: float | None = None
+    last_finish_at: float | None = None
+    last_finish_kind: PingKind | None = None
+    last_exit_code: int | None = None
+    last_duration: float | None = None
+    failure_streak: int = 0
+    # Start of the newest open run, if any.
+    run_started_at: float | None = None
+    state: State = State.NEW
+    state_since: float = 0.0
+    next_change_at: float | None = None
+    alerted_state: State | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Ping:
+    id: int
+    check_id: int
+    kind: PingKind
+    at: float
+    exit_code: int | None = None
+    rid: str | None = None
+    duration: float | None = None
+    remote_addr: str | None = None
+    user_agent: str | None = None
+    body: bytes = b""
+
+    @property
+    def body_text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownPing:
+    at: float
+    key: str
+    remote_addr: str | None
+    user_agent: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    check_id: int
+    at: float
+    from_state: State
+    to_state: State
+
+
+@dataclass(frozen=True, slots=True)
+class Host:
+    id: int
+    name: str
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class PingRequest:
+    """A well-formed ping as the receiver parsed it, before any lookup."""
+
+    kind: PingKind
+    uuid: str | None = None
+    slug: str | None = None
+    ping_key: str | None = None
+    exit_code: int | None = None
+    rid: str | None = None
+    create: bool = False
+    remote_addr: str | None = None
+    user_agent: str | None = None
+    body: bytes = b""
+    at: float = 0.0

@@ -1,0 +1,171 @@
+"""HTTP routes for pings: parse the URL, capture the body, store durably, then reply.
+
+Every well-formed ping gets the same 200 whether or not its check exists, so nobody can
+probe for checks. A malformed one gets a 400 decided before any lookup; a ping that could
+not be stored gets a 503, never a 200.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
+
+from aiohttp import web
+
+from beatwatch.engine.model import BODY_LIMIT, PingKind, PingRequest
+from beatwatch.engine.writer import StorageError
+
+log = logging.getLogger("beatwatch.receiver")
+
+PingSink = Callable[[PingRequest], Awaitable[object]]
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_SLUG = re.compile(r"^[a-z0-9_-]{1,100}$")
+_DIGITS = re.compile(r"^[0-9]+$")
+_ACTIONS = {"start": PingKind.START, "fail": PingKind.FAIL, "log": PingKind.LOG}
+_OK_BODY = json.dumps({"ok": True}).encode()
+_COMMON_HEADERS = {"Ping-Body-Limit": str(BODY_LIMIT), "Cache-Control": "no-store"}
+USER_AGENT_LIMIT = 200
+
+
+class BadPing(ValueError):
+    """A ping URL that is not of any accepted form; the message says what is wrong."""
+
+
+def parse_ping(key: str, tail: str, query: dict[str, str]) -> PingRequest:
+    """The ping a URL path and query describe; raises BadPing for a malformed one."""
+    segments = tail.split("/") if tail else []
+    if _UUID.match(key):
+        uuid, ping_key, slug = key.lower(), None, None
+    else:
+        if not segments:
+            raise BadPing(
+                f"{key!r} is not a check uuid; use /ping/<uuid> or /ping/<ping-key>/<slug>"
+            )
+        slug, segments = segments[0], segments[1:]
+        if not _SLUG.match(slug):
+            raise BadPing(f"{slug!r} is not a slug (lowercase a-z, 0-9, '-' and '_')")
+        uuid, ping_key = None, key
+    kind, exit_code = _parse_action(segments)
+    rid = query.get("rid")
+    if rid is not None:
+        if not _UUID.match(rid):
+            raise BadPing("rid must be a UUID, such as one from uuidgen")
+        rid = rid.lower()
+    create = query.get("create", "0") in ("1", "true", "yes")
+    return PingRequest(
+        kind=kind,
+        uuid=uuid,
+        slug=slug,
+        ping_key=ping_key,
+        exit_code=exit_code,
+        rid=rid,
+        create=create and ping_key is not None,
+    )
+
+
+def _parse_action(segments: Sequence[str]) -> tuple[PingKind, int | None]:
+    match list(segments):
+        case []:
+            return PingKind.SUCCESS, None
+        case [word] if word in _ACTIONS:
+            return _ACTIONS[word], None
+        case ["fail", code] | [code] if len(segments) == 2 or _DIGITS.match(code):
+            exit_code = _parse_exit_code(code)
+            return (PingKind.SUCCESS if exit_code == 0 else PingKind.FAIL), exit_code
+    raise BadPing(
+        "unknown ping form '/" + "/".join(segments) + "'; expected nothing, /start, /fail, "
+        "/fail/<code>, /<code> or /log"
+    )
+
+
+def _parse_exit_code(text: str) -> int:
+    if not _DIGITS.match(text) or len(text) > 3 or int(text) > 255:
+        raise BadPing(f"exit code {text[:20]!r} must be a whole number from 0 to 255")
+    return int(text)
+
+
+def client_address(
+    request: web.BaseRequest, trusted: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network]
+) -> str | None:
+    """The pinging machine: the peer, or, behind a trusted proxy, the nearest untrusted
+    address in X-Forwarded-For."""
+    peer = request.remote
+    if not trusted or peer is None or not _is_trusted(peer, trusted):
+        return peer
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    for hop in reversed([h.strip() for h in forwarded.split(",") if h.strip()]):
+        if not _is_trusted(hop, trusted):
+            return hop[:64]
+    return peer
+
+
+def _is_trusted(
+    address: str, trusted: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network]
+) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in trusted)
+
+
+async def read_capped_body(request: web.BaseRequest, limit: int = BODY_LIMIT) -> bytes:
+    """The first `limit` bytes of the body; the rest is read and dropped as it streams in."""
+    if not request.body_exists:
+        return b""
+    kept = bytearray()
+    async for chunk in request.content.iter_any():
+        room = limit - len(kept)
+        if room > 0:
+            kept += chunk[:room]
+    return bytes(kept)
+
+
+def _reply(status: int, body: bytes) -> web.Response:
+    return web.Response(
+        status=status, body=body, content_type="application/json", headers=_COMMON_HEADERS
+    )
+
+
+def _error(status: int, message: str) -> web.Response:
+    return _reply(status, json.dumps({"ok": False, "error": message}).encode())
+
+
+def ping_routes(
+    sink: PingSink, trusted: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network] = ()
+) -> list[web.RouteDef]:
+    async def handle(request: web.Request) -> web.Response:
+        key = request.match_info["key"]
+        tail = request.match_info.get("tail", "")
+        try:
+            parsed = parse_ping(key, tail, dict(request.query))
+        except BadPing as exc:
+            await read_capped_body(request, 0)
+            return _error(400, str(exc))
+        body = await read_capped_body(request)
+        ping = replace(
+            parsed,
+            remote_addr=client_address(request, trusted),
+            user_agent=(request.headers.get("User-Agent") or "")[:USER_AGENT_LIMIT] or None,
+            body=body,
+            at=time.time(),
+        )
+        try:
+            await sink(ping)
+        except StorageError as exc:
+            return _error(503, f"ping not stored: {exc}")
+        except Exception:
+            log.exception("ping not stored: unexpected error")
+            return _error(503, "ping not stored: internal error (see the beatwatch log)")
+        return _reply(200, _OK_BODY)
+
+    routes = []
+    for path in ("/ping/{key}", "/ping/{key}/{tail:.+}"):
+        routes.append(web.get(path, handle))
+        routes.append(web.post(path, handle))
+    return routes

@@ -1,0 +1,66 @@
+"""The state of a check at a moment: the one place the state table lives. Pure.
+
+Boundaries are inclusive: a check with interval I and grace G is missed from exactly
+A + I + G on (the contract's "more than" differs only at that single instant, and an
+inclusive boundary lets the evaluator act at the due time itself).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from beatwatch.engine.model import Check, PingKind, State
+from beatwatch.engine.schedule import due_after
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    state: State
+    # When this state began, as far as the pings and the clock tell: the due time for a
+    # clock-driven state, the ping time for a ping-driven one.
+    since: float
+    # The next moment the state changes if no ping arrives; None when only a ping can change it.
+    next_change_at: float | None
+
+
+def evaluate(check: Check, now: float) -> Evaluation:
+    clock_start = check.clock_start
+    run_start = check.run_started_at
+    if check.paused_at is not None:
+        if check.paused_until is None or now < check.paused_until:
+            return Evaluation(State.PAUSED, check.paused_at, check.paused_until)
+        # A timed pause has run out: the clock restarts when it ended, and runs opened before
+        # the pause began are abandoned (the same as a resume by hand does).
+        clock_start = max(clock_start, check.paused_until)
+        if run_start is not None and run_start < check.paused_at:
+            run_start = None
+
+    grace = check.grace_seconds
+    if run_start is not None:
+        stuck_at = due_after(check.schedule, grace, run_start) + grace
+        long_at = run_start + check.max_duration_seconds if check.max_duration_seconds else None
+        if now >= stuck_at:
+            return Evaluation(State.STUCK, stuck_at, None)
+        if long_at is not None and now >= long_at:
+            return Evaluation(State.RUNNING_LONG, long_at, stuck_at)
+        next_at = stuck_at if long_at is None else min(stuck_at, long_at)
+        return Evaluation(State.RUNNING, run_start, next_at)
+
+    last_finish = check.last_finish_at
+    anchor = clock_start if last_finish is None else max(last_finish, clock_start)
+    due = due_after(check.schedule, grace, anchor)
+    missed_at = due + grace
+    if now >= missed_at:
+        return Evaluation(State.MISSED, missed_at, None)
+    if check.last_finish_kind is PingKind.FAIL and last_finish is not None:
+        return Evaluation(State.FAILING, last_finish, missed_at)
+    if now >= due:
+        return Evaluation(State.LATE, due, missed_at)
+    if last_finish is None:
+        return Evaluation(State.NEW, clock_start, due)
+    return Evaluation(State.UP, anchor, due)
+
+
+def transition_time(previous: Check, evaluation: Evaluation) -> float:
+    """When a clock-driven change happened: its due time, never before the previous state began."""
+    return max(evaluation.since, previous.state_since)

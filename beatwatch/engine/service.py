@@ -1,0 +1,285 @@
+"""The one interface the CLI, the API and the TUI use: every operation on checks and pings,
+and — when this process runs the engine — the ping receiver and the evaluator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import replace
+from functools import partial
+from typing import Any
+
+from aiohttp import web
+
+from beatwatch.config import Settings
+from beatwatch.engine import catalog, store
+from beatwatch.engine.catalog import CheckNotFound
+from beatwatch.engine.evaluator import Evaluator, Settled
+from beatwatch.engine.events import (
+    CheckChanged,
+    CheckRemoved,
+    EventBus,
+    PingRecorded,
+    StateChanged,
+    StoreChanged,
+    UnknownPingRecorded,
+)
+from beatwatch.engine.ingest import PingOutcome, record_ping
+from beatwatch.engine.lock import EngineInfo, EngineLock
+from beatwatch.engine.model import Check, Ping, PingRequest, Transition, UnknownPing
+from beatwatch.engine.receiver import ping_routes
+from beatwatch.engine.store import Store
+from beatwatch.engine.timefmt import utc_iso
+from beatwatch.engine.validation import CheckSpec, default_grace, validate
+
+log = logging.getLogger("beatwatch.engine")
+PING_KEY = "ping_key"
+
+
+class EngineBusy(RuntimeError):
+    """Another process already runs the engine on this data dir."""
+
+
+class Service:
+    def __init__(self, settings: Settings, db: Store, ping_key: str) -> None:
+        self.settings = settings
+        self.store = db
+        self.ping_key = ping_key
+        self.events = EventBus()
+        self.evaluator = Evaluator(db, self._publish_settled)
+        self._lock = EngineLock(settings.data_dir)
+        self._runner: web.AppRunner | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self.bound_port: int | None = None
+
+    @classmethod
+    async def open(cls, settings: Settings) -> Service:
+        db = await Store.open(settings.data_dir)
+        ping_key = await db.write(partial(store.ensure_secret_setting, key=PING_KEY))
+        return cls(settings, db, ping_key)
+
+    async def close(self) -> None:
+        await self.stop_engine()
+        await self.store.close()
+
+    # -- the engine ----------------------------------------------------------------------
+
+    @property
+    def runs_engine(self) -> bool:
+        return self._runner is not None
+
+    def engine_holder(self) -> EngineInfo | None:
+        """Which process runs the engine on this data dir, if any."""
+        return self._lock.holder()
+
+    async def start_engine(self, extra_routes: list[web.RouteDef] | None = None) -> None:
+        """Listen for pings and run the evaluator. Raises EngineBusy or OSError (port taken)."""
+        if not self._lock.acquire(self.settings.listen):
+            holder = self._lock.holder()
+            pid = f" (pid {holder.pid})" if holder and holder.pid else ""
+            raise EngineBusy(
+                f"another beatwatch{pid} already runs the engine on {self.settings.data_dir}"
+            )
+        try:
+            app = web.Application()
+            app.add_routes(ping_routes(self.record_ping, self.settings.trusted_networks()))
+            app.add_routes(extra_routes or [])
+            runner = web.AppRunner(app, access_log=None)
+            await runner.setup()
+            site = web.TCPSite(runner, self.settings.listen_host, self.settings.listen_port)
+            await site.start()
+        except BaseException:
+            self._lock.release()
+            raise
+        self._runner = runner
+        self.bound_port = runner.addresses[0][1] if runner.addresses else self.settings.listen_port
+        self.store.writer.after_commit = self._poke_from_writer(asyncio.get_running_loop())
+        self._tasks.append(asyncio.create_task(self._run_evaluator(), name="evaluator"))
+        log.info(
+            "listening on %s; ping URLs start with %s/ping/", self.settings.listen, self.base_url
+        )
+
+    def _poke_from_writer(self, loop: asyncio.AbstractEventLoop) -> Any:
+        def poke() -> None:
+            loop.call_soon_threadsafe(self.evaluator.poke)
+
+        return poke
+
+    async def _run_evaluator(self) -> None:
+        try:
+            await self.evaluator.run()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("the evaluator stopped on an unexpected error")
+            raise
+
+    async def stop_engine(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+            self.store.writer.after_commit = None
+            self._lock.release()
+
+    async def watch_store(self, interval: float = 0.5) -> None:
+        """For a process that does not run the engine: publish StoreChanged when another
+        process writes, so an attached interface stays live."""
+        seen = await self.store.data_version()
+        while True:
+            await asyncio.sleep(interval)
+            version = await self.store.data_version()
+            if version != seen:
+                seen = version
+                self.events.publish(StoreChanged())
+
+    # -- pings ---------------------------------------------------------------------------
+
+    async def record_ping(self, request: PingRequest) -> PingOutcome:
+        outcome = await self.store.write(
+            partial(record_ping, request=request, ping_key=self.ping_key)
+        )
+        if outcome.check is None:
+            self.events.publish(UnknownPingRecorded(request.uuid or f"slug {request.slug}"))
+            return outcome
+        assert outcome.ping is not None
+        self.events.publish(PingRecorded(outcome.ping))
+        self._publish_check(outcome.check, outcome.transition)
+        return outcome
+
+    async def pings(self, ref: str, limit: int = 100) -> list[Ping]:
+        check = await self.get_check(ref)
+        return await self.store.pings(check.id, limit)
+
+    async def transitions(self, ref: str, limit: int = 100) -> list[Transition]:
+        check = await self.get_check(ref)
+        return await self.store.transitions(check.id, limit)
+
+    async def unknown_pings(self) -> list[UnknownPing]:
+        return await self.store.unknown_pings()
+
+    async def unknown_ping_count(self) -> int:
+        return int(await self.store.setting("unknown_ping_count") or 0)
+
+    # -- checks --------------------------------------------------------------------------
+
+    async def list_checks(self) -> list[Check]:
+        return await self.store.list_checks()
+
+    async def get_check(self, ref: str) -> Check:
+        check = await self.store.find_check(ref)
+        if check is None:
+            raise CheckNotFound(ref)
+        return check
+
+    async def add_check(self, spec: CheckSpec) -> Check:
+        valid = validate(spec)
+        check = await self.store.write(partial(catalog.create_check, spec=valid, now=time.time()))
+        log.info("check %s added (%s)", check.slug, check.name)
+        self._publish_check(check, None)
+        return check
+
+    async def update_check(self, ref: str, **changes: Any) -> Check:
+        """Change some fields of a check; the rest keep their values."""
+        current = await self.get_check(ref)
+        # A grace the user never chose follows the new schedule's default.
+        if (
+            {"every_seconds", "cron"} & changes.keys()
+            and "grace_seconds" not in changes
+            and current.grace_seconds == default_grace(current.schedule)
+        ):
+            changes["grace_seconds"] = None
+        spec = validate(replace(spec_of(current), **changes))
+        check = await self.store.write(
+            partial(catalog.update_check, check_id=current.id, spec=spec, now=time.time())
+        )
+        self._publish_check(check, None)
+        return check
+
+    async def delete_check(self, ref: str) -> Check:
+        current = await self.get_check(ref)
+        check = await self.store.write(partial(catalog.delete_check, check_id=current.id))
+        log.info("check %s deleted with its history", check.slug)
+        self.events.publish(CheckRemoved(check.id))
+        return check
+
+    async def pause_check(self, ref: str, until: float | None = None) -> Check:
+        current = await self.get_check(ref)
+        check = await self.store.write(
+            partial(catalog.pause_check, check_id=current.id, until=until, now=time.time())
+        )
+        when = f" until {utc_iso(until)}" if until else ""
+        log.info("check %s paused%s", check.slug, when)
+        self._publish_check(check, None)
+        return check
+
+    async def resume_check(self, ref: str) -> Check:
+        current = await self.get_check(ref)
+        check = await self.store.write(
+            partial(catalog.resume_check, check_id=current.id, now=time.time())
+        )
+        log.info("check %s resumed", check.slug)
+        self._publish_check(check, None)
+        return check
+
+    # -- URLs ----------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        if self.settings.public_url or self.bound_port is None:
+            return self.settings.base_url
+        return replace(self.settings, listen_port=self.bound_port).base_url
+
+    def ping_url(self, check: Check) -> str:
+        return f"{self.base_url}/ping/{check.uuid}"
+
+    def slug_ping_url(self, check: Check) -> str:
+        return f"{self.base_url}/ping/{self.ping_key}/{check.slug}"
+
+    # -- events --------------------------------------------------------------------------
+
+    def _publish_check(self, check: Check, transition: Transition | None) -> None:
+        if transition is not None:
+            _log_transition(check, transition)
+            self.events.publish(StateChanged(check, transition))
+        self.events.publish(CheckChanged(check))
+
+    def _publish_settled(self, settled: Settled) -> None:
+        for check, transition in settled:
+            self._publish_check(check, transition)
+
+
+def _log_transition(check: Check, transition: Transition) -> None:
+    log.info(
+        "check %s: %s -> %s at %s",
+        check.slug,
+        transition.from_state,
+        transition.to_state,
+        utc_iso(transition.at),
+    )
+
+
+def spec_of(check: Check) -> CheckSpec:
+    """The user-settable fields of a stored check, for editing."""
+    return CheckSpec(
+        name=check.name,
+        slug=check.slug,
+        every_seconds=check.schedule.every_seconds,
+        cron=check.schedule.cron,
+        tz=check.schedule.tz,
+        grace_seconds=check.grace_seconds,
+        max_duration_seconds=check.max_duration_seconds,
+        host=check.host,
+        tags=check.tags,
+        description=check.description,
+        alerts=check.alerts,
+        channels=check.channels,
+        failure_threshold=check.failure_threshold,
+    )

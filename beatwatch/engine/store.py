@@ -1,0 +1,437 @@
+"""The SQLite store: opening the file, every query, and row <-> model conversion.
+
+Writes go through the group-committing Writer (sync jobs on its thread); reads go through an
+aiosqlite connection, which in WAL mode never waits for the writer.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sqlite3
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import aiosqlite
+
+from beatwatch.engine.model import (
+    AlertType,
+    Check,
+    Ping,
+    PingKind,
+    Schedule,
+    State,
+    Transition,
+    UnknownPing,
+)
+from beatwatch.engine.schema import migrate
+from beatwatch.engine.writer import Writer
+
+T = TypeVar("T")
+DB_FILE = "beatwatch.db"
+UNKNOWN_PINGS_KEPT = 50
+TRANSITIONS_KEPT = 100
+
+CHECK_COLUMNS = (
+    "id, uuid, name, slug, every_seconds, cron, tz, grace_seconds, max_duration_seconds, host, "
+    "tags, description, alerts, channels, failure_threshold, created_at, clock_start, paused_at, "
+    "paused_until, last_ping_at, last_finish_at, last_finish_kind, last_exit_code, last_duration, "
+    "failure_streak, run_started_at, state, state_since, next_change_at, alerted_state"
+)
+PING_COLUMNS = "id, check_id, kind, at, exit_code, rid, duration, remote_addr, user_agent, body"
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection with the settings every beatwatch connection uses."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    _configure(conn)
+    return conn
+
+
+def _configure(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA journal_mode = WAL")
+    # FULL: a ping is on disk before its 200 goes out, even across a power cut.
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA busy_timeout = 5000")
+
+
+def prepare_files(data_dir: Path) -> Path:
+    """Create the data dir (0700) and the database file (0600) before SQLite opens it."""
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = data_dir / DB_FILE
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    os.close(fd)
+    return path
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.writer = Writer(self._open_writer_connection)
+        self._reader: aiosqlite.Connection | None = None
+
+    @classmethod
+    async def open(cls, data_dir: Path) -> Store:
+        store = cls(prepare_files(data_dir))
+        store.writer.start()
+        reader = await aiosqlite.connect(store.path, isolation_level=None)
+        reader.row_factory = sqlite3.Row
+        await reader.execute("PRAGMA busy_timeout = 5000")
+        await reader.execute("PRAGMA query_only = ON")
+        store._reader = reader
+        return store
+
+    def _open_writer_connection(self) -> sqlite3.Connection:
+        conn = connect(self.path)
+        migrate(conn)
+        return conn
+
+    async def close(self) -> None:
+        if self._reader is not None:
+            await self._reader.close()
+            self._reader = None
+        self.writer.stop()
+
+    async def write(self, job: Callable[[sqlite3.Connection], T]) -> T:
+        return await self.writer.run(job)
+
+    # -- reads -------------------------------------------------------------------------------
+
+    async def _fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        assert self._reader is not None, "store is closed"
+        async with self._reader.execute(sql, tuple(params)) as cursor:
+            return list(await cursor.fetchall())
+
+    async def _fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
+        rows = await self._fetchall(sql, params)
+        return rows[0] if rows else None
+
+    async def list_checks(self) -> list[Check]:
+        rows = await self._fetchall(f"SELECT {CHECK_COLUMNS} FROM checks ORDER BY name")
+        return [check_from_row(r) for r in rows]
+
+    async def get_check(self, check_id: int) -> Check | None:
+        row = await self._fetchone(f"SELECT {CHECK_COLUMNS} FROM checks WHERE id = ?", [check_id])
+        return check_from_row(row) if row else None
+
+    async def find_check(self, ref: str) -> Check | None:
+        """A check by id, uuid, slug or name (in that order of preference)."""
+        row = await self._fetchone(FIND_CHECK_SQL, [ref, ref.lower(), ref.lower(), ref])
+        return check_from_row(row) if row else None
+
+    async def pings(self, check_id: int, limit: int) -> list[Ping]:
+        rows = await self._fetchall(
+            f"SELECT {PING_COLUMNS} FROM pings WHERE check_id = ? ORDER BY id DESC LIMIT ?",
+            [check_id, limit],
+        )
+        return [ping_from_row(r) for r in rows]
+
+    async def transitions(self, check_id: int, limit: int) -> list[Transition]:
+        rows = await self._fetchall(
+            "SELECT check_id, at, from_state, to_state FROM transitions WHERE check_id = ? "
+            "ORDER BY id DESC LIMIT ?",
+            [check_id, limit],
+        )
+        return [Transition(r[0], r[1], State(r[2]), State(r[3])) for r in rows]
+
+    async def unknown_pings(self, limit: int = UNKNOWN_PINGS_KEPT) -> list[UnknownPing]:
+        rows = await self._fetchall(
+            "SELECT at, key, remote_addr, user_agent FROM unknown_pings ORDER BY id DESC LIMIT ?",
+            [limit],
+        )
+        return [UnknownPing(r[0], r[1], r[2], r[3]) for r in rows]
+
+    async def setting(self, key: str) -> str | None:
+        row = await self._fetchone("SELECT value FROM settings WHERE key = ?", [key])
+        return row[0] if row else None
+
+    async def earliest_change(self) -> float | None:
+        row = await self._fetchone("SELECT min(next_change_at) FROM checks")
+        return row[0] if row else None
+
+    async def data_version(self) -> int:
+        """Changes whenever another connection commits: how other processes' writes are seen."""
+        row = await self._fetchone("PRAGMA data_version")
+        assert row is not None
+        return int(row[0])
+
+    async def integrity_ok(self) -> bool:
+        row = await self._fetchone("PRAGMA quick_check")
+        return row is not None and row[0] == "ok"
+
+
+FIND_CHECK_SQL = f"""
+    SELECT {CHECK_COLUMNS} FROM checks
+    WHERE CAST(id AS TEXT) = ?1 OR uuid = ?2 OR slug = ?3 OR name = ?4
+    ORDER BY CAST(id AS TEXT) = ?1 DESC, uuid = ?2 DESC, slug = ?3 DESC
+    LIMIT 1
+"""
+
+
+# -- conversion ----------------------------------------------------------------------------
+
+
+def check_from_row(r: sqlite3.Row) -> Check:
+    return Check(
+        id=r["id"],
+        uuid=r["uuid"],
+        name=r["name"],
+        slug=r["slug"],
+        schedule=Schedule(r["every_seconds"], r["cron"], r["tz"]),
+        grace_seconds=r["grace_seconds"],
+        max_duration_seconds=r["max_duration_seconds"],
+        host=r["host"],
+        tags=tuple(json.loads(r["tags"])),
+        description=r["description"],
+        alerts=frozenset(AlertType(a) for a in json.loads(r["alerts"])),
+        channels=tuple(json.loads(r["channels"])),
+        failure_threshold=r["failure_threshold"],
+        created_at=r["created_at"],
+        clock_start=r["clock_start"],
+        paused_at=r["paused_at"],
+        paused_until=r["paused_until"],
+        last_ping_at=r["last_ping_at"],
+        last_finish_at=r["last_finish_at"],
+        last_finish_kind=PingKind(r["last_finish_kind"]) if r["last_finish_kind"] else None,
+        last_exit_code=r["last_exit_code"],
+        last_duration=r["last_duration"],
+        failure_streak=r["failure_streak"],
+        run_started_at=r["run_started_at"],
+        state=State(r["state"]),
+        state_since=r["state_since"],
+        next_change_at=r["next_change_at"],
+        alerted_state=State(r["alerted_state"]) if r["alerted_state"] else None,
+    )
+
+
+def ping_from_row(r: sqlite3.Row) -> Ping:
+    return Ping(
+        id=r["id"],
+        check_id=r["check_id"],
+        kind=PingKind(r["kind"]),
+        at=r["at"],
+        exit_code=r["exit_code"],
+        rid=r["rid"],
+        duration=r["duration"],
+        remote_addr=r["remote_addr"],
+        user_agent=r["user_agent"],
+        body=bytes(r["body"]),
+    )
+
+
+# -- queries used inside writer jobs ------------------------------------------------------
+
+
+def load_check(conn: sqlite3.Connection, check_id: int) -> Check | None:
+    row = conn.execute(f"SELECT {CHECK_COLUMNS} FROM checks WHERE id = ?", (check_id,)).fetchone()
+    return check_from_row(row) if row else None
+
+
+def load_check_by(conn: sqlite3.Connection, column: str, value: str) -> Check | None:
+    assert column in ("uuid", "slug", "name")
+    row = conn.execute(
+        f"SELECT {CHECK_COLUMNS} FROM checks WHERE {column} = ?", (value,)
+    ).fetchone()
+    return check_from_row(row) if row else None
+
+
+def find_check_sync(conn: sqlite3.Connection, ref: str) -> Check | None:
+    row = conn.execute(FIND_CHECK_SQL, (ref, ref.lower(), ref.lower(), ref)).fetchone()
+    return check_from_row(row) if row else None
+
+
+def load_due_checks(conn: sqlite3.Connection, now: float, limit: int) -> list[Check]:
+    rows = conn.execute(
+        f"SELECT {CHECK_COLUMNS} FROM checks WHERE next_change_at <= ? "
+        "ORDER BY next_change_at LIMIT ?",
+        (now, limit),
+    ).fetchall()
+    return [check_from_row(r) for r in rows]
+
+
+def ensure_host(conn: sqlite3.Connection, host: str | None, now: float) -> None:
+    if host:
+        conn.execute("INSERT OR IGNORE INTO hosts (name, created_at) VALUES (?, ?)", (host, now))
+
+
+def insert_check(conn: sqlite3.Connection, check: Check) -> int:
+    values = _check_values(check)
+    del values["id"]
+    columns = ", ".join(values)
+    placeholders = ", ".join(f":{k}" for k in values)
+    cursor = conn.execute(f"INSERT INTO checks ({columns}) VALUES ({placeholders})", values)
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+def update_check(conn: sqlite3.Connection, check: Check) -> None:
+    values = _check_values(check)
+    assignments = ", ".join(f"{k} = :{k}" for k in values if k != "id")
+    conn.execute(f"UPDATE checks SET {assignments} WHERE id = :id", values)
+
+
+def delete_check(conn: sqlite3.Connection, check_id: int) -> None:
+    conn.execute("DELETE FROM checks WHERE id = ?", (check_id,))
+
+
+def _check_values(c: Check) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "uuid": c.uuid,
+        "name": c.name,
+        "slug": c.slug,
+        "every_seconds": c.schedule.every_seconds,
+        "cron": c.schedule.cron,
+        "tz": c.schedule.tz,
+        "grace_seconds": c.grace_seconds,
+        "max_duration_seconds": c.max_duration_seconds,
+        "host": c.host,
+        "tags": json.dumps(list(c.tags)),
+        "description": c.description,
+        "alerts": json.dumps(sorted(a.value for a in c.alerts)),
+        "channels": json.dumps(list(c.channels)),
+        "failure_threshold": c.failure_threshold,
+        "created_at": c.created_at,
+        "clock_start": c.clock_start,
+        "paused_at": c.paused_at,
+        "paused_until": c.paused_until,
+        "last_ping_at": c.last_ping_at,
+        "last_finish_at": c.last_finish_at,
+        "last_finish_kind": c.last_finish_kind.value if c.last_finish_kind else None,
+        "last_exit_code": c.last_exit_code,
+        "last_duration": c.last_duration,
+        "failure_streak": c.failure_streak,
+        "run_started_at": c.run_started_at,
+        "state": c.state.value,
+        "state_since": c.state_since,
+        "next_change_at": c.next_change_at,
+        "alerted_state": c.alerted_state.value if c.alerted_state else None,
+    }
+
+
+def insert_ping(conn: sqlite3.Connection, ping: Ping) -> int:
+    cursor = conn.execute(
+        "INSERT INTO pings (check_id, kind, at, exit_code, rid, duration, remote_addr, "
+        "user_agent, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            ping.check_id,
+            ping.kind.value,
+            ping.at,
+            ping.exit_code,
+            ping.rid,
+            ping.duration,
+            ping.remote_addr,
+            ping.user_agent,
+            ping.body,
+        ),
+    )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+def trim_history(conn: sqlite3.Connection, table: str, check_id: int, keep: int) -> None:
+    """Keep the newest `keep` rows of a check's pings or transitions."""
+    assert table in ("pings", "transitions")
+    conn.execute(
+        f"DELETE FROM {table} WHERE check_id = ?1 AND id <= "
+        f"(SELECT id FROM {table} WHERE check_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+        (check_id, keep),
+    )
+
+
+def insert_transition(conn: sqlite3.Connection, transition: Transition) -> None:
+    conn.execute(
+        "INSERT INTO transitions (check_id, at, from_state, to_state) VALUES (?, ?, ?, ?)",
+        (transition.check_id, transition.at, transition.from_state, transition.to_state),
+    )
+    trim_history(conn, "transitions", transition.check_id, TRANSITIONS_KEPT)
+
+
+# Open runs: starts not yet closed by a finish.
+
+
+def open_run(
+    conn: sqlite3.Connection, check_id: int, rid: str | None, at: float, keep: int
+) -> None:
+    """Record a start. Without a rid it replaces earlier rid-less starts (that run was
+    abandoned); with one it stands beside the others, up to `keep` open runs per check."""
+    if rid is None:
+        conn.execute("DELETE FROM runs WHERE check_id = ? AND rid IS NULL", (check_id,))
+    else:
+        conn.execute("DELETE FROM runs WHERE check_id = ? AND rid = ?", (check_id, rid))
+    conn.execute(
+        "INSERT INTO runs (check_id, rid, started_at) VALUES (?, ?, ?)", (check_id, rid, at)
+    )
+    conn.execute(
+        "DELETE FROM runs WHERE check_id = ?1 AND id <= "
+        "(SELECT id FROM runs WHERE check_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+        (check_id, keep),
+    )
+
+
+def close_run(conn: sqlite3.Connection, check_id: int, rid: str | None) -> float | None:
+    """Close the run a finish belongs to (its rid's, else the newest); returns its start."""
+    if rid is not None:
+        row = conn.execute(
+            "SELECT id, started_at FROM runs WHERE check_id = ? AND rid = ?", (check_id, rid)
+        ).fetchone()
+    else:
+        row = conn.execute(
+            "SELECT id, started_at FROM runs WHERE check_id = ? ORDER BY started_at DESC, id DESC "
+            "LIMIT 1",
+            (check_id,),
+        ).fetchone()
+    if row is None:
+        return None
+    conn.execute("DELETE FROM runs WHERE id = ?", (row[0],))
+    return float(row[1])
+
+
+def drop_runs_before(conn: sqlite3.Connection, check_id: int, before: float) -> None:
+    conn.execute("DELETE FROM runs WHERE check_id = ? AND started_at < ?", (check_id, before))
+
+
+def newest_open_run(conn: sqlite3.Connection, check_id: int) -> float | None:
+    row = conn.execute(
+        "SELECT max(started_at) FROM runs WHERE check_id = ?", (check_id,)
+    ).fetchone()
+    return row[0] if row else None
+
+
+# Unknown pings and instance settings.
+
+
+def record_unknown_ping(
+    conn: sqlite3.Connection, at: float, key: str, remote_addr: str | None, agent: str | None
+) -> None:
+    conn.execute(
+        "INSERT INTO unknown_pings (at, key, remote_addr, user_agent) VALUES (?, ?, ?, ?)",
+        (at, key, remote_addr, agent),
+    )
+    conn.execute(
+        "DELETE FROM unknown_pings WHERE id <= "
+        "(SELECT id FROM unknown_pings ORDER BY id DESC LIMIT 1 OFFSET ?)",
+        (UNKNOWN_PINGS_KEPT,),
+    )
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES ('unknown_ping_count', '1') "
+        "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+    )
+
+
+def get_setting(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def ensure_secret_setting(conn: sqlite3.Connection, key: str) -> str:
+    """A per-instance secret, made once and kept."""
+    value = get_setting(conn, key)
+    if value is None:
+        value = secrets.token_urlsafe(16)
+        conn.execute("INSERT INTO settings (key, value) VALUES (?, ?)", (key, value))
+    return value

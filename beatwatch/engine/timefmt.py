@@ -1,0 +1,81 @@
+"""Parsing and formatting of durations and times, shared by the CLI, the API and the UI."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_PART = re.compile(r"(\d+)([smhdw])")
+
+
+def parse_duration(text: str) -> int:
+    """Seconds from "45s", "10m", "2h", "1d", "1w", "1h30m" or plain seconds ("90").
+
+    Raises ValueError with a message fit to show the user.
+    """
+    raw = text.strip().lower()
+    if raw.isdigit():
+        return int(raw)
+    if raw and _PART.sub("", raw) == "":
+        return sum(int(n) * _UNITS[u] for n, u in _PART.findall(raw))
+    raise ValueError(f"{text!r} is not a duration (try 45s, 10m, 2h, 1d, 1w or plain seconds)")
+
+
+def format_duration(seconds: float) -> str:
+    """The largest unit and the one below it: 90 -> "1m30s", 3600 -> "1h", 93784 -> "1d2h"."""
+    total = round(seconds)
+    if total < 60:
+        return f"{total}s"
+    units = (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
+    for index, (unit, size) in enumerate(units):
+        if total >= size:
+            lead, rest = divmod(total, size)
+            text = f"{lead}{unit}"
+            if index + 1 < len(units):
+                next_unit, next_size = units[index + 1]
+                if rest // next_size:
+                    text += f"{rest // next_size}{next_unit}"
+            return text
+    return f"{total}s"
+
+
+def format_relative(t: float, now: float) -> str:
+    """ "3m ago", "in 57m", "just now"."""
+    delta = t - now
+    if abs(delta) < 1:
+        return "just now"
+    text = format_duration(abs(delta))
+    return f"in {text}" if delta > 0 else f"{text} ago"
+
+
+def utc_iso(t: float | None) -> str | None:
+    """ISO 8601 UTC with a Z, to the second; None stays None."""
+    if t is None:
+        return None
+    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(text: str, now: float) -> float:
+    """An absolute time from ISO 8601 ("2026-11-24T06:00", zone optional: local) or "HH:MM"
+    (the next such local time). Raises ValueError with a message fit to show the user."""
+    raw = text.strip()
+    local_now = datetime.fromtimestamp(now).astimezone()
+    if re.fullmatch(r"\d{1,2}:\d{2}", raw):
+        hour, minute = (int(p) for p in raw.split(":"))
+        if hour > 23 or minute > 59:
+            raise ValueError(f"{text!r} is not a time of day")
+        candidate = local_now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        if candidate.timestamp() <= now:
+            candidate = datetime.fromtimestamp(candidate.timestamp() + 86400).astimezone()
+            candidate = candidate.replace(hour=hour, minute=minute)
+        return candidate.timestamp()
+    try:
+        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is not a time (try 2026-11-24T06:00, 2026-11-24T06:00Z or 06:00)"
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.astimezone()
+    return parsed.timestamp()

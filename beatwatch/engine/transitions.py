@@ -1,0 +1,60 @@
+"""Applying the rules to a stored check: the one path by which a state is ever written.
+
+Pings, edits and the evaluator all end in `settle`, inside their write transaction, so a
+transition and everything that follows from it are committed together or not at all.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import replace
+
+from beatwatch.engine import store
+from beatwatch.engine.model import Check, Transition
+from beatwatch.engine.rules import evaluate, transition_time
+
+# Called inside the same transaction for every recorded transition (alerts hook in here).
+TransitionHook = Callable[[sqlite3.Connection, Check, Transition], Check]
+
+
+def end_pause(conn: sqlite3.Connection, check: Check, resumed_at: float) -> Check:
+    """Resume: the missed clock restarts, and runs opened before the pause are abandoned."""
+    if check.paused_at is not None:
+        store.drop_runs_before(conn, check.id, check.paused_at)
+    return replace(
+        check,
+        paused_at=None,
+        paused_until=None,
+        clock_start=max(check.clock_start, resumed_at),
+        run_started_at=store.newest_open_run(conn, check.id),
+    )
+
+
+def settle(
+    conn: sqlite3.Connection,
+    check: Check,
+    now: float,
+    *,
+    clock_driven: bool,
+    on_transition: TransitionHook | None = None,
+) -> tuple[Check, Transition | None]:
+    """Evaluate `check` at `now`, record a transition if its state changed, and store it.
+
+    A clock-driven change is stamped with its due time; a change caused by a ping or an edit
+    with `now`.
+    """
+    if check.paused_at is not None and check.paused_until is not None and now >= check.paused_until:
+        check = end_pause(conn, check, check.paused_until)
+    evaluation = evaluate(check, now)
+    transition = None
+    if evaluation.state is not check.state:
+        at = transition_time(check, evaluation) if clock_driven else now
+        transition = Transition(check.id, at, check.state, evaluation.state)
+        check = replace(check, state=evaluation.state, state_since=at)
+        store.insert_transition(conn, transition)
+        if on_transition is not None:
+            check = on_transition(conn, check, transition)
+    check = replace(check, next_change_at=evaluation.next_change_at)
+    store.update_check(conn, check)
+    return check, transition

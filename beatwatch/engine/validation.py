@@ -1,0 +1,151 @@
+"""What a user may set on a check, and the one place those settings are validated.
+
+The CLI, the API and the TUI all build a CheckSpec and call `validate`; each field's error
+names the field so a form can show it beside the input.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, replace
+
+from beatwatch.engine.model import (
+    DEFAULT_GRACE_CAP,
+    MAX_INTERVAL,
+    MIN_INTERVAL,
+    NAME_MAX,
+    AlertType,
+    Schedule,
+)
+from beatwatch.engine.schedule import ScheduleError, local_zone_name, upcoming, validate_cron, zone
+from beatwatch.engine.timefmt import format_duration
+
+DEFAULT_ALERTS = frozenset({AlertType.MISSED, AlertType.FAILING, AlertType.STUCK})
+_SLUG_OK = re.compile(r"^[a-z0-9_-]+$")
+
+
+class ValidationError(ValueError):
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field_name
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class CheckSpec:
+    """The user-settable fields of a check. None means "the default" (or "unset")."""
+
+    name: str
+    every_seconds: int | None = None
+    cron: str | None = None
+    tz: str | None = None
+    grace_seconds: int | None = None
+    max_duration_seconds: int | None = None
+    host: str | None = None
+    tags: tuple[str, ...] = ()
+    description: str = ""
+    alerts: frozenset[AlertType] | None = None
+    channels: tuple[str, ...] = ()
+    failure_threshold: int = 1
+    slug: str | None = None
+
+    @property
+    def schedule(self) -> Schedule:
+        return Schedule(self.every_seconds, self.cron, self.tz)
+
+
+def slugify(name: str) -> str:
+    """A readable id from a name: "Nightly backup (db1)" -> "nightly-backup-db1"."""
+    slug = re.sub(r"[^a-z0-9_]+", "-", name.lower()).strip("-")
+    return slug[:100] or "check"
+
+
+def validate(spec: CheckSpec) -> CheckSpec:
+    """Check every rule and fill in defaults; returns the spec as it will be stored."""
+    name = spec.name.strip()
+    if not name:
+        raise ValidationError("name", "the name must not be empty")
+    if len(name) > NAME_MAX:
+        raise ValidationError("name", f"the name is {len(name)} characters; at most {NAME_MAX}")
+    slug = spec.slug if spec.slug is not None else slugify(name)
+    if not _SLUG_OK.match(slug):
+        raise ValidationError("slug", f"slug {slug!r} may hold only a-z, 0-9, '-' and '_'")
+
+    schedule = _validate_schedule(spec)
+    grace = _validate_grace(spec.grace_seconds, schedule)
+
+    if spec.max_duration_seconds is not None and spec.max_duration_seconds <= 0:
+        raise ValidationError("max_duration", "the max duration must be more than 0 seconds")
+    if spec.failure_threshold < 1:
+        raise ValidationError("failure_threshold", "the failure threshold must be 1 or more")
+
+    alerts = spec.alerts
+    if alerts is None:
+        alerts = DEFAULT_ALERTS | ({AlertType.LONG} if spec.max_duration_seconds else frozenset())
+    host = (spec.host or "").strip() or None
+    tags = tuple(dict.fromkeys(t.strip() for t in spec.tags if t.strip()))
+    return replace(
+        spec,
+        name=name,
+        slug=slug,
+        every_seconds=schedule.every_seconds,
+        cron=schedule.cron,
+        tz=schedule.tz,
+        grace_seconds=grace,
+        host=host,
+        tags=tags,
+        alerts=frozenset(alerts),
+    )
+
+
+def _validate_schedule(spec: CheckSpec) -> Schedule:
+    if (spec.every_seconds is None) == (spec.cron is None):
+        raise ValidationError("schedule", "give either an interval (every) or a cron expression")
+    if spec.every_seconds is not None:
+        if spec.tz is not None:
+            raise ValidationError("tz", "a time zone goes with a cron schedule, not an interval")
+        every = spec.every_seconds
+        if not MIN_INTERVAL <= every <= MAX_INTERVAL:
+            raise ValidationError(
+                "every",
+                f"the interval is {format_duration(every)}; it must be between "
+                f"{format_duration(MIN_INTERVAL)} and {format_duration(MAX_INTERVAL)}",
+            )
+        return Schedule(every_seconds=every)
+    cron = " ".join((spec.cron or "").split())
+    tz = spec.tz or local_zone_name()
+    try:
+        zone(tz)
+    except ScheduleError as exc:
+        raise ValidationError("tz", str(exc)) from None
+    try:
+        validate_cron(cron, tz)
+    except ScheduleError as exc:
+        raise ValidationError("cron", str(exc)) from None
+    return Schedule(cron=cron, tz=tz)
+
+
+def default_grace(schedule: Schedule) -> int:
+    """min(5 minutes, half the time between runs)."""
+    if schedule.every_seconds is not None:
+        gap = float(schedule.every_seconds)
+    else:
+        first, second = upcoming(schedule, time.time(), 2)
+        gap = second - first
+    return int(min(DEFAULT_GRACE_CAP, gap // 2))
+
+
+def _validate_grace(grace: int | None, schedule: Schedule) -> int:
+    if grace is None:
+        return default_grace(schedule)
+    if grace < 0:
+        raise ValidationError("grace", "the grace must not be negative")
+    if schedule.every_seconds is not None and grace > schedule.every_seconds // 2:
+        raise ValidationError(
+            "grace",
+            f"the grace is {format_duration(grace)} but may be at most half the interval "
+            f"({format_duration(schedule.every_seconds // 2)}); a longer grace would let one "
+            "missed run hide behind the next",
+        )
+    return grace

@@ -1,0 +1,131 @@
+"""The single writer: one thread, one SQLite connection, group commit.
+
+Every change to the database is a job: a plain function of a sqlite3 connection. The thread
+takes all jobs queued at that moment, runs each inside its own savepoint (so one job's error
+fails only that job), commits them together with one fsync, and only then resolves their
+futures. A caller that got a result knows its write is durable; if the commit fails, every job
+in the batch gets the error, so nothing is acknowledged that was not stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+Job = Callable[[sqlite3.Connection], Any]
+log = logging.getLogger("beatwatch.store")
+
+# Enough to amortise one fsync over a burst; small enough that one batch never stalls long.
+MAX_BATCH = 512
+
+
+class StorageError(RuntimeError):
+    """The database could not store a change; the message says why."""
+
+
+class Writer:
+    def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
+        self._connect = connect
+        self._queue: queue.SimpleQueue[
+            tuple[Job, asyncio.Future[Any], asyncio.AbstractEventLoop] | None
+        ] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="beatwatch-writer", daemon=True)
+        self._ready = threading.Event()
+        self._startup_error: BaseException | None = None
+        self.after_commit: Callable[[], None] | None = None
+
+    def start(self) -> None:
+        self._thread.start()
+        self._ready.wait()
+        if self._startup_error is not None:
+            raise self._startup_error
+
+    async def run(self, job: Callable[[sqlite3.Connection], T]) -> T:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._queue.put((job, future, loop))
+        return await future
+
+    def stop(self) -> None:
+        """Finish queued jobs, then close the connection."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            conn = self._connect()
+        except BaseException as exc:
+            self._startup_error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        try:
+            while True:
+                item = self._queue.get()
+                if item is None:
+                    return
+                batch = [item]
+                while len(batch) < MAX_BATCH:
+                    try:
+                        more = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if more is None:
+                        self._queue.put(None)
+                        break
+                    batch.append(more)
+                self._commit_batch(conn, batch)
+        finally:
+            conn.close()
+
+    def _commit_batch(
+        self,
+        conn: sqlite3.Connection,
+        batch: list[tuple[Job, asyncio.Future[Any], asyncio.AbstractEventLoop]],
+    ) -> None:
+        outcomes: list[tuple[bool, Any]] = []
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for job, _, _ in batch:
+                conn.execute("SAVEPOINT job")
+                try:
+                    outcomes.append((True, job(conn)))
+                    conn.execute("RELEASE job")
+                except Exception as exc:  # the job's own failure: undo just that job
+                    conn.execute("ROLLBACK TO job")
+                    conn.execute("RELEASE job")
+                    outcomes.append((False, _as_storage_error(exc)))
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            log.error("could not write to the database: %s", exc)
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            error = StorageError(f"the database could not store it: {exc}")
+            outcomes = [(False, error)] * len(batch)
+        for (_, future, loop), (ok, value) in zip(batch, outcomes, strict=True):
+            loop.call_soon_threadsafe(_settle, future, ok, value)
+        if self.after_commit is not None:
+            self.after_commit()
+
+
+def _as_storage_error(exc: Exception) -> Exception:
+    """A database fault (disk full, read-only file) is a storage error; a job's own error is not."""
+    if isinstance(exc, sqlite3.Error) and not isinstance(exc, sqlite3.IntegrityError):
+        return StorageError(f"the database could not store it: {exc}")
+    return exc
+
+
+def _settle(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
+    if future.done():
+        return
+    if ok:
+        future.set_result(value)
+    else:
+        future.set_exception(value)

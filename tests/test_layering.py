@@ -1,0 +1,56 @@
+"""The layering is a rule, not an intention: the engine never imports the UI toolkit, and the
+UI never reaches past the service layer to the database, the web server or Apprise."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "beatwatch"
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def modules_under(folder: str) -> list[Path]:
+    return sorted((PACKAGE / folder).rglob("*.py"))
+
+
+def offending(paths: list[Path], forbidden: tuple[str, ...]) -> list[str]:
+    found = []
+    for path in paths:
+        for name in imported_modules(path):
+            if name.split(".")[0] in forbidden or name.startswith(forbidden):
+                found.append(f"{path.relative_to(PACKAGE.parent)} imports {name}")
+    return found
+
+
+def test_engine_never_imports_textual_or_the_ui():
+    assert modules_under("engine"), "the engine package is missing"
+    assert offending(modules_under("engine"), ("textual", "beatwatch.ui", "rich")) == []
+
+
+def test_ui_never_touches_storage_web_or_apprise():
+    paths = modules_under("ui")
+    if not paths:
+        pytest.skip("no UI package")
+    forbidden = (
+        "sqlite3", "aiosqlite", "aiohttp", "apprise",
+        "beatwatch.engine.store", "beatwatch.engine.writer", "beatwatch.engine.receiver",
+    )
+    assert offending(paths, forbidden) == []
+
+
+def test_pure_modules_do_no_io():
+    pure = [PACKAGE / "engine" / "rules.py", PACKAGE / "engine" / "schedule.py"]
+    assert offending(pure, ("asyncio", "sqlite3", "aiosqlite", "aiohttp", "socket")) == []
