@@ -7,11 +7,14 @@ from typing import Any
 
 import click
 
+from beatwatch.cli.alerts import channel_group, host_group, incident_group, incidents_command
 from beatwatch.cli.checks import check_group, pings_command, unknown_command
 from beatwatch.cli.context import location_options
 from beatwatch.cli.serve import serve_command
 from beatwatch.config import ConfigError
+from beatwatch.engine.alert_service import ChannelNotFound
 from beatwatch.engine.catalog import CheckNotFound
+from beatwatch.engine.incidents import IncidentNotFound
 from beatwatch.engine.service import EngineBusy
 from beatwatch.engine.validation import ValidationError
 from beatwatch.engine.writer import StorageError
@@ -34,6 +37,10 @@ def cli(ctx: click.Context, **where: Any) -> None:
 
 
 cli.add_command(check_group)
+cli.add_command(channel_group)
+cli.add_command(host_group)
+cli.add_command(incidents_command)
+cli.add_command(incident_group)
 cli.add_command(pings_command)
 cli.add_command(unknown_command)
 cli.add_command(serve_command)
@@ -52,7 +59,7 @@ def main(argv: list[str] | None = None) -> None:
         _fail(f"{exc.format_message()}{hint}", USAGE_ERROR)
     except (ValidationError, ConfigError) as exc:
         _fail(str(exc), USAGE_ERROR)
-    except CheckNotFound as exc:
+    except (CheckNotFound, ChannelNotFound, IncidentNotFound) as exc:
         _fail(str(exc), FAILURE)
     except (EngineBusy, StorageError) as exc:
         _fail(str(exc), FAILURE)

@@ -15,7 +15,7 @@ from beatwatch.cli.context import (
     print_table,
     with_service,
 )
-from beatwatch.engine.model import Check, State
+from beatwatch.engine.model import AlertType, Check, State
 from beatwatch.engine.rules import evaluate
 from beatwatch.engine.schedule import describe
 from beatwatch.engine.serialize import check_to_dict, ping_to_dict, unknown_ping_to_dict
@@ -25,7 +25,28 @@ from beatwatch.engine.validation import CheckSpec
 from beatwatch.presentation import STATE_RANK, state_label
 
 
-def _schedule_options(command: Any) -> Any:
+class AlertTypes(click.ParamType):
+    name = "types"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> frozenset[AlertType]:
+        if isinstance(value, frozenset):
+            return value
+        words = [w.strip() for w in str(value).lower().split(",") if w.strip()]
+        if words == ["none"]:
+            return frozenset()
+        try:
+            return frozenset(AlertType(w) for w in words)
+        except ValueError:
+            self.fail(
+                f"{value!r}: give alert types from missed, failing, stuck, long (or none)",
+                param,
+                ctx,
+            )
+
+
+def _check_options(command: Any) -> Any:
     options = [
         click.option("--every", type=DURATION, help="Interval between runs: 45s, 10m, 2h, 1d, 1w."),
         click.option("--cron", help='Cron schedule, 5 fields, e.g. "0 3 * * *".'),
@@ -37,11 +58,66 @@ def _schedule_options(command: Any) -> Any:
         click.option("--host", help="The machine the job runs on."),
         click.option("--tag", "tags", multiple=True, help="A tag (repeat for more)."),
         click.option("--description", help="Free text, shown in alerts."),
+        click.option(
+            "--alerts",
+            type=AlertTypes(),
+            help="Which bad states alert, e.g. missed,failing,stuck,long or none.",
+        ),
+        click.option(
+            "--channel", "channels", multiple=True, help="Alert this channel or channel tag."
+        ),
+        click.option(
+            "--failure-threshold", type=click.IntRange(1), help="Alert after N failures in a row."
+        ),
+        click.option("--escalate-after", type=DURATION, help="Unacknowledged this long: escalate."),
+        click.option(
+            "--escalate-to", "escalation_channels", multiple=True, help="Second-level channel."
+        ),
+        click.option("--remind-every", type=DURATION, help="Repeat until acknowledged."),
         click.option("--json", "as_json", is_flag=True, help="Print the check as JSON."),
     ]
     for option in reversed(options):
         command = option(command)
     return command
+
+
+# Command-line option -> CheckSpec field, for the options that map one to one.
+_SPEC_FIELDS = {
+    "name": "name",
+    "grace": "grace_seconds",
+    "max_duration": "max_duration_seconds",
+    "host": "host",
+    "description": "description",
+    "alerts": "alerts",
+    "failure_threshold": "failure_threshold",
+    "escalate_after": "escalate_after_seconds",
+    "remind_every": "remind_every_seconds",
+}
+_SPEC_TUPLES = {
+    "tags": "tags",
+    "channels": "channels",
+    "escalation_channels": "escalation_channels",
+}
+
+
+def _spec_changes(options: dict[str, Any]) -> dict[str, Any]:
+    """The CheckSpec fields the user gave on the command line."""
+    if options["every"] is not None and options["cron"] is not None:
+        raise click.UsageError("give --every or --cron, not both")
+    changes: dict[str, Any] = {}
+    if options["every"] is not None:
+        changes.update(every_seconds=options["every"], cron=None, tz=None)
+    if options["cron"] is not None:
+        changes.update(every_seconds=None, cron=options["cron"], tz=options["tz"])
+    elif options["tz"] is not None:
+        changes["tz"] = options["tz"]
+    for option, key in _SPEC_FIELDS.items():
+        if options.get(option) is not None:
+            changes[key] = options[option]
+    for option, key in _SPEC_TUPLES.items():
+        if options[option]:
+            changes[key] = tuple(options[option])
+    return changes
 
 
 def _check_json(service: Service, check: Check) -> dict[str, Any]:
@@ -94,24 +170,14 @@ def check_group() -> None:
 
 @check_group.command("add")
 @click.argument("name")
-@_schedule_options
+@_check_options
 @location_options
 @click.pass_context
 def add_command(ctx: click.Context, name: str, as_json: bool, **options: Any) -> None:
     """Add a check and print its ping URL."""
     if options["every"] is None and options["cron"] is None:
         raise click.UsageError('give a schedule: --every DURATION or --cron "EXPR"')
-    spec = CheckSpec(
-        name=name,
-        every_seconds=options["every"],
-        cron=options["cron"],
-        tz=options["tz"],
-        grace_seconds=options["grace"],
-        max_duration_seconds=options["max_duration"],
-        host=options["host"],
-        tags=tuple(options["tags"]),
-        description=options["description"] or "",
-    )
+    spec = CheckSpec(name=name, **_spec_changes(options))
 
     async def act(service: Service) -> None:
         check = await service.add_check(spec)
@@ -126,32 +192,12 @@ def add_command(ctx: click.Context, name: str, as_json: bool, **options: Any) ->
 @check_group.command("edit")
 @click.argument("ref")
 @click.option("--name", help="A new name.")
-@_schedule_options
+@_check_options
 @location_options
 @click.pass_context
 def edit_command(ctx: click.Context, ref: str, as_json: bool, **options: Any) -> None:
     """Change some settings of a check; the others stay as they are."""
-    changes: dict[str, Any] = {}
-    if options["every"] is not None and options["cron"] is not None:
-        raise click.UsageError("give --every or --cron, not both")
-    if options["every"] is not None:
-        changes.update(every_seconds=options["every"], cron=None, tz=None)
-    if options["cron"] is not None:
-        changes.update(every_seconds=None, cron=options["cron"], tz=options["tz"])
-    elif options["tz"] is not None:
-        changes["tz"] = options["tz"]
-    renames = {
-        "name": "name",
-        "grace": "grace_seconds",
-        "max_duration": "max_duration_seconds",
-        "host": "host",
-        "description": "description",
-    }
-    for option, key in renames.items():
-        if options[option] is not None:
-            changes[key] = options[option]
-    if options["tags"]:
-        changes["tags"] = tuple(options["tags"])
+    changes = _spec_changes(options)
     if not changes:
         raise click.UsageError("nothing to change: give at least one option (see --help)")
 

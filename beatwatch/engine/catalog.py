@@ -6,9 +6,9 @@ import sqlite3
 import uuid
 from dataclasses import replace
 
-from beatwatch.engine import store
+from beatwatch.engine import alert_store, store
 from beatwatch.engine.model import Check, State
-from beatwatch.engine.transitions import TransitionHook, end_pause, settle
+from beatwatch.engine.transitions import end_pause, settle
 from beatwatch.engine.validation import CheckSpec, ValidationError
 
 
@@ -27,6 +27,21 @@ def _ensure_unique(conn: sqlite3.Connection, spec: CheckSpec, own_id: int | None
             )
 
 
+def _ensure_channels_exist(conn: sqlite3.Connection, spec: CheckSpec) -> None:
+    channels = alert_store.load_channels(conn)
+    known = {c.name for c in channels} | {t for c in channels for t in c.tags}
+    for field_name, refs in (
+        ("channels", spec.channels),
+        ("escalate_to", spec.escalation_channels),
+    ):
+        for ref in refs:
+            if ref not in known:
+                raise ValidationError(
+                    field_name,
+                    f"no channel is named or tagged {ref!r} (see `beatwatch channel list`)",
+                )
+
+
 def _apply_spec(check: Check, spec: CheckSpec) -> Check:
     assert spec.slug is not None and spec.grace_seconds is not None and spec.alerts is not None
     return replace(
@@ -42,14 +57,16 @@ def _apply_spec(check: Check, spec: CheckSpec) -> Check:
         alerts=spec.alerts,
         channels=spec.channels,
         failure_threshold=spec.failure_threshold,
+        escalation_channels=spec.escalation_channels,
+        escalate_after_seconds=spec.escalate_after_seconds,
+        remind_every_seconds=spec.remind_every_seconds,
     )
 
 
-def create_check(
-    conn: sqlite3.Connection, spec: CheckSpec, now: float, hook: TransitionHook | None = None
-) -> Check:
+def create_check(conn: sqlite3.Connection, spec: CheckSpec, now: float) -> Check:
     """Store a new check (spec already validated); its missed clock starts now."""
     _ensure_unique(conn, spec, None)
+    _ensure_channels_exist(conn, spec)
     store.ensure_host(conn, spec.host, now)
     blank = Check(
         id=0,
@@ -65,7 +82,7 @@ def create_check(
     )
     check = _apply_spec(blank, spec)
     check = replace(check, id=store.insert_check(conn, check))
-    check, _ = settle(conn, check, now, clock_driven=False, on_transition=hook)
+    check, _ = settle(conn, check, now, clock_driven=False)
     return check
 
 
@@ -81,17 +98,18 @@ def update_check(
     check_id: int,
     spec: CheckSpec,
     now: float,
-    hook: TransitionHook | None = None,
 ) -> Check:
     check = _load(conn, check_id)
     _ensure_unique(conn, spec, check_id)
+    _ensure_channels_exist(conn, spec)
     store.ensure_host(conn, spec.host, now)
-    check, _ = settle(conn, _apply_spec(check, spec), now, clock_driven=False, on_transition=hook)
+    check, _ = settle(conn, _apply_spec(check, spec), now, clock_driven=False)
     return check
 
 
 def delete_check(conn: sqlite3.Connection, check_id: int) -> Check:
     check = _load(conn, check_id)
+    alert_store.drop_pending_for_check(conn, check_id)
     store.delete_check(conn, check_id)
     return check
 
@@ -101,7 +119,6 @@ def pause_check(
     check_id: int,
     until: float | None,
     now: float,
-    hook: TransitionHook | None = None,
 ) -> Check:
     """Pause by hand (until None) or until a time; pausing again only moves the end."""
     check = _load(conn, check_id)
@@ -112,17 +129,13 @@ def pause_check(
     )
     paused_at = check.paused_at if still_paused else now
     check = replace(check, paused_at=paused_at, paused_until=until)
-    check, _ = settle(conn, check, now, clock_driven=False, on_transition=hook)
+    check, _ = settle(conn, check, now, clock_driven=False)
     return check
 
 
-def resume_check(
-    conn: sqlite3.Connection, check_id: int, now: float, hook: TransitionHook | None = None
-) -> Check:
+def resume_check(conn: sqlite3.Connection, check_id: int, now: float) -> Check:
     check = _load(conn, check_id)
     if check.paused_at is None:
         return check
-    check, _ = settle(
-        conn, end_pause(conn, check, now), now, clock_driven=False, on_transition=hook
-    )
+    check, _ = settle(conn, end_pause(conn, check, now), now, clock_driven=False)
     return check

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from beatwatch.engine import store
 from beatwatch.engine.model import Check, Transition
 from beatwatch.engine.store import Store
-from beatwatch.engine.transitions import TransitionHook, settle
+from beatwatch.engine.transitions import settle
 
 log = logging.getLogger("beatwatch.evaluator")
 
@@ -28,12 +28,10 @@ WATCH_INTERVAL = 0.5
 Settled = list[tuple[Check, Transition | None]]
 
 
-def evaluate_due(
-    conn: sqlite3.Connection, now: float, limit: int, hook: TransitionHook | None = None
-) -> Settled:
+def evaluate_due(conn: sqlite3.Connection, now: float, limit: int) -> Settled:
     """Writer job: settle every check whose next change is due."""
     return [
-        settle(conn, check, now, clock_driven=True, on_transition=hook)
+        settle(conn, check, now, clock_driven=True)
         for check in store.load_due_checks(conn, now, limit)
     ]
 
@@ -43,15 +41,15 @@ class Evaluator:
         self,
         db: Store,
         on_settled: Callable[[Settled], None],
-        hook: TransitionHook | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._db = db
         self._on_settled = on_settled
-        self._hook = hook
         self._clock = clock
         self._wake = asyncio.Event()
         self.last_pass_at: float | None = None
+        # Monotonic time of the loop's latest turn: how the self-ping knows it is healthy.
+        self.alive_at: float | None = None
 
     def poke(self) -> None:
         self._wake.set()
@@ -62,6 +60,7 @@ class Evaluator:
             await self.run_pass()
             earliest = await self._db.earliest_change()
             while True:
+                self.alive_at = time.monotonic()
                 delay = WATCH_INTERVAL
                 if earliest is not None:
                     delay = min(delay, max(0.0, earliest - self._clock()))
@@ -82,9 +81,7 @@ class Evaluator:
         total = 0
         while True:
             now = self._clock()
-            settled = await self._db.write(
-                lambda conn, now=now: evaluate_due(conn, now, BATCH, self._hook)
-            )
+            settled = await self._db.write(lambda conn, now=now: evaluate_due(conn, now, BATCH))
             total += len(settled)
             if settled:
                 self._on_settled(settled)

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from beatwatch.engine.model import Check, Ping, Transition
+from beatwatch.engine.model import Check, Incident, Ping, Transition
 
 log = logging.getLogger("beatwatch.events")
 
@@ -39,12 +39,38 @@ class UnknownPingRecorded:
 
 
 @dataclass(frozen=True, slots=True)
+class IncidentChanged:
+    incident: Incident
+
+
+@dataclass(frozen=True, slots=True)
+class SetupChanged:
+    """Channels, hosts or maintenance windows changed."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryAttempted:
+    channel_name: str
+    kind: str
+    title: str
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class StoreChanged:
     """Another process wrote to the store; anything shown may be stale."""
 
 
 Event = (
-    CheckChanged | CheckRemoved | PingRecorded | StateChanged | UnknownPingRecorded | StoreChanged
+    CheckChanged
+    | CheckRemoved
+    | PingRecorded
+    | StateChanged
+    | UnknownPingRecorded
+    | IncidentChanged
+    | SetupChanged
+    | DeliveryAttempted
+    | StoreChanged
 )
 Listener = Callable[[Event], None]
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from beatwatch.engine import store
 from beatwatch.engine.catalog import create_check
 from beatwatch.engine.model import PINGS_KEPT, Check, Ping, PingKind, PingRequest, Transition
-from beatwatch.engine.transitions import TransitionHook, settle
+from beatwatch.engine.transitions import settle
 from beatwatch.engine.validation import CheckSpec, validate
 
 # A check made by `?create=1` watches a daily job until someone edits it.
@@ -30,9 +30,8 @@ def record_ping(
     conn: sqlite3.Connection,
     request: PingRequest,
     ping_key: str,
-    hook: TransitionHook | None = None,
 ) -> PingOutcome:
-    check, created = _find_target(conn, request, ping_key, hook)
+    check, created = _find_target(conn, request, ping_key)
     if check is None:
         store.record_unknown_ping(
             conn,
@@ -78,7 +77,7 @@ def record_ping(
             last_duration=duration if duration is not None else check.last_duration,
             failure_streak=check.failure_streak + 1 if request.kind is PingKind.FAIL else 0,
         )
-    check, transition = settle(conn, check, now, clock_driven=False, on_transition=hook)
+    check, transition = settle(conn, check, now, clock_driven=False)
     return PingOutcome(check, ping, transition, created)
 
 
@@ -86,7 +85,6 @@ def _find_target(
     conn: sqlite3.Connection,
     request: PingRequest,
     ping_key: str,
-    hook: TransitionHook | None,
 ) -> tuple[Check | None, bool]:
     if request.uuid is not None:
         return store.load_check_by(conn, "uuid", request.uuid), False
@@ -96,17 +94,15 @@ def _find_target(
     check = store.load_check_by(conn, "slug", request.slug)
     if check is not None or not request.create:
         return check, False
-    return _auto_create(conn, request.slug, request.at, hook), True
+    return _auto_create(conn, request.slug, request.at), True
 
 
-def _auto_create(
-    conn: sqlite3.Connection, slug: str, now: float, hook: TransitionHook | None
-) -> Check:
+def _auto_create(conn: sqlite3.Connection, slug: str, now: float) -> Check:
     name = slug
     if store.load_check_by(conn, "name", name) is not None:
         name = f"{slug} (auto)"
     spec = validate(CheckSpec(name=name, slug=slug, every_seconds=AUTO_CREATE_EVERY))
-    return create_check(conn, spec, now, hook)
+    return create_check(conn, spec, now)
 
 
 def _unknown_label(request: PingRequest, ping_key: str) -> str:

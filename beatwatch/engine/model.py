@@ -96,6 +96,10 @@ class Check:
     alerts: frozenset[AlertType] = frozenset()
     channels: tuple[str, ...] = ()
     failure_threshold: int = 1
+    # Second level: channels told when an incident stays unacknowledged this long; reminders.
+    escalation_channels: tuple[str, ...] = ()
+    escalate_after_seconds: int | None = None
+    remind_every_seconds: int | None = None
     # A pause has begun at paused_at; it lasts until paused_until, or until resumed by hand.
     paused_at: float | None = None
     paused_until: float | None = None
@@ -169,3 +173,83 @@ class PingRequest:
     user_agent: str | None = None
     body: bytes = b""
     at: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """A named Apprise URL. The URL holds secrets: show `masked_url`, never `url`."""
+
+    id: int
+    name: str
+    url: str
+    is_default: bool
+    tags: tuple[str, ...]
+    created_at: float
+    failing: bool = False
+    last_error: str | None = None
+    last_error_at: float | None = None
+    last_success_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Incident:
+    id: int
+    check_id: int
+    state: State
+    opened_at: float
+    reason: str
+    notified: bool
+    notified_at: float | None
+    # The first incident of an unbroken bad spell, and whether anyone was told during it:
+    # a recovery message goes out only if someone was.
+    streak_started_at: float
+    streak_notified: bool
+    resolved_at: float | None = None
+    resolution: str | None = None
+    acknowledged_at: float | None = None
+    escalated_at: float | None = None
+    last_reminded_at: float | None = None
+    next_action_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MaintenanceWindow:
+    """Alerts for checks on `host` are held while the window is open.
+
+    Either one-off (starts_at..ends_at) or weekly (weekdays, 0 = Monday, from start_minute
+    local time for duration_seconds, in tz)."""
+
+    id: int
+    host: str
+    reason: str
+    created_at: float
+    starts_at: float | None = None
+    ends_at: float | None = None
+    weekdays: tuple[int, ...] = ()
+    start_minute: int | None = None
+    duration_seconds: int | None = None
+    tz: str | None = None
+    # A weekly window ended early stays closed until the end of that occurrence.
+    closed_until: float | None = None
+
+    @property
+    def is_weekly(self) -> bool:
+        return bool(self.weekdays)
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """One message to one channel, from the outbox."""
+
+    id: int
+    channel_id: int
+    channel_name: str
+    incident_id: int | None
+    kind: str
+    title: str
+    body: str
+    created_at: float
+    status: str
+    attempts: int = 0
+    sent_at: float | None = None
+    last_error: str | None = None

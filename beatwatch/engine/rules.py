@@ -8,8 +8,9 @@ inclusive boundary lets the evaluator act at the due time itself).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
-from beatwatch.engine.model import Check, PingKind, State
+from beatwatch.engine.model import ALERT_TYPE_OF_STATE, Check, PingKind, State
 from beatwatch.engine.schedule import due_after
 
 
@@ -64,3 +65,34 @@ def evaluate(check: Check, now: float) -> Evaluation:
 def transition_time(previous: Check, evaluation: Evaluation) -> float:
     """When a clock-driven change happened: its due time, never before the previous state began."""
     return max(evaluation.since, previous.state_since)
+
+
+class AlertAction(StrEnum):
+    NONE = "none"
+    OPEN = "open"  # a new bad state: open an incident and tell people
+    OPEN_SILENT = "open_silent"  # a new bad state whose alert type is switched off
+    RESOLVE = "resolve"  # healthy again after a bad spell: one recovery message
+    RESOLVE_SILENT = "resolve_silent"  # paused while bad: close the incident, tell nobody
+
+
+def alert_action(check: Check) -> AlertAction:
+    """What the check's current state means for alerting, given the state it last alerted
+    for. Comparing with `alerted_state` (not with the previous state) is what makes it one
+    alert per bad state however often this is asked."""
+    state, alerted = check.state, check.alerted_state
+    if state.is_bad:
+        if state is alerted:
+            return AlertAction.NONE
+        if state is State.FAILING and check.failure_streak < check.failure_threshold:
+            return AlertAction.NONE
+        if ALERT_TYPE_OF_STATE[state] not in check.alerts:
+            return AlertAction.OPEN_SILENT
+        return AlertAction.OPEN
+    if alerted is None:
+        return AlertAction.NONE
+    if state is State.PAUSED:
+        return AlertAction.RESOLVE_SILENT
+    # A failing job that merely starts again has not recovered; its next success will say so.
+    if state is State.UP or (state is State.RUNNING and alerted is not State.FAILING):
+        return AlertAction.RESOLVE
+    return AlertAction.NONE

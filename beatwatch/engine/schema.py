@@ -85,6 +85,78 @@ MIGRATIONS: list[str] = [
         user_agent TEXT
     );
     """,
+    # 2: alerting: channels, incidents, the durable outbox, maintenance windows, escalation.
+    """
+    ALTER TABLE checks ADD COLUMN escalation_channels TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE checks ADD COLUMN escalate_after_seconds INTEGER;
+    ALTER TABLE checks ADD COLUMN remind_every_seconds INTEGER;
+    CREATE TABLE channels (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        url TEXT NOT NULL,
+        is_default INTEGER NOT NULL DEFAULT 0,
+        tags TEXT NOT NULL DEFAULT '[]',
+        created_at REAL NOT NULL,
+        failing INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        last_error_at REAL,
+        last_success_at REAL
+    );
+    CREATE TABLE incidents (
+        id INTEGER PRIMARY KEY,
+        check_id INTEGER NOT NULL REFERENCES checks(id) ON DELETE CASCADE,
+        state TEXT NOT NULL,
+        opened_at REAL NOT NULL,
+        reason TEXT NOT NULL,
+        notified INTEGER NOT NULL,
+        notified_at REAL,
+        streak_started_at REAL NOT NULL,
+        streak_notified INTEGER NOT NULL,
+        resolved_at REAL,
+        resolution TEXT,
+        acknowledged_at REAL,
+        escalated_at REAL,
+        last_reminded_at REAL,
+        next_action_at REAL
+    );
+    CREATE INDEX incidents_by_check ON incidents(check_id, id);
+    CREATE INDEX incidents_open ON incidents(check_id) WHERE resolved_at IS NULL;
+    CREATE INDEX incidents_notified_at ON incidents(notified_at) WHERE notified_at IS NOT NULL;
+    CREATE INDEX incidents_next_action ON incidents(next_action_at)
+        WHERE next_action_at IS NOT NULL;
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        channel_id INTEGER NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+        incident_id INTEGER REFERENCES incidents(id) ON DELETE SET NULL,
+        kind TEXT NOT NULL,
+        title TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        status TEXT NOT NULL,
+        next_attempt_at REAL,
+        claimed_until REAL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        sent_at REAL,
+        last_error TEXT
+    );
+    CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE status = 'pending';
+    CREATE INDEX outbox_held ON outbox(channel_id, created_at) WHERE status = 'held';
+    CREATE INDEX outbox_by_incident ON outbox(incident_id);
+    CREATE TABLE maintenance_windows (
+        id INTEGER PRIMARY KEY,
+        host TEXT NOT NULL REFERENCES hosts(name) ON DELETE CASCADE,
+        reason TEXT NOT NULL DEFAULT '',
+        created_at REAL NOT NULL,
+        starts_at REAL,
+        ends_at REAL,
+        weekdays TEXT NOT NULL DEFAULT '[]',
+        start_minute INTEGER,
+        duration_seconds INTEGER,
+        tz TEXT,
+        closed_until REAL
+    );
+    CREATE INDEX windows_by_host ON maintenance_windows(host);
+    """,
 ]
 
 

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from beatwatch.engine.model import Check, Ping, UnknownPing
+from beatwatch.engine.channels import mask_url
+from beatwatch.engine.maintenance import describe as describe_window
+from beatwatch.engine.maintenance import is_open, next_start
+from beatwatch.engine.model import (
+    Channel,
+    Check,
+    Incident,
+    MaintenanceWindow,
+    Notification,
+    Ping,
+    UnknownPing,
+)
 from beatwatch.engine.rules import evaluate
 from beatwatch.engine.timefmt import utc_iso
 
@@ -32,6 +43,9 @@ def check_to_dict(check: Check, ping_url: str, now: float) -> dict[str, Any]:
         "alerts": sorted(a.value for a in check.alerts),
         "channels": list(check.channels),
         "failure_threshold": check.failure_threshold,
+        "escalate_to": list(check.escalation_channels),
+        "escalate_after_seconds": check.escalate_after_seconds,
+        "remind_every_seconds": check.remind_every_seconds,
         "paused_until": utc_iso(check.paused_until),
         "created_at": utc_iso(check.created_at),
         "last_ping_at": utc_iso(check.last_ping_at),
@@ -59,4 +73,65 @@ def unknown_ping_to_dict(ping: UnknownPing) -> dict[str, Any]:
         "key": ping.key,
         "remote_addr": ping.remote_addr,
         "user_agent": ping.user_agent,
+    }
+
+
+def channel_to_dict(channel: Channel) -> dict[str, Any]:
+    """A channel with its URL masked: the real URL never leaves the engine."""
+    return {
+        "id": channel.id,
+        "name": channel.name,
+        "url": mask_url(channel.url),
+        "default": channel.is_default,
+        "tags": list(channel.tags),
+        "failing": channel.failing,
+        "last_error": channel.last_error,
+        "last_error_at": utc_iso(channel.last_error_at),
+        "last_success_at": utc_iso(channel.last_success_at),
+    }
+
+
+def notification_to_dict(note: Notification) -> dict[str, Any]:
+    return {
+        "kind": note.kind,
+        "channel": note.channel_name,
+        "title": note.title,
+        "status": note.status,
+        "attempts": note.attempts,
+        "created_at": utc_iso(note.created_at),
+        "sent_at": utc_iso(note.sent_at),
+        "last_error": note.last_error,
+    }
+
+
+def incident_to_dict(
+    incident: Incident, check_name: str | None, notes: list[Notification]
+) -> dict[str, Any]:
+    return {
+        "id": incident.id,
+        "check_id": incident.check_id,
+        "check": check_name,
+        "state": incident.state.value,
+        "reason": incident.reason,
+        "opened_at": utc_iso(incident.opened_at),
+        "resolved_at": utc_iso(incident.resolved_at),
+        "resolution": incident.resolution,
+        "acknowledged_at": utc_iso(incident.acknowledged_at),
+        "escalated_at": utc_iso(incident.escalated_at),
+        "notified": incident.notified,
+        "notifications": [notification_to_dict(n) for n in notes],
+    }
+
+
+def window_to_dict(window: MaintenanceWindow, now: float) -> dict[str, Any]:
+    return {
+        "id": window.id,
+        "host": window.host,
+        "reason": window.reason,
+        "description": describe_window(window),
+        "open": is_open(window, now),
+        "starts_at": utc_iso(window.starts_at),
+        "ends_at": utc_iso(window.ends_at),
+        "weekly": window.is_weekly,
+        "next_start": utc_iso(next_start(window, now)),
     }

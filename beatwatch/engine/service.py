@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable
 from dataclasses import replace
 from functools import partial
 from typing import Any
@@ -16,11 +17,14 @@ from aiohttp import web
 
 from beatwatch.config import Settings
 from beatwatch.engine import catalog, store
+from beatwatch.engine.alert_service import Alerts
 from beatwatch.engine.catalog import CheckNotFound
+from beatwatch.engine.dispatch import Delivery, Dispatcher
 from beatwatch.engine.evaluator import Evaluator, Settled
 from beatwatch.engine.events import (
     CheckChanged,
     CheckRemoved,
+    DeliveryAttempted,
     EventBus,
     PingRecorded,
     StateChanged,
@@ -31,6 +35,7 @@ from beatwatch.engine.ingest import PingOutcome, record_ping
 from beatwatch.engine.lock import EngineInfo, EngineLock
 from beatwatch.engine.model import Check, Ping, PingRequest, Transition, UnknownPing
 from beatwatch.engine.receiver import ping_routes
+from beatwatch.engine.self_ping import self_ping_loop
 from beatwatch.engine.store import Store
 from beatwatch.engine.timefmt import utc_iso
 from beatwatch.engine.validation import CheckSpec, default_grace, validate
@@ -50,6 +55,8 @@ class Service:
         self.ping_key = ping_key
         self.events = EventBus()
         self.evaluator = Evaluator(db, self._publish_settled)
+        self.alerts = Alerts(db, self.events)
+        self.dispatcher = Dispatcher(db, self._publish_delivery)
         self._lock = EngineLock(settings.data_dir)
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -97,7 +104,13 @@ class Service:
         self._runner = runner
         self.bound_port = runner.addresses[0][1] if runner.addresses else self.settings.listen_port
         self.store.writer.after_commit = self._poke_from_writer(asyncio.get_running_loop())
-        self._tasks.append(asyncio.create_task(self._run_evaluator(), name="evaluator"))
+        self._tasks.append(asyncio.create_task(self._guard(self.evaluator.run()), name="evaluator"))
+        self._tasks.append(
+            asyncio.create_task(self._guard(self.dispatcher.run()), name="dispatcher")
+        )
+        if self.settings.self_ping_url:
+            ping_loop = self_ping_loop(self.settings.self_ping_url, lambda: self.evaluator.alive_at)
+            self._tasks.append(asyncio.create_task(self._guard(ping_loop), name="self-ping"))
         log.info(
             "listening on %s; ping URLs start with %s/ping/", self.settings.listen, self.base_url
         )
@@ -105,16 +118,19 @@ class Service:
     def _poke_from_writer(self, loop: asyncio.AbstractEventLoop) -> Any:
         def poke() -> None:
             loop.call_soon_threadsafe(self.evaluator.poke)
+            loop.call_soon_threadsafe(self.dispatcher.poke)
 
         return poke
 
-    async def _run_evaluator(self) -> None:
+    @staticmethod
+    async def _guard(work: Awaitable[None]) -> None:
+        """Run an engine loop; an unexpected error is logged loudly, never swallowed."""
         try:
-            await self.evaluator.run()
+            await work
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("the evaluator stopped on an unexpected error")
+            log.exception("an engine task stopped on an unexpected error")
             raise
 
     async def stop_engine(self) -> None:
@@ -251,6 +267,11 @@ class Service:
             self.events.publish(StateChanged(check, transition))
         self.events.publish(CheckChanged(check))
 
+    def _publish_delivery(self, delivery: Delivery) -> None:
+        self.events.publish(
+            DeliveryAttempted(delivery.channel_name, delivery.kind, delivery.title, delivery.error)
+        )
+
     def _publish_settled(self, settled: Settled) -> None:
         for check, transition in settled:
             self._publish_check(check, transition)
@@ -282,4 +303,7 @@ def spec_of(check: Check) -> CheckSpec:
         alerts=check.alerts,
         channels=check.channels,
         failure_threshold=check.failure_threshold,
+        escalation_channels=check.escalation_channels,
+        escalate_after_seconds=check.escalate_after_seconds,
+        remind_every_seconds=check.remind_every_seconds,
     )

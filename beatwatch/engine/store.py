@@ -16,9 +16,14 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from beatwatch.engine import alert_store
 from beatwatch.engine.model import (
     AlertType,
+    Channel,
     Check,
+    Incident,
+    MaintenanceWindow,
+    Notification,
     Ping,
     PingKind,
     Schedule,
@@ -38,7 +43,8 @@ CHECK_COLUMNS = (
     "id, uuid, name, slug, every_seconds, cron, tz, grace_seconds, max_duration_seconds, host, "
     "tags, description, alerts, channels, failure_threshold, created_at, clock_start, paused_at, "
     "paused_until, last_ping_at, last_finish_at, last_finish_kind, last_exit_code, last_duration, "
-    "failure_streak, run_started_at, state, state_since, next_change_at, alerted_state"
+    "failure_streak, run_started_at, state, state_since, next_change_at, alerted_state, "
+    "escalation_channels, escalate_after_seconds, remind_every_seconds"
 )
 PING_COLUMNS = "id, check_id, kind, at, exit_code, rid, duration, remote_addr, user_agent, body"
 
@@ -145,6 +151,52 @@ class Store:
         )
         return [UnknownPing(r[0], r[1], r[2], r[3]) for r in rows]
 
+    async def channels(self) -> list[Channel]:
+        rows = await self._fetchall(
+            f"SELECT {alert_store.CHANNEL_COLUMNS} FROM channels ORDER BY name"
+        )
+        return [alert_store.channel_from_row(r) for r in rows]
+
+    async def incidents(self, open_only: bool, limit: int) -> list[Incident]:
+        where = "WHERE resolved_at IS NULL" if open_only else ""
+        rows = await self._fetchall(
+            f"SELECT {alert_store.INCIDENT_COLUMNS} FROM incidents {where} "
+            "ORDER BY id DESC LIMIT ?",
+            [limit],
+        )
+        return [alert_store.incident_from_row(r) for r in rows]
+
+    async def incident(self, incident_id: int) -> Incident | None:
+        row = await self._fetchone(
+            f"SELECT {alert_store.INCIDENT_COLUMNS} FROM incidents WHERE id = ?", [incident_id]
+        )
+        return alert_store.incident_from_row(row) if row else None
+
+    async def notifications(self, incident_id: int) -> list[Notification]:
+        rows = await self._fetchall(
+            f"{alert_store.NOTIFICATION_SQL} WHERE o.incident_id = ? ORDER BY o.id", [incident_id]
+        )
+        return [alert_store.notification_from_row(r) for r in rows]
+
+    async def recent_notifications(self, limit: int) -> list[Notification]:
+        sql = f"{alert_store.NOTIFICATION_SQL} ORDER BY o.id DESC LIMIT ?"
+        rows = await self._fetchall(sql, [limit])
+        return [alert_store.notification_from_row(r) for r in rows]
+
+    async def hosts(self) -> list[str]:
+        rows = await self._fetchall("SELECT name FROM hosts ORDER BY name")
+        return [r[0] for r in rows]
+
+    async def windows(self) -> list[MaintenanceWindow]:
+        rows = await self._fetchall(
+            f"SELECT {alert_store.WINDOW_COLUMNS} FROM maintenance_windows ORDER BY host, id"
+        )
+        return [alert_store.window_from_row(r) for r in rows]
+
+    async def outbox_counts(self) -> dict[str, int]:
+        rows = await self._fetchall("SELECT status, count(*) FROM outbox GROUP BY status")
+        return {r[0]: r[1] for r in rows}
+
     async def setting(self, key: str) -> str | None:
         row = await self._fetchone("SELECT value FROM settings WHERE key = ?", [key])
         return row[0] if row else None
@@ -205,6 +257,9 @@ def check_from_row(r: sqlite3.Row) -> Check:
         state_since=r["state_since"],
         next_change_at=r["next_change_at"],
         alerted_state=State(r["alerted_state"]) if r["alerted_state"] else None,
+        escalation_channels=tuple(json.loads(r["escalation_channels"])),
+        escalate_after_seconds=r["escalate_after_seconds"],
+        remind_every_seconds=r["remind_every_seconds"],
     )
 
 
@@ -310,6 +365,9 @@ def _check_values(c: Check) -> dict[str, Any]:
         "state_since": c.state_since,
         "next_change_at": c.next_change_at,
         "alerted_state": c.alerted_state.value if c.alerted_state else None,
+        "escalation_channels": json.dumps(list(c.escalation_channels)),
+        "escalate_after_seconds": c.escalate_after_seconds,
+        "remind_every_seconds": c.remind_every_seconds,
     }
 
 
@@ -331,6 +389,15 @@ def insert_ping(conn: sqlite3.Connection, ping: Ping) -> int:
     )
     assert cursor.lastrowid is not None
     return cursor.lastrowid
+
+
+def last_ping_of_kind(conn: sqlite3.Connection, check_id: int, kind: PingKind) -> Ping | None:
+    row = conn.execute(
+        f"SELECT {PING_COLUMNS} FROM pings WHERE check_id = ? AND kind = ? "
+        "ORDER BY id DESC LIMIT 1",
+        (check_id, kind.value),
+    ).fetchone()
+    return ping_from_row(row) if row else None
 
 
 def trim_history(conn: sqlite3.Connection, table: str, check_id: int, keep: int) -> None:

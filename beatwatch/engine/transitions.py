@@ -7,15 +7,12 @@ transition and everything that follows from it are committed together or not at 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
 from dataclasses import replace
 
 from beatwatch.engine import store
+from beatwatch.engine.incidents import apply_alerting
 from beatwatch.engine.model import Check, Transition
 from beatwatch.engine.rules import evaluate, transition_time
-
-# Called inside the same transaction for every recorded transition (alerts hook in here).
-TransitionHook = Callable[[sqlite3.Connection, Check, Transition], Check]
 
 
 def end_pause(conn: sqlite3.Connection, check: Check, resumed_at: float) -> Check:
@@ -37,9 +34,9 @@ def settle(
     now: float,
     *,
     clock_driven: bool,
-    on_transition: TransitionHook | None = None,
 ) -> tuple[Check, Transition | None]:
-    """Evaluate `check` at `now`, record a transition if its state changed, and store it.
+    """Evaluate `check` at `now`, record a transition if its state changed, open or resolve
+    its incident (queueing the alert), and store it — all in the caller's transaction.
 
     A clock-driven change is stamped with its due time; a change caused by a ping or an edit
     with `now`.
@@ -53,8 +50,7 @@ def settle(
         transition = Transition(check.id, at, check.state, evaluation.state)
         check = replace(check, state=evaluation.state, state_since=at)
         store.insert_transition(conn, transition)
-        if on_transition is not None:
-            check = on_transition(conn, check, transition)
+    check = apply_alerting(conn, check, now)
     check = replace(check, next_change_at=evaluation.next_change_at)
     store.update_check(conn, check)
     return check, transition

@@ -21,6 +21,7 @@ from beatwatch.engine.model import (
 from beatwatch.engine.schedule import ScheduleError, local_zone_name, upcoming, validate_cron, zone
 from beatwatch.engine.timefmt import format_duration
 
+MIN_REMINDER = 60
 DEFAULT_ALERTS = frozenset({AlertType.MISSED, AlertType.FAILING, AlertType.STUCK})
 _SLUG_OK = re.compile(r"^[a-z0-9_-]+$")
 
@@ -48,6 +49,9 @@ class CheckSpec:
     alerts: frozenset[AlertType] | None = None
     channels: tuple[str, ...] = ()
     failure_threshold: int = 1
+    escalation_channels: tuple[str, ...] = ()
+    escalate_after_seconds: int | None = None
+    remind_every_seconds: int | None = None
     slug: str | None = None
 
     @property
@@ -79,6 +83,7 @@ def validate(spec: CheckSpec) -> CheckSpec:
         raise ValidationError("max_duration", "the max duration must be more than 0 seconds")
     if spec.failure_threshold < 1:
         raise ValidationError("failure_threshold", "the failure threshold must be 1 or more")
+    _validate_escalation(spec)
 
     alerts = spec.alerts
     if alerts is None:
@@ -97,6 +102,20 @@ def validate(spec: CheckSpec) -> CheckSpec:
         tags=tags,
         alerts=frozenset(alerts),
     )
+
+
+def _validate_escalation(spec: CheckSpec) -> None:
+    if spec.escalate_after_seconds is not None:
+        if spec.escalate_after_seconds <= 0:
+            raise ValidationError("escalate_after", "the escalation delay must be more than 0")
+        if not spec.escalation_channels:
+            raise ValidationError(
+                "escalate_to", "escalation needs the channels to escalate to (--escalate-to)"
+            )
+    if spec.remind_every_seconds is not None and spec.remind_every_seconds < MIN_REMINDER:
+        raise ValidationError(
+            "remind_every", f"reminders can repeat at most every {format_duration(MIN_REMINDER)}"
+        )
 
 
 def _validate_schedule(spec: CheckSpec) -> Schedule:

@@ -1,0 +1,336 @@
+"""Channels, hosts and maintenance windows, incidents: the alerting commands."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import click
+
+from beatwatch.cli.context import (
+    DURATION,
+    TIME,
+    location_options,
+    print_json,
+    print_table,
+    with_service,
+)
+from beatwatch.engine.channels import mask_url
+from beatwatch.engine.maintenance import describe as describe_window
+from beatwatch.engine.maintenance import is_open
+from beatwatch.engine.serialize import channel_to_dict, incident_to_dict, window_to_dict
+from beatwatch.engine.service import Service
+from beatwatch.engine.timefmt import format_relative, utc_iso
+
+
+@click.group("channel")
+def channel_group() -> None:
+    """Where alerts go: named Apprise URLs (mailto://, slack://, ntfys://, ...)."""
+
+
+@channel_group.command("add")
+@click.argument("name")
+@click.argument("url")
+@click.option(
+    "--default", "is_default", is_flag=True, help="Alert here when a check names no channel."
+)
+@click.option(
+    "--tag", "tags", multiple=True, help="A tag checks can name instead (repeat for more)."
+)
+@location_options
+@click.pass_context
+def channel_add(
+    ctx: click.Context, name: str, url: str, is_default: bool, tags: tuple[str, ...], **where: Any
+) -> None:
+    """Add a channel. The URL is checked by Apprise now, not when the first alert is due."""
+
+    async def act(service: Service) -> None:
+        channel = await service.alerts.add_channel(name, url, is_default, tags)
+        default = " (default)" if channel.is_default else ""
+        click.echo(f"added channel {channel.name}{default}: {mask_url(channel.url)}")
+
+    with_service(ctx, act, **where)
+
+
+@channel_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@location_options
+@click.pass_context
+def channel_list(ctx: click.Context, as_json: bool, **where: Any) -> None:
+    """List channels with their health; URLs are shown with secrets masked."""
+
+    async def act(service: Service) -> None:
+        channels = await service.alerts.channels()
+        if as_json:
+            print_json([channel_to_dict(c) for c in channels])
+            return
+        if not channels:
+            click.echo("No channels yet. Add one: beatwatch channel add ops mailto://... --default")
+            return
+        now = time.time()
+        print_table(
+            ["NAME", "DEFAULT", "TAGS", "STATUS", "URL"],
+            (
+                [
+                    c.name,
+                    "yes" if c.is_default else "",
+                    ",".join(c.tags),
+                    _channel_status(c.failing, c.last_error, c.last_error_at, now),
+                    mask_url(c.url),
+                ]
+                for c in channels
+            ),
+        )
+
+    with_service(ctx, act, **where)
+
+
+def _channel_status(failing: bool, error: str | None, error_at: float | None, now: float) -> str:
+    if not failing:
+        return "ok"
+    when = format_relative(error_at, now) if error_at else ""
+    return f"FAILING {when}: {error}"
+
+
+@channel_group.command("test")
+@click.argument("name")
+@location_options
+@click.pass_context
+def channel_test(ctx: click.Context, name: str, **where: Any) -> None:
+    """Send a test message now and say whether it went through."""
+
+    async def act(service: Service) -> None:
+        error = await service.alerts.test_channel(name)
+        if error is not None:
+            raise click.ClickException(f"the test message to {name} failed: {error}")
+        click.echo(f"test message sent to {name}")
+
+    with_service(ctx, act, **where)
+
+
+@channel_group.command("rm")
+@click.argument("name")
+@location_options
+@click.pass_context
+def channel_rm(ctx: click.Context, name: str, **where: Any) -> None:
+    """Remove a channel (its unsent messages go with it)."""
+
+    async def act(service: Service) -> None:
+        await service.alerts.remove_channel(name)
+        click.echo(f"removed channel {name}")
+
+    with_service(ctx, act, **where)
+
+
+@click.group("host")
+def host_group() -> None:
+    """Hosts and their maintenance windows (alerts are held while one is open)."""
+
+
+@host_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@location_options
+@click.pass_context
+def host_list(ctx: click.Context, as_json: bool, **where: Any) -> None:
+    """Hosts, their checks and maintenance windows."""
+
+    async def act(service: Service) -> None:
+        hosts = await service.alerts.hosts()
+        now = time.time()
+        if as_json:
+            print_json(
+                [
+                    {
+                        "name": h.name,
+                        "checks": h.checks,
+                        "in_maintenance": h.in_maintenance,
+                        "windows": [window_to_dict(w, now) for w in h.windows],
+                    }
+                    for h in hosts
+                ]
+            )
+            return
+        if not hosts:
+            click.echo("No hosts yet: a host appears when a check names it (--host).")
+            return
+        rows = []
+        for h in hosts:
+            status = "IN MAINTENANCE" if h.in_maintenance else "-"
+            rows.append([h.name, str(h.checks), status, "", ""])
+            for w in h.windows:
+                state = "open" if is_open(w, now) else ""
+                rows.append(["", "", "", f"#{w.id} {describe_window(w)} {state}".strip(), w.reason])
+        print_table(["HOST", "CHECKS", "STATUS", "WINDOWS", "REASON"], rows)
+
+    with_service(ctx, act, **where)
+
+
+@host_group.command("maint")
+@click.argument("host")
+@click.option("--for", "duration", type=DURATION, help="Starting now, for this long.")
+@click.option("--from", "starts_at", type=TIME, help="Start time (with --until).")
+@click.option("--until", "ends_at", type=TIME, help="End time.")
+@click.option("--weekly", help='Recurring, e.g. "sun 02:00-04:00" or "mon-fri 22:00-23:30".')
+@click.option("--tz", help="Time zone of a weekly window (default UTC).")
+@click.option("--reason", default="", help="Why, for whoever looks later.")
+@location_options
+@click.pass_context
+def host_maint(
+    ctx: click.Context,
+    host: str,
+    duration: int | None,
+    starts_at: float | None,
+    ends_at: float | None,
+    weekly: str | None,
+    tz: str | None,
+    reason: str,
+    **where: Any,
+) -> None:
+    """Open a maintenance window on HOST: now for a while, between two times, or weekly."""
+    forms = sum(x is not None for x in (duration, ends_at, weekly))
+    if forms != 1:
+        raise click.UsageError(
+            "give one of --for DURATION, --until TIME (with optional --from) or --weekly"
+        )
+    if duration is not None:
+        ends_at = time.time() + duration
+
+    async def act(service: Service) -> None:
+        window = await service.alerts.start_maintenance(
+            host, starts_at=starts_at, ends_at=ends_at, weekly=weekly, tz=tz, reason=reason
+        )
+        click.echo(f"maintenance window #{window.id} on {host}: {describe_window(window)}")
+
+    with_service(ctx, act, **where)
+
+
+@host_group.command("end")
+@click.argument("host")
+@location_options
+@click.pass_context
+def host_end(ctx: click.Context, host: str, **where: Any) -> None:
+    """End the maintenance open on HOST now (a weekly window skips just this time)."""
+
+    async def act(service: Service) -> None:
+        ended = await service.alerts.end_maintenance(host)
+        click.echo(f"ended maintenance on {host}" if ended else f"{host} was not in maintenance")
+
+    with_service(ctx, act, **where)
+
+
+@host_group.command("rm-window")
+@click.argument("window_id", type=int)
+@location_options
+@click.pass_context
+def host_rm_window(ctx: click.Context, window_id: int, **where: Any) -> None:
+    """Delete a maintenance window for good."""
+
+    async def act(service: Service) -> None:
+        await service.alerts.remove_window(window_id)
+        click.echo(f"deleted maintenance window #{window_id}")
+
+    with_service(ctx, act, **where)
+
+
+@click.command("incidents")
+@click.option("--open", "open_only", is_flag=True, help="Only unresolved incidents.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON, with the notifications sent.")
+@location_options
+@click.pass_context
+def incidents_command(
+    ctx: click.Context, open_only: bool, limit: int, as_json: bool, **where: Any
+) -> None:
+    """Incidents, newest first, with the notifications sent for each."""
+
+    async def act(service: Service) -> None:
+        incidents = await service.alerts.incidents(open_only, limit)
+        names = {c.id: c.name for c in await service.list_checks()}
+        if as_json:
+            print_json(
+                [
+                    incident_to_dict(
+                        i, names.get(i.check_id), await service.alerts.notifications(i.id)
+                    )
+                    for i in incidents
+                ]
+            )
+            return
+        if not incidents:
+            click.echo("No open incidents." if open_only else "No incidents yet.")
+            return
+        now = time.time()
+        rows = []
+        for i in incidents:
+            notes = await service.alerts.notifications(i.id)
+            sent = sum(1 for n in notes if n.status == "sent")
+            status = "resolved" if i.resolved_at else ("acked" if i.acknowledged_at else "OPEN")
+            rows.append(
+                [
+                    str(i.id),
+                    names.get(i.check_id, "?"),
+                    i.state.value,
+                    status,
+                    format_relative(i.opened_at, now),
+                    f"{sent}/{len(notes)} sent" if notes else ("held" if not i.notified else "-"),
+                ]
+            )
+        print_table(["ID", "CHECK", "STATE", "STATUS", "OPENED", "NOTIFICATIONS"], rows)
+
+    with_service(ctx, act, **where)
+
+
+@click.group("incident")
+def incident_group() -> None:
+    """Look at or acknowledge one incident."""
+
+
+@incident_group.command("ack")
+@click.argument("incident_id", type=int)
+@location_options
+@click.pass_context
+def incident_ack(ctx: click.Context, incident_id: int, **where: Any) -> None:
+    """Acknowledge: stops escalation and reminders for this incident."""
+
+    async def act(service: Service) -> None:
+        await service.alerts.acknowledge(incident_id)
+        click.echo(f"acknowledged incident {incident_id}")
+
+    with_service(ctx, act, **where)
+
+
+@incident_group.command("show")
+@click.argument("incident_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@location_options
+@click.pass_context
+def incident_show(ctx: click.Context, incident_id: int, as_json: bool, **where: Any) -> None:
+    """One incident: why, when, and every notification sent for it."""
+
+    async def act(service: Service) -> None:
+        incident = await service.alerts.incident(incident_id)
+        notes = await service.alerts.notifications(incident_id)
+        names = {c.id: c.name for c in await service.list_checks()}
+        data = incident_to_dict(incident, names.get(incident.check_id), notes)
+        if as_json:
+            print_json(data)
+            return
+        for key in (
+            "id",
+            "check",
+            "state",
+            "opened_at",
+            "resolved_at",
+            "resolution",
+            "acknowledged_at",
+            "escalated_at",
+        ):
+            if data[key] is not None:
+                click.echo(f"{key.replace('_', ' '):<16}{data[key]}")
+        click.echo(f"\n{incident.reason}\n")
+        for n in notes:
+            sent = f"sent {utc_iso(n.sent_at)}" if n.sent_at else f"{n.status}, {n.attempts} tries"
+            error = f" — {n.last_error}" if n.last_error and not n.sent_at else ""
+            click.echo(f"- {n.kind} to {n.channel_name}: {sent}{error}")
+
+    with_service(ctx, act, **where)

@@ -1,0 +1,225 @@
+"""The alerting side of the service: channels, maintenance windows and incidents.
+
+Reached as `service.alerts`; the CLI, the API and the TUI all go through here.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from dataclasses import dataclass, replace
+from functools import partial
+
+from beatwatch.engine import alert_store, store
+from beatwatch.engine.channels import ChannelError, mask_url, send, validate_url
+from beatwatch.engine.events import EventBus, IncidentChanged, SetupChanged
+from beatwatch.engine.incidents import IncidentNotFound, acknowledge
+from beatwatch.engine.maintenance import is_open, occurrence, parse_weekly
+from beatwatch.engine.messages import test_message
+from beatwatch.engine.model import Channel, Incident, MaintenanceWindow, Notification
+from beatwatch.engine.schedule import ScheduleError, zone
+from beatwatch.engine.store import Store
+from beatwatch.engine.validation import ValidationError
+
+log = logging.getLogger("beatwatch.alerts")
+
+
+class ChannelNotFound(LookupError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"no channel is named {name!r} (see `beatwatch channel list`)")
+
+
+@dataclass(frozen=True, slots=True)
+class HostStatus:
+    name: str
+    windows: list[MaintenanceWindow]
+    in_maintenance: bool
+    checks: int
+
+
+class Alerts:
+    def __init__(self, db: Store, events: EventBus) -> None:
+        self._db = db
+        self._events = events
+
+    # -- channels ------------------------------------------------------------------------
+
+    async def channels(self) -> list[Channel]:
+        return await self._db.channels()
+
+    async def channel(self, name: str) -> Channel:
+        for channel in await self._db.channels():
+            if channel.name == name:
+                return channel
+        raise ChannelNotFound(name)
+
+    async def add_channel(
+        self, name: str, url: str, is_default: bool = False, tags: tuple[str, ...] = ()
+    ) -> Channel:
+        name = name.strip()
+        if not name or len(name) > 100:
+            raise ValidationError("name", "a channel name is 1 to 100 characters")
+        try:
+            validate_url(url)
+        except ChannelError as exc:
+            raise ValidationError("url", str(exc)) from None
+        try:
+            await self._db.write(
+                partial(
+                    alert_store.insert_channel,
+                    name=name,
+                    url=url,
+                    is_default=is_default,
+                    tags=tags,
+                    now=time.time(),
+                )
+            )
+        except sqlite3.IntegrityError:
+            raise ValidationError("name", f"a channel named {name!r} already exists") from None
+        log.info("channel %s added (%s)", name, mask_url(url))
+        self._events.publish(SetupChanged())
+        return await self.channel(name)
+
+    async def remove_channel(self, name: str) -> Channel:
+        channel = await self.channel(name)
+        await self._db.write(partial(alert_store.delete_channel, channel_id=channel.id))
+        log.info("channel %s removed", name)
+        self._events.publish(SetupChanged())
+        return channel
+
+    async def test_channel(self, name: str) -> str | None:
+        """Send a test message now; None if it went through, else Apprise's reason."""
+        channel = await self.channel(name)
+        title, body = test_message()
+        error = await send(channel.url, title, body)
+        now = time.time()
+        await self._db.write(
+            partial(alert_store.record_delivery, channel_id=channel.id, error=error, now=now)
+        )
+        self._events.publish(SetupChanged())
+        return error
+
+    # -- hosts and maintenance -----------------------------------------------------------
+
+    async def hosts(self) -> list[HostStatus]:
+        now = time.time()
+        windows = await self._db.windows()
+        checks = await self._db.list_checks()
+        statuses = []
+        for name in await self._db.hosts():
+            own = [w for w in windows if w.host == name]
+            statuses.append(
+                HostStatus(
+                    name=name,
+                    windows=own,
+                    in_maintenance=any(is_open(w, now) for w in own),
+                    checks=sum(1 for c in checks if c.host == name),
+                )
+            )
+        return statuses
+
+    async def start_maintenance(
+        self,
+        host: str,
+        *,
+        starts_at: float | None = None,
+        ends_at: float | None = None,
+        weekly: str | None = None,
+        tz: str | None = None,
+        reason: str = "",
+    ) -> MaintenanceWindow:
+        """A one-off window (starts_at..ends_at; starts_at None = now) or a weekly one."""
+        host = host.strip()
+        if not host:
+            raise ValidationError("host", "give the host the window is for")
+        now = time.time()
+        if weekly is not None:
+            window = self._weekly_window(host, weekly, tz, reason, now)
+        else:
+            start = now if starts_at is None else starts_at
+            if ends_at is None or ends_at <= start:
+                raise ValidationError("until", "a maintenance window must end after it starts")
+            if ends_at <= now:
+                raise ValidationError("until", "that window would already be over")
+            window = MaintenanceWindow(0, host, reason, now, starts_at=start, ends_at=ends_at)
+
+        def job(conn: sqlite3.Connection) -> int:
+            store.ensure_host(conn, host, now)
+            return alert_store.insert_window(conn, window)
+
+        window_id = await self._db.write(job)
+        log.info("maintenance window %d on %s added", window_id, host)
+        self._events.publish(SetupChanged())
+        return replace(window, id=window_id)
+
+    @staticmethod
+    def _weekly_window(
+        host: str, weekly: str, tz: str | None, reason: str, now: float
+    ) -> MaintenanceWindow:
+        try:
+            weekdays, start_minute, duration = parse_weekly(weekly)
+        except ValueError as exc:
+            raise ValidationError("weekly", str(exc)) from None
+        zone_name = tz or "UTC"
+        try:
+            zone(zone_name)
+        except ScheduleError as exc:
+            raise ValidationError("tz", str(exc)) from None
+        return MaintenanceWindow(
+            0,
+            host,
+            reason,
+            now,
+            weekdays=weekdays,
+            start_minute=start_minute,
+            duration_seconds=duration,
+            tz=zone_name,
+        )
+
+    async def end_maintenance(self, host: str) -> int:
+        """End every window open on `host` now; returns how many were open."""
+        now = time.time()
+
+        def job(conn: sqlite3.Connection) -> int:
+            ended = 0
+            for window in alert_store.windows_for_host(conn, host):
+                current = occurrence(window, now)
+                if current is None:
+                    continue
+                ended += 1
+                alert_store.end_window(conn, window, now, current[1])
+            return ended
+
+        ended = await self._db.write(job)
+        if ended:
+            log.info("maintenance on %s ended early", host)
+            self._events.publish(SetupChanged())
+        return ended
+
+    async def remove_window(self, window_id: int) -> None:
+        if not await self._db.write(partial(alert_store.delete_window, window_id=window_id)):
+            raise ValidationError("id", f"no maintenance window has the id {window_id}")
+        self._events.publish(SetupChanged())
+
+    # -- incidents -----------------------------------------------------------------------
+
+    async def incidents(self, open_only: bool = False, limit: int = 200) -> list[Incident]:
+        return await self._db.incidents(open_only, limit)
+
+    async def incident(self, incident_id: int) -> Incident:
+        incident = await self._db.incident(incident_id)
+        if incident is None:
+            raise IncidentNotFound(incident_id)
+        return incident
+
+    async def notifications(self, incident_id: int) -> list[Notification]:
+        return await self._db.notifications(incident_id)
+
+    async def acknowledge(self, incident_id: int) -> Incident:
+        incident = await self._db.write(
+            partial(acknowledge, incident_id=incident_id, now=time.time())
+        )
+        log.info("incident %d acknowledged", incident_id)
+        self._events.publish(IncidentChanged(incident))
+        return incident

@@ -1,0 +1,231 @@
+"""The outbox dispatcher: sends queued alerts through Apprise, at least once.
+
+A message is claimed with a conditional UPDATE before it is sent and marked sent after, so
+two dispatchers never send the same row and a crash between the two resends it once.
+Failures are retried with exponential backoff for a day; the channel shows as failing
+meanwhile, with Apprise's reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sqlite3
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import partial
+
+from beatwatch.engine import alert_store, messages
+from beatwatch.engine.alert_store import DIGESTED, EXPIRED, HELD, PENDING, SENT
+from beatwatch.engine.channels import SEND_TIMEOUT, send
+from beatwatch.engine.incidents import run_incident_actions
+from beatwatch.engine.store import Store
+
+log = logging.getLogger("beatwatch.dispatch")
+
+FIRST_RETRY = 10.0
+MAX_RETRY = 30 * 60.0
+GIVE_UP_AFTER = 24 * 3600.0
+# Storm alerts are gathered this long before they go out as one digest per channel.
+DIGEST_HOLD = 15.0
+CONCURRENT_SENDS = 8
+POLL = 1.0
+PRUNE_EVERY = 3600.0
+KEEP_DELIVERED = 30 * 86400.0
+KEEP_RESOLVED = 90 * 86400.0
+
+Sender = Callable[[str, str, str], Awaitable[str | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    id: int
+    channel_id: int
+    channel_name: str
+    url: str
+    kind: str
+    title: str
+    body: str
+    created_at: float
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    channel_name: str
+    kind: str
+    title: str
+    error: str | None
+    gave_up: bool = False
+
+
+def retry_delay(attempts: int) -> float:
+    """10 s, 20 s, 40 s, ... up to 30 minutes."""
+    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), MAX_RETRY)
+
+
+def claim_due(conn: sqlite3.Connection, now: float, limit: int) -> list[Claimed]:
+    rows = conn.execute(
+        "SELECT o.id, o.channel_id, c.name, c.url, o.kind, o.title, o.body, o.created_at, "
+        "o.attempts FROM outbox o JOIN channels c ON c.id = o.channel_id "
+        "WHERE o.status = ? AND o.next_attempt_at <= ? "
+        "AND (o.claimed_until IS NULL OR o.claimed_until < ?) ORDER BY o.next_attempt_at LIMIT ?",
+        (PENDING, now, now, limit),
+    ).fetchall()
+    lease = now + SEND_TIMEOUT + 30
+    claimed = []
+    for row in rows:
+        cursor = conn.execute(
+            "UPDATE outbox SET claimed_until = ? WHERE id = ? AND status = ? "
+            "AND (claimed_until IS NULL OR claimed_until < ?)",
+            (lease, row[0], PENDING, now),
+        )
+        if cursor.rowcount == 1:
+            claimed.append(Claimed(*row))
+    return claimed
+
+
+def finish_delivery(
+    conn: sqlite3.Connection, message: Claimed, error: str | None, now: float
+) -> bool:
+    """Record a send attempt; returns True if the message was given up on."""
+    alert_store.record_delivery(conn, message.channel_id, error, now)
+    attempts = message.attempts + 1
+    if error is None:
+        conn.execute(
+            "UPDATE outbox SET status = ?, sent_at = ?, attempts = ?, claimed_until = NULL "
+            "WHERE id = ?",
+            (SENT, now, attempts, message.id),
+        )
+        return False
+    if now - message.created_at >= GIVE_UP_AFTER:
+        conn.execute(
+            "UPDATE outbox SET status = ?, attempts = ?, last_error = ?, claimed_until = NULL "
+            "WHERE id = ?",
+            (EXPIRED, attempts, error, message.id),
+        )
+        return True
+    conn.execute(
+        "UPDATE outbox SET attempts = ?, last_error = ?, next_attempt_at = ?, "
+        "claimed_until = NULL WHERE id = ?",
+        (attempts, error, now + retry_delay(attempts), message.id),
+    )
+    return False
+
+
+def release_digests(conn: sqlite3.Connection, now: float) -> int:
+    """Combine each channel's held storm alerts into one digest once they have gathered."""
+    ready = conn.execute(
+        "SELECT channel_id FROM outbox WHERE status = ? GROUP BY channel_id "
+        "HAVING min(created_at) <= ?",
+        (HELD, now - DIGEST_HOLD),
+    ).fetchall()
+    for (channel_id,) in ready:
+        held = conn.execute(
+            "SELECT id, title FROM outbox WHERE status = ? AND channel_id = ? ORDER BY id",
+            (HELD, channel_id),
+        ).fetchall()
+        title, body = messages.digest([r[1] for r in held])
+        alert_store.enqueue(conn, channel_id, None, "digest", title, body, now)
+        conn.executemany(
+            "UPDATE outbox SET status = ? WHERE id = ?", [(DIGESTED, r[0]) for r in held]
+        )
+    return len(ready)
+
+
+def prune(conn: sqlite3.Connection, now: float) -> None:
+    conn.execute(
+        "DELETE FROM outbox WHERE status IN (?, ?, ?) AND created_at < ?",
+        (SENT, EXPIRED, DIGESTED, now - KEEP_DELIVERED),
+    )
+    conn.execute(
+        "DELETE FROM incidents WHERE resolved_at IS NOT NULL AND resolved_at < ?",
+        (now - KEEP_RESOLVED,),
+    )
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        db: Store,
+        on_delivery: Callable[[Delivery], None],
+        sender: Sender = send,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._db = db
+        self._on_delivery = on_delivery
+        self._send = sender
+        self._clock = clock
+        self._wake = asyncio.Event()
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._slots = asyncio.Semaphore(CONCURRENT_SENDS)
+        self._pruned_at = 0.0
+
+    def poke(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        try:
+            while True:
+                await self.run_once()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), POLL)
+                self._wake.clear()
+        finally:
+            for task in list(self._in_flight):
+                task.cancel()
+
+    async def run_once(self) -> None:
+        now = self._clock()
+        await self._db.write(partial(run_incident_actions, now=now))
+        await self._db.write(partial(release_digests, now=now))
+        if now - self._pruned_at >= PRUNE_EVERY:
+            await self._db.write(partial(prune, now=now))
+            self._pruned_at = now
+        free = CONCURRENT_SENDS * 4 - len(self._in_flight)
+        if free <= 0:
+            return
+        for message in await self._db.write(partial(claim_due, now=now, limit=free)):
+            task = asyncio.create_task(self._deliver(message))
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+
+    async def drain(self) -> None:
+        """Wait for the sends under way (for tests and shutdown)."""
+        while self._in_flight:
+            await asyncio.gather(*list(self._in_flight), return_exceptions=True)
+
+    async def _deliver(self, message: Claimed) -> None:
+        async with self._slots:
+            try:
+                error = await self._send(message.url, message.title, message.body)
+            except Exception as exc:  # a plugin bug must not kill the dispatcher
+                log.exception("sending to channel %s failed unexpectedly", message.channel_name)
+                error = f"unexpected error: {type(exc).__name__}"
+        now = self._clock()
+        gave_up = await self._db.write(
+            partial(finish_delivery, message=message, error=error, now=now)
+        )
+        if error is None:
+            log.info("sent %s to %s: %s", message.kind, message.channel_name, message.title)
+        elif gave_up:
+            log.error(
+                "gave up on %s to %s after 24 h of failures (%s): %s",
+                message.kind,
+                message.channel_name,
+                error,
+                message.title,
+            )
+        else:
+            log.warning(
+                "could not send %s to %s (%s); will retry: %s",
+                message.kind,
+                message.channel_name,
+                error,
+                message.title,
+            )
+        self._on_delivery(
+            Delivery(message.channel_name, message.kind, message.title, error, gave_up)
+        )

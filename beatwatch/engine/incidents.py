@@ -1,0 +1,225 @@
+"""Turning alert decisions into incidents and outbox rows, inside the write transaction that
+changed the check — so an alert is never lost between "it went bad" and "we will send it".
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from dataclasses import replace
+
+from beatwatch.engine import alert_store, messages, store
+from beatwatch.engine.maintenance import is_open
+from beatwatch.engine.model import Channel, Check, Incident, PingKind, State
+from beatwatch.engine.rules import AlertAction, alert_action
+
+log = logging.getLogger("beatwatch.alerts")
+
+# More checks than this going bad within STORM_WINDOW seconds: the rest go out as a digest.
+STORM_LIMIT = 50
+STORM_WINDOW = 60.0
+# While a host is in maintenance, due escalations and reminders are looked at again this often.
+MAINTENANCE_RECHECK = 60.0
+
+
+class IncidentNotFound(LookupError):
+    def __init__(self, incident_id: int) -> None:
+        super().__init__(f"no incident has the id {incident_id}")
+
+
+def in_maintenance(conn: sqlite3.Connection, host: str | None, now: float) -> bool:
+    if not host:
+        return False
+    return any(is_open(w, now) for w in alert_store.windows_for_host(conn, host))
+
+
+def channels_for(conn: sqlite3.Connection, refs: tuple[str, ...]) -> list[Channel]:
+    """Channels named by `refs` (by name or tag); with no refs, the default channels."""
+    channels = alert_store.load_channels(conn)
+    if not refs:
+        return [c for c in channels if c.is_default]
+    wanted = set(refs)
+    return [c for c in channels if c.name in wanted or wanted & set(c.tags)]
+
+
+def _targets(conn: sqlite3.Connection, check: Check, escalated: bool) -> list[Channel]:
+    """The check's channels, plus its second level once the incident has escalated."""
+    targets = channels_for(conn, check.channels)
+    if escalated:
+        seen = {c.id for c in targets}
+        targets += [c for c in channels_for(conn, check.escalation_channels) if c.id not in seen]
+    return targets
+
+
+def apply_alerting(conn: sqlite3.Connection, check: Check, now: float) -> Check:
+    """Open or resolve the check's incident as its state demands; returns the check with
+    its alerted state updated."""
+    action = alert_action(check)
+    if action is AlertAction.NONE:
+        return check
+    if action in (AlertAction.OPEN, AlertAction.OPEN_SILENT):
+        _open(conn, check, now, wants_notice=action is AlertAction.OPEN)
+        return replace(check, alerted_state=check.state)
+    _resolve(conn, check, now, announce=action is AlertAction.RESOLVE)
+    return replace(check, alerted_state=None)
+
+
+def _open(conn: sqlite3.Connection, check: Check, now: float, wants_notice: bool) -> None:
+    previous = alert_store.open_incident(conn, check.id)
+    if previous is not None:
+        alert_store.resolve_incident(
+            conn, previous.id, check.state_since, f"became {check.state.value}"
+        )
+    held_for_maintenance = wants_notice and in_maintenance(conn, check.host, now)
+    notify = wants_notice and not held_for_maintenance
+    last_failure = (
+        store.last_ping_of_kind(conn, check.id, PingKind.FAIL)
+        if check.state is State.FAILING
+        else None
+    )
+    reason = messages.why(check, last_failure, now)
+    incident = Incident(
+        id=0,
+        check_id=check.id,
+        state=check.state,
+        opened_at=check.state_since,
+        reason=reason,
+        notified=notify,
+        notified_at=now if notify else None,
+        streak_started_at=previous.streak_started_at if previous else check.state_since,
+        streak_notified=notify or (previous.streak_notified if previous else False),
+    )
+    incident = replace(incident, next_action_at=_next_action_at(check, incident))
+    storm = notify and alert_store.notified_since(conn, now - STORM_WINDOW) >= STORM_LIMIT
+    incident_id = alert_store.insert_incident(conn, incident)
+    if held_for_maintenance:
+        log.info(
+            "check %s is %s during maintenance on %s; no alert sent",
+            check.slug,
+            check.state,
+            check.host,
+        )
+    if not notify:
+        return
+    if storm and alert_store.notified_since(conn, now - STORM_WINDOW) == STORM_LIMIT + 1:
+        log.warning(
+            "alert storm suppressed: more than %d checks went bad within %d s; "
+            "the rest go out as one digest per channel",
+            STORM_LIMIT,
+            STORM_WINDOW,
+        )
+    title, body = messages.alert(check, reason, now)
+    _send(
+        conn,
+        check,
+        channels_for(conn, check.channels),
+        incident_id,
+        "alert",
+        title,
+        body,
+        now,
+        storm,
+    )
+
+
+def _resolve(conn: sqlite3.Connection, check: Check, now: float, announce: bool) -> None:
+    incident = alert_store.open_incident(conn, check.id)
+    if incident is None:
+        return
+    alert_store.resolve_incident(
+        conn, incident.id, check.state_since, "recovered" if announce else check.state.value
+    )
+    if not (announce and incident.streak_notified) or in_maintenance(conn, check.host, now):
+        return
+    bad_for = check.state_since - incident.streak_started_at
+    title, body = messages.recovery(check, incident.state, bad_for, now)
+    targets = _targets(conn, check, escalated=incident.escalated_at is not None)
+    _send(conn, check, targets, incident.id, "recovery", title, body, now)
+
+
+def _send(
+    conn: sqlite3.Connection,
+    check: Check,
+    channels: list[Channel],
+    incident_id: int | None,
+    kind: str,
+    title: str,
+    body: str,
+    now: float,
+    held: bool = False,
+) -> None:
+    if not channels:
+        log.warning(
+            "check %s: %s not sent: no channel to send it to (add one with "
+            "`beatwatch channel add NAME URL --default`)",
+            check.slug,
+            kind,
+        )
+        return
+    for channel in channels:
+        alert_store.enqueue(conn, channel.id, incident_id, kind, title, body, now, held)
+
+
+def _next_action_at(check: Check, incident: Incident) -> float | None:
+    """When an unacknowledged incident next escalates or reminds, if it ever does."""
+    if not incident.notified or incident.notified_at is None:
+        return None
+    candidates = []
+    if check.escalate_after_seconds and incident.escalated_at is None and check.escalation_channels:
+        candidates.append(incident.notified_at + check.escalate_after_seconds)
+    if check.remind_every_seconds:
+        base = incident.last_reminded_at or incident.notified_at
+        candidates.append(base + check.remind_every_seconds)
+    return min(candidates) if candidates else None
+
+
+def run_incident_actions(conn: sqlite3.Connection, now: float) -> int:
+    """Writer job: send due escalations and reminders; returns how many incidents acted."""
+    acted = 0
+    for incident in alert_store.due_incident_actions(conn, now):
+        check = store.load_check(conn, incident.check_id)
+        if check is None or incident.resolved_at or incident.acknowledged_at:
+            alert_store.update_incident(conn, incident.id, next_action_at=None)
+            continue
+        if in_maintenance(conn, check.host, now):
+            alert_store.update_incident(conn, incident.id, next_action_at=now + MAINTENANCE_RECHECK)
+            continue
+        updated = incident
+        assert incident.notified_at is not None
+        if (
+            check.escalate_after_seconds
+            and incident.escalated_at is None
+            and now >= incident.notified_at + check.escalate_after_seconds
+        ):
+            title, body = messages.alert(check, incident.reason, now, prefix="[escalated] ")
+            channels = channels_for(conn, check.escalation_channels)
+            _send(conn, check, channels, incident.id, "escalation", title, body, now)
+            updated = replace(updated, escalated_at=now)
+        if check.remind_every_seconds and now >= (
+            (incident.last_reminded_at or incident.notified_at) + check.remind_every_seconds
+        ):
+            title, body = messages.alert(check, incident.reason, now, prefix="[reminder] ")
+            targets = _targets(conn, check, escalated=updated.escalated_at is not None)
+            _send(conn, check, targets, incident.id, "reminder", title, body, now)
+            updated = replace(updated, last_reminded_at=now)
+        updated = replace(updated, next_action_at=_next_action_at(check, updated))
+        alert_store.update_incident(
+            conn,
+            incident.id,
+            escalated_at=updated.escalated_at,
+            last_reminded_at=updated.last_reminded_at,
+            next_action_at=updated.next_action_at,
+        )
+        acted += 1
+    return acted
+
+
+def acknowledge(conn: sqlite3.Connection, incident_id: int, now: float) -> Incident:
+    """Writer job: stop escalation and reminders for an incident."""
+    incident = alert_store.load_incident(conn, incident_id)
+    if incident is None:
+        raise IncidentNotFound(incident_id)
+    if incident.acknowledged_at is None:
+        alert_store.update_incident(conn, incident_id, acknowledged_at=now, next_action_at=None)
+        incident = replace(incident, acknowledged_at=now, next_action_at=None)
+    return incident

@@ -1,0 +1,115 @@
+"""What an alert says. Pure: composes titles and Markdown bodies from a check and the facts.
+
+Never the ping URL (it is the check's credential) and never a channel URL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from beatwatch.engine.model import Check, Ping, State
+from beatwatch.engine.schedule import describe
+from beatwatch.engine.timefmt import format_duration, format_relative
+
+OUTPUT_TAIL = 1500
+STATE_TITLE = {
+    State.MISSED: "MISSED",
+    State.FAILING: "FAILING",
+    State.STUCK: "STUCK",
+    State.RUNNING_LONG: "RUNNING LONG",
+}
+
+
+def local_time(t: float) -> str:
+    """Server-local wall-clock time with its zone: what an admin reads at 3 a.m."""
+    return datetime.fromtimestamp(t).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+def _at(t: float, now: float) -> str:
+    return f"{local_time(t)} ({format_relative(t, now)})"
+
+
+def why(check: Check, last_failure: Ping | None, now: float) -> str:
+    """One or two sentences on what went wrong, for the alert and the incident list."""
+    state = check.state
+    if state is State.MISSED:
+        due = check.state_since - check.grace_seconds
+        if check.last_finish_at is None:
+            since = f"it was created {_at(check.created_at, now)}"
+            return f"No ping since {since}; the first was due by {local_time(due)}."
+        since = _at(check.last_finish_at, now)
+        return f"No ping since {since}; the next was due by {local_time(due)}."
+    if state is State.FAILING:
+        code = f" with exit code {check.last_exit_code}" if check.last_exit_code else ""
+        streak = f" ({check.failure_streak} failures in a row)" if check.failure_streak > 1 else ""
+        when = _at(check.last_finish_at or now, now)
+        text = f"The job reported failure{code} at {when}{streak}."
+        output = _output_tail(last_failure, check) if last_failure is not None else ""
+        return f"{text}\n\nLast output:\n```\n{output}\n```" if output else text
+    started = _at(check.run_started_at, now) if check.run_started_at else "an unknown time"
+    if state is State.STUCK:
+        due = check.state_since - check.grace_seconds
+        return (
+            f"A run started {started} has not finished, "
+            f"and the next run was due by {local_time(due)}."
+        )
+    if state is State.RUNNING_LONG:
+        limit = format_duration(check.max_duration_seconds or 0)
+        return f"A run started {started} is still going after its limit of {limit}."
+    return f"The check is {state.value}."
+
+
+def _output_tail(ping: Ping, check: Check) -> str:
+    text = ping.body_text.replace(check.uuid, "…")
+    text = text[-OUTPUT_TAIL:].strip()
+    return text.replace("```", "'''")
+
+
+def details(check: Check, now: float) -> str:
+    lines = [
+        f"- Schedule: {describe(check.schedule)}, grace {format_duration(check.grace_seconds)}"
+    ]
+    if check.host:
+        lines.append(f"- Host: {check.host}")
+    if check.tags:
+        lines.append(f"- Tags: {', '.join(check.tags)}")
+    last = _at(check.last_ping_at, now) if check.last_ping_at else "never"
+    lines.append(f"- Last ping: {last}")
+    if check.description:
+        lines.append(f"- About: {check.description}")
+    return "\n".join(lines)
+
+
+def alert(check: Check, reason: str, now: float, prefix: str = "") -> tuple[str, str]:
+    title = f"{prefix}{check.name} is {STATE_TITLE.get(check.state, check.state.value.upper())}"
+    return title, f"{reason}\n\n{details(check, now)}"
+
+
+def recovery(check: Check, was: State, bad_for: float, now: float) -> tuple[str, str]:
+    state = "UP" if check.state is State.UP else check.state.value.upper()
+    title = f"{check.name} is {state} again"
+    body = (
+        f"It was {STATE_TITLE.get(was, was.value)} for {format_duration(bad_for)}; "
+        f"the last ping came {_at(check.last_ping_at or now, now)}.\n\n{details(check, now)}"
+    )
+    return title, body
+
+
+def digest(titles: list[str]) -> tuple[str, str]:
+    title = f"Alert storm: {len(titles)} more checks went bad"
+    shown = titles[:100]
+    lines = [f"- {t}" for t in shown]
+    if len(titles) > len(shown):
+        lines.append(f"- … and {len(titles) - len(shown)} more")
+    intro = (
+        "So many checks went bad at once that single alerts were held back (often the "
+        "monitor or the network was down). Each is listed below; details are in beatwatch."
+    )
+    return title, intro + "\n\n" + "\n".join(lines)
+
+
+def test_message() -> tuple[str, str]:
+    return (
+        "beatwatch test message",
+        "This channel works: beatwatch can reach you here when a job stops checking in.",
+    )

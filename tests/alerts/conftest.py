@@ -1,0 +1,154 @@
+"""Real Apprise delivering to real local endpoints: an aiohttp JSON hook and an aiosmtpd server.
+
+Time is driven explicitly: checks are evaluated and the dispatcher runs at a `now` the test
+chooses, so retries and escalations need no waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiosmtpd.controller import Controller
+
+from beatwatch.config import Settings
+from beatwatch.engine.dispatch import Delivery, Dispatcher
+from beatwatch.engine.evaluator import evaluate_due
+from beatwatch.engine.service import Service
+from beatwatch.engine.validation import CheckSpec
+
+
+@dataclass
+class Hook:
+    """A JSON webhook that records what it receives and can be switched off."""
+
+    port: int = 0
+    received: list[dict[str, Any]] = field(default_factory=list)
+    failing: bool = False
+
+    @property
+    def url(self) -> str:
+        return f"json://127.0.0.1:{self.port}/hook"
+
+    def titles(self) -> list[str]:
+        return [m["title"] for m in self.received]
+
+
+@pytest.fixture
+async def hook() -> AsyncIterator[Hook]:
+    state = Hook()
+
+    async def receive(request: web.Request) -> web.Response:
+        if state.failing:
+            return web.Response(status=503, text="down for maintenance")
+        state.received.append(await request.json())
+        return web.json_response({"ok": True})
+
+    app = web.Application()
+    app.router.add_post("/hook", receive)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    state.port = runner.addresses[0][1]
+    yield state
+    await runner.cleanup()
+
+
+class MailBox:
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(envelope.content.decode("utf-8", "replace"))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def smtp() -> Any:
+    box = MailBox()
+    box.port = free_port()  # type: ignore[attr-defined]
+    controller = Controller(box, hostname="127.0.0.1", port=box.port)  # type: ignore[attr-defined]
+    controller.start()
+    yield box
+    controller.stop()
+
+
+@dataclass
+class Clock:
+    now: float = field(default_factory=time.time)
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class Harness:
+    """A service on a real data dir, with a dispatcher driven by a test clock."""
+
+    def __init__(self, service: Service, clock: Clock) -> None:
+        self.service = service
+        self.clock = clock
+        self.deliveries: list[Delivery] = []
+        self.dispatcher = Dispatcher(service.store, self.deliveries.append, clock=clock)
+
+    async def add(self, name: str, **fields: Any) -> Any:
+        fields.setdefault("every_seconds", 60)
+        return await self.service.add_check(CheckSpec(name=name, **fields))
+
+    async def evaluate_at(self, when: float) -> None:
+        self.clock.now = when
+        await self.service.store.write(partial(evaluate_due, now=when, limit=10_000))
+
+    async def dispatch(self) -> None:
+        """Run the dispatcher at the test's `now` until it has nothing more to send."""
+        while True:
+            before = len(self.deliveries)
+            await self.dispatcher.run_once()
+            await self.dispatcher.drain()
+            if len(self.deliveries) == before:
+                return
+
+    def backdate(self, check_id: int, seconds: float) -> None:
+        """Move a check's past into the past, as if it had been created `seconds` earlier."""
+        with sqlite3.connect(self.service.store.path) as conn:
+            conn.execute(
+                "UPDATE checks SET created_at = created_at - ?1, clock_start = clock_start - ?1, "
+                "state_since = state_since - ?1, next_change_at = next_change_at - ?1 "
+                "WHERE id = ?2",
+                (seconds, check_id),
+            )
+
+
+async def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
+    service = await Service.open(
+        Settings(data_dir=tmp_path, listen_host="127.0.0.1", listen_port=0)
+    )
+    yield Harness(service, Clock())
+    await service.close()

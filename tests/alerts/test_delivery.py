@@ -1,0 +1,232 @@
+"""Alerts reach people exactly once: dedup, recovery, outages, restarts, storms, maintenance,
+escalation and the failure threshold — end to end through real Apprise."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+from beatwatch.config import Settings
+from beatwatch.engine.dispatch import GIVE_UP_AFTER, retry_delay
+from beatwatch.engine.model import AlertType, PingKind, PingRequest
+from beatwatch.engine.service import Service
+from tests.alerts.conftest import Clock, Harness, Hook, wait_for
+
+MISSED_AFTER = 60 + 30 + 1  # interval 60 s, default grace 30 s
+
+
+async def ping(harness: Harness, uuid: str, kind: PingKind, at: float, body: bytes = b"") -> None:
+    exit_code = 3 if kind is PingKind.FAIL else None
+    harness.clock.now = at
+    await harness.service.record_ping(
+        PingRequest(kind=kind, uuid=uuid, exit_code=exit_code, body=body, at=at)
+    )
+
+
+async def test_missed_alerts_once_then_recovers_once(harness: Harness, hook: Hook) -> None:
+    await harness.service.alerts.add_channel("ops", hook.url, is_default=True)
+    check = await harness.add("nightly-backup", host="db1", tags=("backup",))
+    late = check.created_at + MISSED_AFTER
+
+    await harness.evaluate_at(late)
+    await harness.dispatch()
+    await harness.evaluate_at(late + 30)  # later ticks in the same state stay silent
+    await harness.dispatch()
+    assert hook.titles() == ["nightly-backup is MISSED"]
+    alert = hook.received[0]["message"]
+    assert "No ping since it was created" in alert
+    assert "db1" in alert and "backup" in alert
+    assert check.uuid not in alert
+
+    await ping(harness, check.uuid, PingKind.SUCCESS, late + 60)
+    await harness.dispatch()
+    assert hook.titles() == ["nightly-backup is MISSED", "nightly-backup is UP again"]
+    assert "It was MISSED for" in hook.received[1]["message"]
+    [incident] = await harness.service.alerts.incidents()
+    assert incident.resolved_at is not None and incident.resolution == "recovered"
+
+
+async def test_mail_channel_gets_the_alert(harness: Harness, smtp) -> None:
+    url = f"mailto://127.0.0.1:{smtp.port}?from=beatwatch@example.com&to=admin@example.com"
+    await harness.service.alerts.add_channel("mail", url, is_default=True)
+    check = await harness.add("certbot")
+    await harness.evaluate_at(check.created_at + MISSED_AFTER)
+    await harness.dispatch()
+    await wait_for(lambda: len(smtp.messages) == 1)
+    assert "certbot is MISSED" in smtp.messages[0]
+
+
+async def test_failure_alert_has_exit_code_and_output_tail(harness: Harness, hook: Hook) -> None:
+    await harness.service.alerts.add_channel("ops", hook.url, is_default=True)
+    check = await harness.add("db-dump")
+    await ping(harness, check.uuid, PingKind.FAIL, time.time(), b"pg_dump: error: disk full\n")
+    await harness.dispatch()
+    assert hook.titles() == ["db-dump is FAILING"]
+    assert "exit code 3" in hook.received[0]["message"]
+    assert "disk full" in hook.received[0]["message"]
+
+
+async def test_failure_threshold_alerts_on_the_third_failure(harness: Harness, hook: Hook) -> None:
+    await harness.service.alerts.add_channel("ops", hook.url, is_default=True)
+    check = await harness.add("flaky-sync", failure_threshold=3)
+    now = time.time()
+    for n in range(2):
+        await ping(harness, check.uuid, PingKind.FAIL, now + n)
+        await harness.dispatch()
+    assert hook.received == []
+    assert (await harness.service.get_check(check.slug)).state.value == "failing"
+    await ping(harness, check.uuid, PingKind.FAIL, now + 2)
+    await harness.dispatch()
+    assert hook.titles() == ["flaky-sync is FAILING"]
+    assert "3 failures in a row" in hook.received[0]["message"]
+
+
+async def test_switched_off_alert_type_transitions_silently(harness: Harness, hook: Hook) -> None:
+    await harness.service.alerts.add_channel("ops", hook.url, is_default=True)
+    check = await harness.add("scratch", alerts=frozenset({AlertType.FAILING}))
+    await harness.evaluate_at(check.created_at + MISSED_AFTER)
+    await ping(harness, check.uuid, PingKind.SUCCESS, check.created_at + MISSED_AFTER + 5)
+    await harness.dispatch()
+    assert hook.received == []  # no alert, and no recovery for an alert never sent
+
+
+async def test_receiver_down_then_up_delivers_once(harness: Harness, hook: Hook) -> None:
+    await harness.service.alerts.add_channel("ops", hook.url, is_default=True)
+    check = await harness.add("backup")
+    hook.failing = True
+    await harness.evaluate_at(check.created_at + MISSED_AFTER)
+    await harness.dispatch()
+    [channel] = await harness.service.alerts.channels()
+    assert channel.failing and channel.last_error
+
+    harness.clock.advance(retry_delay(1) - 1)  # not yet due for a retry
+    await harness.dispatch()
+    hook.failing = False
+    harness.clock.advance(2)
+    await harness.dispatch()
+    harness.clock.advance(3600)
+    await harness.dispatch()
+    assert hook.titles() == ["backup is MISSED"]
+    [channel] = await harness.service.alerts.channels()
+    assert not channel.failing
+
+
+async def test_gives_up_after_a_day_and_says_so(harness: Harness, hook: Hook) -> None:
+    await harness.service.alerts.add_channel("ops", hook.url, is_default=True)
+    check = await harness.add("backup")
+    hook.failing = True
+    await harness.evaluate_at(check.created_at + MISSED_AFTER)
+    await harness.dispatch()
+    harness.clock.advance(GIVE_UP_AFTER + 1)
+    await harness.dispatch()
+    [incident] = await harness.service.alerts.incidents()
+    [note] = await harness.service.alerts.notifications(incident.id)
+    assert note.status == "expired" and note.attempts == 2
+
+
+async def test_restart_with_pending_outbox_delivers_once(tmp_path: Path, hook: Hook) -> None:
+    settings = Settings(data_dir=tmp_path, listen_host="127.0.0.1", listen_port=0)
+    first = await Service.open(settings)
+    await first.alerts.add_channel("ops", hook.url, is_default=True)
+    first_harness = Harness(first, Clock())
+    check = await first_harness.add("backup")
+    first_harness.backdate(check.id, MISSED_AFTER)
+    await first_harness.evaluate_at(time.time())  # queued, never sent
+    await first.close()
+    assert hook.received == []
+
+    second = await Service.open(settings)
+    try:
+        await second.start_engine()
+        await wait_for(lambda: len(hook.received) == 1)
+        await second.evaluator.run_pass()
+        await second.dispatcher.run_once()
+        await second.dispatcher.drain()
+        assert hook.titles() == ["backup is MISSED"]
+        [incident] = await second.alerts.incidents()
+        assert len(await second.alerts.notifications(incident.id)) == 1
+    finally:
+        await second.close()
+
+
+async def test_storm_sends_at_most_fifty_then_one_digest_per_channel(
+    harness: Harness, hook: Hook
+) -> None:
+    await harness.service.alerts.add_channel("ops", hook.url, is_default=True)
+    created = [await harness.add(f"job-{n:02d}") for n in range(60)]
+    await harness.evaluate_at(max(c.created_at for c in created) + MISSED_AFTER)
+    await harness.dispatch()
+    singles = [t for t in hook.titles() if t.endswith("is MISSED")]
+    assert len(singles) == 50
+    harness.clock.advance(20)
+    await harness.dispatch()
+    digests = [m for m in hook.received if m["title"].startswith("Alert storm")]
+    assert len(digests) == 1
+    assert digests[0]["title"] == "Alert storm: 10 more checks went bad"
+    assert len(hook.received) == 51
+
+
+async def test_maintenance_holds_alerts_and_sends_nothing_after(
+    harness: Harness, hook: Hook
+) -> None:
+    await harness.service.alerts.add_channel("ops", hook.url, is_default=True)
+    check = await harness.add("backup", host="db1")
+    now = time.time()
+    await harness.service.alerts.start_maintenance("db1", ends_at=now + 3600)
+    await harness.evaluate_at(check.created_at + MISSED_AFTER)
+    await harness.dispatch()
+    assert hook.received == []
+    assert (await harness.service.get_check(check.slug)).alerted_state is not None
+
+    await harness.service.alerts.end_maintenance("db1")
+    await harness.evaluate_at(check.created_at + MISSED_AFTER + 120)
+    await harness.dispatch()
+    await ping(harness, check.uuid, PingKind.SUCCESS, check.created_at + MISSED_AFTER + 130)
+    await harness.dispatch()
+    assert hook.received == []  # no backlog burst, and no recovery for an alert never sent
+
+
+async def test_escalation_after_delay_and_ack_stops_reminders(harness: Harness, hook: Hook) -> None:
+    await harness.service.alerts.add_channel("ops", hook.url, is_default=True)
+    await harness.service.alerts.add_channel("boss", hook.url + "?boss", tags=("level2",))
+    check = await harness.add(
+        "payroll",
+        escalation_channels=("level2",),
+        escalate_after_seconds=600,
+        remind_every_seconds=1800,
+    )
+    bad_at = check.created_at + MISSED_AFTER
+    await harness.evaluate_at(bad_at)
+    await harness.dispatch()
+    assert hook.titles() == ["payroll is MISSED"]
+
+    harness.clock.now = bad_at + 599
+    await harness.dispatch()
+    assert len(hook.received) == 1
+    harness.clock.now = bad_at + 601
+    await harness.dispatch()
+    assert hook.titles()[-1] == "[escalated] payroll is MISSED"
+
+    harness.clock.now = bad_at + 1801
+    await harness.dispatch()
+    reminders = [t for t in hook.titles() if t.startswith("[reminder]")]
+    assert len(reminders) == 2  # to the check's channel and, now escalated, the second level
+
+    [incident] = await harness.service.alerts.incidents(open_only=True)
+    await harness.service.alerts.acknowledge(incident.id)
+    count = len(hook.received)
+    harness.clock.now = bad_at + 10_000
+    await harness.dispatch()
+    assert len(hook.received) == count
+
+
+async def test_pending_alerts_of_a_deleted_check_are_dropped(harness: Harness, hook: Hook) -> None:
+    await harness.service.alerts.add_channel("ops", hook.url, is_default=True)
+    check = await harness.add("temp")
+    await harness.evaluate_at(check.created_at + MISSED_AFTER)
+    await harness.service.delete_check(check.slug)
+    await harness.dispatch()
+    assert hook.received == []
+    with sqlite3.connect(harness.service.store.path) as conn:
+        assert conn.execute("SELECT count(*) FROM incidents").fetchone()[0] == 0
