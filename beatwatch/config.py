@@ -118,8 +118,8 @@ def _apply(settings: Settings, key: str, value: Any, where: str) -> Settings:
     raise ConfigError(f"{where}: unknown setting {key!r} (known: {known})")
 
 
-def _line_of(text: str, key: str) -> int | None:
-    pattern = re.compile(rf"^\s*(\[\s*{re.escape(key)}\s*\]|{re.escape(key)}\s*=)")
+def line_of(text: str, key: str) -> int | None:
+    pattern = re.compile(rf"^\s*(\[\[?\s*{re.escape(key)}\s*\]|{re.escape(key)}\s*=)")
     for number, line in enumerate(text.splitlines(), start=1):
         if pattern.match(line):
             return number
@@ -136,7 +136,7 @@ def load_file(settings: Settings, path: Path) -> Settings:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}") from None
     for key, value in data.items():
-        line = _line_of(text, key)
+        line = line_of(text, key)
         where = f"{path}, line {line}" if line else str(path)
         settings = _apply(settings, key, value, where)
     return replace(settings, config_path=path)

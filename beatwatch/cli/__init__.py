@@ -11,11 +11,13 @@ from beatwatch.cli.alerts import channel_group, host_group, incident_group, inci
 from beatwatch.cli.checks import check_group, pings_command, unknown_command
 from beatwatch.cli.context import location_options
 from beatwatch.cli.serve import serve_command
+from beatwatch.cli.setup import export_command, import_command
 from beatwatch.config import ConfigError
 from beatwatch.engine.alert_service import ChannelNotFound
 from beatwatch.engine.catalog import CheckNotFound
 from beatwatch.engine.incidents import IncidentNotFound
 from beatwatch.engine.service import EngineBusy
+from beatwatch.engine.setup_file import SetupError
 from beatwatch.engine.validation import ValidationError
 from beatwatch.engine.writer import StorageError
 
@@ -41,6 +43,8 @@ cli.add_command(channel_group)
 cli.add_command(host_group)
 cli.add_command(incidents_command)
 cli.add_command(incident_group)
+cli.add_command(export_command)
+cli.add_command(import_command)
 cli.add_command(pings_command)
 cli.add_command(unknown_command)
 cli.add_command(serve_command)
@@ -57,7 +61,7 @@ def main(argv: list[str] | None = None) -> None:
     except click.UsageError as exc:
         hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
         _fail(f"{exc.format_message()}{hint}", USAGE_ERROR)
-    except (ValidationError, ConfigError) as exc:
+    except (ValidationError, ConfigError, SetupError) as exc:
         _fail(str(exc), USAGE_ERROR)
     except (CheckNotFound, ChannelNotFound, IncidentNotFound) as exc:
         _fail(str(exc), FAILURE)

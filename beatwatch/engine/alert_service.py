@@ -81,6 +81,33 @@ class Alerts:
         self._events.publish(SetupChanged())
         return await self.channel(name)
 
+    async def update_channel(
+        self,
+        name: str,
+        *,
+        url: str | None = None,
+        is_default: bool | None = None,
+        tags: tuple[str, ...] | None = None,
+    ) -> Channel:
+        """Change some settings of a channel; the rest keep their values."""
+        channel = await self.channel(name)
+        if url is not None:
+            try:
+                validate_url(url)
+            except ChannelError as exc:
+                raise ValidationError("url", str(exc)) from None
+        await self._db.write(
+            partial(
+                alert_store.update_channel,
+                channel_id=channel.id,
+                url=channel.url if url is None else url,
+                is_default=channel.is_default if is_default is None else is_default,
+                tags=channel.tags if tags is None else tags,
+            )
+        )
+        self._events.publish(SetupChanged())
+        return await self.channel(name)
+
     async def remove_channel(self, name: str) -> Channel:
         channel = await self.channel(name)
         await self._db.write(partial(alert_store.delete_channel, channel_id=channel.id))

@@ -113,6 +113,15 @@ def insert_channel(
     return cursor.lastrowid
 
 
+def update_channel(
+    conn: sqlite3.Connection, channel_id: int, url: str, is_default: bool, tags: tuple[str, ...]
+) -> None:
+    conn.execute(
+        "UPDATE channels SET url = ?, is_default = ?, tags = ? WHERE id = ?",
+        (url, int(is_default), json.dumps(list(tags)), channel_id),
+    )
+
+
 def delete_channel(conn: sqlite3.Connection, channel_id: int) -> None:
     conn.execute("DELETE FROM channels WHERE id = ?", (channel_id,))
 

@@ -63,14 +63,17 @@ def _apply_spec(check: Check, spec: CheckSpec) -> Check:
     )
 
 
-def create_check(conn: sqlite3.Connection, spec: CheckSpec, now: float) -> Check:
-    """Store a new check (spec already validated); its missed clock starts now."""
+def create_check(
+    conn: sqlite3.Connection, spec: CheckSpec, now: float, uuid_text: str | None = None
+) -> Check:
+    """Store a new check (spec already validated); its missed clock starts now. A uuid is
+    given only when a setup is restored, so ping URLs in crontabs keep working."""
     _ensure_unique(conn, spec, None)
     _ensure_channels_exist(conn, spec)
     store.ensure_host(conn, spec.host, now)
     blank = Check(
         id=0,
-        uuid=str(uuid.uuid4()),
+        uuid=uuid_text or str(uuid.uuid4()),
         name=spec.name,
         slug=spec.slug or "",
         schedule=spec.schedule,

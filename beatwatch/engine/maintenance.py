@@ -104,8 +104,13 @@ def _minute_of_day(text: str) -> int:
 def describe(window: MaintenanceWindow) -> str:
     if not window.is_weekly:
         return f"{utc_iso(window.starts_at)} to {utc_iso(window.ends_at)}"
+    return f"weekly {weekly_pattern(window)} {window.tz}"
+
+
+def weekly_pattern(window: MaintenanceWindow) -> str:
+    """The window as `parse_weekly` reads it: "sun 02:00-04:00"."""
     assert window.start_minute is not None and window.duration_seconds is not None
     days = ",".join(WEEKDAY_NAMES[d] for d in window.weekdays)
     start_h, start_m = divmod(window.start_minute, 60)
     end_h, end_m = divmod((window.start_minute + window.duration_seconds // 60) % 1440, 60)
-    return f"weekly {days} {start_h:02d}:{start_m:02d}-{end_h:02d}:{end_m:02d} {window.tz}"
+    return f"{days} {start_h:02d}:{start_m:02d}-{end_h:02d}:{end_m:02d}"

@@ -195,9 +195,11 @@ class Service:
             raise CheckNotFound(ref)
         return check
 
-    async def add_check(self, spec: CheckSpec) -> Check:
+    async def add_check(self, spec: CheckSpec, uuid: str | None = None) -> Check:
         valid = validate(spec)
-        check = await self.store.write(partial(catalog.create_check, spec=valid, now=time.time()))
+        check = await self.store.write(
+            partial(catalog.create_check, spec=valid, now=time.time(), uuid_text=uuid)
+        )
         log.info("check %s added (%s)", check.slug, check.name)
         self._publish_check(check, None)
         return check

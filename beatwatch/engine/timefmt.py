@@ -40,6 +40,18 @@ def format_duration(seconds: float) -> str:
     return f"{total}s"
 
 
+def format_duration_exact(seconds: int) -> str:
+    """Every unit, nothing rounded: 93784 -> "1d2h3m4s". Parses back with parse_duration."""
+    if seconds == 0:
+        return "0s"
+    parts = []
+    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts)
+
+
 def format_relative(t: float, now: float) -> str:
     """ "3m ago", "in 57m", "just now"."""
     delta = t - now

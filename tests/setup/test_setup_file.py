@@ -1,0 +1,114 @@
+"""Config as code: export -> import into an empty data dir reproduces the setup; importing
+twice changes nothing; secrets stay out of default exports; bad files name the problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from beatwatch.config import Settings
+from beatwatch.engine.service import Service
+from beatwatch.engine.setup_file import (
+    SetupError,
+    apply_changes,
+    export_setup,
+    parse_setup,
+    plan_import,
+)
+from beatwatch.engine.validation import CheckSpec
+
+SECRET_URL = "json://127.0.0.1:9/hook?+X-Token=planted-secret-42"
+
+
+async def open_service(path: Path) -> Service:
+    return await Service.open(Settings(data_dir=path, listen_host="127.0.0.1", listen_port=0))
+
+
+async def populate(service: Service) -> None:
+    await service.alerts.add_channel("ops", SECRET_URL, is_default=True, tags=("mail",))
+    await service.add_check(
+        CheckSpec(
+            name="Nightly backup",
+            every_seconds=86400,
+            host="db1",
+            tags=("backup",),
+            channels=("ops",),
+            escalation_channels=("mail",),
+            escalate_after_seconds=1800,
+            remind_every_seconds=3600,
+            failure_threshold=2,
+        )
+    )
+    await service.add_check(CheckSpec(name="certbot", cron="17 3 * * *", tz="Europe/Berlin"))
+    await service.alerts.start_maintenance(
+        "db1", weekly="sun 02:00-04:00", tz="Europe/Berlin", reason="patching"
+    )
+
+
+async def test_round_trip_into_an_empty_data_dir(tmp_path: Path) -> None:
+    source = await open_service(tmp_path / "a")
+    target = await open_service(tmp_path / "b")
+    try:
+        await populate(source)
+        text = await export_setup(source, with_secrets=True)
+        changes = await plan_import(target, parse_setup(text))
+        assert len(changes) == 4  # a channel, a window, two checks
+        await apply_changes(changes)
+        assert await export_setup(target, with_secrets=True) == text
+        assert await plan_import(target, parse_setup(text)) == []  # idempotent
+        old = {c.slug: c.uuid for c in await source.list_checks()}
+        new = {c.slug: c.uuid for c in await target.list_checks()}
+        assert old == new  # ping URLs in crontabs keep working
+    finally:
+        await source.close()
+        await target.close()
+
+
+async def test_default_export_holds_no_secrets(tmp_path: Path) -> None:
+    service = await open_service(tmp_path)
+    try:
+        await populate(service)
+        text = await export_setup(service)
+        assert "planted-secret-42" not in text
+        for check in await service.list_checks():
+            assert check.uuid not in text
+        # Without secrets the file still applies to the instance it came from.
+        assert await plan_import(service, parse_setup(text)) == []
+    finally:
+        await service.close()
+
+
+async def test_dry_run_plan_lists_updates_and_prune(tmp_path: Path) -> None:
+    service = await open_service(tmp_path)
+    try:
+        await populate(service)
+        text = (await export_setup(service)).replace('every = "1d"', 'every = "12h"')
+        text = text.replace('name = "certbot"\nslug = "certbot"', 'name = "acme"\nslug = "acme"')
+        changes = [str(c) for c in await plan_import(service, parse_setup(text), prune=True)]
+        assert "+ check acme" in changes
+        assert "- check certbot" in changes
+        assert any(
+            c.startswith("~ check nightly-backup: every_seconds 86400 -> 43200") for c in changes
+        )
+        assert changes[-1] == "- check certbot"  # deletions last
+    finally:
+        await service.close()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '[[check]]\nname = "x"\nevery = "1h"\ncolour = "red"\n',
+            "line 4: check 'x': unknown key 'colour'",
+        ),
+        ('[[check]]\nname = "x"\nevery = "10s"\n', "check 'x': the interval is 10s"),
+        ('[[check]]\nname = "x"\nevery = "soon"\n', "check 'x': every:"),
+        ('[[wat]]\nname = "x"\n', "line 1: unknown section 'wat'"),
+        ("[[check]\n", "line 1"),
+    ],
+)
+def test_bad_files_name_the_problem(text: str, message: str) -> None:
+    with pytest.raises(SetupError, match=message.replace("(", r"\(")):
+        parse_setup(text)
