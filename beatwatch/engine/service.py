@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from functools import partial
 from typing import Any
@@ -39,9 +39,11 @@ from beatwatch.engine.self_ping import self_ping_loop
 from beatwatch.engine.store import Store
 from beatwatch.engine.timefmt import utc_iso
 from beatwatch.engine.validation import CheckSpec, default_grace, validate
+from beatwatch.engine.writer import StorageError
 
 log = logging.getLogger("beatwatch.engine")
 PING_KEY = "ping_key"
+RESTART_DELAY = 1.0
 
 
 class EngineBusy(RuntimeError):
@@ -104,13 +106,13 @@ class Service:
         self._runner = runner
         self.bound_port = runner.addresses[0][1] if runner.addresses else self.settings.listen_port
         self.store.writer.after_commit = self._poke_from_writer(asyncio.get_running_loop())
-        self._tasks.append(asyncio.create_task(self._guard(self.evaluator.run()), name="evaluator"))
+        self._tasks.append(asyncio.create_task(_keep_running(self.evaluator.run), name="evaluator"))
         self._tasks.append(
-            asyncio.create_task(self._guard(self.dispatcher.run()), name="dispatcher")
+            asyncio.create_task(_keep_running(self.dispatcher.run), name="dispatcher")
         )
-        if self.settings.self_ping_url:
-            ping_loop = self_ping_loop(self.settings.self_ping_url, lambda: self.evaluator.alive_at)
-            self._tasks.append(asyncio.create_task(self._guard(ping_loop), name="self-ping"))
+        if url := self.settings.self_ping_url:
+            ping_loop = partial(self_ping_loop, url, lambda: self.evaluator.alive_at)
+            self._tasks.append(asyncio.create_task(_keep_running(ping_loop), name="self-ping"))
         log.info(
             "listening on %s; ping URLs start with %s/ping/", self.settings.listen, self.base_url
         )
@@ -122,16 +124,10 @@ class Service:
 
         return poke
 
-    @staticmethod
-    async def _guard(work: Awaitable[None]) -> None:
-        """Run an engine loop; an unexpected error is logged loudly, never swallowed."""
-        try:
-            await work
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("an engine task stopped on an unexpected error")
-            raise
+    @property
+    def storage_fault(self) -> str | None:
+        """Why the database last refused a write, until it accepts one again."""
+        return self.store.writer.fault
 
     async def stop_engine(self) -> None:
         for task in self._tasks:
@@ -277,6 +273,21 @@ class Service:
     def _publish_settled(self, settled: Settled) -> None:
         for check, transition in settled:
             self._publish_check(check, transition)
+
+
+async def _keep_running(loop: Callable[[], Awaitable[None]]) -> None:
+    """Run an engine loop for good: after a storage fault (already logged by the writer) or
+    any other error it starts again a second later, so one bad moment never ends monitoring."""
+    while True:
+        try:
+            await loop()
+        except asyncio.CancelledError:
+            raise
+        except StorageError:
+            pass
+        except Exception:
+            log.exception("an engine task failed; restarting it")
+        await asyncio.sleep(RESTART_DELAY)
 
 
 def _log_transition(check: Check, transition: Transition) -> None:

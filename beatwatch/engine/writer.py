@@ -10,6 +10,7 @@ in the batch gets the error, so nothing is acknowledged that was not stored.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import queue
 import sqlite3
@@ -39,6 +40,8 @@ class Writer:
         self._ready = threading.Event()
         self._startup_error: BaseException | None = None
         self.after_commit: Callable[[], None] | None = None
+        # The latest storage fault, cleared by the next successful commit.
+        self.fault: str | None = None
 
     def start(self) -> None:
         self._thread.start()
@@ -98,28 +101,33 @@ class Writer:
                 try:
                     outcomes.append((True, job(conn)))
                     conn.execute("RELEASE job")
+                except sqlite3.IntegrityError as exc:  # the job's own conflict: undo just it
+                    conn.execute("ROLLBACK TO job")
+                    conn.execute("RELEASE job")
+                    outcomes.append((False, exc))
+                except sqlite3.Error:
+                    raise  # the storage itself failed: the whole batch fails below
                 except Exception as exc:  # the job's own failure: undo just that job
                     conn.execute("ROLLBACK TO job")
                     conn.execute("RELEASE job")
-                    outcomes.append((False, _as_storage_error(exc)))
+                    outcomes.append((False, exc))
             conn.execute("COMMIT")
+            if self.fault is not None:
+                log.warning("the database accepts writes again")
+                self.fault = None
         except sqlite3.Error as exc:
-            log.error("could not write to the database: %s", exc)
+            if self.fault is None:
+                log.error("could not write to the database: %s", exc)
+            self.fault = str(exc)
             if conn.in_transaction:
-                conn.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
             error = StorageError(f"the database could not store it: {exc}")
             outcomes = [(False, error)] * len(batch)
         for (_, future, loop), (ok, value) in zip(batch, outcomes, strict=True):
             loop.call_soon_threadsafe(_settle, future, ok, value)
         if self.after_commit is not None:
             self.after_commit()
-
-
-def _as_storage_error(exc: Exception) -> Exception:
-    """A database fault (disk full, read-only file) is a storage error; a job's own error is not."""
-    if isinstance(exc, sqlite3.Error) and not isinstance(exc, sqlite3.IntegrityError):
-        return StorageError(f"the database could not store it: {exc}")
-    return exc
 
 
 def _settle(future: asyncio.Future[Any], ok: bool, value: Any) -> None:

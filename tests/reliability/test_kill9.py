@@ -1,0 +1,95 @@
+"""kill -9 under load: every ping that got a 200 is in the history after the restart, and
+the database passes its integrity check."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from beatwatch.config import Settings
+from beatwatch.engine.service import Service
+from beatwatch.engine.validation import CheckSpec
+from tests.reliability.conftest import ServeProcess, wait_until
+
+CLIENTS = 8
+
+
+async def make_checks(data_dir: Path, count: int) -> list[str]:
+    service = await Service.open(Settings(data_dir=data_dir))
+    try:
+        return [
+            (await service.add_check(CheckSpec(name=f"job-{n}", every_seconds=3600))).uuid
+            for n in range(count)
+        ]
+    finally:
+        await service.close()
+
+
+async def hammer(
+    base: str, uuids: list[str], acked: list[str], start: int, stop: asyncio.Event
+) -> int:
+    """Ping until the server dies; returns how many pings were sent."""
+    sent = 0
+    connector = aiohttp.TCPConnector(limit=1)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        n = start
+        while not stop.is_set():
+            marker = f"marker-{n}"
+            uuid = uuids[n % len(uuids)]
+            n += CLIENTS
+            sent += 1
+            try:
+                async with session.post(f"{base}/ping/{uuid}", data=marker) as reply:
+                    if reply.status == 200:
+                        acked.append(marker)
+            except (TimeoutError, aiohttp.ClientError):
+                return sent
+    return sent
+
+
+async def run_kills(tmp_path: Path, kills: int, acks_per_round: int) -> dict[str, int]:
+    # Enough checks that none reaches the 100-ping history cap during the run.
+    uuids = await make_checks(tmp_path, max(400, kills * acks_per_round // 40))
+    acked: list[str] = []
+    sent = 0
+    offset = 0
+    for _ in range(kills):
+        server = ServeProcess(tmp_path)
+        await server.start()
+        stop = asyncio.Event()
+        before = len(acked)
+        clients = [
+            asyncio.create_task(hammer(server.base, uuids, acked, offset + i, stop))
+            for i in range(CLIENTS)
+        ]
+        await wait_until(lambda before=before: len(acked) - before >= acks_per_round, timeout=60)
+        server.kill()
+        sent += sum(await asyncio.gather(*clients))
+        stop.set()
+        await server.process.wait()  # type: ignore[union-attr]
+        offset += 1_000_000  # fresh markers each round
+
+    with sqlite3.connect(tmp_path / "beatwatch.db") as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        stored = {bytes(r[0]).decode() for r in conn.execute("SELECT body FROM pings")}
+    missing = [m for m in acked if m not in stored]
+    assert not missing, f"{len(missing)} acknowledged pings were lost, e.g. {missing[:3]}"
+    return {"kills": kills, "sent": sent, "acknowledged": len(acked), "found": len(stored)}
+
+
+async def test_kill9_five_times_loses_no_acknowledged_ping(tmp_path: Path) -> None:
+    figures = await run_kills(tmp_path, kills=5, acks_per_round=300)
+    print(f"\nkill -9 under load: {figures}")
+
+
+@pytest.mark.slow
+async def test_kill9_long(tmp_path: Path) -> None:
+    figures = await run_kills(
+        tmp_path, kills=int(os.environ.get("BEATWATCH_KILLS", "20")), acks_per_round=3000
+    )
+    print(f"\nkill -9 under load (long): {figures}")

@@ -1,0 +1,95 @@
+"""Storage faults are real here: the data dir sits on a small tmpfs that fills up while the
+engine runs (a read-only file is no test as root, who may write it anyway). Pings get 503,
+never a 200 for a ping that was not stored; the engine keeps running, and it recovers when
+the storage returns."""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from beatwatch.config import Settings
+from beatwatch.engine.service import Service
+from beatwatch.engine.validation import CheckSpec
+
+BODY = b"x" * 10_000
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    mount_point = tmp_path / "disk"
+    mount_point.mkdir()
+    result = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount_point)],
+        capture_output=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {result.stderr.decode().strip()}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+@pytest.fixture
+async def engine(small_disk: Path) -> AsyncIterator[Service]:
+    service = await Service.open(
+        Settings(data_dir=small_disk / "data", listen_host="127.0.0.1", listen_port=0)
+    )
+    await service.start_engine()
+    yield service
+    await service.close()
+
+
+async def ping(session: aiohttp.ClientSession, service: Service, uuid: str) -> tuple[int, dict]:
+    url = f"http://127.0.0.1:{service.bound_port}/ping/{uuid}"
+    async with session.post(url, data=BODY) as reply:
+        return reply.status, await reply.json()
+
+
+def fill(disk: Path) -> Path:
+    filler = disk / "filler"
+    with filler.open("wb") as handle, contextlib.suppress(OSError):
+        while True:
+            handle.write(b"\0" * 65536)
+            handle.flush()
+    return filler
+
+
+async def test_full_disk_gives_503_then_recovers(engine: Service, small_disk: Path) -> None:
+    check = await engine.add_check(CheckSpec(name="backup", every_seconds=3600))
+    async with aiohttp.ClientSession() as session:
+        assert (await ping(session, engine, check.uuid))[0] == 200
+        filler = fill(small_disk)
+        statuses = []
+        for _ in range(2000):  # the WAL grows until the disk refuses it
+            status, body = await ping(session, engine, check.uuid)
+            statuses.append(status)
+            if status != 200:
+                break
+        assert statuses[-1] == 503, f"never refused: {len(statuses)} pings all stored"
+        assert body["ok"] is False and "ping not stored" in body["error"]
+        assert engine.storage_fault is not None
+        acknowledged = statuses.count(200) + 1
+
+        filler.unlink()
+        replies: list[int] = []
+
+        async def retry() -> None:
+            replies.append((await ping(session, engine, check.uuid))[0])
+
+        for _ in range(50):
+            await retry()
+            if replies[-1] == 200:
+                break
+        assert replies[-1] == 200
+        assert engine.storage_fault is None
+        assert all(not task.done() for task in engine._tasks), "an engine task died"
+    stored = await engine.pings(check.slug, limit=100)
+    assert len(stored) == min(100, acknowledged + replies.count(200))
