@@ -170,8 +170,10 @@ class Dispatcher:
         try:
             while True:
                 await self.run_once()
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancel.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), POLL)
+                    async with asyncio.timeout(POLL):
+                        await self._wake.wait()
                 self._wake.clear()
         finally:
             for task in list(self._in_flight):

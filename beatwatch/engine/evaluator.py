@@ -55,32 +55,42 @@ class Evaluator:
         self._wake.set()
 
     async def run(self) -> None:
-        seen_version = await self._db.data_version()
         while True:
             await self.run_pass()
+            # Read after the pass, so its own writes do not count as another process's; a
+            # write by another process before this read is already in `earliest` below.
+            seen_version = await self._db.data_version()
             earliest = await self._db.earliest_change()
             while True:
                 self.alive_at = time.monotonic()
                 delay = WATCH_INTERVAL
                 if earliest is not None:
                     delay = min(delay, max(0.0, earliest - self._clock()))
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel
+                # that lands just as the event is set, and the engine would never stop.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), delay)
+                    async with asyncio.timeout(delay):
+                        await self._wake.wait()
                 if self._wake.is_set():
                     self._wake.clear()
                     break
                 if earliest is not None and earliest <= self._clock():
                     break
-                version = await self._db.data_version()
-                if version != seen_version:
-                    seen_version = version
+                if await self._db.data_version() != seen_version:
                     break
 
     async def run_pass(self) -> int:
-        """Settle everything due now; returns how many checks were looked at."""
+        """Settle everything due now; returns how many checks were looked at.
+
+        Nothing due means no write: every commit pokes the engine's loops, so a pass that
+        wrote regardless would wake itself for ever."""
         total = 0
         while True:
             now = self._clock()
+            earliest = await self._db.earliest_change()
+            if earliest is None or earliest > now:
+                self.last_pass_at = now
+                return total
             settled = await self._db.write(lambda conn, now=now: evaluate_due(conn, now, BATCH))
             total += len(settled)
             if settled:

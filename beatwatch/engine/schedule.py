@@ -66,7 +66,9 @@ def next_slot(schedule: Schedule, after: float) -> float:
     """The first scheduled cron time strictly after `after`."""
     assert schedule.cron is not None and schedule.tz is not None
     start = datetime.fromtimestamp(after, zone(schedule.tz))
-    return next(CronSim(schedule.cron, start)).timestamp()
+    # In the repeated hour after a fall-back, cronsim may return the first pass of a slot,
+    # which lies before `after`; those slots are already behind us.
+    return next(t for slot in CronSim(schedule.cron, start) if (t := slot.timestamp()) > after)
 
 
 def due_after(schedule: Schedule, grace: float, t: float) -> float:

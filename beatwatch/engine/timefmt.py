@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_PART = re.compile(r"(\d+)([smhdw])")
+_PART = re.compile(r"([0-9]+)([smhdw])")
 
 
 def parse_duration(text: str) -> int:
@@ -15,7 +15,7 @@ def parse_duration(text: str) -> int:
     Raises ValueError with a message fit to show the user.
     """
     raw = text.strip().lower()
-    if raw.isdigit():
+    if raw.isascii() and raw.isdigit():
         return int(raw)
     if raw and _PART.sub("", raw) == "":
         return sum(int(n) * _UNITS[u] for n, u in _PART.findall(raw))
@@ -72,15 +72,15 @@ def parse_time(text: str, now: float) -> float:
     """An absolute time from ISO 8601 ("2026-11-24T06:00", zone optional: local) or "HH:MM"
     (the next such local time). Raises ValueError with a message fit to show the user."""
     raw = text.strip()
-    local_now = datetime.fromtimestamp(now).astimezone()
+    # Naive local wall-clock time: adding a day keeps the hour across a DST change.
+    local_now = datetime.fromtimestamp(now)
     if re.fullmatch(r"\d{1,2}:\d{2}", raw):
         hour, minute = (int(p) for p in raw.split(":"))
         if hour > 23 or minute > 59:
             raise ValueError(f"{text!r} is not a time of day")
         candidate = local_now.replace(hour=hour, minute=minute, second=0, microsecond=0)
         if candidate.timestamp() <= now:
-            candidate = datetime.fromtimestamp(candidate.timestamp() + 86400).astimezone()
-            candidate = candidate.replace(hour=hour, minute=minute)
+            candidate += timedelta(days=1)
         return candidate.timestamp()
     try:
         parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))

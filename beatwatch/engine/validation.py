@@ -22,8 +22,9 @@ from beatwatch.engine.schedule import ScheduleError, local_zone_name, upcoming, 
 from beatwatch.engine.timefmt import format_duration
 
 MIN_REMINDER = 60
+SLUG_MAX = 100
 DEFAULT_ALERTS = frozenset({AlertType.MISSED, AlertType.FAILING, AlertType.STUCK})
-_SLUG_OK = re.compile(r"^[a-z0-9_-]+$")
+_SLUG_OK = re.compile(r"[a-z0-9_-]+")
 
 
 class ValidationError(ValueError):
@@ -62,7 +63,7 @@ class CheckSpec:
 def slugify(name: str) -> str:
     """A readable id from a name: "Nightly backup (db1)" -> "nightly-backup-db1"."""
     slug = re.sub(r"[^a-z0-9_]+", "-", name.lower()).strip("-")
-    return slug[:100] or "check"
+    return slug[:SLUG_MAX].rstrip("-") or "check"
 
 
 def validate(spec: CheckSpec) -> CheckSpec:
@@ -73,8 +74,10 @@ def validate(spec: CheckSpec) -> CheckSpec:
     if len(name) > NAME_MAX:
         raise ValidationError("name", f"the name is {len(name)} characters; at most {NAME_MAX}")
     slug = spec.slug if spec.slug is not None else slugify(name)
-    if not _SLUG_OK.match(slug):
-        raise ValidationError("slug", f"slug {slug!r} may hold only a-z, 0-9, '-' and '_'")
+    if not _SLUG_OK.fullmatch(slug) or len(slug) > SLUG_MAX:
+        raise ValidationError(
+            "slug", f"slug {slug!r} must be 1-{SLUG_MAX} characters of a-z, 0-9, '-' and '_'"
+        )
 
     schedule = _validate_schedule(spec)
     grace = _validate_grace(spec.grace_seconds, schedule)

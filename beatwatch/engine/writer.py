@@ -94,6 +94,7 @@ class Writer:
         batch: list[tuple[Job, asyncio.Future[Any], asyncio.AbstractEventLoop]],
     ) -> None:
         outcomes: list[tuple[bool, Any]] = []
+        changes_before = conn.total_changes
         try:
             conn.execute("BEGIN IMMEDIATE")
             for job, _, _ in batch:
@@ -112,7 +113,8 @@ class Writer:
                     conn.execute("RELEASE job")
                     outcomes.append((False, exc))
             conn.execute("COMMIT")
-            if self.fault is not None:
+            # A commit that wrote nothing proves nothing: a full disk still takes those.
+            if self.fault is not None and conn.total_changes != changes_before:
                 log.warning("the database accepts writes again")
                 self.fault = None
         except sqlite3.Error as exc:
@@ -126,7 +128,9 @@ class Writer:
             outcomes = [(False, error)] * len(batch)
         for (_, future, loop), (ok, value) in zip(batch, outcomes, strict=True):
             loop.call_soon_threadsafe(_settle, future, ok, value)
-        if self.after_commit is not None:
+        # Only a commit that changed rows wakes the engine's loops: a loop whose idle pass
+        # found nothing to do must not wake itself again.
+        if self.after_commit is not None and conn.total_changes != changes_before:
             self.after_commit()
 
 
