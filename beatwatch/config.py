@@ -36,6 +36,8 @@ class Settings:
     theme: str = "beatwatch-dark"
     keymap: dict[str, str] = field(default_factory=dict)
     config_path: Path | None = None
+    # Serve /metrics without a token; honoured only on a loopback listen address.
+    metrics_public: bool = False
 
     @property
     def listen(self) -> str:
@@ -114,7 +116,13 @@ def _apply(settings: Settings, key: str, value: Any, where: str) -> Settings:
             if not all(isinstance(v, str) for v in value.values()):
                 raise ConfigError(f"{where}: every keymap entry must be a key name string")
             return replace(settings, keymap=dict(value))
-    known = "listen, public_url, data_dir, trusted_proxies, self_ping_url, theme, keymap"
+        case "metrics_public":
+            want(bool, "true or false")
+            return replace(settings, metrics_public=value)
+    known = (
+        "listen, public_url, data_dir, trusted_proxies, self_ping_url, theme, keymap, "
+        "metrics_public"
+    )
     raise ConfigError(f"{where}: unknown setting {key!r} (known: {known})")
 
 

@@ -45,8 +45,13 @@ def test_ui_never_touches_storage_web_or_apprise():
     if not paths:
         pytest.skip("no UI package")
     forbidden = (
-        "sqlite3", "aiosqlite", "aiohttp", "apprise",
-        "beatwatch.engine.store", "beatwatch.engine.writer", "beatwatch.engine.receiver",
+        "sqlite3",
+        "aiosqlite",
+        "aiohttp",
+        "apprise",
+        "beatwatch.engine.store",
+        "beatwatch.engine.writer",
+        "beatwatch.engine.receiver",
     )
     assert offending(paths, forbidden) == []
 

@@ -10,8 +10,10 @@ import click
 from beatwatch.cli.alerts import channel_group, host_group, incident_group, incidents_command
 from beatwatch.cli.checks import check_group, pings_command, unknown_command
 from beatwatch.cli.context import location_options
+from beatwatch.cli.run import ping_command, run_command
 from beatwatch.cli.serve import serve_command
 from beatwatch.cli.setup import export_command, import_command
+from beatwatch.cli.tokens import token_group
 from beatwatch.config import ConfigError
 from beatwatch.engine.alert_service import ChannelNotFound
 from beatwatch.engine.catalog import CheckNotFound
@@ -48,6 +50,9 @@ cli.add_command(import_command)
 cli.add_command(pings_command)
 cli.add_command(unknown_command)
 cli.add_command(serve_command)
+cli.add_command(token_group)
+cli.add_command(run_command)
+cli.add_command(ping_command)
 
 
 def _fail(message: str, code: int) -> None:

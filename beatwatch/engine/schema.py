@@ -157,24 +157,43 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX windows_by_host ON maintenance_windows(host);
     """,
+    # 3: management API tokens (only a hash of each is kept) and per-check badge keys, given
+    # out on first use (a new column cannot default to a random value).
+    """
+    CREATE TABLE api_tokens (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        digest TEXT NOT NULL UNIQUE,
+        read_only INTEGER NOT NULL,
+        created_at REAL NOT NULL,
+        last_used_at REAL
+    );
+    ALTER TABLE checks ADD COLUMN badge_key TEXT;
+    CREATE UNIQUE INDEX checks_badge_key ON checks(badge_key);
+    """,
 ]
 
 
 def migrate(conn: sqlite3.Connection) -> None:
-    """Bring the schema up to date, each migration in its own transaction."""
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    if version > len(MIGRATIONS):
-        raise RuntimeError(
-            f"this database was written by a newer beatwatch (schema {version}, "
-            f"this version knows {len(MIGRATIONS)}); upgrade beatwatch to use it"
-        )
-    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+    """Bring the schema up to date, each migration in its own transaction. The version is
+    read again under the write lock: two processes opening a new file at once must not both
+    run the same migration."""
+    while True:
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for statement in script.split(";"):
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > len(MIGRATIONS):
+                raise RuntimeError(
+                    f"this database was written by a newer beatwatch (schema {version}, "
+                    f"this version knows {len(MIGRATIONS)}); upgrade beatwatch to use it"
+                )
+            if version == len(MIGRATIONS):
+                conn.execute("COMMIT")
+                return
+            for statement in MIGRATIONS[version].split(";"):
                 if statement.strip():
                     conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {number}")
+            conn.execute(f"PRAGMA user_version = {version + 1}")
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from beatwatch.engine.alert_service import HostStatus
 from beatwatch.engine.channels import mask_url
 from beatwatch.engine.maintenance import describe as describe_window
 from beatwatch.engine.maintenance import is_open, next_start
@@ -14,10 +15,12 @@ from beatwatch.engine.model import (
     MaintenanceWindow,
     Notification,
     Ping,
+    Transition,
     UnknownPing,
 )
 from beatwatch.engine.rules import evaluate
 from beatwatch.engine.timefmt import utc_iso
+from beatwatch.engine.tokens import Token
 
 
 def check_to_dict(check: Check, ping_url: str, now: float) -> dict[str, Any]:
@@ -134,4 +137,32 @@ def window_to_dict(window: MaintenanceWindow, now: float) -> dict[str, Any]:
         "ends_at": utc_iso(window.ends_at),
         "weekly": window.is_weekly,
         "next_start": utc_iso(next_start(window, now)),
+    }
+
+
+def transition_to_dict(transition: Transition) -> dict[str, Any]:
+    return {
+        "at": utc_iso(transition.at),
+        "from": transition.from_state.value,
+        "to": transition.to_state.value,
+    }
+
+
+def host_to_dict(host: HostStatus, now: float) -> dict[str, Any]:
+    return {
+        "name": host.name,
+        "checks": host.checks,
+        "in_maintenance": host.in_maintenance,
+        "windows": [window_to_dict(w, now) for w in host.windows],
+    }
+
+
+def token_to_dict(token: Token) -> dict[str, Any]:
+    """A token's description; the token itself is never kept, so it cannot appear here."""
+    return {
+        "id": token.id,
+        "name": token.name,
+        "read_only": token.read_only,
+        "created_at": utc_iso(token.created_at),
+        "last_used_at": utc_iso(token.last_used_at),
     }

@@ -12,12 +12,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from functools import partial
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
 from beatwatch.config import Settings
 from beatwatch.engine import catalog, store
 from beatwatch.engine.alert_service import Alerts
+from beatwatch.engine.api import API_PREFIX, api_app
+from beatwatch.engine.badges import badge_routes
 from beatwatch.engine.catalog import CheckNotFound
 from beatwatch.engine.dispatch import Delivery, Dispatcher
 from beatwatch.engine.evaluator import Evaluator, Settled
@@ -33,16 +36,19 @@ from beatwatch.engine.events import (
 )
 from beatwatch.engine.ingest import PingOutcome, record_ping
 from beatwatch.engine.lock import EngineInfo, EngineLock
+from beatwatch.engine.metrics import metrics_routes
 from beatwatch.engine.model import Check, Ping, PingRequest, Transition, UnknownPing
 from beatwatch.engine.receiver import ping_routes
 from beatwatch.engine.self_ping import self_ping_loop
 from beatwatch.engine.store import Store
 from beatwatch.engine.timefmt import utc_iso
+from beatwatch.engine.tokens import Tokens
 from beatwatch.engine.validation import CheckSpec, default_grace, validate
 from beatwatch.engine.writer import StorageError
 
 log = logging.getLogger("beatwatch.engine")
 PING_KEY = "ping_key"
+TAG_BADGE_KEY = "tag_badge_key"
 RESTART_DELAY = 1.0
 
 
@@ -59,6 +65,10 @@ class Service:
         self.evaluator = Evaluator(db, self._publish_settled)
         self.alerts = Alerts(db, self.events)
         self.dispatcher = Dispatcher(db, self._publish_delivery)
+        self.tokens = Tokens(db)
+        # Counted since this process started, for /metrics.
+        self.pings_received = 0
+        self.delivery_failures = 0
         self._lock = EngineLock(settings.data_dir)
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -96,6 +106,8 @@ class Service:
             app = web.Application()
             app.add_routes(ping_routes(self.record_ping, self.settings.trusted_networks()))
             app.add_routes(extra_routes or [])
+            app.add_subapp(API_PREFIX, api_app(self))
+            app.add_routes([*metrics_routes(self), *badge_routes(self)])
             runner = web.AppRunner(app, access_log=None)
             await runner.setup()
             site = web.TCPSite(runner, self.settings.listen_host, self.settings.listen_port)
@@ -131,9 +143,12 @@ class Service:
 
     async def stop_engine(self) -> None:
         for task in self._tasks:
-            task.cancel()
+            # Cancel until it takes: a cancel that lands as an await completes can be lost.
+            while not task.done():
+                task.cancel()
+                await asyncio.wait({task}, timeout=1.0)
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+                task.result()
         self._tasks.clear()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -158,6 +173,7 @@ class Service:
         outcome = await self.store.write(
             partial(record_ping, request=request, ping_key=self.ping_key)
         )
+        self.pings_received += 1
         if outcome.check is None:
             self.events.publish(UnknownPingRecorded(request.uuid or f"slug {request.slug}"))
             return outcome
@@ -257,6 +273,30 @@ class Service:
     def slug_ping_url(self, check: Check) -> str:
         return f"{self.base_url}/ping/{self.ping_key}/{check.slug}"
 
+    def badge_url(self, badge_key: str) -> str:
+        return f"{self.base_url}/badge/{badge_key}.svg"
+
+    def tag_badge_url(self, tag_key: str, tag: str) -> str:
+        return f"{self.base_url}/badge/{tag_key}/{quote(tag, safe='')}.svg"
+
+    # -- badges --------------------------------------------------------------------------
+
+    async def badge_keys(self) -> dict[int, str]:
+        """Each check's badge key by check id; checks without one get one now."""
+        keys = await self.store.badge_keys()
+        if None in keys.values():
+            return await self.store.write(store.assign_badge_keys)
+        return {check_id: key for check_id, key in keys.items() if key is not None}
+
+    async def check_by_badge_key(self, badge_key: str) -> Check | None:
+        return await self.store.check_by_badge_key(badge_key)
+
+    async def tag_badge_key(self) -> str:
+        """The one key in every tag badge URL (a tag name alone is easy to guess)."""
+        return await self.store.setting(TAG_BADGE_KEY) or await self.store.write(
+            partial(store.ensure_secret_setting, key=TAG_BADGE_KEY)
+        )
+
     # -- events --------------------------------------------------------------------------
 
     def _publish_check(self, check: Check, transition: Transition | None) -> None:
@@ -266,6 +306,8 @@ class Service:
         self.events.publish(CheckChanged(check))
 
     def _publish_delivery(self, delivery: Delivery) -> None:
+        if delivery.error is not None:
+            self.delivery_failures += 1
         self.events.publish(
             DeliveryAttempted(delivery.channel_name, delivery.kind, delivery.title, delivery.error)
         )

@@ -32,6 +32,7 @@ from beatwatch.engine.model import (
     UnknownPing,
 )
 from beatwatch.engine.schema import migrate
+from beatwatch.engine.tokens import TOKEN_COLUMNS, Token, token_from_row
 from beatwatch.engine.writer import Writer
 
 T = TypeVar("T")
@@ -214,6 +215,19 @@ class Store:
     async def integrity_ok(self) -> bool:
         row = await self._fetchone("PRAGMA quick_check")
         return row is not None and row[0] == "ok"
+
+    async def tokens(self) -> list[Token]:
+        rows = await self._fetchall(f"SELECT {TOKEN_COLUMNS} FROM api_tokens ORDER BY id")
+        return [token_from_row(r) for r in rows]
+
+    async def badge_keys(self) -> dict[int, str | None]:
+        """Every check's badge key by check id (None until one is given out)."""
+        rows = await self._fetchall("SELECT id, badge_key FROM checks")
+        return {r[0]: r[1] for r in rows}
+
+    async def check_by_badge_key(self, key: str) -> Check | None:
+        row = await self._fetchone(f"SELECT {CHECK_COLUMNS} FROM checks WHERE badge_key = ?", [key])
+        return check_from_row(row) if row else None
 
 
 FIND_CHECK_SQL = f"""
@@ -502,3 +516,16 @@ def ensure_secret_setting(conn: sqlite3.Connection, key: str) -> str:
         value = secrets.token_urlsafe(16)
         conn.execute("INSERT INTO settings (key, value) VALUES (?, ?)", (key, value))
     return value
+
+
+# Badge keys.
+
+
+def assign_badge_keys(conn: sqlite3.Connection) -> dict[int, str]:
+    """Give each check without a badge key a new random one; returns every check's key."""
+    missing = conn.execute("SELECT id FROM checks WHERE badge_key IS NULL").fetchall()
+    conn.executemany(
+        "UPDATE checks SET badge_key = ? WHERE id = ?",
+        [(secrets.token_urlsafe(16), r[0]) for r in missing],
+    )
+    return {r[0]: r[1] for r in conn.execute("SELECT id, badge_key FROM checks")}

@@ -1,0 +1,89 @@
+"""`beatwatch token ...`: bearer tokens for the management API and /metrics."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import click
+
+from beatwatch.cli.context import location_options, print_json, print_table, with_service
+from beatwatch.engine.serialize import token_to_dict
+from beatwatch.engine.service import Service
+from beatwatch.engine.timefmt import format_relative, utc_iso
+from beatwatch.engine.tokens import TokenNotFound
+
+
+@click.group("token")
+def token_group() -> None:
+    """API tokens: for scripts, Ansible and Prometheus (send as 'Authorization: Bearer ...')."""
+
+
+@token_group.command("create")
+@click.option("--name", help="What the token is for, e.g. ansible or prometheus.")
+@click.option("--read-only", is_flag=True, help="May read everything but change nothing.")
+@location_options
+@click.pass_context
+def token_create(ctx: click.Context, name: str | None, read_only: bool, **where: Any) -> None:
+    """Make a token and print it. It is shown this once: only its hash is kept."""
+
+    async def act(service: Service) -> None:
+        token, secret = await service.tokens.create(name, read_only)
+        kind = "read-only" if token.read_only else "read-write"
+        click.echo(
+            f"{kind} token {token.name} (id {token.id}); store it now, it is not shown again:",
+            err=True,
+        )
+        click.echo(secret)
+
+    with_service(ctx, act, **where)
+
+
+@token_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@location_options
+@click.pass_context
+def token_list(ctx: click.Context, as_json: bool, **where: Any) -> None:
+    """List tokens (never the tokens themselves)."""
+
+    async def act(service: Service) -> None:
+        tokens = await service.tokens.list()
+        if as_json:
+            print_json([token_to_dict(t) for t in tokens])
+            return
+        if not tokens:
+            click.echo("No API tokens yet. Make one: beatwatch token create --name ansible")
+            return
+        now = time.time()
+        print_table(
+            ["ID", "NAME", "ACCESS", "CREATED", "LAST USED"],
+            (
+                [
+                    str(t.id),
+                    t.name,
+                    "read-only" if t.read_only else "read-write",
+                    utc_iso(t.created_at) or "",
+                    format_relative(t.last_used_at, now) if t.last_used_at else "never",
+                ]
+                for t in tokens
+            ),
+        )
+
+    with_service(ctx, act, **where)
+
+
+@token_group.command("revoke")
+@click.argument("ref", metavar="ID|NAME")
+@location_options
+@click.pass_context
+def token_revoke(ctx: click.Context, ref: str, **where: Any) -> None:
+    """Revoke a token: requests carrying it are refused from now on."""
+
+    async def act(service: Service) -> None:
+        try:
+            token = await service.tokens.revoke(ref)
+        except TokenNotFound as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"revoked token {token.name} (id {token.id})")
+
+    with_service(ctx, act, **where)

@@ -1,0 +1,92 @@
+"""The management API under /api/v1: everything the terminal UI can do, for scripts, Ansible
+and dashboards, on the same listener as the pings.
+
+Every route wants a bearer token (`beatwatch token create`); a read-only token may only read.
+The one exception is /api/v1/openapi.json, which describes the routes and holds no data.
+Errors are JSON, `{"error": "...", "field": "..."}`: a 4xx for anything the caller can fix
+(the field names what to fix, or is null), 503 while the database cannot take changes.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from beatwatch.engine.alert_service import ChannelNotFound
+from beatwatch.engine.api_alerts import alert_routes
+from beatwatch.engine.api_checks import check_routes
+from beatwatch.engine.api_http import ApiError, authenticate, error_response, require_write
+from beatwatch.engine.catalog import CheckNotFound
+from beatwatch.engine.incidents import IncidentNotFound
+from beatwatch.engine.openapi import OPENAPI_PATH, openapi_document
+from beatwatch.engine.validation import ValidationError
+from beatwatch.engine.writer import StorageError
+
+if TYPE_CHECKING:
+    from beatwatch.engine.service import Service
+
+log = logging.getLogger("beatwatch.api")
+API_PREFIX = "/api/v1"
+
+
+@web.middleware
+async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every failure as a JSON reply with the status that tells the caller what to do."""
+    try:
+        return await handler(request)
+    except ApiError as exc:
+        return error_response(exc.status, exc.message, exc.field, exc.headers)
+    except ValidationError as exc:
+        return error_response(400, exc.message, exc.field)
+    except (CheckNotFound, ChannelNotFound, IncidentNotFound) as exc:
+        return error_response(404, str(exc))
+    except StorageError as exc:
+        return error_response(503, f"the database cannot take changes right now: {exc}")
+    except web.HTTPMethodNotAllowed as exc:
+        allowed = ", ".join(sorted(exc.allowed_methods))
+        return error_response(
+            405,
+            f"{request.method} is not allowed on {request.path}; allowed: {allowed}",
+            headers={"Allow": allowed},
+        )
+    except web.HTTPNotFound:
+        return error_response(
+            404,
+            f"no API route is {request.path} (see {API_PREFIX}{OPENAPI_PATH} for every route)",
+        )
+    except web.HTTPException as exc:
+        return error_response(exc.status, exc.reason)
+    except Exception:
+        log.exception("the API failed on %s %s", request.method, request.path)
+        return error_response(500, "internal error in beatwatch (see its log for the cause)")
+
+
+def _authentication(service: Service) -> web.Middleware:
+    @web.middleware
+    async def authenticate_request(request: web.Request, handler: Handler) -> web.StreamResponse:
+        # Unknown routes and wrong methods are answered as such, token or not: the routes
+        # are public in the OpenAPI document anyway.
+        if request.match_info.http_exception is None and request.path != (
+            API_PREFIX + OPENAPI_PATH
+        ):
+            token = await authenticate(service, request)
+            require_write(token, request.method)
+        return await handler(request)
+
+    return authenticate_request
+
+
+def api_app(service: Service) -> web.Application:
+    """The API as an application to mount at API_PREFIX."""
+    app = web.Application(middlewares=[_json_errors, _authentication(service)])
+    app.add_routes(check_routes(service))
+    app.add_routes(alert_routes(service))
+
+    async def openapi(request: web.Request) -> web.Response:
+        return web.json_response(openapi_document(service.base_url + API_PREFIX))
+
+    app.router.add_get(OPENAPI_PATH, openapi)
+    return app

@@ -1,0 +1,165 @@
+"""API routes for the alerting side: incidents, hosts and maintenance windows, channels."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from beatwatch.engine import api_http as http
+from beatwatch.engine.api_http import ApiError
+from beatwatch.engine.model import Incident
+from beatwatch.engine.serialize import (
+    channel_to_dict,
+    host_to_dict,
+    incident_to_dict,
+    window_to_dict,
+)
+from beatwatch.engine.validation import ValidationError
+
+if TYPE_CHECKING:
+    from beatwatch.engine.service import Service
+
+INCIDENTS_MAX = 1000
+# Ids in paths: digits, few enough that SQLite can hold the number.
+ID = r"\d{1,18}"
+_WINDOW_FIELDS: dict[str, http.Parser] = {
+    "host": http.text,
+    "for": http.nullable(http.duration),
+    "starts_at": http.nullable(http.point_in_time),
+    "ends_at": http.nullable(http.point_in_time),
+    "weekly": http.nullable(http.text),
+    "tz": http.nullable(http.text),
+    "reason": http.text,
+}
+_CHANNEL_FIELDS: dict[str, http.Parser] = {
+    "name": http.text,
+    "url": http.text,
+    "default": http.flag,
+    "tags": http.names,
+}
+
+
+def alert_routes(service: Service) -> list[web.RouteDef]:
+    alerts = service.alerts
+
+    async def incident_json(incidents: list[Incident]) -> list[dict[str, Any]]:
+        names = {c.id: c.name for c in await service.list_checks()}
+        return [
+            incident_to_dict(i, names.get(i.check_id), await alerts.notifications(i.id))
+            for i in incidents
+        ]
+
+    async def list_incidents(request: web.Request) -> web.Response:
+        open_only = http.query_flag(request, "open")
+        limit = http.query_int(request, "limit", 50, 1, INCIDENTS_MAX)
+        return web.json_response(await incident_json(await alerts.incidents(open_only, limit)))
+
+    async def get_incident(request: web.Request) -> web.Response:
+        incident = await alerts.incident(int(request.match_info["incident_id"]))
+        return web.json_response((await incident_json([incident]))[0])
+
+    async def ack_incident(request: web.Request) -> web.Response:
+        incident = await alerts.acknowledge(int(request.match_info["incident_id"]))
+        return web.json_response((await incident_json([incident]))[0])
+
+    async def list_hosts(request: web.Request) -> web.Response:
+        now = time.time()
+        return web.json_response([host_to_dict(h, now) for h in await alerts.hosts()])
+
+    async def list_windows(request: web.Request) -> web.Response:
+        now = time.time()
+        hosts = await alerts.hosts()
+        return web.json_response([window_to_dict(w, now) for h in hosts for w in h.windows])
+
+    async def create_window(request: web.Request) -> web.Response:
+        given = http.parse_fields(await http.json_object(request), _WINDOW_FIELDS)
+        if "host" not in given:
+            raise ValidationError("host", "give the host the window is for")
+        http.exactly_one(given, ("for", "ends_at", "weekly"), "ends_at")
+        ends_at = given.get("ends_at")
+        if given.get("for") is not None:
+            ends_at = time.time() + given["for"]
+        try:
+            window = await alerts.start_maintenance(
+                given["host"],
+                starts_at=given.get("starts_at"),
+                ends_at=ends_at,
+                weekly=given.get("weekly"),
+                tz=given.get("tz"),
+                reason=given.get("reason", ""),
+            )
+        except ValidationError as exc:
+            raise ValidationError(
+                "ends_at" if exc.field == "until" else exc.field, exc.message
+            ) from None
+        return web.json_response(window_to_dict(window, time.time()), status=201)
+
+    async def delete_window(request: web.Request) -> web.Response:
+        window_id = int(request.match_info["window_id"])
+        try:
+            await alerts.remove_window(window_id)
+        except ValidationError as exc:
+            # The only thing remove_window can refuse is an id that names no window.
+            raise ApiError(404, exc.message) from None
+        return web.Response(status=204)
+
+    async def end_maintenance(request: web.Request) -> web.Response:
+        host = request.match_info["host"]
+        if host not in {h.name for h in await alerts.hosts()}:
+            raise ApiError(404, f"no host is named {host!r} (see GET /api/v1/hosts)")
+        ended = await alerts.end_maintenance(host)
+        return web.json_response({"host": host, "ended": ended})
+
+    async def list_channels(request: web.Request) -> web.Response:
+        return web.json_response([channel_to_dict(c) for c in await alerts.channels()])
+
+    async def create_channel(request: web.Request) -> web.Response:
+        given = http.parse_fields(await http.json_object(request), _CHANNEL_FIELDS)
+        for required in ("name", "url"):
+            if required not in given:
+                raise ValidationError(required, f"a new channel needs a {required}")
+        channel = await alerts.add_channel(
+            given["name"], given["url"], given.get("default", False), given.get("tags", ())
+        )
+        return web.json_response(channel_to_dict(channel), status=201)
+
+    async def update_channel(request: web.Request) -> web.Response:
+        given = http.parse_fields(await http.json_object(request), _CHANNEL_FIELDS)
+        if "name" in given:
+            raise ValidationError("name", "a channel cannot be renamed; add a new one instead")
+        channel = await alerts.update_channel(
+            request.match_info["name"],
+            url=given.get("url"),
+            is_default=given.get("default"),
+            tags=given.get("tags"),
+        )
+        return web.json_response(channel_to_dict(channel))
+
+    async def delete_channel(request: web.Request) -> web.Response:
+        await alerts.remove_channel(request.match_info["name"])
+        return web.Response(status=204)
+
+    async def test_channel(request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        error = await alerts.test_channel(name)
+        if error is not None:
+            raise ApiError(502, f"the test message to {name} failed: {error}")
+        return web.json_response({"ok": True, "channel": name})
+
+    return [
+        web.get("/incidents", list_incidents),
+        web.get("/incidents/{incident_id:" + ID + "}", get_incident),
+        web.post("/incidents/{incident_id:" + ID + "}/ack", ack_incident),
+        web.get("/hosts", list_hosts),
+        web.post("/hosts/{host}/end-maintenance", end_maintenance),
+        web.get("/windows", list_windows),
+        web.post("/windows", create_window),
+        web.delete("/windows/{window_id:" + ID + "}", delete_window),
+        web.get("/channels", list_channels),
+        web.post("/channels", create_channel),
+        web.patch("/channels/{name}", update_channel),
+        web.delete("/channels/{name}", delete_channel),
+        web.post("/channels/{name}/test", test_channel),
+    ]

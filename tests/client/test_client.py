@@ -1,0 +1,147 @@
+"""The pinging client on its own: which URLs it accepts, what it keeps, how it retries."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+
+from beatwatch.client import (
+    MAX_BODY_LIMIT,
+    OutputTail,
+    Pinger,
+    PingFailed,
+    PingUrlError,
+    action_path,
+    body_limit_from,
+    parse_ping_url,
+    retry_delays,
+)
+from beatwatch.engine.model import BODY_LIMIT
+from tests.client.conftest import Stub, closed_port
+
+UUID = str(uuid.uuid4())
+KEY = "s3cr3t-ping-key"
+
+
+@pytest.mark.parametrize(
+    ("given", "base"),
+    [
+        (f"http://mon.lan:8790/ping/{UUID}", f"http://mon.lan:8790/ping/{UUID}"),
+        (f"http://mon.lan:8790/ping/{UUID}/", f"http://mon.lan:8790/ping/{UUID}"),
+        (f"http://mon.lan:8790/ping/{UUID}/start", f"http://mon.lan:8790/ping/{UUID}"),
+        (f"http://mon.lan:8790/ping/{UUID}/fail/3", f"http://mon.lan:8790/ping/{UUID}"),
+        (f"http://mon.lan:8790/ping/{UUID}/7?rid={UUID}", f"http://mon.lan:8790/ping/{UUID}"),
+        (f"https://mon.lan/ping/{KEY}/db-backup/log", f"https://mon.lan/ping/{KEY}/db-backup"),
+        (f"https://proxy.lan/beatwatch/ping/{UUID}", f"https://proxy.lan/beatwatch/ping/{UUID}"),
+    ],
+)
+def test_any_accepted_form_becomes_the_checks_bare_url(given: str, base: str) -> None:
+    target = parse_ping_url(given)
+
+    assert target.base == base
+    assert target.url() == base
+    assert target.url("fail/2", rid=UUID) == f"{base}/fail/2?rid={UUID}"
+
+
+def test_auto_provisioning_is_kept_and_only_scheme_host_and_port_are_shown() -> None:
+    target = parse_ping_url(f"http://user:pw@10.0.0.5:8790/ping/{KEY}/new-job?create=1")
+
+    assert target.url("start") == f"http://user:pw@10.0.0.5:8790/ping/{KEY}/new-job/start?create=1"
+    assert target.redacted == "http://10.0.0.5:8790/ping/…"
+
+
+@pytest.mark.parametrize(
+    ("given", "problem"),
+    [
+        ("ftp://mon.lan/ping/x", "starts with http:// or https://"),
+        ("http://mon.lan:8790/", "no /ping/<uuid> or /ping/<ping-key>/<slug>"),
+        (f"http://mon.lan:8790/ping/{KEY}", "<ping-key>"),
+        (f"http://mon.lan:8790/ping/{UUID}/fail/300", "0 to 255"),
+        (f"http://mon.lan:8790/ping/{UUID}/restart", "unknown ping form"),
+    ],
+)
+def test_a_bad_url_is_refused_without_showing_its_secret(given: str, problem: str) -> None:
+    with pytest.raises(PingUrlError, match=problem) as refused:
+        parse_ping_url(given)
+
+    assert UUID not in str(refused.value)
+    assert KEY not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("kind", "exit_code", "path"),
+    [
+        ("success", None, ""),
+        ("start", None, "start"),
+        ("log", None, "log"),
+        ("fail", None, "fail"),
+        ("fail", 3, "fail/3"),
+        ("success", 0, "0"),
+        ("success", 4, "4"),
+    ],
+)
+def test_action_paths(kind: str, exit_code: int | None, path: str) -> None:
+    assert action_path(kind, exit_code) == path
+
+
+def test_the_output_tail_keeps_only_the_last_bytes() -> None:
+    tail = OutputTail(10)
+    for chunk in (b"0123", b"456789abcd", b"", b"efg"):
+        tail.add(chunk)
+
+    assert tail.value() == b"6789abcdefg"[-10:]
+
+
+@pytest.mark.parametrize(
+    ("header", "limit"),
+    [(None, BODY_LIMIT), ("100", 100), ("junk", BODY_LIMIT), ("-5", 0), ("99999999999", None)],
+)
+def test_the_announced_body_limit_is_bounded(header: str | None, limit: int | None) -> None:
+    assert body_limit_from(header) == (MAX_BODY_LIMIT if limit is None else limit)
+
+
+def test_retry_delays_double() -> None:
+    assert retry_delays(3) == (0.5, 1.0, 2.0)
+    assert retry_delays(0) == ()
+
+
+async def test_a_5xx_is_retried_with_backoff_until_it_is_accepted(stub: Stub) -> None:
+    stub.statuses = [503, 503]
+    stub.body_limit = 64
+    waits: list[float] = []
+    pinger = Pinger(parse_ping_url(stub.url(f"/ping/{UUID}")), sleep=waits.append)
+
+    limit = await asyncio.to_thread(pinger.send, "fail/3", UUID, b"disk full")
+
+    assert limit == 64
+    assert waits == [0.5, 1.0]
+    assert [(r.path, r.query, r.body) for r in stub.received] == [
+        (f"/ping/{UUID}/fail/3", {"rid": UUID}, b"disk full")
+    ] * 3
+
+
+async def test_a_4xx_is_final(stub: Stub) -> None:
+    stub.statuses = [400]
+    waits: list[float] = []
+    pinger = Pinger(parse_ping_url(stub.url(f"/ping/{UUID}")), sleep=waits.append)
+
+    with pytest.raises(PingFailed, match="the server answered 400: stub"):
+        await asyncio.to_thread(pinger.send)
+
+    assert len(stub.received) == 1
+    assert waits == []
+
+
+async def test_giving_up_says_why_and_how_often_it_tried() -> None:
+    waits: list[float] = []
+    target = parse_ping_url(f"http://127.0.0.1:{closed_port()}/ping/{UUID}")
+    pinger = Pinger(target, delays=retry_delays(2), sleep=waits.append)
+
+    with pytest.raises(PingFailed) as failed:
+        await asyncio.to_thread(pinger.send, "start")
+
+    assert str(failed.value).startswith("connection refused")
+    assert str(failed.value).endswith("(tried 3 times)")
+    assert waits == [0.5, 1.0]
