@@ -14,6 +14,7 @@ from beatwatch.cli.run import ping_command, run_command
 from beatwatch.cli.serve import serve_command
 from beatwatch.cli.setup import export_command, import_command
 from beatwatch.cli.tokens import token_group
+from beatwatch.cli.tui import demo_command, open_tui
 from beatwatch.config import ConfigError
 from beatwatch.engine.alert_service import ChannelNotFound
 from beatwatch.engine.catalog import CheckNotFound
@@ -34,10 +35,11 @@ FAILURE = 1
 def cli(ctx: click.Context, **where: Any) -> None:
     """beatwatch: a heartbeat monitor for cron jobs, timers and workers.
 
-    Run `beatwatch serve` to receive pings headless, or use the commands below.
+    On its own it opens the terminal UI (receiving pings while it runs); `beatwatch serve`
+    receives pings headless. The commands below do one thing each, for scripts.
     """
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        open_tui(ctx)
 
 
 cli.add_command(check_group)
@@ -51,6 +53,7 @@ cli.add_command(pings_command)
 cli.add_command(unknown_command)
 cli.add_command(serve_command)
 cli.add_command(token_group)
+cli.add_command(demo_command)
 cli.add_command(run_command)
 cli.add_command(ping_command)
 

@@ -1,0 +1,67 @@
+"""Opening the terminal UI: `beatwatch` on its own, and `beatwatch demo` on a throwaway fleet."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from beatwatch.cli.context import settings_from
+from beatwatch.config import Settings
+from beatwatch.engine.service import Service
+from beatwatch.logs import log_to_file
+
+Prepare = Callable[[Service], Awaitable[Callable[[], Awaitable[None]] | None]]
+
+
+def open_tui(ctx: click.Context, prepare: Prepare | None = None, **flags: Any) -> None:
+    """Run the TUI with the engine embedded (or attached to the one already running)."""
+    settings = settings_from(ctx, **flags)
+    log_to_file(settings.data_dir)
+    asyncio.run(_run(settings, prepare))
+
+
+async def _run(settings: Settings, prepare: Prepare | None) -> None:
+    # Imported here so that the scriptable commands never pay for loading Textual.
+    from beatwatch.ui.app import BeatwatchApp
+
+    service = await Service.open(settings)
+    background: asyncio.Task[None] | None = None
+    try:
+        if prepare is not None and (job := await prepare(service)) is not None:
+            background = asyncio.create_task(job())
+        app = BeatwatchApp(service, theme_name=settings.theme, keymap=settings.keymap)
+        await app.run_async()
+    finally:
+        if background is not None:
+            background.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await background
+        await service.close()
+
+
+async def _prepare_demo(service: Service) -> Callable[[], Awaitable[None]]:
+    from beatwatch.demo import build_demo, simulate
+
+    fleet = await build_demo(service)
+    return lambda: simulate(service, fleet)
+
+
+@click.command("demo")
+@click.option("--theme", help="Colour theme (beatwatch-dark, beatwatch-light, ...).")
+@click.option(
+    "--listen",
+    default="127.0.0.1:0",
+    show_default=True,
+    help="HOST:PORT for the demo's pings (port 0: any free port).",
+)
+@click.pass_context
+def demo_command(ctx: click.Context, theme: str | None, listen: str) -> None:
+    """Try the terminal UI on a made-up fleet of about thirty jobs; nothing is kept."""
+    with tempfile.TemporaryDirectory(prefix="beatwatch-demo-") as data_dir:
+        open_tui(ctx, _prepare_demo, data_dir=Path(data_dir), theme=theme, listen=listen)

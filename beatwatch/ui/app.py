@@ -1,0 +1,349 @@
+"""The terminal UI: a live view of every check, with keyboard editing.
+
+The app talks to the engine only through `Service`. Engine events arrive on the event loop and
+are only posted as messages; the app folds them into its `Fleet`, and the screens redraw from
+it on their own throttled timers, so the engine never waits for the UI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar, TypeVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.theme import Theme
+
+from beatwatch.engine.catalog import CheckNotFound
+from beatwatch.engine.events import (
+    CheckChanged,
+    CheckRemoved,
+    DeliveryAttempted,
+    PingRecorded,
+    StateChanged,
+    StoreChanged,
+    UnknownPingRecorded,
+)
+from beatwatch.engine.model import Check, State
+from beatwatch.engine.service import EngineBusy, Service
+from beatwatch.engine.validation import ValidationError
+from beatwatch.presentation import state_label
+from beatwatch.ui.commands import BeatwatchCommands
+from beatwatch.ui.fleet import Fleet
+from beatwatch.ui.messages import EngineEvent, LogEntry, LogPosted
+from beatwatch.ui.screens.check_form import CheckFormScreen
+from beatwatch.ui.screens.checks import ChecksScreen
+from beatwatch.ui.screens.confirm import ConfirmScreen
+from beatwatch.ui.screens.help import HelpScreen
+from beatwatch.ui.screens.log import LogScreen
+from beatwatch.ui.screens.pause import Pause, PauseScreen
+from beatwatch.ui.screens.unknown_pings import UnknownPingsScreen
+from beatwatch.ui.themes import DEFAULT_THEME, STATE_COLOUR_DEFAULTS, load_themes
+
+T = TypeVar("T")
+LOG_KEPT = 2000
+# The strip of recent results needs this many pings to find ten finishes among starts and logs.
+HISTORY_FOR_STRIP = 30
+RESULTS_BATCH = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A top-level screen reachable by one key. Incidents, hosts and channels slot in here."""
+
+    mode: str
+    key: str
+    title: str
+    screen: type[Screen[None]]
+
+
+SECTIONS = (
+    Section("checks", "1", "Checks", ChecksScreen),
+    Section("log", "2", "Log", LogScreen),
+    Section("unknown", "3", "Unknown", UnknownPingsScreen),
+)
+
+
+class UILogHandler(logging.Handler):
+    """Engine warnings and errors, shown on the log screen (from any thread)."""
+
+    def __init__(self, app: BeatwatchApp, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(logging.WARNING)
+        self._app = app
+        self._loop = loop
+
+    def emit(self, record: logging.LogRecord) -> None:
+        entry = LogEntry(record.created, record.levelname.lower(), record.getMessage())
+        self._loop.call_soon_threadsafe(self._app.post_message, LogPosted(entry))
+
+
+class BeatwatchApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "beatwatch"
+    COMMANDS: ClassVar = App.COMMANDS | {BeatwatchCommands}
+    MODES: ClassVar = {section.mode: section.screen for section in SECTIONS}
+    DEFAULT_MODE = "checks"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        *(
+            Binding(s.key, f"switch_mode('{s.mode}')", s.title, id=f"app.show-{s.mode}")
+            for s in SECTIONS
+        ),
+    ]
+
+    def __init__(
+        self,
+        service: Service,
+        *,
+        theme_name: str = DEFAULT_THEME,
+        keymap: dict[str, str] | None = None,
+        run_engine: bool = True,
+        clock: Callable[[], float] = time.time,
+        user_theme_dir: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.service = service
+        self.clock = clock
+        self.fleet = Fleet()
+        self.log_entries: deque[LogEntry] = deque(maxlen=LOG_KEPT)
+        self.log_count = 0
+        self.unknown_version = 0
+        self.attached_pid: int | None = None
+        self._run_engine = run_engine
+        self._keymap = keymap or {}
+        self._unsubscribe: Callable[[], None] | None = None
+        self._log_handler: UILogHandler | None = None
+        self._notices: list[str] = []
+        self._install_themes(theme_name, user_theme_dir)
+
+    # -- themes --------------------------------------------------------------------------
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(STATE_COLOUR_DEFAULTS)
+
+    def _install_themes(self, wanted: str, user_dir: Path | None) -> None:
+        loaded = load_themes(user_dir)
+        for theme in loaded.themes:
+            self.register_theme(theme)
+        self._notices.extend(f"{p} — skipped it" for p in loaded.problems)
+        if wanted not in self.available_themes:
+            self._notices.append(f"theme {wanted!r} is not available; using {DEFAULT_THEME}")
+            wanted = DEFAULT_THEME
+        self.theme = wanted
+
+    @property
+    def beatwatch_themes(self) -> list[Theme]:
+        return [t for t in self.available_themes.values() if t.variables.get("status-up")]
+
+    # -- life cycle ----------------------------------------------------------------------
+
+    async def on_mount(self) -> None:
+        self.set_keymap(self._keymap)
+        loop = asyncio.get_running_loop()
+        self._log_handler = UILogHandler(self, loop)
+        logging.getLogger("beatwatch").addHandler(self._log_handler)
+        self._unsubscribe = self.service.events.subscribe(
+            lambda event: self.post_message(EngineEvent(event))
+        )
+        await self._connect_engine()
+        for notice in self._notices:
+            self.notify(notice, title="Theme", severity="warning", timeout=10)
+        self.run_worker(self._load_fleet(), group="load", exclusive=True)
+
+    async def _connect_engine(self) -> None:
+        if not self._run_engine:
+            self.sub_title = "view only: not receiving pings"
+            return
+        holder = self.service.engine_holder()
+        if holder is None:
+            try:
+                await self.service.start_engine()
+                self.sub_title = f"watching · pings to {self.service.base_url}/ping/…"
+                return
+            except EngineBusy:
+                holder = self.service.engine_holder()
+            except OSError as exc:
+                self.sub_title = "not receiving pings"
+                self.notify(
+                    f"cannot listen on {self.service.settings.listen}: {exc.strerror or exc}. "
+                    "Showing the stored data only.",
+                    title="Engine not started",
+                    severity="error",
+                    timeout=15,
+                )
+                return
+        self.attached_pid = holder.pid if holder else None
+        self.sub_title = f"attached to the engine of pid {self.attached_pid or '?'}"
+        self.run_worker(self.service.watch_store(), group="watch", exclusive=True)
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        if self._log_handler is not None:
+            logging.getLogger("beatwatch").removeHandler(self._log_handler)
+
+    async def _load_fleet(self) -> None:
+        checks = await self.service.list_checks()
+        self.fleet.replace_all(checks, self.clock())
+        await self._load_results([c.id for c in checks])
+
+    async def _load_results(self, check_ids: list[int]) -> None:
+        """Fill the recent-results strips from history, a batch at a time."""
+        for start in range(0, len(check_ids), RESULTS_BATCH):
+            for check_id in check_ids[start : start + RESULTS_BATCH]:
+                try:
+                    pings = await self.service.pings(str(check_id), HISTORY_FOR_STRIP)
+                except CheckNotFound:
+                    continue
+                self.fleet.set_results(check_id, pings)
+            await asyncio.sleep(0)
+
+    async def _reload(self) -> None:
+        changed = self.fleet.replace_all(await self.service.list_checks(), self.clock())
+        await self._load_results(sorted(changed))
+        self.unknown_version += 1
+
+    # -- engine events -------------------------------------------------------------------
+
+    def on_engine_event(self, message: EngineEvent) -> None:
+        event = message.event
+        now = self.clock()
+        match event:
+            case CheckChanged(check=check):
+                self.fleet.upsert(check, now)
+            case CheckRemoved(check_id=check_id):
+                self.fleet.remove(check_id)
+            case PingRecorded(ping=ping):
+                self.fleet.record(ping)
+            case StateChanged(check=check, transition=transition):
+                text = (
+                    f"{check.name}: {state_label(transition.from_state)} → "
+                    f"{state_label(transition.to_state)}"
+                )
+                level = "error" if transition.to_state.is_bad else "info"
+                self._add_log(LogEntry(transition.at, level, text))
+            case UnknownPingRecorded(label=label):
+                self.unknown_version += 1
+                self._add_log(
+                    LogEntry(now, "warning", f"ping for an unknown check ({label}) — a typo?")
+                )
+            case DeliveryAttempted(channel_name=channel, title=title, error=error) if error:
+                self._add_log(LogEntry(now, "warning", f"alert {title!r} to {channel}: {error}"))
+            case StoreChanged():
+                self.run_worker(self._reload(), group="reload", exclusive=True)
+
+    def on_log_posted(self, message: LogPosted) -> None:
+        self._add_log(message.entry)
+
+    def _add_log(self, entry: LogEntry) -> None:
+        self.log_entries.append(entry)
+        self.log_count += 1
+
+    # -- actions shared by the screens ---------------------------------------------------
+
+    async def attempt(self, what: str, action: Awaitable[T]) -> T | None:
+        """Run one service call; a refusal or failure becomes a toast, never a crash."""
+        try:
+            return await action
+        except (ValidationError, CheckNotFound) as exc:
+            self.notify(str(exc), title=f"Cannot {what}", severity="warning")
+        except Exception as exc:
+            logging.getLogger("beatwatch.ui").exception("could not %s", what)
+            self.notify(str(exc), title=f"Could not {what}", severity="error", timeout=10)
+        return None
+
+    def check(self, check_id: int) -> Check | None:
+        return self.fleet.checks.get(check_id)
+
+    def new_check(self) -> None:
+        self.push_screen(CheckFormScreen(None), self._saved)
+
+    def edit_check(self, check_id: int) -> None:
+        if (check := self.check(check_id)) is not None:
+            self.push_screen(CheckFormScreen(check), self._saved)
+
+    def _saved(self, check: Check | None) -> None:
+        if check is not None:
+            self.fleet.upsert(check, self.clock())
+            self.notify(f"{check.name} saved.", title="Saved")
+
+    def delete_check(self, check_id: int) -> None:
+        check = self.check(check_id)
+        if check is None:
+            return
+
+        async def confirmed(yes: bool | None) -> None:
+            if yes and await self.attempt("delete", self.service.delete_check(str(check_id))):
+                self.fleet.remove(check_id)
+                self.notify(f"{check.name} deleted.", title="Deleted")
+
+        self.push_screen(
+            ConfirmScreen(
+                f"Delete {check.name}?",
+                "Its ping history goes too, and no all-clear is sent for an alert that is "
+                "still open. Jobs that keep pinging its URL will show under Unknown pings.",
+                confirm="Delete",
+            ),
+            confirmed,
+        )
+
+    async def toggle_pause(self, check_id: int) -> None:
+        check = self.check(check_id)
+        if check is None:
+            return
+        if self.fleet.state_of(check_id) is State.PAUSED:
+            if resumed := await self.attempt("resume", self.service.resume_check(str(check_id))):
+                self.fleet.upsert(resumed, self.clock())
+                self.notify(f"{check.name} resumed; its clock starts now.", title="Resumed")
+            return
+
+        async def chosen(choice: Pause | None) -> None:
+            if choice is None:
+                return
+            paused = await self.attempt(
+                "pause", self.service.pause_check(str(check_id), until=choice.until)
+            )
+            if paused is not None:
+                self.fleet.upsert(paused, self.clock())
+                self.notify(f"{check.name} paused; it will not alert.", title="Paused")
+
+        self.push_screen(PauseScreen(check.name, self.clock), chosen)
+
+    def copy_ping_url(self, check_id: int) -> None:
+        if (check := self.check(check_id)) is not None:
+            self.copy_to_clipboard(self.service.ping_url(check))
+            self.notify(self.service.ping_url(check), title="Ping URL copied")
+
+    # -- app-wide actions ----------------------------------------------------------------
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    async def action_quit(self) -> None:
+        watched = [c for c in self.fleet.checks if self.fleet.state_of(c) is not State.PAUSED]
+        if not (self.service.runs_engine and watched):
+            self.exit()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(
+            ConfirmScreen(
+                "Quit beatwatch?",
+                f"{len(watched)} checks are watched by this window: monitoring stops when it "
+                "closes — use `beatwatch serve` for unattended use.",
+                confirm="Quit",
+            ),
+            answered,
+        )

@@ -1,0 +1,126 @@
+"""What the UI knows about the checks: the latest stored checks, their states at the UI's clock,
+and their recent results. Plain data, no Textual, every method takes `now`.
+
+Work is proportional to what changed: each check's evaluation says when its state next changes
+by the clock, and a heap of those moments means a tick re-evaluates only the checks that are
+due, never the whole fleet.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from dataclasses import dataclass, field
+
+from beatwatch.engine.model import Check, Ping, PingKind, State
+from beatwatch.engine.rules import Evaluation, evaluate
+
+RESULTS_SHOWN = 10
+# The heap is rebuilt when outdated entries outnumber the checks this many times over.
+STALE_FACTOR = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """One finished run, for the recent-results strip."""
+
+    kind: PingKind
+    exit_code: int | None
+
+
+@dataclass(slots=True)
+class Fleet:
+    checks: dict[int, Check] = field(default_factory=dict)
+    evaluations: dict[int, Evaluation] = field(default_factory=dict)
+    results: dict[int, deque[Result]] = field(default_factory=dict)
+    # Bumped on every change to a check (or its pings), so a screen showing one check can tell.
+    versions: dict[int, int] = field(default_factory=dict)
+    changed: set[int] = field(default_factory=set)
+    removed: set[int] = field(default_factory=set)
+    _due: list[tuple[float, int]] = field(default_factory=list)
+
+    def replace_all(self, checks: list[Check], now: float) -> set[int]:
+        """Take a fresh list of every check; returns the ids of checks new or changed."""
+        fresh = {c.id: c for c in checks}
+        for check_id in self.checks.keys() - fresh.keys():
+            self.remove(check_id)
+        touched = {i for i, c in fresh.items() if self.checks.get(i) != c}
+        for check_id in touched:
+            self.upsert(fresh[check_id], now)
+        return touched
+
+    def upsert(self, check: Check, now: float) -> None:
+        self.checks[check.id] = check
+        self.removed.discard(check.id)
+        self._evaluate(check.id, now)
+        self._touch(check.id)
+
+    def remove(self, check_id: int) -> None:
+        if self.checks.pop(check_id, None) is None:
+            return
+        self.evaluations.pop(check_id, None)
+        self.results.pop(check_id, None)
+        self.versions.pop(check_id, None)
+        self.changed.discard(check_id)
+        self.removed.add(check_id)
+
+    def record(self, ping: Ping) -> None:
+        """A ping of a known check: finishes go onto its strip."""
+        if ping.check_id not in self.checks:
+            return
+        if ping.kind.is_finish:
+            strip = self.results.setdefault(ping.check_id, deque(maxlen=RESULTS_SHOWN))
+            strip.append(Result(ping.kind, ping.exit_code))
+        self._touch(ping.check_id)
+
+    def set_results(self, check_id: int, newest_first: list[Ping]) -> None:
+        """The strip of a check from its stored history."""
+        if check_id not in self.checks:
+            return
+        finishes = [Result(p.kind, p.exit_code) for p in newest_first if p.kind.is_finish]
+        self.results[check_id] = deque(reversed(finishes[:RESULTS_SHOWN]), maxlen=RESULTS_SHOWN)
+        self._touch(check_id)
+
+    def advance(self, now: float) -> None:
+        """Re-evaluate the checks whose state changes by the clock at or before `now`."""
+        while self._due and self._due[0][0] <= now:
+            at, check_id = heapq.heappop(self._due)
+            evaluation = self.evaluations.get(check_id)
+            # Entries left over from an earlier evaluation are skipped.
+            if evaluation is not None and evaluation.next_change_at == at:
+                before = evaluation.state
+                self._evaluate(check_id, now)
+                if self.evaluations[check_id].state is not before:
+                    self._touch(check_id)
+
+    def take_changes(self) -> tuple[set[int], set[int]]:
+        """The checks changed and removed since the last call."""
+        changed, removed = self.changed, self.removed
+        self.changed, self.removed = set(), set()
+        return changed, removed
+
+    def state_of(self, check_id: int) -> State:
+        return self.evaluations[check_id].state
+
+    def counts(self) -> dict[State, int]:
+        counts: dict[State, int] = {}
+        for evaluation in self.evaluations.values():
+            counts[evaluation.state] = counts.get(evaluation.state, 0) + 1
+        return counts
+
+    def _evaluate(self, check_id: int, now: float) -> None:
+        evaluation = evaluate(self.checks[check_id], now)
+        self.evaluations[check_id] = evaluation
+        if evaluation.next_change_at is not None:
+            heapq.heappush(self._due, (evaluation.next_change_at, check_id))
+        if len(self._due) > STALE_FACTOR * len(self.checks) + 64:
+            self._due = [
+                (e.next_change_at, i)
+                for i, e in self.evaluations.items()
+                if e.next_change_at is not None
+            ]
+            heapq.heapify(self._due)
+
+    def _touch(self, check_id: int) -> None:
+        self.changed.add(check_id)
+        self.versions[check_id] = self.versions.get(check_id, 0) + 1

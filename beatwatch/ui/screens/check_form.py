@@ -1,0 +1,274 @@
+"""Create or edit a check: one field per setting, each with its own error line, and a live
+preview of the next due times. The form saves through the service and closes only on success,
+so an error the store finds (a name already taken) is shown beside its field too."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
+
+from beatwatch.engine.catalog import CheckNotFound
+from beatwatch.engine.model import AlertType, Check, Schedule
+from beatwatch.engine.schedule import ScheduleError, local_zone_name, upcoming, validate_cron
+from beatwatch.engine.timefmt import format_duration_exact, parse_duration
+from beatwatch.engine.validation import DEFAULT_ALERTS, CheckSpec, ValidationError
+
+if TYPE_CHECKING:
+    from beatwatch.ui.app import BeatwatchApp
+
+log = logging.getLogger("beatwatch.ui")
+PREVIEW_COUNT = 3
+# Which input shows the error of each field the validation can name.
+FIELD_INPUT = {
+    "name": "name",
+    "slug": "name",
+    "schedule": "every",
+    "every": "every",
+    "cron": "cron",
+    "tz": "tz",
+    "grace": "grace",
+    "max_duration": "max-duration",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    key: str
+    label: str
+    placeholder: str
+
+
+FIELDS = (
+    FieldSpec("name", "Name", "Nightly backup (db1)"),
+    FieldSpec("every", "Every", "1h · 30m · 1d"),
+    FieldSpec("cron", "Cron expression", "0 3 * * *"),
+    FieldSpec("tz", "Time zone", ""),
+    FieldSpec("grace", "Grace", "empty: 5m or half the interval"),
+    FieldSpec("max-duration", "Max duration", "optional, e.g. 2h: shows a run as RUNNING LONG"),
+    FieldSpec("host", "Host", "optional, e.g. db1"),
+    FieldSpec("tags", "Tags", "optional, comma separated: backup, postgres"),
+)
+
+
+def _duration(text: str, field_name: str) -> int | None:
+    if not text.strip():
+        return None
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise ValidationError(field_name, str(exc)) from None
+
+
+class CheckFormScreen(ModalScreen[Check | None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="form.save"),
+        Binding("escape", "cancel", "Cancel", id="form.cancel"),
+    ]
+
+    def __init__(self, check: Check | None) -> None:
+        super().__init__()
+        self._check = check
+        self._initial: dict[str, str] = {}
+
+    @property
+    def beatwatch(self) -> BeatwatchApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        title = f"Edit {self._check.name}" if self._check else "New check"
+        with Vertical(classes="dialog form"):
+            yield Label(title, classes="dialog-title")
+            with VerticalScroll():
+                for spec in FIELDS[:1]:
+                    yield from self._field(spec)
+                yield Label("Schedule", classes="field-label")
+                with RadioSet(id="kind"):
+                    yield RadioButton("interval", id="kind-every", value=True)
+                    yield RadioButton("cron", id="kind-cron")
+                for spec in FIELDS[1:]:
+                    yield from self._field(spec)
+                    if spec.key == "tz":
+                        yield Static("", id="preview")
+                yield Label("Alert when", classes="field-label")
+                with Horizontal(id="alerts"):
+                    for alert in AlertType:
+                        yield Checkbox(alert.value, id=f"alert-{alert.value}")
+                yield Label("", id="form-error", classes="field-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Save [ctrl+s]", variant="primary", id="save")
+                yield Button("Cancel [esc]", id="cancel")
+
+    def _field(self, spec: FieldSpec) -> ComposeResult:
+        with Horizontal(classes="field", id=f"field-{spec.key}"):
+            yield Label(spec.label, classes="field-label")
+            yield Input(placeholder=spec.placeholder, id=spec.key)
+        yield Label("", id=f"{spec.key}-error", classes="field-error")
+
+    def on_mount(self) -> None:
+        for label in self.query(".field-error"):
+            label.display = False
+        self.query_one("#tz", Input).placeholder = f"empty: {local_zone_name()}"
+        check = self._check
+        alerts = DEFAULT_ALERTS if check is None else check.alerts
+        for alert in AlertType:
+            self.query_one(f"#alert-{alert.value}", Checkbox).value = alert in alerts
+        if check is not None:
+            schedule = check.schedule
+            values = {
+                "name": check.name,
+                "every": format_duration_exact(schedule.every_seconds or 0)
+                if schedule.every_seconds
+                else "",
+                "cron": schedule.cron or "",
+                "tz": schedule.tz or "",
+                "grace": format_duration_exact(check.grace_seconds),
+                "max-duration": format_duration_exact(check.max_duration_seconds)
+                if check.max_duration_seconds
+                else "",
+                "host": check.host or "",
+                "tags": ", ".join(check.tags),
+            }
+            for key, value in values.items():
+                self.query_one(f"#{key}", Input).value = value
+            self._initial = values
+            self.query_one("#kind-cron", RadioButton).value = schedule.is_cron
+        self._show_kind()
+        self.query_one("#name", Input).focus()
+
+    @property
+    def _is_cron(self) -> bool:
+        return self.query_one("#kind-cron", RadioButton).value
+
+    def _text(self, key: str) -> str:
+        return self.query_one(f"#{key}", Input).value
+
+    def _show_kind(self) -> None:
+        cron = self._is_cron
+        self.query_one("#field-every").display = not cron
+        for key in ("cron", "tz"):
+            self.query_one(f"#field-{key}").display = cron
+        self._preview()
+
+    def on_radio_set_changed(self) -> None:
+        self._show_kind()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id in ("every", "cron", "tz"):
+            self._preview()
+        if event.input.id == "max-duration" and not self._initial.get("max-duration"):
+            # A new max duration is there to be alerted on, unless the user says otherwise.
+            self.query_one("#alert-long", Checkbox).value = bool(event.value.strip())
+
+    def _schedule(self) -> Schedule:
+        """The schedule the fields describe; ValidationError names the field at fault."""
+        if self._is_cron:
+            cron = " ".join(self._text("cron").split())
+            tz = self._text("tz").strip() or local_zone_name()
+            if not cron:
+                raise ValidationError("cron", "give a cron expression, e.g. 0 3 * * *")
+            try:
+                validate_cron(cron, tz)
+            except ScheduleError as exc:
+                field_name = "tz" if "time zone" in str(exc) else "cron"
+                raise ValidationError(field_name, str(exc)) from None
+            return Schedule(cron=cron, tz=tz)
+        every = _duration(self._text("every"), "every")
+        if every is None:
+            raise ValidationError("every", "give an interval, e.g. 1h")
+        return Schedule(every_seconds=every)
+
+    def _preview(self) -> None:
+        preview = self.query_one("#preview", Static)
+        try:
+            schedule = self._schedule()
+            due = upcoming(schedule, self.beatwatch.clock(), PREVIEW_COUNT)
+        except (ValidationError, ScheduleError, OverflowError):
+            preview.update("next due: (complete the schedule to see when)")
+            return
+        times = ", ".join(f"{datetime.fromtimestamp(t).astimezone():%a %d %b %H:%M}" for t in due)
+        preview.update(f"next due: {times} (local time)")
+
+    def _spec(self) -> CheckSpec:
+        schedule = self._schedule()
+        tags = tuple(t.strip() for t in self._text("tags").replace(",", " ").split() if t.strip())
+        return CheckSpec(
+            name=self._text("name"),
+            every_seconds=schedule.every_seconds,
+            cron=schedule.cron,
+            tz=schedule.tz,
+            grace_seconds=_duration(self._text("grace"), "grace"),
+            max_duration_seconds=_duration(self._text("max-duration"), "max_duration"),
+            host=self._text("host").strip() or None,
+            tags=tags,
+            alerts=frozenset(
+                a for a in AlertType if self.query_one(f"#alert-{a.value}", Checkbox).value
+            ),
+        )
+
+    async def action_save(self) -> None:
+        for label in self.query(".field-error").results(Label):
+            label.update("")
+            label.display = False
+        try:
+            check = await self._store(self._spec())
+        except ValidationError as exc:
+            self._show_error(exc)
+            return
+        except CheckNotFound as exc:
+            self.notify(str(exc), title="Cannot save", severity="warning")
+            self.dismiss(None)
+            return
+        except Exception as exc:
+            # The form stays open with what was typed, so nothing is lost.
+            log.exception("could not save a check")
+            self._show_error(ValidationError("form", f"could not save: {exc}"))
+            return
+        self.dismiss(check)
+
+    async def _store(self, spec: CheckSpec) -> Check:
+        service = self.beatwatch.service
+        if self._check is None:
+            return await service.add_check(spec)
+        changes = {
+            "name": spec.name,
+            "every_seconds": spec.every_seconds,
+            "cron": spec.cron,
+            "tz": spec.tz,
+            "max_duration_seconds": spec.max_duration_seconds,
+            "host": spec.host,
+            "tags": spec.tags,
+            "alerts": spec.alerts,
+        }
+        # An untouched grace follows the schedule's default when the schedule changes.
+        if self._text("grace") != self._initial.get("grace"):
+            changes["grace_seconds"] = spec.grace_seconds
+        return await service.update_check(str(self._check.id), **changes)
+
+    def _show_error(self, error: ValidationError) -> None:
+        key = FIELD_INPUT.get(error.field)
+        target = f"#{key}-error" if key else "#form-error"
+        label = self.query_one(target, Label)
+        label.update(f"✖ {error.message}")
+        label.display = True
+        if key:
+            self.query_one(f"#{key}", Input).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            self.run_worker(self.action_save(), exclusive=True)
+        else:
+            self.dismiss(None)
+
+    def on_input_submitted(self) -> None:
+        self.run_worker(self.action_save(), exclusive=True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,162 @@
+"""The main screen: every check, worst first, live."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.theme import Theme
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from beatwatch.engine.model import State
+from beatwatch.presentation import STATE_RANK, STATE_SYMBOL, STATE_WORD
+from beatwatch.ui.screens.check_detail import CheckDetailScreen
+from beatwatch.ui.themes import state_variable
+from beatwatch.ui.widgets.checks_table import ChecksTable, Colours, everything, matches_query
+
+if TYPE_CHECKING:
+    from beatwatch.ui.app import BeatwatchApp
+
+# Changes are gathered and drawn together at most this often (seconds).
+REFRESH_INTERVAL = 0.5
+
+
+def theme_colours(app: BeatwatchApp) -> Colours:
+    return {state: app.theme_variables[state_variable(state)] for state in State}
+
+
+class ChecksScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "new", "New", id="checks.new"),
+        Binding("e", "edit", "Edit", id="checks.edit"),
+        Binding("d", "delete", "Delete", id="checks.delete"),
+        Binding("p", "pause", "Pause", id="checks.pause"),
+        Binding("y", "copy_url", "Copy URL", id="checks.copy-url"),
+        Binding("slash", "filter", "Filter", id="checks.filter"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="checks.clear-filter"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._timer: Timer | None = None
+        self._colours: Colours = {}
+        self._summary_counts: dict[State, int] | None = None
+
+    @property
+    def beatwatch(self) -> BeatwatchApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def table(self) -> ChecksTable:
+        return self.query_one(ChecksTable)
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="♥")
+        yield Static(id="summary")
+        yield ChecksTable(id="checks")
+        yield Input(placeholder="filter by name, tag, host or state", id="filter")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self._colours = theme_colours(self.beatwatch)
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+        self.query_one("#filter", Input).display = False
+        self.table.focus()
+        self._tick()
+
+    def _theme_changed(self, theme: Theme) -> None:
+        self._colours = theme_colours(self.beatwatch)
+        self.table.repaint(self.beatwatch.fleet, self.beatwatch.clock(), self._colours)
+        self._summary_counts = None
+
+    def _tick(self) -> None:
+        """Draw what changed, then arm the next tick: ticks never overlap, and none are drawn
+        while another screen (a dialog, the detail view) is on top."""
+        try:
+            if self.app.screen is self:
+                self.refresh_now()
+        finally:
+            self._timer = self.set_timer(REFRESH_INTERVAL, self._tick)
+
+    def refresh_now(self) -> None:
+        app = self.beatwatch
+        now = app.clock()
+        fleet = app.fleet
+        fleet.advance(now)
+        changed, removed = fleet.take_changes()
+        with app.batch_update():
+            self.table.sync(fleet, changed, removed, now, self._colours)
+            self.table.refresh_visible(fleet, now, self._colours)
+            if changed or removed or self._summary_counts is None:
+                self._show_summary(fleet.counts())
+
+    def _show_summary(self, counts: dict[State, int]) -> None:
+        self._summary_counts = counts
+        summary = Text()
+        total = sum(counts.values())
+        for state in sorted(counts, key=STATE_RANK.__getitem__):
+            style = self._colours[state] + (" bold" if state.is_bad else "")
+            summary.append(f"{STATE_SYMBOL[state]} {counts[state]} {STATE_WORD[state]}", style)
+            summary.append("  ")
+        summary.append(f"{total} checks" if total != 1 else "1 check", "dim")
+        if not total:
+            summary = Text("No checks yet — press n to add one, or run `beatwatch demo`.")
+        self.query_one("#summary", Static).update(summary)
+
+    # -- actions -------------------------------------------------------------------------
+
+    def _selected(self) -> int | None:
+        selected = self.table.selected_id()
+        if selected is None:
+            self.notify("Select a check first.", severity="warning")
+        return selected
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self.app.push_screen(CheckDetailScreen(int(event.row_key.value)))
+
+    def action_new(self) -> None:
+        self.beatwatch.new_check()
+
+    def action_edit(self) -> None:
+        if (check_id := self._selected()) is not None:
+            self.beatwatch.edit_check(check_id)
+
+    def action_delete(self) -> None:
+        if (check_id := self._selected()) is not None:
+            self.beatwatch.delete_check(check_id)
+
+    async def action_pause(self) -> None:
+        if (check_id := self._selected()) is not None:
+            await self.beatwatch.toggle_pause(check_id)
+
+    def action_copy_url(self) -> None:
+        if (check_id := self._selected()) is not None:
+            self.beatwatch.copy_ping_url(check_id)
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.border_title = "type to filter · Enter: browse the matches · Esc: clear"
+        box.focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.value = ""
+        box.display = False
+        self.table.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        query = event.value.strip()
+        self.table.matcher = matches_query(query) if query else everything
+        app = self.beatwatch
+        with app.batch_update():
+            self.table.refilter(app.fleet, app.clock(), self._colours)
+
+    def on_input_submitted(self) -> None:
+        self.query_one("#filter", Input).border_title = "filtered · / to change · Esc to clear"
+        self.table.focus()

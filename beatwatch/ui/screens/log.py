@@ -1,0 +1,63 @@
+"""What the engine did: state changes, unknown pings, warnings and errors, newest at the end."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer, Header, RichLog
+
+from beatwatch.ui.messages import LogEntry
+
+if TYPE_CHECKING:
+    from beatwatch.ui.app import BeatwatchApp
+
+REFRESH_INTERVAL = 0.5
+# The theme variable that colours each level; info lines keep the normal text colour.
+LEVEL_COLOUR = {"warning": "warning", "error": "error", "critical": "error"}
+
+
+class LogScreen(Screen[None]):
+    def __init__(self) -> None:
+        super().__init__()
+        self._seen = 0
+
+    @property
+    def beatwatch(self) -> BeatwatchApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="♥")
+        yield RichLog(id="log", wrap=True, max_lines=2000)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self._tick()
+
+    def _tick(self) -> None:
+        try:
+            self._show_new()
+        finally:
+            self.set_timer(REFRESH_INTERVAL, self._tick)
+
+    def _show_new(self) -> None:
+        app = self.beatwatch
+        fresh = min(app.log_count - self._seen, len(app.log_entries))
+        self._seen = app.log_count
+        if fresh <= 0:
+            return
+        log = self.query_one(RichLog)
+        for entry in list(app.log_entries)[-fresh:]:
+            log.write(self._line(entry))
+
+    def _line(self, entry: LogEntry) -> Text:
+        when = f"{datetime.fromtimestamp(entry.at).astimezone():%Y-%m-%d %H:%M:%S}"
+        line = Text(f"{when}  ", style="dim")
+        variable = LEVEL_COLOUR.get(entry.level)
+        colour = self.beatwatch.theme_variables.get(variable, "") if variable else ""
+        line.append(f"{entry.level:<8}", style=colour)
+        line.append(entry.text, style=colour)
+        return line

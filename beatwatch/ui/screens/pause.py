@@ -1,0 +1,97 @@
+"""Pause a check: for a while, until a time, or until resumed by hand."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from beatwatch.engine.timefmt import parse_duration, parse_time
+
+
+@dataclass(frozen=True, slots=True)
+class Pause:
+    until: float | None  # None: until resumed by hand
+
+
+def pause_end(text: str, now: float) -> float | None:
+    """The end of a pause from what the user typed: a duration, a time, or nothing at all."""
+    raw = text.strip()
+    if not raw:
+        return None
+    try:
+        return now + parse_duration(raw)
+    except ValueError:
+        pass
+    try:
+        return parse_time(raw, now)
+    except ValueError:
+        raise ValueError(
+            f"{raw!r} is neither a duration (30m, 2h, 1d) nor a time (06:00, 2026-11-24T06:00)"
+        ) from None
+
+
+class PauseScreen(ModalScreen[Pause | None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="pause.cancel"),
+    ]
+
+    def __init__(self, check_name: str, clock: Callable[[], float]) -> None:
+        super().__init__()
+        self._check_name = check_name
+        self._clock = clock
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(f"Pause {self._check_name}", classes="dialog-title")
+            yield Static(
+                "A paused check is not evaluated and never alerts. When the pause ends, its "
+                "clock starts again from that moment.",
+                classes="dialog-text",
+            )
+            yield Label("For how long, or until when (empty: until you resume it)")
+            yield Input(placeholder="2h · 30m · 1d · 06:00 · 2026-11-24T06:00", id="until")
+            yield Label("", id="until-error", classes="field-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Pause [enter]", variant="primary", id="pause")
+                yield Button("Cancel [esc]", id="cancel")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        error = self.query_one("#until-error", Label)
+        try:
+            until = pause_end(event.value, self._clock())
+        except ValueError as exc:
+            error.update(str(exc))
+            return
+        error.update(
+            "until resumed by hand"
+            if until is None
+            else f"until {datetime.fromtimestamp(until).astimezone():%a %d %b %H:%M}"
+        )
+
+    def on_input_submitted(self) -> None:
+        self._submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "pause":
+            self._submit()
+        else:
+            self.dismiss(None)
+
+    def _submit(self) -> None:
+        try:
+            until = pause_end(self.query_one("#until", Input).value, self._clock())
+        except ValueError as exc:
+            self.query_one("#until-error", Label).update(str(exc))
+            return
+        self.dismiss(Pause(until))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

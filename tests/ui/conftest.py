@@ -1,0 +1,50 @@
+"""Shared parts of the UI tests: a real service on a real SQLite file in tmp_path."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from beatwatch.config import Settings
+from beatwatch.engine.service import Service
+
+SIZE = (120, 40)
+
+
+@pytest.fixture(autouse=True)
+def utc(monkeypatch):
+    """Local times on screen are UTC, so snapshots look the same everywhere."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def settings_for(data_dir: Path) -> Settings:
+    return Settings(
+        data_dir=data_dir,
+        listen_host="127.0.0.1",
+        listen_port=0,
+        public_url="http://monitor.lan:8790",
+    )
+
+
+@pytest.fixture
+async def service(tmp_path) -> AsyncIterator[Service]:
+    opened = await Service.open(settings_for(tmp_path))
+    yield opened
+    await opened.close()
+
+
+async def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Poll until `predicate()` holds; fail with a clear message at the deadline."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        await asyncio.sleep(0.05)

@@ -1,0 +1,113 @@
+"""Make the SVG screenshots in screenshots/ from the real app on the demo fleet.
+
+    python tests/ui/export_screenshots.py
+
+The demo is written at a fixed moment (beatwatch.demo.FIXED_NOW) and shown at 120x40 in UTC,
+so the pictures only change when the UI does. The same scenes back the snapshot tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from beatwatch.config import Settings
+from beatwatch.demo import FIXED_NOW, build_demo
+from beatwatch.engine.service import Service
+from beatwatch.ui.app import BeatwatchApp
+
+SIZE = (120, 40)
+OUT = Path(__file__).resolve().parents[2] / "screenshots"
+Scene = Callable[[Pilot[None]], Awaitable[None]]
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Let the throttled refreshes and the history loads finish."""
+    await pilot.pause(1.2)
+
+
+async def checks(pilot: Pilot[None]) -> None:
+    await settle(pilot)
+
+
+async def detail(pilot: Pilot[None]) -> None:
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def edit_form(pilot: Pilot[None]) -> None:
+    await settle(pilot)
+    await pilot.press("down", "e")
+    await settle(pilot)
+
+
+async def help_screen(pilot: Pilot[None]) -> None:
+    await settle(pilot)
+    await pilot.press("question_mark")
+    await settle(pilot)
+
+
+async def log(pilot: Pilot[None]) -> None:
+    await settle(pilot)
+    await pilot.press("2")
+    await settle(pilot)
+
+
+async def unknown(pilot: Pilot[None]) -> None:
+    await settle(pilot)
+    await pilot.press("3")
+    await settle(pilot)
+
+
+SCENES: dict[str, Scene] = {
+    "checks": checks,
+    "check-detail": detail,
+    "edit-form": edit_form,
+    "help": help_screen,
+    "log": log,
+    "unknown-pings": unknown,
+}
+
+
+async def render(scene: Scene, theme: str = "beatwatch-dark") -> str:
+    """One scene as SVG, on a fresh demo fleet."""
+    with tempfile.TemporaryDirectory() as data_dir:
+        settings = Settings(
+            data_dir=Path(data_dir), public_url="http://monitor.lan:8790", listen_port=0
+        )
+        service = await Service.open(settings)
+        try:
+            await build_demo(service, FIXED_NOW)
+            app = BeatwatchApp(
+                service,
+                theme_name=theme,
+                run_engine=False,
+                clock=lambda: FIXED_NOW,
+                user_theme_dir=Path(data_dir),
+            )
+            async with app.run_test(size=SIZE) as pilot:
+                await scene(pilot)
+                return app.export_screenshot(title="beatwatch")
+        finally:
+            await service.close()
+
+
+async def main() -> None:
+    OUT.mkdir(exist_ok=True)
+    for name, scene in SCENES.items():
+        (OUT / f"{name}.svg").write_text(await render(scene), encoding="utf-8")
+        print(f"wrote screenshots/{name}.svg")
+
+
+if __name__ == "__main__":
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    sys.exit(asyncio.run(main()))

@@ -1,0 +1,204 @@
+"""The TUI driven by keys, on a real service and a real SQLite file."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+from beatwatch.engine.model import PingKind, PingRequest
+from beatwatch.engine.validation import CheckSpec
+from beatwatch.ui.app import BeatwatchApp
+from beatwatch.ui.screens.check_detail import CheckDetailScreen
+from beatwatch.ui.screens.check_form import CheckFormScreen
+from beatwatch.ui.screens.confirm import ConfirmScreen
+from beatwatch.ui.screens.pause import PauseScreen
+from beatwatch.ui.widgets.checks_table import ChecksTable
+from tests.ui.conftest import SIZE, wait_for
+
+
+def cell(app: BeatwatchApp, check_id: int, column: str) -> str:
+    table = app.screen.query_one(ChecksTable)
+    return str(table.get_cell(str(check_id), column))
+
+
+def shown(app: BeatwatchApp) -> set[int]:
+    return app.screen.query_one(ChecksTable).shown_ids
+
+
+async def test_create_a_check_from_the_form(service, tmp_path):
+    app = BeatwatchApp(service, run_engine=False, user_theme_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        await wait_for(lambda: isinstance(app.screen, CheckFormScreen))
+        await pilot.press(*"Nightly backup")
+        await pilot.click("#every")
+        await pilot.press(*"10")
+        await pilot.press("ctrl+s")
+        # An interval under 30 s is refused beside its field; the form stays open.
+        await wait_for(lambda: "between" in str(app.screen.query_one("#every-error").render()))
+        await pilot.press("backspace", "backspace", *"1h", "ctrl+s")
+        await wait_for(lambda: not isinstance(app.screen, CheckFormScreen))
+        stored = await service.get_check("nightly-backup")
+        assert stored.schedule.every_seconds == 3600
+        await wait_for(lambda: stored.id in shown(app))
+        assert "new" in cell(app, stored.id, "state")
+
+
+async def test_a_ping_changes_its_row_live(service, tmp_path):
+    check = await service.add_check(CheckSpec(name="certbot", every_seconds=3600))
+    app = BeatwatchApp(service, run_engine=False, user_theme_dir=tmp_path)
+    async with app.run_test(size=SIZE):
+        await wait_for(lambda: check.id in shown(app))
+        assert "new" in cell(app, check.id, "state")
+        await service.record_ping(
+            PingRequest(PingKind.FAIL, uuid=check.uuid, exit_code=3, at=time.time())
+        )
+        await wait_for(lambda: "FAILING" in cell(app, check.id, "state"))
+        assert "✗" in cell(app, check.id, "recent")
+
+
+async def test_pause_and_resume(service, tmp_path):
+    check = await service.add_check(CheckSpec(name="logrotate", every_seconds=86400))
+    app = BeatwatchApp(service, run_engine=False, user_theme_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(lambda: check.id in shown(app))
+        await pilot.press("p")
+        await wait_for(lambda: isinstance(app.screen, PauseScreen))
+        await pilot.press(*"2h", "enter")
+        await wait_for(lambda: "paused" in cell(app, check.id, "state"))
+        stored = await service.get_check(str(check.id))
+        assert stored.paused_until is not None and stored.paused_until > time.time() + 7000
+        await pilot.press("p")
+        await wait_for(lambda: "new" in cell(app, check.id, "state"))
+        assert (await service.get_check(str(check.id))).paused_at is None
+
+
+async def test_delete_asks_first(service, tmp_path):
+    check = await service.add_check(CheckSpec(name="old job", every_seconds=3600))
+    app = BeatwatchApp(service, run_engine=False, user_theme_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(lambda: check.id in shown(app))
+        await pilot.press("d")
+        await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
+        assert "history goes too" in str(app.screen.query_one(".dialog-text").render())
+        await pilot.press("n")
+        await wait_for(lambda: not isinstance(app.screen, ConfirmScreen))
+        assert len(await service.list_checks()) == 1
+        await pilot.press("d")
+        await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(lambda: check.id not in shown(app))
+        assert await service.list_checks() == []
+
+
+async def test_filter_by_tag_host_or_state(service, tmp_path):
+    db = await service.add_check(CheckSpec(name="pg dump", every_seconds=3600, host="db1"))
+    web = await service.add_check(CheckSpec(name="certbot", every_seconds=3600, tags=("tls",)))
+    app = BeatwatchApp(service, run_engine=False, user_theme_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(lambda: shown(app) == {db.id, web.id})
+        await pilot.press("slash", *"db1")
+        await wait_for(lambda: shown(app) == {db.id})
+        await pilot.press(*["backspace"] * 3, *"tls")
+        await wait_for(lambda: shown(app) == {web.id})
+        await pilot.press("escape")
+        await wait_for(lambda: shown(app) == {db.id, web.id})
+
+
+async def test_detail_shows_url_snippets_and_pings(service, tmp_path):
+    check = await service.add_check(CheckSpec(name="backup", every_seconds=3600))
+    await service.record_ping(
+        PingRequest(PingKind.SUCCESS, uuid=check.uuid, body=b"42 files", at=time.time())
+    )
+    app = BeatwatchApp(service, run_engine=False, user_theme_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(lambda: check.id in shown(app))
+        await pilot.press("enter")
+        await wait_for(lambda: isinstance(app.screen, CheckDetailScreen))
+        screen = app.screen
+        url = service.ping_url(check)
+        assert url in str(screen.query_one("#ping-url").render())
+        assert "curl -fsS -m 10 --retry 5" in str(screen.query_one("#code-crontab").render())
+        await wait_for(lambda: screen.query_one("#pings").row_count == 1)
+        await pilot.press("y")
+        assert app.clipboard == url
+
+
+async def test_a_bad_theme_file_falls_back_with_a_notice(service, tmp_path):
+    (tmp_path / "broken.toml").write_text('name = "broken"\nprimary = "not a colour"\n')
+    app = BeatwatchApp(service, run_engine=False, theme_name="broken", user_theme_dir=tmp_path)
+    async with app.run_test(size=SIZE):
+        assert app.theme == "beatwatch-dark"
+        messages = [n.message for n in app._notifications]
+        assert any("broken.toml" in m and "not a colour" in m for m in messages)
+        assert any("'broken' is not available" in m for m in messages)
+
+
+async def test_a_user_theme_is_used_with_its_state_colours(service, tmp_path):
+    (tmp_path / "mine.toml").write_text(
+        'name = "mine"\nprimary = "#112233"\n[variables]\nstatus-missed = "#abcdef"\n'
+    )
+    app = BeatwatchApp(service, run_engine=False, theme_name="mine", user_theme_dir=tmp_path)
+    async with app.run_test(size=SIZE):
+        assert app.theme == "mine"
+        assert app.theme_variables["status-missed"] == "#abcdef"
+        assert app.theme_variables["status-up"]  # filled in from the defaults
+
+
+async def test_attaches_to_a_running_engine_and_can_still_edit(service, tmp_path):
+    check = await service.add_check(CheckSpec(name="nightly", every_seconds=3600))
+    engine = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from beatwatch.cli import main; main()",
+            "--data-dir",
+            str(tmp_path),
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        await wait_for(lambda: service.engine_holder() is not None, timeout=15)
+        app = BeatwatchApp(service, user_theme_dir=tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            assert not service.runs_engine
+            assert app.sub_title == f"attached to the engine of pid {engine.pid}"
+            await wait_for(lambda: check.id in shown(app))
+            await pilot.press("p")
+            await wait_for(lambda: isinstance(app.screen, PauseScreen))
+            await pilot.press("enter")
+            await wait_for(lambda: "paused" in cell(app, check.id, "state"))
+            assert (await service.get_check(str(check.id))).paused_at is not None
+            # The attached window is not the engine: it quits without asking.
+            await pilot.press("q")
+            await wait_for(lambda: not app.is_running)
+    finally:
+        engine.terminate()
+        await wait_for(lambda: engine.poll() is not None, timeout=30)
+
+
+async def test_quitting_the_engine_window_asks_first(service, tmp_path):
+    await service.add_check(CheckSpec(name="watched", every_seconds=3600))
+    app = BeatwatchApp(service, user_theme_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(lambda: len(app.fleet.checks) == 1)
+        await pilot.press("q")
+        await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
+        assert "beatwatch serve" in str(app.screen.query_one(".dialog-text").render())
+        await pilot.press("n")
+        await wait_for(lambda: not isinstance(app.screen, ConfirmScreen))
+        assert app.is_running
+
+
+async def test_keymap_remaps_a_binding(service, tmp_path):
+    app = BeatwatchApp(
+        service, run_engine=False, keymap={"checks.new": "a"}, user_theme_dir=tmp_path
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a")
+        await wait_for(lambda: isinstance(app.screen, CheckFormScreen))
