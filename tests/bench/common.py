@@ -1,0 +1,325 @@
+"""What every benchmark shares: scratch dirs, seeding checks through the real catalog code,
+starting `beatwatch serve` or the bare server as subprocesses, driving the load generator,
+and printing each figure beside its target."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from beatwatch.engine import catalog
+from beatwatch.engine.store import DB_FILE
+from beatwatch.engine.validation import CheckSpec, validate
+
+HOST = "127.0.0.1"
+SERVE_STARTUP_TIMEOUT = 60.0
+LOADGEN_GRACE = 60.0  # beyond its own time bound, before the load generator counts as hung
+
+
+@dataclass(frozen=True, slots=True)
+class Scale:
+    """How big a run is: the targets' full numbers, or `--quick` ones for a smoke run."""
+
+    quick: bool
+    profile_dir: Path | None = None
+
+    def pick(self, full: int, quick: int) -> int:
+        return quick if self.quick else full
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One measured number, what it was measured against, and whether it meets its target
+    (None: reported for context, no target)."""
+
+    name: str
+    value: float
+    unit: str
+    target: str = ""
+    passed: bool | None = None
+    context: str = ""
+
+    def line(self) -> str:
+        verdict = {True: "PASS", False: "MISS", None: "    "}[self.passed]
+        number = f"{self.value:,.2f}" if self.value < 100 else f"{self.value:,.0f}"
+        target = f"target {self.target}" if self.target else ""
+        text = f"  {verdict}  {self.name:<48} {number:>12} {self.unit:<8} {target}"
+        return text.rstrip() + (f"\n{'':8}{self.context}" if self.context else "")
+
+
+def at_most(name: str, value: float, unit: str, limit: float, context: str = "") -> Figure:
+    return Figure(name, value, unit, f"<= {limit:g} {unit}", value <= limit, context)
+
+
+def at_least(name: str, value: float, unit: str, floor: float, context: str = "") -> Figure:
+    return Figure(name, value, unit, f">= {floor:g} {unit}", value >= floor, context)
+
+
+def info(name: str, value: float, unit: str, context: str = "") -> Figure:
+    return Figure(name, value, unit, context=context)
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile; 0.0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))
+    return ordered[rank]
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
+    """Poll until `predicate` holds; raise after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} did not happen within {timeout:g} s")
+        time.sleep(0.02)
+
+
+@contextlib.contextmanager
+def scratch_dir(label: str) -> Iterator[Path]:
+    """A directory under /tmp for one benchmark's database and logs, removed afterwards."""
+    path = Path(tempfile.mkdtemp(prefix=f"beatwatch-bench-{label}-", dir="/tmp"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def seed_checks(
+    conn: sqlite3.Connection, count: int, every_seconds: int, created_at: Callable[[int], float]
+) -> list[str]:
+    """Writer job: one check made by catalog.create_check (the code every real check goes
+    through), then copies of its row with their own id, uuid, name and slug, and its times
+    shifted to `created_at(n)`: the rows create_check would write, at bulk-insert speed.
+    Returns the uuids in order."""
+    first = conn.execute("SELECT count(*) FROM checks").fetchone()[0]
+    spec = validate(CheckSpec(name=f"bench-{first}", every_seconds=every_seconds))
+    origin = created_at(0)
+    template = dict(
+        conn.execute(
+            "SELECT * FROM checks WHERE id = ?", (catalog.create_check(conn, spec, origin).id,)
+        ).fetchone()
+    )
+    del template["id"]
+    rows = []
+    for n in range(1, count):
+        row = dict(template, uuid=str(uuid.uuid4()), name=f"bench-{first + n}")
+        row["slug"] = row["name"]
+        shift = created_at(n) - origin
+        for column in SHIFTED_COLUMNS:
+            if row[column] is not None:
+                row[column] += shift
+        rows.append(row)
+    columns = ", ".join(template)
+    conn.executemany(
+        f"INSERT INTO checks ({columns}) VALUES ({', '.join(':' + c for c in template)})", rows
+    )
+    return [template["uuid"], *(row["uuid"] for row in rows)]
+
+
+# The times create_check derives from its `now`.
+SHIFTED_COLUMNS = ("created_at", "clock_start", "state_since", "next_change_at")
+
+
+def db_path(data_dir: Path) -> Path:
+    return data_dir / DB_FILE
+
+
+def count_rows(data_dir: Path, sql: str) -> int:
+    with contextlib.closing(sqlite3.connect(db_path(data_dir), timeout=30)) as conn:
+        return int(conn.execute(sql).fetchone()[0])
+
+
+def disk_bytes(data_dir: Path) -> int:
+    """The database as it sits on disk: the main file plus its write-ahead log."""
+    total = 0
+    for suffix in ("", "-wal"):
+        with contextlib.suppress(FileNotFoundError):
+            total += db_path(data_dir).with_name(DB_FILE + suffix).stat().st_size
+    return total
+
+
+def rss_mib(pid: int, field: str = "VmRSS") -> float:
+    """Resident memory of a process (VmRSS now, or VmHWM for its peak), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    raise LookupError(f"{field} missing from /proc/{pid}/status")
+
+
+def write_lines(path: Path, lines: Sequence[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@contextlib.contextmanager
+def server_process(argv: list[str], port: int, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """Run a server subprocess until it accepts connections on `port`; stop it with SIGTERM
+    (as systemd would) when done."""
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            try:
+                wait_for(
+                    lambda: _accepts(port) or _exited(proc, log_path),
+                    SERVE_STARTUP_TIMEOUT,
+                    f"server on port {port} to start",
+                )
+            except TimeoutError as exc:
+                raise TimeoutError(f"{exc}; its log: {log_path.read_text()[-2000:]}") from None
+            yield proc
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _accepts(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex((HOST, port)) == 0
+
+
+def _exited(proc: subprocess.Popen[bytes], log_path: Path) -> bool:
+    if proc.poll() is None:
+        return False
+    raise RuntimeError(f"server exited with {proc.returncode}: {log_path.read_text()[-2000:]}")
+
+
+# `beatwatch serve` runs asyncio.run; installing uvloop's policy first swaps the loop in
+# without touching the engine.
+UVLOOP_POLICY = "import asyncio, uvloop; asyncio.set_event_loop_policy(uvloop.EventLoopPolicy()); "
+
+
+def serve_argv(port: int, data_dir: Path, uvloop: bool = False) -> list[str]:
+    preamble = UVLOOP_POLICY if uvloop else ""
+    return [
+        sys.executable,
+        "-c",
+        f"{preamble}from beatwatch.cli import main; main()",
+        "serve",
+        "--listen",
+        f"{HOST}:{port}",
+        "--data-dir",
+        str(data_dir),
+    ]
+
+
+def bare_argv(port: int, uvloop: bool = False) -> list[str]:
+    return [sys.executable, "-m", "tests.bench.bare_server", str(port)] + (
+        ["--uvloop"] if uvloop else []
+    )
+
+
+def isolate_config(scratch: Path) -> None:
+    """Keep a personal beatwatch.toml and BEATWATCH_* variables out of the measurement: the
+    servers started from here read an empty config file in the scratch dir."""
+    for variable in [v for v in os.environ if v.startswith("BEATWATCH_")]:
+        del os.environ[variable]
+    config = scratch / "beatwatch.toml"
+    config.write_text("")
+    os.environ["BEATWATCH_CONFIG"] = str(config)
+
+
+def has_uvloop() -> bool:
+    try:
+        import uvloop  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    sent: int
+    ok: int
+    errors: dict[str, int]
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+
+    @property
+    def rate(self) -> float:
+        return self.ok / self.seconds if self.seconds else 0.0
+
+    @property
+    def error_count(self) -> int:
+        return sum(self.errors.values())
+
+
+def run_load(
+    port: int,
+    uuids_file: Path,
+    concurrency: int,
+    max_requests: int,
+    max_seconds: float,
+    each_once: bool = False,
+) -> LoadResult:
+    """Drive the load generator in its own process, so it does not share the server's GIL."""
+    argv = [
+        sys.executable,
+        "-m",
+        "tests.bench.loadgen",
+        "--base-url",
+        f"http://{HOST}:{port}",
+        "--uuids-file",
+        str(uuids_file),
+        "--concurrency",
+        str(concurrency),
+        "--max-requests",
+        str(max_requests),
+        "--max-seconds",
+        str(max_seconds),
+    ]
+    if each_once:
+        argv.append("--each-once")
+    done = subprocess.run(
+        argv, capture_output=True, text=True, timeout=max_seconds + LOADGEN_GRACE, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"load generator failed: {done.stderr[-2000:]}")
+    return LoadResult(**json.loads(done.stdout))
+
+
+@contextlib.contextmanager
+def py_spy(pid: int, scale: Scale, label: str, seconds: float) -> Iterator[None]:
+    """With --profile, record the process with py-spy (every thread, native frames off)
+    while the block runs; the flame graph goes to the profile dir."""
+    if scale.profile_dir is None:
+        yield
+        return
+    scale.profile_dir.mkdir(parents=True, exist_ok=True)
+    output = scale.profile_dir / f"{label}.svg"
+    argv = ["py-spy", "record", "--pid", str(pid), "--output", str(output)]
+    argv += ["--duration", str(int(seconds) + 1), "--rate", "250", "--threads", "--nonblocking"]
+    recorder = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        yield
+    finally:
+        _, stderr = recorder.communicate(timeout=seconds + 60)
+        where = output if output.exists() else f"failed: {stderr.decode()[-500:]}"
+        print(f"        profile of {label}: {where}")

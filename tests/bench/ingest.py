@@ -1,0 +1,168 @@
+"""Ping ingest: `beatwatch serve` against a bare aiohttp server under the same load.
+
+A few thousand checks are created through Service.add_check (timed), then a separate load
+generator process drives 16 concurrent keep-alive clients, rotating over the check uuids:
+first at the bare server (same 200, JSON body and headers, nothing stored), then at
+`beatwatch serve`, where every ping is committed with an fsync before its 200. With uvloop
+installed both run a second time on uvloop. Afterwards the pings table must hold exactly as
+many rows as 200s were received. Also counted: the SQL statements one ping costs.
+
+Targets: beatwatch >= 70% of the bare server's requests/s; p99 <= 15 ms.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from functools import partial
+from pathlib import Path
+
+from beatwatch.config import Settings
+from beatwatch.engine.ingest import record_ping
+from beatwatch.engine.model import PingKind, PingRequest
+from beatwatch.engine.service import Service
+from beatwatch.engine.store import Store
+from beatwatch.engine.validation import CheckSpec
+from tests.bench.common import (
+    HOST,
+    Figure,
+    LoadResult,
+    Scale,
+    at_least,
+    at_most,
+    bare_argv,
+    count_rows,
+    free_port,
+    has_uvloop,
+    info,
+    isolate_config,
+    py_spy,
+    run_load,
+    scratch_dir,
+    seed_checks,
+    serve_argv,
+    server_process,
+    write_lines,
+)
+
+CLIENTS = 16
+CREATE_CHUNK = 200  # add_check calls in flight together, so the writer can group-commit them
+TARGET_SHARE = 0.70
+TARGET_P99_MS = 15.0
+
+
+def run(scale: Scale) -> list[Figure]:
+    checks = scale.pick(3000, 500)
+    seconds = scale.pick(15, 4)
+    # Far more than the time bound lets through: time, not count, ends a normal run.
+    max_requests = 200_000 * seconds
+    figures: list[Figure] = []
+    with scratch_dir("ingest") as scratch:
+        isolate_config(scratch)
+        data_dir = scratch / "data"
+        uuids, create_seconds = asyncio.run(_create_through_service(data_dir, checks))
+        figures.append(
+            info(
+                "checks created through Service.add_check",
+                checks / create_seconds,
+                "checks/s",
+                f"{checks} checks in {create_seconds:.1f} s, {CREATE_CHUNK} in flight at once",
+            )
+        )
+        uuids_file = write_lines(scratch / "uuids.txt", uuids)
+        loops = [False, True] if has_uvloop() else [False]
+        for uvloop in loops:
+            loop_name = "uvloop" if uvloop else "asyncio"
+            load = partial(run_load, uuids_file=uuids_file, concurrency=CLIENTS)
+            port = free_port()
+            with server_process(bare_argv(port, uvloop), port, scratch / f"bare-{loop_name}.log"):
+                bare = load(port=port, max_requests=max_requests, max_seconds=seconds)
+            stored_before = count_rows(data_dir, "SELECT count(*) FROM pings")
+            port = free_port()
+            log = scratch / f"serve-{loop_name}.log"
+            serve = server_process(serve_argv(port, data_dir, uvloop), port, log)
+            with serve as proc, py_spy(proc.pid, scale, f"serve-ingest-{loop_name}", seconds):
+                ours = load(port=port, max_requests=max_requests, max_seconds=seconds)
+            stored = count_rows(data_dir, "SELECT count(*) FROM pings") - stored_before
+            figures += _compare(bare, ours, stored, loop_name)
+        figures.append(_statements_per_ping(scratch / "trace"))
+    return figures
+
+
+def _compare(bare: LoadResult, ours: LoadResult, stored: int, loop_name: str) -> list[Figure]:
+    against = f"{CLIENTS} keep-alive clients, {loop_name} event loop"
+    share = ours.rate / bare.rate if bare.rate else 0.0
+    return [
+        info(f"bare aiohttp handler ({loop_name})", bare.rate, "req/s", _summary(bare)),
+        info(f"beatwatch serve ({loop_name})", ours.rate, "req/s", _summary(ours)),
+        at_least(
+            f"beatwatch share of bare throughput ({loop_name})",
+            share * 100,
+            "%",
+            TARGET_SHARE * 100,
+            against,
+        ),
+        at_most(f"beatwatch p99 latency ({loop_name})", ours.p99_ms, "ms", TARGET_P99_MS),
+        Figure(
+            f"pings stored vs 200s received ({loop_name})",
+            stored,
+            "rows",
+            f"= {ours.ok} (every 200 committed)",
+            stored == ours.ok and ours.error_count == 0,
+            f"errors: {ours.errors or 'none'}",
+        ),
+    ]
+
+
+def _summary(result: LoadResult) -> str:
+    return (
+        f"{result.ok} x 200 in {result.seconds:.1f} s, p50 {result.p50_ms:.2f} ms, "
+        f"p99 {result.p99_ms:.2f} ms, max {result.max_ms:.1f} ms, errors {result.error_count}"
+    )
+
+
+async def _create_through_service(data_dir: Path, count: int) -> tuple[list[str], float]:
+    service = await Service.open(Settings(data_dir=data_dir, listen_host=HOST, listen_port=0))
+    try:
+        started = time.perf_counter()
+        uuids: list[str] = []
+        for first in range(0, count, CREATE_CHUNK):
+            names = [f"nightly-job-{n}" for n in range(first, min(count, first + CREATE_CHUNK))]
+            created = await asyncio.gather(
+                *(service.add_check(CheckSpec(name=name, every_seconds=3600)) for name in names)
+            )
+            uuids += [check.uuid for check in created]
+        return uuids, time.perf_counter() - started
+    finally:
+        await service.close()
+
+
+def _statements_per_ping(data_dir: Path) -> Figure:
+    """SQL statements one success ping on an idle check runs inside its writer job (the
+    writer adds a SAVEPOINT and a RELEASE per job and one BEGIN/COMMIT per batch)."""
+
+    async def measure() -> list[str]:
+        db = await Store.open(data_dir)
+        try:
+            uuids = await db.write(
+                partial(seed_checks, count=1, every_seconds=3600, created_at=lambda _: time.time())
+            )
+            request = PingRequest(kind=PingKind.SUCCESS, uuid=uuids[0], at=time.time())
+            return await db.write(partial(_traced_ping, request=request))
+        finally:
+            await db.close()
+
+    statements = asyncio.run(measure())
+    verbs = ", ".join(s.split()[0] for s in statements)
+    return info("SQL statements per success ping", len(statements), "stmts", verbs)
+
+
+def _traced_ping(conn: sqlite3.Connection, request: PingRequest) -> list[str]:
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    try:
+        record_ping(conn, request, ping_key="unused-by-uuid-pings")
+    finally:
+        conn.set_trace_callback(None)
+    return statements
