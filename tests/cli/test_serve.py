@@ -1,0 +1,62 @@
+"""`beatwatch serve` as systemd runs it: it answers pings over HTTP, logs to stderr, and
+exits 0 on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import signal
+
+import aiohttp
+
+from tests.cli.conftest import TIMEOUT, Beatwatch
+
+LISTENING = re.compile(r"ping URLs start with (http://\S+)/ping/")
+
+
+async def read_until(stream: asyncio.StreamReader, pattern: re.Pattern[str]) -> list[str]:
+    """Lines from `stream` up to and including the first that matches `pattern`."""
+    lines: list[str] = []
+    while not lines or not pattern.search(lines[-1]):
+        line = await stream.readline()
+        if not line:
+            raise AssertionError("serve ended before it was listening:\n" + "".join(lines))
+        lines.append(line.decode())
+    return lines
+
+
+async def test_serve_answers_a_ping_and_stops_on_sigterm(beatwatch: Beatwatch) -> None:
+    uuid = beatwatch("check", "add", "backup", "--every", "1h", "--json").json()["uuid"]
+    serve = await asyncio.create_subprocess_exec(
+        *beatwatch.argv(("serve", "--listen", "127.0.0.1:0")),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=beatwatch.env,
+    )
+    try:
+        assert serve.stderr is not None
+        startup = await asyncio.wait_for(read_until(serve.stderr, LISTENING), TIMEOUT)
+        match = LISTENING.search(startup[-1])
+        assert match is not None
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(f"{match.group(1)}/ping/{uuid}", data=b"done") as reply,
+        ):
+            assert (reply.status, await reply.json()) == (200, {"ok": True})
+
+        serve.send_signal(signal.SIGTERM)
+        stdout, rest = await asyncio.wait_for(serve.communicate(), TIMEOUT)
+    finally:
+        if serve.returncode is None:
+            serve.kill()
+            await serve.wait()
+
+    assert serve.returncode == 0
+    assert stdout == b""
+    log = "".join(startup) + rest.decode()
+    assert "Traceback" not in log
+    assert "watching 1 checks" in log
+    assert "shutting down" in log
+    assert log.rstrip().endswith("stopped")
+    [ping] = beatwatch("pings", "backup", "--json").json()
+    assert (ping["kind"], ping["body"], ping["remote_addr"]) == ("success", "done", "127.0.0.1")
