@@ -10,15 +10,17 @@ import click
 from beatwatch.cli.context import (
     DURATION,
     TIME,
+    json_option,
     location_options,
     print_json,
+    print_listing,
     print_table,
     with_service,
 )
 from beatwatch.engine.channels import mask_url
 from beatwatch.engine.maintenance import describe as describe_window
 from beatwatch.engine.maintenance import is_open
-from beatwatch.engine.serialize import channel_to_dict, incident_to_dict, window_to_dict
+from beatwatch.engine.serialize import channel_to_dict, host_to_dict, incident_to_dict
 from beatwatch.engine.service import Service
 from beatwatch.engine.timefmt import format_relative, utc_iso
 
@@ -53,33 +55,27 @@ def channel_add(
 
 
 @channel_group.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @location_options
 @click.pass_context
 def channel_list(ctx: click.Context, as_json: bool, **where: Any) -> None:
     """List channels with their health; URLs are shown with secrets masked."""
 
     async def act(service: Service) -> None:
-        channels = await service.alerts.channels()
-        if as_json:
-            print_json([channel_to_dict(c) for c in channels])
-            return
-        if not channels:
-            click.echo("No channels yet. Add one: beatwatch channel add ops mailto://... --default")
-            return
         now = time.time()
-        print_table(
-            ["NAME", "DEFAULT", "TAGS", "STATUS", "URL"],
-            (
-                [
-                    c.name,
-                    "yes" if c.is_default else "",
-                    ",".join(c.tags),
-                    _channel_status(c.failing, c.last_error, c.last_error_at, now),
-                    mask_url(c.url),
-                ]
-                for c in channels
-            ),
+        print_listing(
+            await service.alerts.channels(),
+            as_json=as_json,
+            to_json=channel_to_dict,
+            empty="No channels yet. Add one: beatwatch channel add ops mailto://... --default",
+            headers=["NAME", "DEFAULT", "TAGS", "STATUS", "URL"],
+            row=lambda c: [
+                c.name,
+                "yes" if c.is_default else "",
+                ",".join(c.tags),
+                _channel_status(c.failing, c.last_error, c.last_error_at, now),
+                mask_url(c.url),
+            ],
         )
 
     with_service(ctx, act, **where)
@@ -128,7 +124,7 @@ def host_group() -> None:
 
 
 @host_group.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @location_options
 @click.pass_context
 def host_list(ctx: click.Context, as_json: bool, **where: Any) -> None:
@@ -138,17 +134,7 @@ def host_list(ctx: click.Context, as_json: bool, **where: Any) -> None:
         hosts = await service.alerts.hosts()
         now = time.time()
         if as_json:
-            print_json(
-                [
-                    {
-                        "name": h.name,
-                        "checks": h.checks,
-                        "in_maintenance": h.in_maintenance,
-                        "windows": [window_to_dict(w, now) for w in h.windows],
-                    }
-                    for h in hosts
-                ]
-            )
+            print_json([host_to_dict(h, now) for h in hosts])
             return
         if not hosts:
             click.echo("No hosts yet: a host appears when a check names it (--host).")
@@ -301,7 +287,7 @@ def incident_ack(ctx: click.Context, incident_id: int, **where: Any) -> None:
 
 @incident_group.command("show")
 @click.argument("incident_id", type=int)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @location_options
 @click.pass_context
 def incident_show(ctx: click.Context, incident_id: int, as_json: bool, **where: Any) -> None:

@@ -10,8 +10,10 @@ import click
 from beatwatch.cli.context import (
     DURATION,
     TIME,
+    json_option,
     location_options,
     print_json,
+    print_listing,
     print_table,
     with_service,
 )
@@ -212,7 +214,7 @@ def edit_command(ctx: click.Context, ref: str, as_json: bool, **options: Any) ->
 
 
 @check_group.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @location_options
 @click.pass_context
 def list_command(ctx: click.Context, as_json: bool, **where: Any) -> None:
@@ -223,25 +225,20 @@ def list_command(ctx: click.Context, as_json: bool, **where: Any) -> None:
         checks = await service.list_checks()
         states = {c.id: evaluate(c, now) for c in checks}
         checks.sort(key=lambda c: (STATE_RANK[states[c.id].state], c.name.lower()))
-        if as_json:
-            print_json([_check_json(service, c) for c in checks])
-            return
-        if not checks:
-            click.echo("No checks yet. Add one: beatwatch check add NAME --every 1h")
-            return
-        print_table(
-            ["STATE", "NAME", "SLUG", "SCHEDULE", "LAST PING", "NEXT CHANGE"],
-            (
-                [
-                    state_label(states[c.id].state),
-                    c.name,
-                    c.slug,
-                    describe(c.schedule),
-                    format_relative(c.last_ping_at, now) if c.last_ping_at else "never",
-                    format_relative(n, now) if (n := states[c.id].next_change_at) else "-",
-                ]
-                for c in checks
-            ),
+        print_listing(
+            checks,
+            as_json=as_json,
+            to_json=lambda c: _check_json(service, c),
+            empty="No checks yet. Add one: beatwatch check add NAME --every 1h",
+            headers=["STATE", "NAME", "SLUG", "SCHEDULE", "LAST PING", "NEXT CHANGE"],
+            row=lambda c: [
+                state_label(states[c.id].state),
+                c.name,
+                c.slug,
+                describe(c.schedule),
+                format_relative(c.last_ping_at, now) if c.last_ping_at else "never",
+                format_relative(n, now) if (n := states[c.id].next_change_at) else "-",
+            ],
         )
 
     with_service(ctx, act, **where)
@@ -249,7 +246,7 @@ def list_command(ctx: click.Context, as_json: bool, **where: Any) -> None:
 
 @check_group.command("show")
 @click.argument("ref")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @location_options
 @click.pass_context
 def show_command(ctx: click.Context, ref: str, as_json: bool, **where: Any) -> None:
@@ -319,41 +316,35 @@ def resume_command(ctx: click.Context, ref: str, **where: Any) -> None:
 @click.command("pings")
 @click.argument("ref")
 @click.option("--limit", type=click.IntRange(1, 100), default=20, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @location_options
 @click.pass_context
 def pings_command(ctx: click.Context, ref: str, limit: int, as_json: bool, **where: Any) -> None:
     """A check's recent pings, newest first."""
 
     async def act(service: Service) -> None:
-        pings = await service.pings(ref, limit)
-        if as_json:
-            print_json([ping_to_dict(p) for p in pings])
-            return
-        if not pings:
-            click.echo("No pings yet.")
-            return
         now = time.time()
-        print_table(
-            ["WHEN", "KIND", "EXIT", "DURATION", "FROM", "BODY"],
-            (
-                [
-                    f"{utc_iso(p.at)} ({format_relative(p.at, now)})",
-                    p.kind.value,
-                    "" if p.exit_code is None else str(p.exit_code),
-                    "" if p.duration is None else format_duration(p.duration),
-                    p.remote_addr or "",
-                    p.body_text.replace("\n", " ")[:40],
-                ]
-                for p in pings
-            ),
+        print_listing(
+            await service.pings(ref, limit),
+            as_json=as_json,
+            to_json=ping_to_dict,
+            empty="No pings yet.",
+            headers=["WHEN", "KIND", "EXIT", "DURATION", "FROM", "BODY"],
+            row=lambda p: [
+                f"{utc_iso(p.at)} ({format_relative(p.at, now)})",
+                p.kind.value,
+                "" if p.exit_code is None else str(p.exit_code),
+                "" if p.duration is None else format_duration(p.duration),
+                p.remote_addr or "",
+                p.body_text.replace("\n", " ")[:40],
+            ],
         )
 
     with_service(ctx, act, **where)
 
 
 @click.command("unknown")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @location_options
 @click.pass_context
 def unknown_command(ctx: click.Context, as_json: bool, **where: Any) -> None:

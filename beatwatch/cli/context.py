@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -98,3 +98,25 @@ def print_table(headers: list[str], rows: Iterable[list[str]]) -> None:
     lines = [headers, *rows]
     for line in lines:
         click.echo("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+
+
+def print_listing(
+    items: Sequence[T],
+    *,
+    as_json: bool,
+    to_json: Callable[[T], Any],
+    empty: str,
+    headers: list[str],
+    row: Callable[[T], list[str]],
+) -> None:
+    """What every list command prints: JSON, a friendly line when there is nothing, or a
+    table of one row per item."""
+    if as_json:
+        print_json([to_json(item) for item in items])
+    elif not items:
+        click.echo(empty)
+    else:
+        print_table(headers, (row(item) for item in items))

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from beatwatch.cli.context import location_options, print_json, print_table, with_service
+from beatwatch.cli.context import json_option, location_options, print_listing, with_service
 from beatwatch.engine.serialize import token_to_dict
 from beatwatch.engine.service import Service
 from beatwatch.engine.timefmt import format_relative, utc_iso
@@ -40,33 +40,27 @@ def token_create(ctx: click.Context, name: str | None, read_only: bool, **where:
 
 
 @token_group.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @location_options
 @click.pass_context
 def token_list(ctx: click.Context, as_json: bool, **where: Any) -> None:
     """List tokens (never the tokens themselves)."""
 
     async def act(service: Service) -> None:
-        tokens = await service.tokens.list()
-        if as_json:
-            print_json([token_to_dict(t) for t in tokens])
-            return
-        if not tokens:
-            click.echo("No API tokens yet. Make one: beatwatch token create --name ansible")
-            return
         now = time.time()
-        print_table(
-            ["ID", "NAME", "ACCESS", "CREATED", "LAST USED"],
-            (
-                [
-                    str(t.id),
-                    t.name,
-                    "read-only" if t.read_only else "read-write",
-                    utc_iso(t.created_at) or "",
-                    format_relative(t.last_used_at, now) if t.last_used_at else "never",
-                ]
-                for t in tokens
-            ),
+        print_listing(
+            await service.tokens.list(),
+            as_json=as_json,
+            to_json=token_to_dict,
+            empty="No API tokens yet. Make one: beatwatch token create --name ansible",
+            headers=["ID", "NAME", "ACCESS", "CREATED", "LAST USED"],
+            row=lambda t: [
+                str(t.id),
+                t.name,
+                "read-only" if t.read_only else "read-write",
+                utc_iso(t.created_at) or "",
+                format_relative(t.last_used_at, now) if t.last_used_at else "never",
+            ],
         )
 
     with_service(ctx, act, **where)
