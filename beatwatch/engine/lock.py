@@ -30,11 +30,16 @@ class EngineLock:
         except BlockingIOError:
             os.close(fd)
             return False
-        os.ftruncate(fd, 0)
-        os.write(fd, json.dumps({"pid": os.getpid(), "listen": listen}).encode())
-        os.fsync(fd)
         self._fd = fd
+        self.announce(listen)
         return True
+
+    def announce(self, listen: str) -> None:
+        """Record where the engine listens (once bound, the real port of a port-0 listen)."""
+        assert self._fd is not None, "announce needs the lock"
+        os.ftruncate(self._fd, 0)
+        os.pwrite(self._fd, json.dumps({"pid": os.getpid(), "listen": listen}).encode(), 0)
+        os.fsync(self._fd)
 
     def release(self) -> None:
         if self._fd is not None:

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from beatwatch.config import Settings
+from beatwatch.config import ConfigError, Settings, parse_listen
 from beatwatch.engine import catalog, store
 from beatwatch.engine.alert_service import Alerts
 from beatwatch.engine.api import API_PREFIX, api_app
@@ -117,6 +117,7 @@ class Service:
             raise
         self._runner = runner
         self.bound_port = runner.addresses[0][1] if runner.addresses else self.settings.listen_port
+        self._lock.announce(replace(self.settings, listen_port=self.bound_port).listen)
         self.store.writer.after_commit = self._poke_from_writer(asyncio.get_running_loop())
         self._tasks.append(asyncio.create_task(_keep_running(self.evaluator.run), name="evaluator"))
         self._tasks.append(
@@ -263,9 +264,21 @@ class Service:
 
     @property
     def base_url(self) -> str:
-        if self.settings.public_url or self.bound_port is None:
+        """Where pings reach the engine: the public URL if set, else the address the engine
+        listens on — this process's, or the one another process runs on this data dir."""
+        if self.settings.public_url:
             return self.settings.base_url
-        return replace(self.settings, listen_port=self.bound_port).base_url
+        if self.bound_port is not None:
+            return replace(self.settings, listen_port=self.bound_port).base_url
+        holder = self.engine_holder()
+        if holder is not None and holder.listen:
+            try:
+                host, port = parse_listen(holder.listen)
+            except ConfigError:
+                port = 0
+            if port:
+                return replace(self.settings, listen_host=host, listen_port=port).base_url
+        return self.settings.base_url
 
     def ping_url(self, check: Check) -> str:
         return f"{self.base_url}/ping/{check.uuid}"

@@ -43,6 +43,9 @@ async def test_serve_answers_a_ping_and_stops_on_sigterm(beatwatch: Beatwatch) -
             http.post(f"{match.group(1)}/ping/{uuid}", data=b"done") as reply,
         ):
             assert (reply.status, await reply.json()) == (200, {"ok": True})
+        # Commands run beside the engine print ping URLs at the address it really listens on.
+        added = beatwatch("check", "add", "deploy", "--every", "1h", "--json").json()
+        assert added["ping_url"].startswith(f"{match.group(1)}/ping/")
 
         serve.send_signal(signal.SIGTERM)
         stdout, rest = await asyncio.wait_for(serve.communicate(), TIMEOUT)
