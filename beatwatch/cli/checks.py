@@ -126,7 +126,7 @@ def _check_json(service: Service, check: Check) -> dict[str, Any]:
     return check_to_dict(check, service.ping_url(check), time.time())
 
 
-def _print_check(service: Service, check: Check) -> None:
+def _print_check(service: Service, check: Check, badges: list[tuple[str, str]]) -> None:
     now = time.time()
     evaluation = evaluate(check, now)
     rows = [
@@ -150,6 +150,7 @@ def _print_check(service: Service, check: Check) -> None:
         ("next change", _when(evaluation.next_change_at, now)),
         ("ping URL", service.ping_url(check)),
         ("by slug", service.slug_ping_url(check)),
+        *badges,
     ]
     if evaluation.state is State.PAUSED:
         until = _when(check.paused_until, now) if check.paused_until else "resumed by hand"
@@ -256,8 +257,13 @@ def show_command(ctx: click.Context, ref: str, as_json: bool, **where: Any) -> N
         check = await service.get_check(ref)
         if as_json:
             print_json(_check_json(service, check))
-        else:
-            _print_check(service, check)
+            return
+        # Status badges for dashboards: their keys reveal the state only, never the ping URL.
+        badges = [("badge", service.badge_url((await service.badge_keys())[check.id]))]
+        if check.tags:
+            tag_key = await service.tag_badge_key()
+            badges += [(f"badge of tag {t}", service.tag_badge_url(tag_key, t)) for t in check.tags]
+        _print_check(service, check, badges)
 
     with_service(ctx, act, **where)
 

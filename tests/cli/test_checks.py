@@ -71,6 +71,14 @@ def test_add_prints_the_ping_url(beatwatch: Beatwatch) -> None:
     assert (shown["uuid"], shown["ping_url"]) == (match.group(1), url)
 
 
+def test_show_gives_the_badge_urls_which_do_not_reveal_the_ping_url(beatwatch: Beatwatch) -> None:
+    uuid = beatwatch("check", "add", "backup", "--every", "1d", "--tag", "db", "--json").json()
+    shown = beatwatch("check", "show", "backup").stdout
+    badges = dict(re.findall(r"^(badge(?: of tag \w+)?)\s+(\S+)$", shown, re.MULTILINE))
+    assert set(badges) == {"badge", "badge of tag db"}
+    assert all(url.endswith(".svg") and uuid["uuid"] not in url for url in badges.values())
+
+
 def test_json_has_every_field_with_utc_times(beatwatch: Beatwatch) -> None:
     before = time.time()
     check = beatwatch(
