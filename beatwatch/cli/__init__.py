@@ -30,16 +30,22 @@ FAILURE = 1
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @location_options
+@click.option(
+    "--theme", help="Colour theme of the terminal UI (beatwatch-dark, beatwatch-light, ...)."
+)
+@click.option(
+    "--listen", help="HOST:PORT the terminal UI receives pings on (default 0.0.0.0:8790)."
+)
 @click.version_option(package_name="beatwatch")
 @click.pass_context
-def cli(ctx: click.Context, **where: Any) -> None:
+def cli(ctx: click.Context, theme: str | None, listen: str | None, **where: Any) -> None:
     """beatwatch: a heartbeat monitor for cron jobs, timers and workers.
 
     On its own it opens the terminal UI (receiving pings while it runs); `beatwatch serve`
     receives pings headless. The commands below do one thing each, for scripts.
     """
     if ctx.invoked_subcommand is None:
-        open_tui(ctx)
+        open_tui(ctx, theme=theme, listen=listen)
 
 
 cli.add_command(check_group)
