@@ -16,9 +16,17 @@ from typing import Any
 
 import platformdirs
 
+from beatwatch.engine.ratelimit import Rate, parse_rate
+
 APP = "beatwatch"
 DEFAULT_PORT = 8790
 CONFIG_FILE = "beatwatch.toml"
+# Per source address. A host that starts hundreds of cron jobs on the hour, or a NAT gateway in
+# front of a rack, sends a few hundred pings at once and then little: hence the large burst,
+# with a sustained rate still far above any honest fleet's. The API serves scripts, Ansible
+# forks and dashboards, which need less; the lower ceiling also slows anyone guessing tokens.
+DEFAULT_PING_RATE = Rate(per_second=50, burst=500)
+DEFAULT_API_RATE = Rate(per_second=20, burst=100)
 
 
 class ConfigError(ValueError):
@@ -38,6 +46,9 @@ class Settings:
     config_path: Path | None = None
     # Serve /metrics without a token; honoured only on a loopback listen address.
     metrics_public: bool = False
+    # Requests per source address; None for no limit.
+    ping_rate_limit: Rate | None = DEFAULT_PING_RATE
+    api_rate_limit: Rate | None = DEFAULT_API_RATE
 
     @property
     def listen(self) -> str:
@@ -119,9 +130,15 @@ def _apply(settings: Settings, key: str, value: Any, where: str) -> Settings:
         case "metrics_public":
             want(bool, "true or false")
             return replace(settings, metrics_public=value)
+        case "ping_rate_limit" | "api_rate_limit":
+            want(str, 'a rate such as "50/s" or "20/s burst 100", or "off"')
+            try:
+                return replace(settings, **{key: parse_rate(value)})
+            except ValueError as exc:
+                raise ConfigError(f"{where}: {key}: {exc}") from None
     known = (
         "listen, public_url, data_dir, trusted_proxies, self_ping_url, theme, keymap, "
-        "metrics_public"
+        "metrics_public, ping_rate_limit, api_rate_limit"
     )
     raise ConfigError(f"{where}: unknown setting {key!r} (known: {known})")
 
@@ -156,6 +173,8 @@ _ENV = {
     "BEATWATCH_DATA_DIR": "data_dir",
     "BEATWATCH_SELF_PING_URL": "self_ping_url",
     "BEATWATCH_THEME": "theme",
+    "BEATWATCH_PING_RATE_LIMIT": "ping_rate_limit",
+    "BEATWATCH_API_RATE_LIMIT": "api_rate_limit",
 }
 
 

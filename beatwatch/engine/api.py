@@ -1,6 +1,7 @@
 """The management API under /api/v1: everything the terminal UI can do, for scripts, Ansible
 and dashboards, on the same listener as the pings.
 
+Each source address may make api_rate_limit requests (429 beyond it, with Retry-After).
 Every route wants a bearer token (`beatwatch token create`); a read-only token may only read.
 The one exception is /api/v1/openapi.json, which describes the routes and holds no data.
 Errors are JSON, `{"error": "...", "field": "..."}`: a 4xx for anything the caller can fix
@@ -18,10 +19,17 @@ from aiohttp.typedefs import Handler
 from beatwatch.engine.alert_service import ChannelNotFound
 from beatwatch.engine.api_alerts import alert_routes
 from beatwatch.engine.api_checks import check_routes
-from beatwatch.engine.api_http import ApiError, authenticate, error_response, require_write
+from beatwatch.engine.api_http import (
+    ApiError,
+    authenticate,
+    check_rate,
+    error_response,
+    require_write,
+)
 from beatwatch.engine.catalog import CheckNotFound
 from beatwatch.engine.incidents import IncidentNotFound
 from beatwatch.engine.openapi import OPENAPI_PATH, openapi_document
+from beatwatch.engine.ratelimit import RateLimiter
 from beatwatch.engine.validation import ValidationError
 from beatwatch.engine.writer import StorageError
 
@@ -79,9 +87,24 @@ def _authentication(service: Service) -> web.Middleware:
     return authenticate_request
 
 
-def api_app(service: Service) -> web.Application:
-    """The API as an application to mount at API_PREFIX."""
-    app = web.Application(middlewares=[_json_errors, _authentication(service)])
+def _rate_limit(limiter: RateLimiter, service: Service) -> web.Middleware:
+    trusted = service.settings.trusted_networks()
+
+    @web.middleware
+    async def limit_rate(request: web.Request, handler: Handler) -> web.StreamResponse:
+        check_rate(limiter, request, trusted)
+        return await handler(request)
+
+    return limit_rate
+
+
+def api_app(service: Service, limiter: RateLimiter | None = None) -> web.Application:
+    """The API as an application to mount at API_PREFIX; `limiter` counts requests per
+    source address (shared with /metrics)."""
+    middlewares = [_json_errors, _authentication(service)]
+    if limiter is not None:
+        middlewares.insert(1, _rate_limit(limiter, service))
+    app = web.Application(middlewares=middlewares)
     app.add_routes(check_routes(service))
     app.add_routes(alert_routes(service))
 

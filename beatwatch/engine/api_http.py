@@ -1,5 +1,5 @@
-"""What every management API handler shares: bearer-token checks, JSON error replies, and
-reading typed fields from a JSON body or the query string.
+"""What every management API handler shares: rate limits, bearer-token checks, JSON error
+replies, and reading typed fields from a JSON body or the query string.
 
 A bad value raises ValidationError naming the field as the caller spelled it, so the reply
 can say which one to fix.
@@ -7,13 +7,16 @@ can say which one to fix.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from beatwatch.engine.ratelimit import RateLimiter, retry_after
+from beatwatch.engine.receiver import client_address
 from beatwatch.engine.timefmt import parse_duration, parse_time
 from beatwatch.engine.tokens import Token
 from beatwatch.engine.validation import ValidationError
@@ -48,6 +51,25 @@ def error_response(
     return web.json_response(
         {"error": message, "field": field}, status=status, headers=headers or {}
     )
+
+
+def check_rate(
+    limiter: RateLimiter | None,
+    request: web.BaseRequest,
+    trusted: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network],
+) -> None:
+    """ApiError 429 while the caller's address is over the API rate limit. Checked before the
+    token, so guessing tokens is slowed down too."""
+    if limiter is None:
+        return
+    wait = limiter.take(client_address(request, trusted) or "", time.monotonic())
+    if wait:
+        raise ApiError(
+            429,
+            "too many API requests from this address; retry after the Retry-After seconds "
+            "(the limit is api_rate_limit in beatwatch.toml)",
+            headers={"Retry-After": retry_after(wait)},
+        )
 
 
 async def authenticate(service: Service, request: web.Request) -> Token:

@@ -9,15 +9,17 @@ tag gets the same 404, so the reply tells a prober nothing.
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from html import escape
 from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from beatwatch.engine.api_http import error_response
+from beatwatch.engine.api_http import ApiError, check_rate, error_response
 from beatwatch.engine.model import State
+from beatwatch.engine.ratelimit import RateLimiter
 from beatwatch.engine.rules import evaluate
 
 if TYPE_CHECKING:
@@ -79,14 +81,22 @@ def _no_badge() -> web.Response:
     return error_response(404, "there is no badge at this address")
 
 
-def badge_routes(service: Service) -> list[web.RouteDef]:
+def badge_routes(service: Service, limiter: RateLimiter | None = None) -> list[web.RouteDef]:
+    """Badge routes; `limiter` is the API's: a badge needs no token, and a tag badge reads
+    every check, so a dashboard gone wild must not take the engine's time."""
+    trusted = service.settings.trusted_networks()
+
     async def check_badge(request: web.Request) -> web.Response:
+        if (refused := _over_limit(limiter, request, trusted)) is not None:
+            return refused
         check = await service.check_by_badge_key(request.match_info["key"])
         if check is None:
             return _no_badge()
         return _svg(check.name, [evaluate(check, time.time()).state])
 
     async def tag_badge(request: web.Request) -> web.Response:
+        if (refused := _over_limit(limiter, request, trusted)) is not None:
+            return refused
         tag = request.match_info["tag"]
         key, expected = request.match_info["key"], await service.tag_badge_key()
         if not hmac.compare_digest(key.encode(), expected.encode()):
@@ -99,3 +109,15 @@ def badge_routes(service: Service) -> list[web.RouteDef]:
         web.get("/badge/{key}.svg", check_badge),
         web.get("/badge/{key}/{tag}.svg", tag_badge),
     ]
+
+
+def _over_limit(
+    limiter: RateLimiter | None,
+    request: web.Request,
+    trusted: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network],
+) -> web.Response | None:
+    try:
+        check_rate(limiter, request, trusted)
+    except ApiError as exc:
+        return error_response(exc.status, exc.message, headers=exc.headers)
+    return None

@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from beatwatch.engine.api_http import ApiError, authenticate, error_response
+from beatwatch.engine.api_http import ApiError, authenticate, check_rate, error_response
 from beatwatch.engine.model import State
+from beatwatch.engine.ratelimit import RateLimiter
 from beatwatch.engine.rules import evaluate
 
 if TYPE_CHECKING:
@@ -141,19 +142,22 @@ async def _fleet_metrics(service: Service, now: float) -> list[str]:
     ]
 
 
-def metrics_routes(service: Service) -> list[web.RouteDef]:
+def metrics_routes(service: Service, limiter: RateLimiter | None = None) -> list[web.RouteDef]:
+    """/metrics; `limiter` is the API's, as a scrape is an API request like any other."""
     settings = service.settings
     public = settings.metrics_public and is_loopback(settings.listen_host)
+    trusted = settings.trusted_networks()
 
     async def metrics(request: web.Request) -> web.Response:
-        if not public:
-            try:
+        try:
+            check_rate(limiter, request, trusted)
+            if not public:
                 await authenticate(service, request)
-            except ApiError as exc:
-                message = exc.message
-                if settings.metrics_public:
-                    message += "; metrics_public applies only to a loopback listen address"
-                return error_response(exc.status, message, headers=exc.headers)
+        except ApiError as exc:
+            message = exc.message
+            if exc.status == 401 and settings.metrics_public:
+                message += "; metrics_public applies only to a loopback listen address"
+            return error_response(exc.status, message, headers=exc.headers)
         body = await exposition(service, time.time())
         return web.Response(body=body.encode(), headers={"Content-Type": CONTENT_TYPE})
 

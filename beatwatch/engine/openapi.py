@@ -223,6 +223,7 @@ _ERRORS = {
     "401": "No token, or one that is not valid",
     "403": "A read-only token on a route that changes something",
     "404": "Nothing with that id or name",
+    "429": "Too many requests from this address; try again after Retry-After seconds",
     "503": "The database cannot take changes right now",
 }
 

@@ -2,7 +2,8 @@
 
 Every well-formed ping gets the same 200 whether or not its check exists, so nobody can
 probe for checks. A malformed one gets a 400 decided before any lookup; a ping that could
-not be stored gets a 503, never a 200.
+not be stored gets a 503, never a 200. An address over ping_rate_limit gets a 429 before
+any of that.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import replace
 from aiohttp import web
 
 from beatwatch.engine.model import BODY_LIMIT, PingKind, PingRequest
+from beatwatch.engine.ratelimit import RateLimiter, retry_after
 from beatwatch.engine.writer import StorageError
 
 log = logging.getLogger("beatwatch.receiver")
@@ -136,10 +138,27 @@ def _error(status: int, message: str) -> web.Response:
     return _reply(status, json.dumps({"ok": False, "error": message}).encode())
 
 
+def _too_many(wait: float) -> web.Response:
+    reply = _error(
+        429,
+        "too many pings from this address; slow down and retry after the Retry-After seconds "
+        "(the limit is ping_rate_limit in beatwatch.toml)",
+    )
+    reply.headers["Retry-After"] = retry_after(wait)
+    return reply
+
+
 def ping_routes(
-    sink: PingSink, trusted: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network] = ()
+    sink: PingSink,
+    trusted: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network] = (),
+    limiter: RateLimiter | None = None,
 ) -> list[web.RouteDef]:
     async def handle(request: web.Request) -> web.Response:
+        if limiter is not None:
+            wait = limiter.take(client_address(request, trusted) or "", time.monotonic())
+            if wait:
+                await read_capped_body(request, 0)
+                return _too_many(wait)
         key = request.match_info["key"]
         tail = request.match_info.get("tail", "")
         try:

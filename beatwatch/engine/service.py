@@ -38,6 +38,7 @@ from beatwatch.engine.ingest import PingOutcome, record_ping
 from beatwatch.engine.lock import EngineInfo, EngineLock
 from beatwatch.engine.metrics import metrics_routes
 from beatwatch.engine.model import Check, Ping, PingRequest, Transition, UnknownPing
+from beatwatch.engine.ratelimit import limiter_for
 from beatwatch.engine.receiver import ping_routes
 from beatwatch.engine.self_ping import self_ping_loop
 from beatwatch.engine.store import Store
@@ -104,10 +105,13 @@ class Service:
             )
         try:
             app = web.Application()
-            app.add_routes(ping_routes(self.record_ping, self.settings.trusted_networks()))
+            trusted = self.settings.trusted_networks()
+            ping_limiter = limiter_for(self.settings.ping_rate_limit)
+            api_limiter = limiter_for(self.settings.api_rate_limit)  # also /metrics, badges
+            app.add_routes(ping_routes(self.record_ping, trusted, ping_limiter))
             app.add_routes(extra_routes or [])
-            app.add_subapp(API_PREFIX, api_app(self))
-            app.add_routes([*metrics_routes(self), *badge_routes(self)])
+            app.add_subapp(API_PREFIX, api_app(self, api_limiter))
+            app.add_routes([*metrics_routes(self, api_limiter), *badge_routes(self, api_limiter)])
             runner = web.AppRunner(app, access_log=None)
             await runner.setup()
             site = web.TCPSite(runner, self.settings.listen_host, self.settings.listen_port)

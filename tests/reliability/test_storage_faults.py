@@ -40,7 +40,13 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 @pytest.fixture
 async def engine(small_disk: Path) -> AsyncIterator[Service]:
     service = await Service.open(
-        Settings(data_dir=small_disk / "data", listen_host="127.0.0.1", listen_port=0)
+        # Thousands of pings from one address until the disk is full: no rate limit here.
+        Settings(
+            data_dir=small_disk / "data",
+            listen_host="127.0.0.1",
+            listen_port=0,
+            ping_rate_limit=None,
+        )
     )
     await service.start_engine()
     yield service

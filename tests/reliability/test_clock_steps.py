@@ -1,0 +1,117 @@
+"""A stepped wall clock (NTP catching up, a VM resumed, an admin's `date -s`) must not spray
+alerts: a jump forward makes at most the one transition the rules give for the new time,
+stamped with its due time, and a jump back re-alerts nothing.
+
+The evaluator runs its real loop over a real database, with its wall clock in the test's hand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from beatwatch.config import Settings
+from beatwatch.engine.evaluator import Evaluator
+from beatwatch.engine.model import Check, PingKind, PingRequest, State
+from beatwatch.engine.service import Service
+from beatwatch.engine.validation import CheckSpec
+from tests.conftest import wait_for
+
+HOUR = 3600
+GRACE = HOUR // 2
+MINUTE = 60
+
+
+@dataclass
+class SteppedClock:
+    now: float = field(default_factory=time.time)
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
+class Rig:
+    service: Service
+    clock: SteppedClock
+    evaluator: Evaluator
+    check: Check
+
+    async def turns(self, count: int = 3) -> None:
+        """Let the evaluator's loop go round `count` times, each after a full pass."""
+        for _ in range(count):
+            before = self.evaluator.alive_at
+            self.evaluator.poke()
+            await wait_for(lambda b=before: self.evaluator.alive_at != b, what="a loop turn")
+
+    async def step(self, seconds: float) -> None:
+        self.clock.now += seconds
+        await self.turns()
+
+    async def moves(self) -> list[tuple[State, State]]:
+        transitions = reversed(await self.service.transitions(self.check.slug))
+        return [(t.from_state, t.to_state) for t in transitions]
+
+    async def alerts_queued(self) -> int:
+        return sum((await self.service.store.outbox_counts()).values())
+
+
+@pytest.fixture
+async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
+    service = await Service.open(Settings(data_dir=tmp_path, listen_host="127.0.0.1"))
+    clock = SteppedClock()
+    # Nothing delivers in this test: the outbox rows are what is counted.
+    await service.alerts.add_channel("ops", "json://127.0.0.1:9/hook", is_default=True)
+    check = await service.add_check(
+        CheckSpec(name="backup", every_seconds=HOUR, grace_seconds=GRACE)
+    )
+    await service.record_ping(PingRequest(kind=PingKind.SUCCESS, uuid=check.uuid, at=clock()))
+    evaluator = Evaluator(service.store, lambda settled: None, clock=clock)
+    loop = asyncio.create_task(evaluator.run())
+    rig = Rig(service, clock, evaluator, check)
+    await rig.turns(1)
+    yield rig
+    loop.cancel()
+    await asyncio.gather(loop, return_exceptions=True)
+    await service.close()
+
+
+async def test_a_jump_forward_within_the_interval_changes_nothing(rig: Rig) -> None:
+    await rig.step(10 * MINUTE)
+    assert await rig.moves() == [(State.NEW, State.UP)]
+    assert await rig.alerts_queued() == 0
+
+
+async def test_a_jump_over_the_deadline_alerts_once_and_a_jump_back_not_again(rig: Rig) -> None:
+    pinged_at = rig.clock.now
+    await rig.step(HOUR + 25 * MINUTE)  # late, five minutes short of missed
+    assert await rig.moves() == [(State.NEW, State.UP), (State.UP, State.LATE)]
+    assert await rig.alerts_queued() == 0
+
+    await rig.step(10 * MINUTE)  # the clock jumps over the missed deadline
+    assert (await rig.moves())[2:] == [(State.LATE, State.MISSED)]
+    missed = (await rig.service.transitions(rig.check.slug))[0]
+    assert missed.at == pytest.approx(pinged_at + HOUR + GRACE), "stamped with its due time"
+    assert await rig.alerts_queued() == 1
+
+    await rig.step(10 * HOUR)  # ten more cycles in one jump
+    await rig.step(-12 * HOUR)  # and back to before the last ping
+    await rig.step(12 * HOUR)  # and forward again
+    assert len(await rig.moves()) == 3, "no transition per cycle, none for going back"
+    assert await rig.alerts_queued() == 1
+    assert (await rig.service.get_check(rig.check.slug)).state is State.MISSED
+
+
+async def test_a_jump_back_on_a_healthy_check_queues_nothing_and_it_is_still_watched(
+    rig: Rig,
+) -> None:
+    await rig.step(-6 * HOUR)
+    assert await rig.alerts_queued() == 0
+    await rig.step(6 * HOUR + HOUR + GRACE + MINUTE)  # back, and past the real deadline
+    assert await rig.moves() == [(State.NEW, State.UP), (State.UP, State.MISSED)]
+    assert await rig.alerts_queued() == 1

@@ -1,0 +1,81 @@
+"""Restart in the middle of an incident: an alert that could not be delivered before a kill -9
+is delivered exactly once after the restart, and later restarts never send it again."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import aiohttp
+
+from beatwatch.config import Settings
+from beatwatch.engine.model import Check
+from beatwatch.engine.service import Service
+from beatwatch.engine.store import DB_FILE
+from beatwatch.engine.validation import CheckSpec
+from tests.engine.conftest import shift_into_past
+from tests.reliability.conftest import ServeProcess, free_port, wait_until
+from tests.reliability.webhook import Inbox, webhook
+
+DOWNTIME = 2 * 3600.0
+
+
+def outbox(db_path: Path) -> list[tuple[str, str, int]]:
+    """(kind, status, attempts) of every queued message, oldest first."""
+    with closing(sqlite3.connect(db_path)) as conn:
+        return conn.execute("SELECT kind, status, attempts FROM outbox ORDER BY id").fetchall()
+
+
+def make_retries_due(db_path: Path) -> None:
+    """As if the downtime had outlasted the retry delay (10 s after one failure)."""
+    with closing(sqlite3.connect(db_path)) as conn, conn:
+        conn.execute("UPDATE outbox SET next_attempt_at = next_attempt_at - 60")
+
+
+async def setup(data_dir: Path, hook_port: int) -> Check:
+    service = await Service.open(Settings(data_dir=data_dir))
+    try:
+        url = f"json://127.0.0.1:{hook_port}/hook"
+        await service.alerts.add_channel("ops", url, is_default=True)
+        return await service.add_check(CheckSpec(name="db-backup", every_seconds=60))
+    finally:
+        await service.close()
+
+
+async def test_a_pending_alert_survives_kill9_and_arrives_exactly_once(tmp_path: Path) -> None:
+    db_path = tmp_path / DB_FILE
+    hook_port = free_port()
+    check = await setup(tmp_path, hook_port)
+    shift_into_past(db_path, check.id, DOWNTIME)
+    inbox = Inbox()
+    received = inbox.messages
+
+    # The notification receiver is down: the missed alert fails once and waits for a retry.
+    server = ServeProcess(tmp_path)
+    await server.start()
+    await wait_until(lambda: [r[1:] for r in outbox(db_path)] == [("pending", 1)])
+    server.kill()
+    await server.process.wait()  # type: ignore[union-attr]
+    make_retries_due(db_path)
+
+    async with webhook(hook_port, inbox):
+        await server.start()
+        await wait_until(lambda: len(received) == 1)
+        await wait_until(lambda: [r[1] for r in outbox(db_path)] == ["sent"])
+        assert "MISSED" in received[0]["title"] and "db-backup" in received[0]["title"]
+        assert await server.stop() == 0
+
+        # Another restart; a recovery is then sent, and nothing was resent before it.
+        await server.start()
+        ping_url = f"{server.base}/ping/{check.uuid}"
+        async with aiohttp.ClientSession() as session, session.get(ping_url) as reply:
+            assert reply.status == 200
+        await wait_until(lambda: len(received) == 2)
+        await wait_until(lambda: all(r[1] == "sent" for r in outbox(db_path)))
+        assert await server.stop() == 0
+
+    kinds = [r[0] for r in outbox(db_path)]
+    assert kinds == ["alert", "recovery"]
+    assert "MISSED" not in received[1]["title"]
+    print(f"\nrestart mid-incident: outbox {outbox(db_path)}, received {len(received)} messages")
