@@ -1,6 +1,7 @@
 """A demo fleet: about thirty realistic checks on a handful of hosts, with a history written as
 if they had been running for days, arranged so that every state shows at once: up, new, late,
-missed, failing, running, running long, stuck and paused.
+missed, failing, running, running long, stuck and paused. Two channels that lead nowhere
+(one of them shown failing) and two maintenance windows complete the picture.
 
 `build_demo(service, now)` writes it (backdated with explicit ping times, so a fixed `now`
 gives the same picture every time: screenshots and snapshot tests use that), and
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import sqlite3
 import time
 import uuid
 from collections.abc import Callable
@@ -18,8 +20,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import partial
 
-from beatwatch.engine import catalog
-from beatwatch.engine.model import Check, PingKind, PingRequest, Schedule
+from beatwatch.engine import alert_store, catalog, store
+from beatwatch.engine.channels import send
+from beatwatch.engine.messages import test_message
+from beatwatch.engine.model import Check, MaintenanceWindow, PingKind, PingRequest, Schedule
 from beatwatch.engine.schedule import upcoming
 from beatwatch.engine.service import Service
 from beatwatch.engine.validation import CheckSpec, default_grace, validate
@@ -236,6 +240,10 @@ JOBS = (
 LIVE_EVERY = 600
 PAUSED_FOR = 3 * 3600
 TYPO_UUID = "5f0c7a52-3b8e-4d1f-9b2a-0e6d1c4a7f3e"
+# Port 9 (discard) on this machine: nothing listens, so every delivery fails, as a channel
+# with a wrong URL would. The password shows that the UI masks it.
+WEBHOOK_URL = "json://localhost:9/hook"
+MAIL_URL = "mailto://alerts:demo-password@localhost:9?to=ops@example.com"
 
 
 @dataclass(slots=True)
@@ -355,6 +363,34 @@ async def _build_one(service: Service, job: DemoJob, now: float, rng: random.Ran
     return check
 
 
+async def _add_channels(service: Service, now: float) -> None:
+    alerts = service.alerts
+    webhook = await alerts.add_channel("ops-webhook", WEBHOOK_URL, is_default=True)
+    await alerts.add_channel("ops-mail", MAIL_URL, tags=("email",))
+    # A real attempt, so the error shown is the one Apprise gives; dated as of the demo's now.
+    error = await send(webhook.url, *test_message())
+    await service.store.write(
+        partial(alert_store.record_delivery, channel_id=webhook.id, error=error, now=now - 240)
+    )
+
+
+async def _add_maintenance(service: Service, now: float) -> None:
+    """db2 is being upgraded right now; backup1 has a weekly window for its disk scrub."""
+    upgrade = MaintenanceWindow(
+        0, "db2", "Postgres 16 upgrade", now - 1500, starts_at=now - 1500, ends_at=now + 5700
+    )
+
+    def job(conn: sqlite3.Connection) -> None:
+        # Written directly, like the checks, so that the window can start in the past.
+        store.ensure_host(conn, upgrade.host, now)
+        alert_store.insert_window(conn, upgrade)
+
+    await service.store.write(job)
+    await service.alerts.start_maintenance(
+        "backup1", weekly="sun 02:00-04:00", tz="UTC", reason="disk array scrub"
+    )
+
+
 async def build_demo(service: Service, now: float | None = None, seed: int = SEED) -> DemoFleet:
     """Write the demo checks and their history into an empty data dir, as of `now`."""
     now = time.time() if now is None else now
@@ -362,6 +398,8 @@ async def build_demo(service: Service, now: float | None = None, seed: int = SEE
     # One generator per job, seeded in order, so the jobs can be written concurrently (their
     # writes then share commits) and still come out the same every time.
     rngs = [random.Random(rng.getrandbits(64)) for _ in JOBS]
+    # Channels first, so the failing checks' alerts are queued for them.
+    await _add_channels(service, now)
     checks = await asyncio.gather(
         *(_build_one(service, job, now, job_rng) for job, job_rng in zip(JOBS, rngs, strict=True))
     )
@@ -374,6 +412,7 @@ async def build_demo(service: Service, now: float | None = None, seed: int = SEE
                 PingKind.SUCCESS, uuid=TYPO_UUID, remote_addr=address, user_agent=agent, at=at
             )
         )
+    await _add_maintenance(service, now)
     fleet = DemoFleet(checks={c.name: c for c in checks})
     for job, check in zip(JOBS, checks, strict=True):
         if (

@@ -21,28 +21,37 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.theme import Theme
 
+from beatwatch.engine.alert_service import ChannelNotFound
 from beatwatch.engine.catalog import CheckNotFound
 from beatwatch.engine.events import (
     CheckChanged,
     CheckRemoved,
     DeliveryAttempted,
+    IncidentChanged,
     PingRecorded,
+    SetupChanged,
     StateChanged,
     StoreChanged,
     UnknownPingRecorded,
 )
-from beatwatch.engine.model import Check, State
+from beatwatch.engine.incidents import IncidentNotFound
+from beatwatch.engine.model import Check, Incident, State
 from beatwatch.engine.service import EngineBusy, Service
+from beatwatch.engine.timefmt import format_duration
 from beatwatch.engine.validation import ValidationError
 from beatwatch.presentation import state_label
 from beatwatch.ui.commands import BeatwatchCommands
 from beatwatch.ui.fleet import Fleet
 from beatwatch.ui.messages import EngineEvent, LogEntry, LogPosted
+from beatwatch.ui.screens.channels import ChannelsScreen
 from beatwatch.ui.screens.check_form import CheckFormScreen
 from beatwatch.ui.screens.checks import ChecksScreen
 from beatwatch.ui.screens.confirm import ConfirmScreen
 from beatwatch.ui.screens.help import HelpScreen
+from beatwatch.ui.screens.hosts import HostsScreen
+from beatwatch.ui.screens.incidents import IncidentsScreen
 from beatwatch.ui.screens.log import LogScreen
+from beatwatch.ui.screens.maintenance import MaintenanceScreen
 from beatwatch.ui.screens.pause import Pause, PauseScreen
 from beatwatch.ui.screens.unknown_pings import UnknownPingsScreen
 from beatwatch.ui.themes import DEFAULT_THEME, STATE_COLOUR_DEFAULTS, load_themes
@@ -52,11 +61,13 @@ LOG_KEPT = 2000
 # The strip of recent results needs this many pings to find ten finishes among starts and logs.
 HISTORY_FOR_STRIP = 30
 RESULTS_BATCH = 200
+# How often the header looks for a storage fault (seconds).
+STORAGE_CHECK_INTERVAL = 1.0
 
 
 @dataclass(frozen=True, slots=True)
 class Section:
-    """A top-level screen reachable by one key. Incidents, hosts and channels slot in here."""
+    """A top-level screen reachable by one key."""
 
     mode: str
     key: str
@@ -68,7 +79,14 @@ SECTIONS = (
     Section("checks", "1", "Checks", ChecksScreen),
     Section("log", "2", "Log", LogScreen),
     Section("unknown", "3", "Unknown", UnknownPingsScreen),
+    Section("incidents", "4", "Incidents", IncidentsScreen),
+    Section("hosts", "5", "Hosts", HostsScreen),
+    Section("channels", "6", "Channels", ChannelsScreen),
 )
+
+
+# The section keys share one footer entry, so the footer fits beside each screen's own keys.
+SECTIONS_GROUP = Binding.Group("Sections", compact=True)
 
 
 class UILogHandler(logging.Handler):
@@ -94,7 +112,13 @@ class BeatwatchApp(App[None]):
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Help", id="app.help"),
         *(
-            Binding(s.key, f"switch_mode('{s.mode}')", s.title, id=f"app.show-{s.mode}")
+            Binding(
+                s.key,
+                f"switch_mode('{s.mode}')",
+                s.title,
+                id=f"app.show-{s.mode}",
+                group=SECTIONS_GROUP,
+            )
             for s in SECTIONS
         ),
     ]
@@ -116,12 +140,15 @@ class BeatwatchApp(App[None]):
         self.log_entries: deque[LogEntry] = deque(maxlen=LOG_KEPT)
         self.log_count = 0
         self.unknown_version = 0
+        # Bumped whenever incidents, channels or maintenance windows may have changed.
+        self.alerts_version = 0
         self.attached_pid: int | None = None
         self._run_engine = run_engine
         self._keymap = keymap or {}
         self._unsubscribe: Callable[[], None] | None = None
         self._log_handler: UILogHandler | None = None
         self._notices: list[str] = []
+        self._sub_title = ""
         self._install_themes(theme_name, user_theme_dir)
 
     # -- themes --------------------------------------------------------------------------
@@ -157,6 +184,16 @@ class BeatwatchApp(App[None]):
         for notice in self._notices:
             self.notify(notice, title="Theme", severity="warning", timeout=10)
         self.run_worker(self._load_fleet(), group="load", exclusive=True)
+        self._sub_title = self.sub_title
+        self.set_interval(STORAGE_CHECK_INTERVAL, self._show_storage_fault)
+
+    def _show_storage_fault(self) -> None:
+        """The header says so while the database refuses writes, and goes back after."""
+        fault = self.service.storage_fault
+        if fault is None:
+            self.sub_title = self._sub_title
+        else:
+            self.sub_title = f"storage fault: {fault} — pings are refused with 503 until it clears"
 
     async def _connect_engine(self) -> None:
         if not self._run_engine:
@@ -210,6 +247,7 @@ class BeatwatchApp(App[None]):
         changed = self.fleet.replace_all(await self.service.list_checks(), self.clock())
         await self._load_results(sorted(changed))
         self.unknown_version += 1
+        self.alerts_version += 1
 
     # -- engine events -------------------------------------------------------------------
 
@@ -230,13 +268,21 @@ class BeatwatchApp(App[None]):
                 )
                 level = "error" if transition.to_state.is_bad else "info"
                 self._add_log(LogEntry(transition.at, level, text))
+                # A bad transition opens an incident and a recovery resolves one.
+                self.alerts_version += 1
             case UnknownPingRecorded(label=label):
                 self.unknown_version += 1
                 self._add_log(
                     LogEntry(now, "warning", f"ping for an unknown check ({label}) — a typo?")
                 )
-            case DeliveryAttempted(channel_name=channel, title=title, error=error) if error:
-                self._add_log(LogEntry(now, "warning", f"alert {title!r} to {channel}: {error}"))
+            case DeliveryAttempted(channel_name=channel, title=title, error=error):
+                if error:
+                    self._add_log(
+                        LogEntry(now, "warning", f"alert {title!r} to {channel}: {error}")
+                    )
+                self.alerts_version += 1
+            case IncidentChanged() | SetupChanged():
+                self.alerts_version += 1
             case StoreChanged():
                 self.run_worker(self._reload(), group="reload", exclusive=True)
 
@@ -253,7 +299,7 @@ class BeatwatchApp(App[None]):
         """Run one service call; a refusal or failure becomes a toast, never a crash."""
         try:
             return await action
-        except (ValidationError, CheckNotFound) as exc:
+        except (ValidationError, CheckNotFound, IncidentNotFound, ChannelNotFound) as exc:
             self.notify(str(exc), title=f"Cannot {what}", severity="warning")
         except Exception as exc:
             logging.getLogger("beatwatch.ui").exception("could not %s", what)
@@ -321,6 +367,59 @@ class BeatwatchApp(App[None]):
         if (check := self.check(check_id)) is not None:
             self.copy_to_clipboard(self.service.ping_url(check))
             self.notify(self.service.ping_url(check), title="Ping URL copied")
+
+    async def acknowledge(self, incident: Incident) -> None:
+        if incident.resolved_at is not None:
+            self.notify("This incident is already resolved.", severity="warning")
+            return
+        if incident.acknowledged_at is not None:
+            self.notify("This incident is already acknowledged.")
+            return
+        if await self.attempt("acknowledge", self.service.alerts.acknowledge(incident.id)):
+            self.notify(
+                "Acknowledged: no escalation or reminder will follow for it.",
+                title="Acknowledged",
+            )
+
+    def start_maintenance(self, host: str) -> None:
+        async def chosen(seconds: int | None) -> None:
+            if seconds is None:
+                return
+            window = self.service.alerts.start_maintenance(host, ends_at=self.clock() + seconds)
+            if await self.attempt("start maintenance", window):
+                self.notify(
+                    f"{host} is in maintenance for {format_duration(seconds)}: "
+                    "its checks are still watched, but alerts are held.",
+                    title="Maintenance",
+                )
+
+        self.push_screen(MaintenanceScreen(host, self.clock), chosen)
+
+    async def end_maintenance(self, host: str) -> None:
+        ended = await self.attempt("end maintenance", self.service.alerts.end_maintenance(host))
+        if ended is None:
+            return
+        if ended:
+            self.notify(f"Maintenance on {host} ended; alerts go out again.", title="Maintenance")
+        else:
+            self.notify(f"{host} is not in maintenance.", severity="warning")
+
+    async def test_channels(self, names: list[str]) -> None:
+        """Send a test message through each channel now and say how each one went."""
+        alerts = self.service.alerts
+        outcomes = await self.attempt(
+            "send a test", asyncio.gather(*(alerts.test_channel(name) for name in names))
+        )
+        if outcomes is None:
+            return
+        failed = [(n, error) for n, error in zip(names, outcomes, strict=True) if error]
+        worked = [n for n, error in zip(names, outcomes, strict=True) if not error]
+        if worked:
+            self.notify(f"Test message sent to {', '.join(worked)}.", title="Test sent")
+        for name, error in failed:
+            self.notify(
+                f"{name}: {error}", title="Test not delivered", severity="error", timeout=15
+            )
 
     # -- app-wide actions ----------------------------------------------------------------
 

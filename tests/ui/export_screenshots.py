@@ -1,6 +1,6 @@
 """Make the SVG screenshots in screenshots/ from the real app on the demo fleet.
 
-    python tests/ui/export_screenshots.py
+    python tests/ui/export_screenshots.py [SCENE ...]   (no scene names: all of them)
 
 The demo is written at a fixed moment (beatwatch.demo.FIXED_NOW) and shown at 120x40 in UTC,
 so the pictures only change when the UI does. The same scenes back the snapshot tests.
@@ -55,16 +55,15 @@ async def help_screen(pilot: Pilot[None]) -> None:
     await settle(pilot)
 
 
-async def log(pilot: Pilot[None]) -> None:
-    await settle(pilot)
-    await pilot.press("2")
-    await settle(pilot)
+def section(key: str) -> Scene:
+    """The scene of one section, reached by its number key."""
 
+    async def scene(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press(key)
+        await settle(pilot)
 
-async def unknown(pilot: Pilot[None]) -> None:
-    await settle(pilot)
-    await pilot.press("3")
-    await settle(pilot)
+    return scene
 
 
 SCENES: dict[str, Scene] = {
@@ -72,8 +71,11 @@ SCENES: dict[str, Scene] = {
     "check-detail": detail,
     "edit-form": edit_form,
     "help": help_screen,
-    "log": log,
-    "unknown-pings": unknown,
+    "log": section("2"),
+    "unknown-pings": section("3"),
+    "incidents": section("4"),
+    "hosts": section("5"),
+    "channels": section("6"),
 }
 
 
@@ -100,9 +102,11 @@ async def render(scene: Scene, theme: str = "beatwatch-dark") -> str:
             await service.close()
 
 
-async def main() -> None:
+async def main(names: list[str]) -> None:
     OUT.mkdir(exist_ok=True)
     for name, scene in SCENES.items():
+        if names and name not in names:
+            continue
         (OUT / f"{name}.svg").write_text(await render(scene), encoding="utf-8")
         print(f"wrote screenshots/{name}.svg")
 
@@ -110,4 +114,4 @@ async def main() -> None:
 if __name__ == "__main__":
     os.environ["TZ"] = "UTC"
     time.tzset()
-    sys.exit(asyncio.run(main()))
+    sys.exit(asyncio.run(main(sys.argv[1:])))

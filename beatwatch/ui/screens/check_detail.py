@@ -1,5 +1,5 @@
-"""One check up close: its ping URL and ready-made snippets, recent pings, run durations and
-the timeline of its states."""
+"""One check up close: its ping URL and ready-made snippets, recent pings, run durations, the
+timeline of its states, its open incident and its host's maintenance."""
 
 from __future__ import annotations
 
@@ -22,10 +22,12 @@ from textual.widgets import (
     TabPane,
 )
 
-from beatwatch.engine.model import Check, Ping, State, Transition
+from beatwatch.engine.alert_service import HostStatus
+from beatwatch.engine.model import Channel, Check, Incident, Ping, State, Transition
 from beatwatch.engine.schedule import describe
 from beatwatch.engine.timefmt import format_duration, format_relative
 from beatwatch.presentation import state_label
+from beatwatch.ui.screens.hosts import maintenance_until
 from beatwatch.ui.screens.ping_body import PingBodyScreen
 from beatwatch.ui.snippets import SNIPPETS
 from beatwatch.ui.themes import state_variable
@@ -49,13 +51,25 @@ def one_line(text: str, width: int) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
+def channels_alerted_by(check: Check, channels: list[Channel]) -> list[Channel]:
+    """The channels the check's alerts go to: those it names (by name or tag), else the
+    default ones. The same choice the engine makes when it queues an alert."""
+    if not check.channels:
+        return [c for c in channels if c.is_default]
+    wanted = set(check.channels)
+    return [c for c in channels if c.name in wanted or wanted & set(c.tags)]
+
+
 class CheckDetailScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back", id="detail.back"),
         Binding("y", "copy_url", "Copy URL", id="detail.copy-url"),
-        Binding("s", "copy_snippet", "Copy snippet", id="detail.copy-snippet"),
+        Binding("s", "copy_snippet", "Snippet", id="detail.copy-snippet"),
         Binding("e", "edit", "Edit", id="detail.edit"),
         Binding("p", "pause", "Pause", id="detail.pause"),
+        Binding("a", "acknowledge", "Ack", id="detail.acknowledge"),
+        Binding("m", "maintenance", "Maintenance", id="detail.maintenance"),
+        Binding("t", "test_channels", "Test", id="detail.test-channels"),
     ]
 
     def __init__(self, check_id: int) -> None:
@@ -63,6 +77,9 @@ class CheckDetailScreen(Screen[None]):
         self.check_id = check_id
         self._seen_version = -1
         self._pings: list[Ping] = []
+        self._alerts_seen = -1
+        self._incident: Incident | None = None
+        self._host: HostStatus | None = None
 
     @property
     def beatwatch(self) -> BeatwatchApp:
@@ -123,6 +140,9 @@ class CheckDetailScreen(Screen[None]):
         if version != self._seen_version:
             self._seen_version = version
             self.run_worker(self._load_history(), group="history", exclusive=True)
+        if app.alerts_version != self._alerts_seen:
+            self._alerts_seen = app.alerts_version
+            self.run_worker(self._load_alerting(), group="alerting", exclusive=True)
 
     def _show_info(self, check: Check) -> None:
         app = self.beatwatch
@@ -145,7 +165,8 @@ class CheckDetailScreen(Screen[None]):
                 "last ping",
                 format_relative(check.last_ping_at, now) if check.last_ping_at else "never",
             ),
-            ("host", check.host or "—"),
+            ("incident", self._incident_text(now)),
+            ("host", self._host_text(check, now)),
             ("tags", ", ".join(check.tags) or "—"),
             ("alerts on", ", ".join(sorted(a.value for a in check.alerts)) or "nothing"),
             ("slug", check.slug),
@@ -154,6 +175,40 @@ class CheckDetailScreen(Screen[None]):
             info.append(f"{label:>13}  ", style="dim")
             info.append(f"{value}\n")
         self.query_one("#info", Static).update(info)
+
+    def _incident_text(self, now: float) -> str:
+        incident = self._incident
+        if incident is None:
+            return "none open"
+        ack = (
+            f"acknowledged {format_relative(incident.acknowledged_at, now)}"
+            if incident.acknowledged_at
+            else "not acknowledged (a: acknowledge)"
+        )
+        opened = format_relative(incident.opened_at, now)
+        return f"{state_label(incident.state)} since {opened} · {ack}"
+
+    def _host_text(self, check: Check, now: float) -> str:
+        if not check.host:
+            return "—"
+        until = maintenance_until(self._host.windows, now) if self._host else None
+        if until is None:
+            return check.host
+        return f"{check.host} · in maintenance until {local_time(until)}, alerts held"
+
+    async def _load_alerting(self) -> None:
+        """The check's open incident and its host's maintenance, for the info panel."""
+        alerts = self.beatwatch.service.alerts
+        incidents = await self.beatwatch.attempt("load incidents", alerts.incidents(True))
+        hosts = await self.beatwatch.attempt("load hosts", alerts.hosts())
+        if incidents is None or hosts is None:
+            return
+        self._incident = next((i for i in incidents if i.check_id == self.check_id), None)
+        check = self.beatwatch.check(self.check_id)
+        host = check.host if check else None
+        self._host = next((h for h in hosts if h.name == host), None)
+        if check is not None:
+            self._show_info(check)
 
     async def _load_history(self) -> None:
         service = self.beatwatch.service
@@ -221,3 +276,43 @@ class CheckDetailScreen(Screen[None]):
 
     async def action_pause(self) -> None:
         await self.beatwatch.toggle_pause(self.check_id)
+
+    async def action_acknowledge(self) -> None:
+        if self._incident is None:
+            self.notify("This check has no open incident.")
+            return
+        await self.beatwatch.acknowledge(self._incident)
+
+    async def action_maintenance(self) -> None:
+        """Start maintenance on the check's host, or end it if it is on."""
+        app = self.beatwatch
+        check = app.check(self.check_id)
+        if check is None or not check.host:
+            self.notify(
+                "This check names no host; set one with e to use maintenance windows.",
+                severity="warning",
+            )
+            return
+        windows = self._host.windows if self._host else []
+        if maintenance_until(windows, app.clock()) is not None:
+            await app.end_maintenance(check.host)
+        else:
+            app.start_maintenance(check.host)
+
+    async def action_test_channels(self) -> None:
+        app = self.beatwatch
+        check = app.check(self.check_id)
+        channels = await app.attempt("load channels", app.service.alerts.channels())
+        if check is None or channels is None:
+            return
+        targets = channels_alerted_by(check, channels)
+        if not targets:
+            self.notify(
+                "No channel would get this check's alerts: add one on the Channels screen (6) "
+                "and mark it default, or name one in the check.",
+                severity="warning",
+                timeout=10,
+            )
+            return
+        self.notify(f"Sending a test to {', '.join(c.name for c in targets)}…")
+        await app.test_channels([c.name for c in targets])

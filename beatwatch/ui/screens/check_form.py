@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -103,8 +104,8 @@ class CheckFormScreen(ModalScreen[Check | None]):
                         yield Checkbox(alert.value, id=f"alert-{alert.value}")
                 yield Label("", id="form-error", classes="field-error")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Save [ctrl+s]", variant="primary", id="save")
-                yield Button("Cancel [esc]", id="cancel")
+                yield Button(Text("Save [ctrl+s]"), variant="primary", id="save")
+                yield Button(Text("Cancel [esc]"), id="cancel")
 
     def _field(self, spec: FieldSpec) -> ComposeResult:
         with Horizontal(classes="field", id=f"field-{spec.key}"):

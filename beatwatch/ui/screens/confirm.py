@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -25,11 +26,11 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self._title, classes="dialog-title")
-            yield Static(self._explanation, classes="dialog-text")
+            yield Label(Text(self._title), classes="dialog-title")
+            yield Static(Text(self._explanation), classes="dialog-text")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(f"{self._confirm} [y]", variant="error", id="yes")
-                yield Button("Cancel [n]", id="no")
+                yield Button(Text(f"{self._confirm} [y]"), variant="error", id="yes")
+                yield Button(Text("Cancel [n]"), id="no")
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()

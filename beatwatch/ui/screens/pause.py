@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -50,7 +51,7 @@ class PauseScreen(ModalScreen[Pause | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"Pause {self._check_name}", classes="dialog-title")
+            yield Label(Text(f"Pause {self._check_name}"), classes="dialog-title")
             yield Static(
                 "A paused check is not evaluated and never alerts. When the pause ends, its "
                 "clock starts again from that moment.",
@@ -60,8 +61,8 @@ class PauseScreen(ModalScreen[Pause | None]):
             yield Input(placeholder="2h · 30m · 1d · 06:00 · 2026-11-24T06:00", id="until")
             yield Label("", id="until-error", classes="field-error")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Pause [enter]", variant="primary", id="pause")
-                yield Button("Cancel [esc]", id="cancel")
+                yield Button(Text("Pause [enter]"), variant="primary", id="pause")
+                yield Button(Text("Cancel [esc]"), id="cancel")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         error = self.query_one("#until-error", Label)

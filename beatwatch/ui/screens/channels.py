@@ -1,0 +1,125 @@
+"""Notification channels: where alerts go, and whether the last message got through.
+
+A channel URL holds secrets, so only its masked form is ever shown."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+
+from beatwatch.engine.channels import mask_url
+from beatwatch.engine.model import Channel
+from beatwatch.engine.timefmt import format_relative
+from beatwatch.ui.screens.channel_form import ChannelFormScreen
+from beatwatch.ui.screens.confirm import ConfirmScreen
+from beatwatch.ui.screens.live_table import LiveTableScreen, Row
+
+
+def channel_status(channel: Channel, now: float) -> str:
+    if channel.failing:
+        if channel.last_error_at is None:
+            return "✖ failing"
+        return f"✖ failing, last tried {format_relative(channel.last_error_at, now)}"
+    if channel.last_success_at is not None:
+        return f"● working, last sent {format_relative(channel.last_success_at, now)}"
+    return "○ nothing sent yet"
+
+
+class ChannelsScreen(LiveTableScreen):
+    COLUMNS = ("Name", "URL", "Default", "Tags", "Status")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "add", "Add", id="channels.add"),
+        Binding("t", "test", "Test alert", id="channels.test"),
+        Binding("d", "remove", "Remove", id="channels.remove"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._channels: dict[str, Channel] = {}
+
+    async def load(self) -> tuple[Text | str, list[Row]] | None:
+        app = self.beatwatch
+        channels = await app.attempt("load channels", app.service.alerts.channels())
+        if channels is None:
+            return None
+        now = app.clock()
+        self._channels = {c.name: c for c in channels}
+        error = app.theme_variables.get("error", "")
+        rows = [
+            Row(
+                channel.name,
+                (
+                    Text(channel.name, style="bold"),
+                    mask_url(channel.url),
+                    "yes" if channel.is_default else "",
+                    ", ".join(channel.tags),
+                    Text(channel_status(channel, now), style=error if channel.failing else ""),
+                ),
+            )
+            for channel in channels
+        ]
+        return self._summary(channels), rows
+
+    @staticmethod
+    def _summary(channels: list[Channel]) -> str:
+        if not channels:
+            return "No channels yet, so no alert can be sent — press a to add one."
+        failing = sum(c.failing for c in channels)
+        defaults = sum(c.is_default for c in channels)
+        return (
+            f"{len(channels)} channels, {defaults} default, {failing} failing "
+            "(checks that name no channel alert the default ones)  —  a: add · t: test · "
+            "d: remove"
+        )
+
+    def detail(self, key: str) -> Text | str:
+        channel = self._channels.get(key)
+        if channel is None:
+            return ""
+        text = Text(f"{channel.name}: {mask_url(channel.url)}")
+        if channel.failing:
+            text.append(f"\nlast error: {channel.last_error or 'no reason given'}")
+            text.append("\nAlerts for it are retried; t sends a test once the URL is fixed.")
+        return text
+
+    def _selected(self) -> Channel | None:
+        channel = self._channels.get(self.selected_key() or "")
+        if channel is None:
+            self.notify("Select a channel first.", severity="warning")
+        return channel
+
+    def action_add(self) -> None:
+        def added(channel: Channel | None) -> None:
+            if channel is not None:
+                self.notify(f"Channel {channel.name} added.", title="Added")
+                self.reload()
+
+        self.app.push_screen(ChannelFormScreen(), added)
+
+    async def action_test(self) -> None:
+        if (channel := self._selected()) is not None:
+            await self.beatwatch.test_channels([channel.name])
+            self.reload()
+
+    def action_remove(self) -> None:
+        if (channel := self._selected()) is None:
+            return
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Remove the channel {channel.name}?",
+                "Alerts still waiting to be sent to it are dropped, along with its delivery "
+                "history. Checks that name it get no messages through it any more.",
+                confirm="Remove",
+            ),
+            partial(self._remove, channel.name),
+        )
+
+    async def _remove(self, name: str, yes: bool | None) -> None:
+        if yes and await self.beatwatch.attempt(
+            "remove the channel", self.beatwatch.service.alerts.remove_channel(name)
+        ):
+            self.notify(f"Channel {name} removed.", title="Removed")
+            self.reload()

@@ -1,0 +1,189 @@
+"""Hosts and their maintenance windows: while a window is open, alerts for the host's checks
+are held. Each host is a row, with a row under it for each of its windows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import partial
+from typing import ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+
+from beatwatch.engine.alert_service import HostStatus
+from beatwatch.engine.maintenance import describe, next_start, occurrence
+from beatwatch.engine.model import MaintenanceWindow
+from beatwatch.engine.timefmt import format_relative
+from beatwatch.ui.screens.confirm import ConfirmScreen
+from beatwatch.ui.screens.live_table import LiveTableScreen, Row
+
+HOST_KEY = "host:"
+WINDOW_KEY = "window:"
+
+
+def short_time(t: float) -> str:
+    return f"{datetime.fromtimestamp(t).astimezone():%a %d %b %H:%M}"
+
+
+def span_text(start: float, end: float) -> str:
+    """ "Tue 10 Mar 09:05 → 11:05", with the end's day only when it differs."""
+    end_text = short_time(end)
+    if end_text[:10] == short_time(start)[:10]:
+        end_text = end_text[11:]
+    return f"{short_time(start)} → {end_text}"
+
+
+def maintenance_until(windows: list[MaintenanceWindow], now: float) -> float | None:
+    """When the maintenance open at `now` ends (the latest end of the open windows), or None."""
+    ends = [span[1] for w in windows if (span := occurrence(w, now)) is not None]
+    return max(ends, default=None)
+
+
+def window_text(window: MaintenanceWindow) -> str:
+    """The window in words, in local time for a one-off one."""
+    if window.is_weekly:
+        text = f"every {describe(window).removeprefix('weekly ')}"
+    else:
+        assert window.starts_at is not None and window.ends_at is not None
+        text = f"once, {span_text(window.starts_at, window.ends_at)}"
+    return f"{text} · {window.reason}" if window.reason else text
+
+
+def window_state(window: MaintenanceWindow, now: float) -> str:
+    if (span := occurrence(window, now)) is not None:
+        return f"open, ends {format_relative(span[1], now)}"
+    if (start := next_start(window, now)) is not None:
+        return f"next opens {format_relative(start, now)}"
+    return "over"
+
+
+class HostsScreen(LiveTableScreen):
+    COLUMNS = ("Host", "Checks", "Maintenance", "Windows")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("m", "start_maintenance", "Maintenance", id="hosts.start-maintenance"),
+        Binding("x", "end_maintenance", "End maintenance", id="hosts.end-maintenance"),
+        Binding("r", "remove_window", "Remove window", id="hosts.remove-window"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._hosts: dict[str, HostStatus] = {}
+        self._windows: dict[str, MaintenanceWindow] = {}
+
+    async def load(self) -> tuple[Text | str, list[Row]] | None:
+        app = self.beatwatch
+        hosts = await app.attempt("load hosts", app.service.alerts.hosts())
+        if hosts is None:
+            return None
+        now = app.clock()
+        self._hosts = {f"{HOST_KEY}{h.name}": h for h in hosts}
+        self._windows = {f"{WINDOW_KEY}{w.id}": w for h in hosts for w in h.windows}
+        warning = app.theme_variables.get("warning", "")
+        rows: list[Row] = []
+        in_maintenance = 0
+        for host in hosts:
+            until = maintenance_until(host.windows, now)
+            in_maintenance += until is not None
+            status = (
+                Text(f"in maintenance, ends {format_relative(until, now)}", style=f"{warning} bold")
+                if until is not None
+                else Text("—", style="dim")
+            )
+            count = len(host.windows)
+            rows.append(
+                Row(
+                    f"{HOST_KEY}{host.name}",
+                    (
+                        Text(host.name, style="bold"),
+                        str(host.checks),
+                        status,
+                        f"{count} window{'s' if count != 1 else ''}" if count else "none",
+                    ),
+                )
+            )
+            for window in host.windows:
+                rows.append(
+                    Row(
+                        f"{WINDOW_KEY}{window.id}",
+                        (
+                            Text("  └ window", style="dim"),
+                            "",
+                            Text(window_state(window, now), style="dim"),
+                            window_text(window),
+                        ),
+                    )
+                )
+        return self._summary(len(hosts), in_maintenance), rows
+
+    def detail(self, key: str) -> Text | str:
+        now = self.beatwatch.clock()
+        if (window := self._windows.get(key)) is not None:
+            return f"{window.host}: {window_text(window)} — {window_state(window, now)}"
+        host = self._hosts.get(key)
+        if host is None:
+            return ""
+        until = maintenance_until(host.windows, now)
+        if until is not None:
+            return (
+                f"{host.name} is in maintenance until {short_time(until)}: its {host.checks} "
+                "checks are watched, their alerts held. x ends it now."
+            )
+        return f"{host.name}: {host.checks} checks, alerting as usual. m starts maintenance."
+
+    @staticmethod
+    def _summary(hosts: int, in_maintenance: int) -> str:
+        if not hosts:
+            return "No hosts yet: a host appears when a check names the machine it runs on."
+        return (
+            f"{hosts} hosts, {in_maintenance} in maintenance (their checks are watched, alerts "
+            "are held)  —  m: start · x: end now · r: remove a window"
+        )
+
+    def _selected_host(self) -> str | None:
+        key = self.selected_key() or ""
+        if (host := self._hosts.get(key)) is not None:
+            return host.name
+        if (window := self._windows.get(key)) is not None:
+            return window.host
+        self.notify("Select a host first.", severity="warning")
+        return None
+
+    def action_start_maintenance(self) -> None:
+        if (host := self._selected_host()) is not None:
+            self.beatwatch.start_maintenance(host)
+
+    async def action_end_maintenance(self) -> None:
+        if (host := self._selected_host()) is not None:
+            await self.beatwatch.end_maintenance(host)
+            self.reload()
+
+    def action_remove_window(self) -> None:
+        key = self.selected_key() or ""
+        window = self._windows.get(key)
+        host = self._hosts.get(key)
+        if window is None and host is not None and len(host.windows) == 1:
+            window = host.windows[0]
+        if window is None:
+            self.notify(
+                "Select the window to remove: the rows under a host are its windows.",
+                severity="warning",
+            )
+            return
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Remove this maintenance window of {window.host}?",
+                f"{window_text(window)}\n\nIf it is open now, alerts for {window.host} go out "
+                "again from now on.",
+                confirm="Remove",
+            ),
+            partial(self._remove, window.id),
+        )
+
+    async def _remove(self, window_id: int, yes: bool | None) -> None:
+        async def remove() -> bool:
+            await self.beatwatch.service.alerts.remove_window(window_id)
+            return True
+
+        if yes and await self.beatwatch.attempt("remove the window", remove()):
+            self.notify("Maintenance window removed.", title="Removed")
+            self.reload()

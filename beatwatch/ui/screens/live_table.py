@@ -1,0 +1,109 @@
+"""The shape shared by the incidents, hosts and channels screens: a summary line over one table,
+loaded from the service again whenever the alerting side may have changed, and a line under it
+that tells more about the selected row."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+if TYPE_CHECKING:
+    from beatwatch.ui.app import BeatwatchApp
+
+REFRESH_INTERVAL = 1.0
+Cell = str | Text
+
+
+def plain(value: Cell) -> Text:
+    """Names, URLs and job output are shown as they are, never read as markup."""
+    return Text(value) if isinstance(value, str) else value
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    key: str
+    cells: Sequence[Cell]
+
+
+class LiveTableScreen(Screen[None]):
+    COLUMNS: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._seen_version = -1
+
+    @property
+    def beatwatch(self) -> BeatwatchApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def table(self) -> DataTable[Cell]:
+        return self.query_one(DataTable)
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="♥")
+        yield Static(id="summary")
+        yield DataTable(cursor_type="row", zebra_stripes=True)
+        yield Static(id="row-detail")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        for label in self.COLUMNS:
+            self.table.add_column(label, key=label.lower())
+        self._tick()
+
+    def _tick(self) -> None:
+        try:
+            if self.app.screen is self and self.beatwatch.alerts_version != self._seen_version:
+                self.reload()
+        finally:
+            self.set_timer(REFRESH_INTERVAL, self._tick)
+
+    def reload(self) -> None:
+        self._seen_version = self.beatwatch.alerts_version
+        self.run_worker(self._reload(), group="reload", exclusive=True)
+
+    async def _reload(self) -> None:
+        loaded = await self.load()
+        if loaded is None:
+            return
+        summary, rows = loaded
+        self.query_one("#summary", Static).update(plain(summary))
+        table = self.table
+        selected = self.selected_key()
+        with self.app.batch_update():
+            table.clear()
+            for row in rows:
+                table.add_row(*map(plain, row.cells), key=row.key)
+            keys = [row.key for row in rows]
+            if selected in keys:
+                table.move_cursor(row=keys.index(selected), scroll=False)
+        self._show_detail()
+
+    def on_data_table_row_highlighted(self) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        key = self.selected_key()
+        self.query_one("#row-detail", Static).update(plain(self.detail(key)) if key else "")
+
+    async def load(self) -> tuple[Text | str, list[Row]] | None:
+        """The summary line and the rows, or None if the service could not give them."""
+        raise NotImplementedError
+
+    def detail(self, key: str) -> Text | str:
+        """More about the row with this key than fits in the table."""
+        return ""
+
+    def selected_key(self) -> str | None:
+        table = self.table
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return None if key is None else str(key)

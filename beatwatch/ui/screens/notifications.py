@@ -1,0 +1,116 @@
+"""Who was told about one incident: every message queued for it, and what became of each."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Label, Static
+
+from beatwatch.engine.model import Incident, Notification
+from beatwatch.engine.timefmt import format_relative
+from beatwatch.presentation import state_label
+from beatwatch.ui.screens.check_detail import local_time, one_line
+from beatwatch.ui.screens.live_table import plain
+
+if TYPE_CHECKING:
+    from beatwatch.ui.app import BeatwatchApp
+
+# The outbox statuses, as a person would say them.
+STATUS_WORDS = {
+    "pending": "waiting to send",
+    "held": "held for a digest",
+    "sent": "sent",
+    "expired": "gave up",
+    "digested": "sent in a digest",
+}
+ERROR_SHOWN = 60
+
+
+def status_word(notification: Notification) -> str:
+    if notification.status == "pending" and notification.last_error:
+        return "retrying"
+    return STATUS_WORDS.get(notification.status, notification.status)
+
+
+def status_text(notification: Notification) -> str:
+    word = status_word(notification)
+    return f"{word} (tried {notification.attempts}×)" if notification.attempts > 1 else word
+
+
+def delivery_summary(notifications: list[Notification]) -> str:
+    """ "2 sent · 1 retrying", or "none" when no message went out for it."""
+    if not notifications:
+        return "none"
+    counts = Counter(status_word(n) for n in notifications)
+    return " · ".join(f"{count} {status}" for status, count in counts.items())
+
+
+class NotificationsScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "close", "Close", id="notifications.close"),
+    ]
+
+    def __init__(self, incident: Incident, check_name: str) -> None:
+        super().__init__()
+        self._incident = incident
+        self._check_name = check_name
+
+    @property
+    def beatwatch(self) -> BeatwatchApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        incident = self._incident
+        with Vertical(classes="dialog wide"):
+            yield Label(
+                Text(
+                    f"{self._check_name}: {state_label(incident.state)} since "
+                    f"{local_time(incident.opened_at)}"
+                ),
+                classes="dialog-title",
+            )
+            yield Static(Text(incident.reason), classes="dialog-text")
+            yield Label("Messages for this incident", classes="section-title")
+            yield DataTable(id="notifications", cursor_type="row")
+            yield Static("", id="notifications-empty", classes="dialog-text")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for label in ("Queued", "Channel", "Kind", "Status", "Sent", "Last error"):
+            table.add_column(label)
+        self.run_worker(self._load(), exclusive=True)
+
+    async def _load(self) -> None:
+        app = self.beatwatch
+        notifications = await app.attempt(
+            "load notifications", app.service.alerts.notifications(self._incident.id)
+        )
+        if notifications is None:
+            return
+        now = app.clock()
+        table = self.query_one(DataTable)
+        for n in notifications:
+            cells = (
+                f"{local_time(n.created_at)} ({format_relative(n.created_at, now)})",
+                n.channel_name,
+                n.kind,
+                status_text(n),
+                format_relative(n.sent_at, now) if n.sent_at else "",
+                one_line(n.last_error or "", ERROR_SHOWN),
+            )
+            table.add_row(*map(plain, cells))
+        if not notifications:
+            table.display = False
+            self.query_one("#notifications-empty", Static).update(
+                "No message was sent for it: no channel was set up then, its alert type is "
+                "switched off for the check, or its host was in maintenance."
+            )
+
+    def action_close(self) -> None:
+        self.dismiss()

@@ -1,0 +1,189 @@
+"""The incidents, hosts and channels screens and the alerting keys of the check detail, driven
+by keys on a real service, a real SQLite file and real Apprise deliveries to a local hook."""
+
+from __future__ import annotations
+
+import time
+
+from textual.widgets import DataTable, Static
+
+from beatwatch.engine.model import Check, PingKind, PingRequest
+from beatwatch.engine.validation import CheckSpec
+from beatwatch.ui.app import BeatwatchApp
+from beatwatch.ui.screens.channel_form import ChannelFormScreen
+from beatwatch.ui.screens.channels import ChannelsScreen
+from beatwatch.ui.screens.check_detail import CheckDetailScreen
+from beatwatch.ui.screens.confirm import ConfirmScreen
+from beatwatch.ui.screens.hosts import HostsScreen
+from beatwatch.ui.screens.incidents import IncidentsScreen
+from beatwatch.ui.screens.maintenance import MaintenanceScreen
+from beatwatch.ui.screens.notifications import NotificationsScreen
+from beatwatch.ui.widgets.checks_table import ChecksTable
+from tests.alerts.conftest import Hook, hook  # noqa: F401 (the local receiver fixture)
+from tests.ui.conftest import SIZE, wait_for
+
+
+def app_for(service, tmp_path) -> BeatwatchApp:
+    return BeatwatchApp(service, run_engine=False, user_theme_dir=tmp_path)
+
+
+def cell(app: BeatwatchApp, row: str, column: str) -> str:
+    table = app.screen.query_one(DataTable)
+    if row not in table.rows:
+        return ""
+    return str(table.get_cell(row, column))
+
+
+def text_of(app: BeatwatchApp, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+async def fail(service, check: Check) -> None:
+    await service.record_ping(
+        PingRequest(PingKind.FAIL, uuid=check.uuid, exit_code=2, at=time.time())
+    )
+
+
+async def test_incidents_appear_live_and_are_acknowledged(service, tmp_path):
+    check = await service.add_check(CheckSpec(name="pg dump", every_seconds=3600))
+    app = app_for(service, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("4")
+        await wait_for(lambda: isinstance(app.screen, IncidentsScreen))
+        await wait_for(lambda: "No incidents" in text_of(app, "#summary"))
+        await fail(service, check)
+        [incident] = await service.alerts.incidents()
+        row = str(incident.id)
+        await wait_for(lambda: "not acknowledged" in cell(app, row, "status"))
+        assert "FAILING" in cell(app, row, "state")
+        assert "exit code 2" in text_of(app, "#row-detail")
+        await pilot.press("a")
+        await wait_for(lambda: "acknowledged just now" in cell(app, row, "status"))
+        assert (await service.alerts.incident(incident.id)).acknowledged_at is not None
+        await pilot.press("enter")
+        await wait_for(lambda: isinstance(app.screen, NotificationsScreen))
+        # No channel existed when it opened, and the screen says why nothing was sent.
+        await wait_for(lambda: "No message was sent" in text_of(app, "#notifications-empty"))
+
+
+async def test_maintenance_from_the_hosts_screen(service, tmp_path):
+    await service.add_check(CheckSpec(name="pg dump", every_seconds=3600, host="db1"))
+    app = app_for(service, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("5")
+        await wait_for(lambda: isinstance(app.screen, HostsScreen))
+        await wait_for(lambda: cell(app, "host:db1", "checks") == "1")
+        await pilot.press("m")
+        await wait_for(lambda: isinstance(app.screen, MaintenanceScreen))
+        await pilot.press(*"soon", "enter")
+        await wait_for(lambda: "not a duration" in text_of(app, "#duration-hint"))
+        await pilot.press(*("backspace",) * 4, *"2h", "enter")
+        await wait_for(lambda: "in maintenance" in cell(app, "host:db1", "maintenance"))
+        [host] = await service.alerts.hosts()
+        assert host.in_maintenance
+        [window] = host.windows
+        assert window.ends_at is not None and window.ends_at > time.time() + 7000
+
+        await pilot.press("x")
+        await wait_for(lambda: "in maintenance" not in cell(app, "host:db1", "maintenance"))
+        assert not (await service.alerts.hosts())[0].in_maintenance
+
+        await pilot.press("r")
+        await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(lambda: cell(app, "host:db1", "windows") == "none")
+        assert (await service.alerts.hosts())[0].windows == []
+
+
+async def test_maintenance_and_acknowledge_from_the_check_detail(service, tmp_path):
+    check = await service.add_check(CheckSpec(name="pg dump", every_seconds=3600, host="db1"))
+    await fail(service, check)
+    app = app_for(service, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(lambda: check.id in app.screen.query_one(ChecksTable).shown_ids)
+        await pilot.press("enter")
+        await wait_for(lambda: isinstance(app.screen, CheckDetailScreen))
+        await wait_for(lambda: "not acknowledged" in text_of(app, "#info"))
+        await pilot.press("a")
+        await wait_for(lambda: "acknowledged just now" in text_of(app, "#info"))
+
+        await pilot.press("m")
+        await wait_for(lambda: isinstance(app.screen, MaintenanceScreen))
+        await pilot.press("enter")  # the suggested hour
+        await wait_for(lambda: "in maintenance until" in text_of(app, "#info"))
+        assert (await service.alerts.hosts())[0].in_maintenance
+        await pilot.press("m")
+        await wait_for(lambda: "in maintenance" not in text_of(app, "#info"))
+        assert not (await service.alerts.hosts())[0].in_maintenance
+
+
+async def test_add_test_and_remove_a_channel(service, tmp_path, hook: Hook):  # noqa: F811
+    app = app_for(service, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("6")
+        await wait_for(lambda: isinstance(app.screen, ChannelsScreen))
+        await pilot.press("a")
+        await wait_for(lambda: isinstance(app.screen, ChannelFormScreen))
+        await pilot.press(*"hook")
+        await pilot.click("#url")
+        await pilot.press(*"nonsense", "ctrl+s")
+        # The service's complaint is shown beside the URL; the form stays open.
+        await wait_for(lambda: "scheme://" in text_of(app, "#url-error"))
+        await pilot.press(*("backspace",) * len("nonsense"), *hook.url)
+        await pilot.click("#default")
+        await pilot.press("ctrl+s")
+        await wait_for(lambda: isinstance(app.screen, ChannelsScreen))
+        await wait_for(lambda: cell(app, "hook", "default") == "yes")
+        assert (await service.alerts.channel("hook")).is_default
+
+        await pilot.press("t")
+        await wait_for(lambda: hook.titles() == ["beatwatch test message"])
+        await wait_for(lambda: "working" in cell(app, "hook", "status"))
+
+        hook.failing = True
+        await pilot.press("t")
+        await wait_for(lambda: "failing" in cell(app, "hook", "status"))
+        await wait_for(lambda: "last error" in text_of(app, "#row-detail"))
+
+        await pilot.press("d")
+        await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(lambda: "No channels yet" in text_of(app, "#summary"))
+        assert await service.alerts.channels() == []
+
+
+async def test_a_check_test_goes_to_its_channels(service, tmp_path, hook: Hook):  # noqa: F811
+    await service.alerts.add_channel("hook", hook.url, is_default=True)
+    check = await service.add_check(CheckSpec(name="pg dump", every_seconds=3600))
+    app = app_for(service, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(lambda: check.id in app.screen.query_one(ChecksTable).shown_ids)
+        await pilot.press("enter")
+        await wait_for(lambda: isinstance(app.screen, CheckDetailScreen))
+        await pilot.press("t")
+        await wait_for(lambda: hook.titles() == ["beatwatch test message"])
+
+
+async def test_a_channel_secret_never_reaches_the_screen(service, tmp_path, hook: Hook):  # noqa: F811
+    secret = "hunter2-correct-horse"
+    url = f"json://ops:{secret}@127.0.0.1:{hook.port}/hook"
+    await service.alerts.add_channel("ops", url)
+    app = app_for(service, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("6")
+        await wait_for(lambda: "ops:****@127.0.0.1" in cell(app, "ops", "url"))
+        await wait_for(lambda: "ops:****@" in text_of(app, "#row-detail"))
+        await pilot.press("t")
+        await wait_for(lambda: "working" in cell(app, "ops", "status"))
+        assert secret not in app.export_screenshot()
+
+
+async def test_the_header_tells_of_a_storage_fault(service, tmp_path):
+    app = app_for(service, tmp_path)
+    async with app.run_test(size=SIZE):
+        await wait_for(lambda: app.sub_title.startswith("view only"))
+        service.store.writer.fault = "database or disk is full"
+        await wait_for(lambda: "storage fault: database or disk is full" in app.sub_title)
+        assert "503" in app.sub_title
+        service.store.writer.fault = None
+        await wait_for(lambda: app.sub_title.startswith("view only"))
