@@ -47,6 +47,8 @@ class Evaluator:
         self._on_settled = on_settled
         self._clock = clock
         self._wake = asyncio.Event()
+        # The deadline the loop sleeps towards (None: nothing scheduled).
+        self._earliest: float | None = None
         self.last_pass_at: float | None = None
         # Monotonic time of the loop's latest turn: how the self-ping knows it is healthy.
         self.alive_at: float | None = None
@@ -54,13 +56,21 @@ class Evaluator:
     def poke(self) -> None:
         self._wake.set()
 
+    def reschedule(self, next_change_at: float | None) -> None:
+        """A check's next change moved to `next_change_at`: wake only if that is sooner than
+        what the loop sleeps towards (a ping usually moves a deadline later)."""
+        if next_change_at is not None and (
+            self._earliest is None or next_change_at < self._earliest
+        ):
+            self._wake.set()
+
     async def run(self) -> None:
         while True:
             await self.run_pass()
             # Read after the pass, so its own writes do not count as another process's; a
             # write by another process before this read is already in `earliest` below.
             seen_version = await self._db.data_version()
-            earliest = await self._db.earliest_change()
+            earliest = self._earliest = await self._db.earliest_change()
             while True:
                 self.alive_at = time.monotonic()
                 delay = WATCH_INTERVAL

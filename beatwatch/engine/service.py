@@ -175,10 +175,16 @@ class Service:
     # -- pings ---------------------------------------------------------------------------
 
     async def record_ping(self, request: PingRequest) -> PingOutcome:
+        # Quiet: a commit per burst of pings would otherwise wake the evaluator and the
+        # dispatcher each time; they are told below only what concerns them.
         outcome = await self.store.write(
-            partial(record_ping, request=request, ping_key=self.ping_key)
+            partial(record_ping, request=request, ping_key=self.ping_key), quiet=True
         )
         self.pings_received += 1
+        if outcome.check is not None:
+            self.evaluator.reschedule(outcome.check.next_change_at)
+            if outcome.transition is not None:
+                self.dispatcher.poke()
         if outcome.check is None:
             self.events.publish(UnknownPingRecorded(request.uuid or f"slug {request.slug}"))
             return outcome

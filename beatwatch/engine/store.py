@@ -103,8 +103,8 @@ class Store:
             self._reader = None
         self.writer.stop()
 
-    async def write(self, job: Callable[[sqlite3.Connection], T]) -> T:
-        return await self.writer.run(job)
+    async def write(self, job: Callable[[sqlite3.Connection], T], quiet: bool = False) -> T:
+        return await self.writer.run(job, quiet)
 
     # -- reads -------------------------------------------------------------------------------
 

@@ -34,7 +34,7 @@ class Writer:
     def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
         self._connect = connect
         self._queue: queue.SimpleQueue[
-            tuple[Job, asyncio.Future[Any], asyncio.AbstractEventLoop] | None
+            tuple[Job, asyncio.Future[Any], asyncio.AbstractEventLoop, bool] | None
         ] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="beatwatch-writer", daemon=True)
         self._ready = threading.Event()
@@ -49,10 +49,12 @@ class Writer:
         if self._startup_error is not None:
             raise self._startup_error
 
-    async def run(self, job: Callable[[sqlite3.Connection], T]) -> T:
+    async def run(self, job: Callable[[sqlite3.Connection], T], quiet: bool = False) -> T:
+        """Run `job` in a write transaction. A quiet job's changes do not call after_commit:
+        its caller tells the engine's loops itself what they need to know."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._queue.put((job, future, loop))
+        self._queue.put((job, future, loop, quiet))
         return await future
 
     def stop(self) -> None:
@@ -91,17 +93,21 @@ class Writer:
     def _commit_batch(
         self,
         conn: sqlite3.Connection,
-        batch: list[tuple[Job, asyncio.Future[Any], asyncio.AbstractEventLoop]],
+        batch: list[tuple[Job, asyncio.Future[Any], asyncio.AbstractEventLoop, bool]],
     ) -> None:
         outcomes: list[tuple[bool, Any]] = []
         changes_before = conn.total_changes
+        wake = False
         try:
             conn.execute("BEGIN IMMEDIATE")
-            for job, _, _ in batch:
+            for job, _, _, quiet in batch:
                 conn.execute("SAVEPOINT job")
+                before_job = conn.total_changes
                 try:
                     outcomes.append((True, job(conn)))
                     conn.execute("RELEASE job")
+                    if not quiet and conn.total_changes != before_job:
+                        wake = True
                 except sqlite3.IntegrityError as exc:  # the job's own conflict: undo just it
                     conn.execute("ROLLBACK TO job")
                     conn.execute("RELEASE job")
@@ -126,11 +132,11 @@ class Writer:
                     conn.execute("ROLLBACK")
             error = StorageError(f"the database could not store it: {exc}")
             outcomes = [(False, error)] * len(batch)
-        for (_, future, loop), (ok, value) in zip(batch, outcomes, strict=True):
+        for (_, future, loop, _), (ok, value) in zip(batch, outcomes, strict=True):
             loop.call_soon_threadsafe(_settle, future, ok, value)
-        # Only a commit that changed rows wakes the engine's loops: a loop whose idle pass
-        # found nothing to do must not wake itself again.
-        if self.after_commit is not None and conn.total_changes != changes_before:
+        # Only a commit whose jobs changed rows wakes the engine's loops: a loop whose idle
+        # pass found nothing to do must not wake itself again.
+        if self.after_commit is not None and wake and not self.fault:
             self.after_commit()
 
 
