@@ -236,11 +236,13 @@ def bare_argv(port: int, uvloop: bool = False) -> list[str]:
 
 def isolate_config(scratch: Path) -> None:
     """Keep a personal beatwatch.toml and BEATWATCH_* variables out of the measurement: the
-    servers started from here read an empty config file in the scratch dir."""
+    servers started from here read a config file of their own in the scratch dir."""
     for variable in [v for v in os.environ if v.startswith("BEATWATCH_")]:
         del os.environ[variable]
     config = scratch / "beatwatch.toml"
-    config.write_text("")
+    # The load generator sends everything from one address; the per-address limits are for
+    # a runaway client, not for a measurement of the whole fleet's load.
+    config.write_text('ping_rate_limit = "off"\napi_rate_limit = "off"\n')
     os.environ["BEATWATCH_CONFIG"] = str(config)
 
 

@@ -1,0 +1,27 @@
+"""SVG snapshots: the main screens rendered from the real app on the demo fleet, at a fixed
+moment and size, must match the committed screenshots. After a deliberate change to the UI,
+`python tests/ui/export_screenshots.py` writes the new ones (look at them before committing)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.ui.export_screenshots import OUT, SCENES, render
+
+# The screens whose content is fixed by the demo data alone (the channels screen shows the
+# outcome of a real delivery attempt, so it is left to the screenshot command).
+SNAPSHOTS = ["checks", "check-detail", "incidents", "hosts"]
+
+
+@pytest.mark.parametrize("name", SNAPSHOTS)
+async def test_the_screen_matches_its_snapshot(name: str, tmp_path: Path) -> None:
+    rendered = await render(SCENES[name])
+    if rendered != (OUT / f"{name}.svg").read_text(encoding="utf-8"):
+        (tmp_path / f"{name}.svg").write_text(rendered, encoding="utf-8")
+        pytest.fail(
+            f"screenshots/{name}.svg differs from the screen as it renders now "
+            f"({tmp_path / f'{name}.svg'}); if the change is meant, run "
+            "python tests/ui/export_screenshots.py"
+        )
