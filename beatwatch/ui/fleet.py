@@ -11,6 +11,7 @@ from __future__ import annotations
 import heapq
 from collections import deque
 from dataclasses import dataclass, field
+from functools import cache
 
 from beatwatch.engine.model import Check, Ping, PingKind, State
 from beatwatch.engine.rules import Evaluation, evaluate
@@ -26,6 +27,13 @@ class Result:
 
     kind: PingKind
     exit_code: int | None
+
+
+@cache
+def result_of(kind: PingKind, exit_code: int | None) -> Result:
+    """The one shared Result for a kind and exit code: strips hold up to ten each, so at
+    thousands of checks a fresh object per ping would weigh on every garbage collection."""
+    return Result(kind, exit_code)
 
 
 @dataclass(slots=True)
@@ -70,14 +78,14 @@ class Fleet:
             return
         if ping.kind.is_finish:
             strip = self.results.setdefault(ping.check_id, deque(maxlen=RESULTS_SHOWN))
-            strip.append(Result(ping.kind, ping.exit_code))
+            strip.append(result_of(ping.kind, ping.exit_code))
         self._touch(ping.check_id)
 
     def set_results(self, check_id: int, newest_first: list[Ping]) -> None:
         """The strip of a check from its stored history."""
         if check_id not in self.checks:
             return
-        finishes = [Result(p.kind, p.exit_code) for p in newest_first if p.kind.is_finish]
+        finishes = [result_of(p.kind, p.exit_code) for p in newest_first if p.kind.is_finish]
         self.results[check_id] = deque(reversed(finishes[:RESULTS_SHOWN]), maxlen=RESULTS_SHOWN)
         self._touch(check_id)
 

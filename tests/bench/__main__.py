@@ -25,6 +25,7 @@ BENCHMARKS = {
     "burst": "tests.bench.burst",
     "evaluator": "tests.bench.evaluator",
     "footprint": "tests.bench.footprint",
+    "tui": "tests.bench.tui",
 }
 
 

@@ -272,6 +272,12 @@ class LoadResult:
     def error_count(self) -> int:
         return sum(self.errors.values())
 
+    def summary(self) -> str:
+        return (
+            f"{self.ok} x 200 in {self.seconds:.1f} s, p50 {self.p50_ms:.2f} ms, "
+            f"p99 {self.p99_ms:.2f} ms, max {self.max_ms:.1f} ms, errors {self.error_count}"
+        )
+
 
 def run_load(
     port: int,

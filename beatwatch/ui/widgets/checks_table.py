@@ -1,17 +1,30 @@
-"""The live checks table: one keyed row per check, updated cell by cell.
+"""The live checks table: one keyed row per check, updated cell by cell, drawn line by line.
 
-Rows are never cleared and rebuilt: a change adds, removes or updates only the rows and cells
-it touches, so the cursor and the scroll position stay where the user left them.
+It holds tens of thousands of rows: a change touches only the rows and cells it names, the
+order is kept by re-sorting an almost sorted list, column widths come from counts of cell
+widths (so a cell that narrows never means measuring the whole column), and only the lines on
+screen are ever rendered. The cursor follows its check through re-sorts and filtering, and the
+scroll position stays where the user left it.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import ClassVar
 
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets.data_table import RowKey
 
 from beatwatch.engine.model import Check, PingKind, State
 from beatwatch.engine.rules import Evaluation
@@ -22,6 +35,7 @@ from beatwatch.ui.fleet import Fleet, Result
 Cells = tuple[Text | str, ...]
 Colours = dict[State, str]
 Matcher = Callable[[Check, State], bool]
+SortKey = tuple[int, str, int]
 
 COLUMNS = (
     ("state", "State"),
@@ -33,7 +47,8 @@ COLUMNS = (
     ("last_run", "Run"),
     ("recent", "Recent"),
 )
-_RANK_OF_LABEL = {state_label(state): rank for state, rank in STATE_RANK.items()}
+COLUMN_INDEX = {key: n for n, (key, _) in enumerate(COLUMNS)}
+LABEL_WIDTHS = tuple(cell_len(label) for _, label in COLUMNS)
 SUCCESS_MARK = "▮"
 FAIL_MARK = "✗"
 
@@ -92,18 +107,29 @@ def next_due_text(
     return f"overdue {duration(now - due)}" if due <= now else f"in {duration(due - now)}"
 
 
+# Cells that look alike share one Text, never changed once made: at tens of thousands of rows,
+# a Text per row would be hundreds of thousands more objects for every garbage collection.
+
+
 def state_text(state: State, colours: Colours) -> Text:
-    style = colours[state] + (" bold" if state.is_bad else "")
-    return Text(state_label(state), style=style)
+    return _styled_label(state, colours[state])
+
+
+@lru_cache(maxsize=256)
+def _styled_label(state: State, colour: str) -> Text:
+    return Text(state_label(state), style=colour + (" bold" if state.is_bad else ""))
 
 
 def results_strip(results: Iterable[Result], colours: Colours) -> Text:
+    failed = tuple(result.kind is PingKind.FAIL for result in results)
+    return _strip(failed, colours[State.UP], colours[State.FAILING])
+
+
+@lru_cache(maxsize=4096)
+def _strip(failed: tuple[bool, ...], success_colour: str, fail_colour: str) -> Text:
     strip = Text()
-    for result in results:
-        if result.kind is PingKind.FAIL:
-            strip.append(FAIL_MARK, style=colours[State.FAILING])
-        else:
-            strip.append(SUCCESS_MARK, style=colours[State.UP])
+    for fail in failed:
+        strip.append(*((FAIL_MARK, fail_colour) if fail else (SUCCESS_MARK, success_colour)))
     return strip
 
 
@@ -140,44 +166,114 @@ def everything(check: Check, state: State) -> bool:
     return True
 
 
-class ChecksTable(DataTable[Text | str]):
+def sort_key(fleet: Fleet, check_id: int) -> SortKey:
+    """Worst state first, then by name; the id keeps namesakes in a steady order."""
+    rank = STATE_RANK.get(fleet.state_of(check_id), len(STATE_RANK))
+    return (rank, fleet.checks[check_id].name.lower(), check_id)
+
+
+def cell_width(cell: Text | str) -> int:
+    return cell.cell_len if isinstance(cell, Text) else cell_len(cell)
+
+
+class ChecksTable(ScrollView, can_focus=True):
+    """Keyed rows of checks under a fixed header line, one row under the cursor."""
+
     DEFAULT_CSS = """
     ChecksTable {
         height: 1fr;
         background: $surface;
-    }
-    ChecksTable > .datatable--header {
-        text-style: bold;
-        color: $text-muted;
-        background: $panel;
+        color: $foreground;
+        & > .checks-table--header {
+            text-style: bold;
+            color: $text-muted;
+            background: $panel;
+        }
+        & > .checks-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus {
+            background-tint: $foreground 5%;
+        }
+        &:focus > .checks-table--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
+        }
     }
     """
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"checks-table--header", "checks-table--cursor"}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select_cursor", "Details", id="checks.open"),
+        Binding("down", "cursor_down", "Down", show=False),
+        Binding("up", "cursor_up", "Up", show=False),
         Binding("j", "cursor_down", "Down", show=False, id="table.down"),
         Binding("k", "cursor_up", "Up", show=False, id="table.up"),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("home", "scroll_top", "Top", show=False),
+        Binding("end", "scroll_bottom", "Bottom", show=False),
         Binding("g", "scroll_top", "Top", show=False, id="table.top"),
         Binding("G", "scroll_bottom", "Bottom", show=False, id="table.bottom"),
     ]
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=False)
-        self._cells: dict[int, Cells] = {}
-        self.matcher: Matcher = everything
+    class RowSelected(Message, namespace="data_table"):
+        """Enter, or a click on the row under the cursor. It carries a `row_key` and goes to
+        `on_data_table_row_selected`, like a DataTable's, so either kind of table opens the
+        same way."""
 
-    def on_mount(self) -> None:
-        for key, label in COLUMNS:
-            self.add_column(label, key=key)
+        def __init__(self, table: ChecksTable, cursor_row: int, check_id: int) -> None:
+            super().__init__()
+            self.table = table
+            self.cursor_row = cursor_row
+            self.check_id = check_id
+            self.row_key = RowKey(str(check_id))
+
+        @property
+        def control(self) -> ChecksTable:
+            return self.table
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.matcher: Matcher = everything
+        # Cells and sort keys of every check whose row is up to date, shown or filtered out:
+        # clearing a filter shows them again without rebuilding them.
+        self._cells: dict[int, Cells] = {}
+        self._keys: dict[int, SortKey] = {}
+        self._shown: set[int] = set()
+        self._order: list[int] = []
+        # How many cached cells of each width every column holds: its width is the widest.
+        self._width_counts = [Counter[int]() for _ in COLUMNS]
+        self._widths = list(LABEL_WIDTHS)
+        self._cursor = 0
+
+    # -- what the screen and the tests ask -----------------------------------------------
 
     @property
     def shown_ids(self) -> set[int]:
-        return set(self._cells)
+        return set(self._shown)
+
+    @property
+    def row_count(self) -> int:
+        return len(self._order)
+
+    @property
+    def cursor_row(self) -> int:
+        return self._cursor
 
     def selected_id(self) -> int | None:
-        if not self.row_count:
-            return None
-        row_key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
-        return int(row_key.value) if row_key.value is not None else None
+        return self._order[self._cursor] if self._order else None
+
+    def get_cell(self, row_key: str, column: str) -> Text | str:
+        """The cell of a shown row (`row_key` is the check id) in the column with that key."""
+        check_id = int(row_key)
+        if check_id not in self._shown:
+            raise KeyError(f"check {check_id} has no row in the table")
+        return self._cells[check_id][COLUMN_INDEX[column]]
+
+    # -- keeping up with the fleet -------------------------------------------------------
 
     def sync(
         self,
@@ -188,68 +284,184 @@ class ChecksTable(DataTable[Text | str]):
         colours: Colours,
     ) -> None:
         """Apply what changed in the fleet: add, remove or update only those rows."""
-        reorder = False
-        first_fill = not self._cells
+        show: list[int] = []
+        hide: list[int] = []
         for check_id in removed:
-            if self._cells.pop(check_id, None) is not None:
-                self.remove_row(str(check_id))
+            self._forget(check_id)
+            hide.append(check_id)
         for check_id in changed:
             check = fleet.checks.get(check_id)
-            wanted = check is not None and self.matcher(check, fleet.state_of(check_id))
-            shown = check_id in self._cells
-            if not wanted:
-                if shown:
-                    del self._cells[check_id]
-                    self.remove_row(str(check_id))
-                continue
-            cells = row_cells(fleet, check_id, now, colours)
-            if shown:
-                old = self._cells[check_id]
-                reorder |= old[0] != cells[0] or old[1] != cells[1]
-                self._update_row(check_id, old, cells)
+            if check is not None and self.matcher(check, fleet.state_of(check_id)):
+                self._store(check_id, row_cells(fleet, check_id, now, colours), fleet)
+                show.append(check_id)
             else:
-                self.add_row(*cells, key=str(check_id))
-                reorder = True
-            self._cells[check_id] = cells
-        if reorder:
-            self._sort_keeping_cursor()
-        if first_fill and self._cells:
-            self.move_cursor(row=0, column=0)
+                # A filtered-out row that changed is rebuilt if it is shown again.
+                self._forget(check_id)
+                hide.append(check_id)
+        self._place(show, hide)
 
     def refresh_visible(self, fleet: Fleet, now: float, colours: Colours) -> None:
         """Recompute the rows on screen, for the relative times ("3m ago") that age."""
-        first = int(self.scroll_y)
-        rows = self.ordered_rows[first : first + self.size.height]
-        for row in rows:
-            check_id = int(str(row.key.value))
+        first = round(self.scroll_y)
+        touched = False
+        for check_id in self._order[first : first + self._page_rows]:
             if check_id in fleet.checks:
                 cells = row_cells(fleet, check_id, now, colours)
-                self._update_row(check_id, self._cells[check_id], cells)
-                self._cells[check_id] = cells
+                if cells != self._cells[check_id]:
+                    self._store(check_id, cells, fleet)
+                    touched = True
+        if touched:
+            self._resize()
+            self.refresh()
 
     def refilter(self, fleet: Fleet, now: float, colours: Colours) -> None:
         """Show the rows the matcher wants: only rows that appear or go are touched."""
         wanted = {i for i, c in fleet.checks.items() if self.matcher(c, fleet.state_of(i))}
-        shown = set(self._cells)
-        self.sync(fleet, wanted - shown, shown - wanted, now, colours)
+        for check_id in wanted - self._cells.keys():
+            self._store(check_id, row_cells(fleet, check_id, now, colours), fleet)
+        self._place(list(wanted - self._shown), list(self._shown - wanted))
 
     def repaint(self, fleet: Fleet, now: float, colours: Colours) -> None:
         """Every shown row again, for a new set of colours."""
-        self._cells = {i: (Text(""),) * len(COLUMNS) for i in self._cells}
-        self.sync(fleet, list(self._cells), [], now, colours)
+        shown = list(self._shown)
+        for check_id in list(self._cells):
+            self._forget(check_id)
+        self.sync(fleet, shown, [], now, colours)
 
-    def _update_row(self, check_id: int, old: Cells, new: Cells) -> None:
-        for (column, _), before, after in zip(COLUMNS, old, new, strict=True):
-            if before != after:
-                self.update_cell(str(check_id), column, after, update_width=True)
+    def _store(self, check_id: int, cells: Cells, fleet: Fleet) -> None:
+        self._count_widths(self._cells.get(check_id), -1)
+        self._count_widths(cells, +1)
+        self._cells[check_id] = cells
+        self._keys[check_id] = sort_key(fleet, check_id)
 
-    def _sort_keeping_cursor(self) -> None:
+    def _forget(self, check_id: int) -> None:
+        self._count_widths(self._cells.pop(check_id, None), -1)
+        self._keys.pop(check_id, None)
+
+    def _count_widths(self, cells: Cells | None, step: int) -> None:
+        if cells is None:
+            return
+        for counts, cell in zip(self._width_counts, cells, strict=True):
+            width = cell_width(cell)
+            counts[width] += step
+            if not counts[width]:
+                del counts[width]
+
+    def _place(self, show: list[int], hide: list[int]) -> None:
+        """Put rows in and out of the shown order, keep it worst first, and keep the cursor on
+        the check it was on."""
+        if not show and not hide:
+            return
         selected = self.selected_id()
-        self.sort("state", "name", key=_worst_first)
-        if selected is not None and selected in self._cells:
-            self.move_cursor(row=self.get_row_index(str(selected)), scroll=False)
+        gone = self._shown.intersection(hide)
+        new = [i for i in show if i not in self._shown]
+        if gone:
+            self._shown -= gone
+            self._order = [i for i in self._order if i not in gone]
+        self._shown.update(new)
+        self._order += new
+        # Timsort is close to linear on a list that is sorted but for a few rows.
+        self._order.sort(key=self._keys.__getitem__)
+        if selected in self._shown:
+            self._cursor = self._order.index(selected)
+        else:
+            self._cursor = min(self._cursor, max(0, len(self._order) - 1))
+        self._resize()
+        self.refresh()
 
+    def _resize(self) -> None:
+        self._widths = [
+            max(label, max(counts, default=0))
+            for label, counts in zip(LABEL_WIDTHS, self._width_counts, strict=True)
+        ]
+        size = Size(sum(self._widths) + 2 * len(COLUMNS), len(self._order) + 1)
+        if size != self.virtual_size:
+            self.virtual_size = size
 
-def _worst_first(values: tuple[Text, str]) -> tuple[int, str]:
-    state, name = values
-    return (_RANK_OF_LABEL.get(state.plain, len(_RANK_OF_LABEL)), str(name).lower())
+    # -- drawing -------------------------------------------------------------------------
+
+    @property
+    def _page_rows(self) -> int:
+        """Rows that fit under the header."""
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def render_line(self, y: int) -> Strip:
+        base = self.rich_style
+        if y == 0:
+            labels = tuple(label for _, label in COLUMNS)
+            line = self._line(labels, base, self.get_component_rich_style("checks-table--header"))
+        else:
+            index = round(self.scroll_y) + y - 1
+            if index >= len(self._order):
+                return Strip.blank(self.size.width, base)
+            cursor = index == self._cursor
+            over = self.get_component_rich_style("checks-table--cursor") if cursor else None
+            line = self._line(self._cells[self._order[index]], base, over)
+        x = round(self.scroll_x)
+        return line.crop_extend(x, x + self.size.width, base)
+
+    def _line(self, cells: Cells, base: Style, over: Style | None) -> Strip:
+        """One segment run per cell, as wide as its column plus a blank either side."""
+        segments: list[Segment] = []
+        for cell, width in zip(cells, self._widths, strict=True):
+            pad = " " * (width - cell_width(cell) + 1)
+            if isinstance(cell, Text):
+                segments += [Segment(" "), *self._segments(cell), Segment(pad)]
+            else:
+                segments.append(Segment(f" {cell}{pad}"))
+        line_width = sum(self._widths) + 2 * len(COLUMNS)
+        return Strip(Segment.apply_style(segments, base, over), line_width)
+
+    def _segments(self, text: Text) -> Iterable[Segment]:
+        """A Text's segments with its own base style, which Text.render leaves out."""
+        console = self.app.console
+        return Segment.apply_style(text.render(console), console.get_style(text.style))
+
+    # -- moving about --------------------------------------------------------------------
+
+    def move_cursor(self, row: int) -> None:
+        """Put the cursor on `row` (clamped) and scroll just enough to show it."""
+        if not self._order:
+            return
+        self._cursor = max(0, min(row, len(self._order) - 1))
+        top = round(self.scroll_y)
+        if self._cursor < top:
+            self.scroll_to(y=self._cursor, animate=False)
+        elif self._cursor >= top + self._page_rows:
+            self.scroll_to(y=self._cursor - self._page_rows + 1, animate=False)
+        self.refresh()
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(self._cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(self._cursor - 1)
+
+    def action_page_down(self) -> None:
+        self.move_cursor(self._cursor + self._page_rows)
+
+    def action_page_up(self) -> None:
+        self.move_cursor(self._cursor - self._page_rows)
+
+    def action_scroll_top(self) -> None:
+        self.move_cursor(0)
+
+    def action_scroll_bottom(self) -> None:
+        self.move_cursor(len(self._order) - 1)
+
+    def action_select_cursor(self) -> None:
+        if (check_id := self.selected_id()) is not None:
+            self.post_message(self.RowSelected(self, self._cursor, check_id))
+
+    def on_click(self, event: events.Click) -> None:
+        """A click moves the cursor to its row; a click on the cursor's row opens it."""
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y == 0:
+            return
+        row = round(self.scroll_y) + offset.y - 1
+        if row >= len(self._order):
+            return
+        if row == self._cursor:
+            self.action_select_cursor()
+        else:
+            self.move_cursor(row)
