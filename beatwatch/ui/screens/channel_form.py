@@ -10,12 +10,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from beatwatch.engine.model import Channel
 from beatwatch.engine.validation import ValidationError
-from beatwatch.ui.screens.check_form import FieldSpec
+from beatwatch.ui.screens.form import FieldSpec, FormScreen, labelled_input
 
 if TYPE_CHECKING:
     from beatwatch.ui.app import BeatwatchApp
@@ -28,7 +27,7 @@ FIELDS = (
 )
 
 
-class ChannelFormScreen(ModalScreen[Channel | None]):
+class ChannelFormScreen(FormScreen[Channel | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="channel-form.save"),
         Binding("escape", "cancel", "Cancel", id="channel-form.cancel"),
@@ -47,10 +46,7 @@ class ChannelFormScreen(ModalScreen[Channel | None]):
                 classes="dialog-text",
             )
             for spec in FIELDS:
-                with Horizontal(classes="field"):
-                    yield Label(spec.label, classes="field-label")
-                    yield Input(placeholder=spec.placeholder, id=spec.key)
-                yield Label("", id=f"{spec.key}-error", classes="field-error")
+                yield from labelled_input(spec)
             yield Checkbox(
                 "Default: alert here for every check that names no channel", id="default"
             )
@@ -60,50 +56,26 @@ class ChannelFormScreen(ModalScreen[Channel | None]):
                 yield Button(Text("Cancel [esc]"), id="cancel")
 
     def on_mount(self) -> None:
-        for label in self.query(".field-error"):
-            label.display = False
+        super().on_mount()
         self.query_one("#name", Input).focus()
 
-    def _text(self, key: str) -> str:
-        return self.query_one(f"#{key}", Input).value
-
     async def action_save(self) -> None:
-        for label in self.query(".field-error").results(Label):
-            label.display = False
-        tags = tuple(t for t in self._text("tags").replace(",", " ").split() if t)
+        self.clear_errors()
+        tags = tuple(t for t in self.text("tags").replace(",", " ").split() if t)
         try:
             channel = await self.beatwatch.service.alerts.add_channel(
-                self._text("name"),
-                self._text("url").strip(),
+                self.text("name"),
+                self.text("url").strip(),
                 is_default=self.query_one("#default", Checkbox).value,
                 tags=tags,
             )
         except ValidationError as exc:
-            self._show_error(exc.field, exc.message)
+            known = exc.field in {spec.key for spec in FIELDS}
+            self.show_error(exc.field if known else None, exc.message)
             return
         except Exception as exc:
             # The form stays open with what was typed, so nothing is lost.
             log.exception("could not add a channel")
-            self._show_error("form", f"could not save: {exc}")
+            self.show_error(None, f"could not save: {exc}")
             return
         self.dismiss(channel)
-
-    def _show_error(self, field_name: str, message: str) -> None:
-        known = field_name in {spec.key for spec in FIELDS}
-        label = self.query_one(f"#{field_name}-error" if known else "#form-error", Label)
-        label.update(f"✖ {message}")
-        label.display = True
-        if known:
-            self.query_one(f"#{field_name}", Input).focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "save":
-            self.run_worker(self.action_save(), exclusive=True)
-        else:
-            self.dismiss(None)
-
-    def on_input_submitted(self) -> None:
-        self.run_worker(self.action_save(), exclusive=True)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -5,7 +5,6 @@ so an error the store finds (a name already taken) is shown beside its field too
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
@@ -13,7 +12,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
 
 from beatwatch.engine.catalog import CheckNotFound
@@ -21,6 +19,7 @@ from beatwatch.engine.model import AlertType, Check, Schedule
 from beatwatch.engine.schedule import ScheduleError, local_zone_name, upcoming, validate_cron
 from beatwatch.engine.timefmt import format_duration_exact, parse_duration
 from beatwatch.engine.validation import DEFAULT_ALERTS, CheckSpec, ValidationError
+from beatwatch.ui.screens.form import FieldSpec, FormScreen, labelled_input
 
 if TYPE_CHECKING:
     from beatwatch.ui.app import BeatwatchApp
@@ -38,13 +37,6 @@ FIELD_INPUT = {
     "grace": "grace",
     "max_duration": "max-duration",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class FieldSpec:
-    key: str
-    label: str
-    placeholder: str
 
 
 FIELDS = (
@@ -68,7 +60,7 @@ def _duration(text: str, field_name: str) -> int | None:
         raise ValidationError(field_name, str(exc)) from None
 
 
-class CheckFormScreen(ModalScreen[Check | None]):
+class CheckFormScreen(FormScreen[Check | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="form.save"),
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
@@ -89,13 +81,13 @@ class CheckFormScreen(ModalScreen[Check | None]):
             yield Label(title, classes="dialog-title")
             with VerticalScroll():
                 for spec in FIELDS[:1]:
-                    yield from self._field(spec)
+                    yield from labelled_input(spec)
                 yield Label("Schedule", classes="field-label")
                 with RadioSet(id="kind"):
                     yield RadioButton("interval", id="kind-every", value=True)
                     yield RadioButton("cron", id="kind-cron")
                 for spec in FIELDS[1:]:
-                    yield from self._field(spec)
+                    yield from labelled_input(spec)
                     if spec.key == "tz":
                         yield Static("", id="preview")
                 yield Label("Alert when", classes="field-label")
@@ -107,15 +99,8 @@ class CheckFormScreen(ModalScreen[Check | None]):
                 yield Button(Text("Save [ctrl+s]"), variant="primary", id="save")
                 yield Button(Text("Cancel [esc]"), id="cancel")
 
-    def _field(self, spec: FieldSpec) -> ComposeResult:
-        with Horizontal(classes="field", id=f"field-{spec.key}"):
-            yield Label(spec.label, classes="field-label")
-            yield Input(placeholder=spec.placeholder, id=spec.key)
-        yield Label("", id=f"{spec.key}-error", classes="field-error")
-
     def on_mount(self) -> None:
-        for label in self.query(".field-error"):
-            label.display = False
+        super().on_mount()
         self.query_one("#tz", Input).placeholder = f"empty: {local_zone_name()}"
         check = self._check
         alerts = DEFAULT_ALERTS if check is None else check.alerts
@@ -148,9 +133,6 @@ class CheckFormScreen(ModalScreen[Check | None]):
     def _is_cron(self) -> bool:
         return self.query_one("#kind-cron", RadioButton).value
 
-    def _text(self, key: str) -> str:
-        return self.query_one(f"#{key}", Input).value
-
     def _show_kind(self) -> None:
         cron = self._is_cron
         self.query_one("#field-every").display = not cron
@@ -171,8 +153,8 @@ class CheckFormScreen(ModalScreen[Check | None]):
     def _schedule(self) -> Schedule:
         """The schedule the fields describe; ValidationError names the field at fault."""
         if self._is_cron:
-            cron = " ".join(self._text("cron").split())
-            tz = self._text("tz").strip() or local_zone_name()
+            cron = " ".join(self.text("cron").split())
+            tz = self.text("tz").strip() or local_zone_name()
             if not cron:
                 raise ValidationError("cron", "give a cron expression, e.g. 0 3 * * *")
             try:
@@ -181,7 +163,7 @@ class CheckFormScreen(ModalScreen[Check | None]):
                 field_name = "tz" if "time zone" in str(exc) else "cron"
                 raise ValidationError(field_name, str(exc)) from None
             return Schedule(cron=cron, tz=tz)
-        every = _duration(self._text("every"), "every")
+        every = _duration(self.text("every"), "every")
         if every is None:
             raise ValidationError("every", "give an interval, e.g. 1h")
         return Schedule(every_seconds=every)
@@ -199,15 +181,15 @@ class CheckFormScreen(ModalScreen[Check | None]):
 
     def _spec(self) -> CheckSpec:
         schedule = self._schedule()
-        tags = tuple(t.strip() for t in self._text("tags").replace(",", " ").split() if t.strip())
+        tags = tuple(t.strip() for t in self.text("tags").replace(",", " ").split() if t.strip())
         return CheckSpec(
-            name=self._text("name"),
+            name=self.text("name"),
             every_seconds=schedule.every_seconds,
             cron=schedule.cron,
             tz=schedule.tz,
-            grace_seconds=_duration(self._text("grace"), "grace"),
-            max_duration_seconds=_duration(self._text("max-duration"), "max_duration"),
-            host=self._text("host").strip() or None,
+            grace_seconds=_duration(self.text("grace"), "grace"),
+            max_duration_seconds=_duration(self.text("max-duration"), "max_duration"),
+            host=self.text("host").strip() or None,
             tags=tags,
             alerts=frozenset(
                 a for a in AlertType if self.query_one(f"#alert-{a.value}", Checkbox).value
@@ -215,13 +197,11 @@ class CheckFormScreen(ModalScreen[Check | None]):
         )
 
     async def action_save(self) -> None:
-        for label in self.query(".field-error").results(Label):
-            label.update("")
-            label.display = False
+        self.clear_errors()
         try:
             check = await self._store(self._spec())
         except ValidationError as exc:
-            self._show_error(exc)
+            self.show_error(FIELD_INPUT.get(exc.field), exc.message)
             return
         except CheckNotFound as exc:
             self.notify(str(exc), title="Cannot save", severity="warning")
@@ -230,7 +210,7 @@ class CheckFormScreen(ModalScreen[Check | None]):
         except Exception as exc:
             # The form stays open with what was typed, so nothing is lost.
             log.exception("could not save a check")
-            self._show_error(ValidationError("form", f"could not save: {exc}"))
+            self.show_error(None, f"could not save: {exc}")
             return
         self.dismiss(check)
 
@@ -249,27 +229,6 @@ class CheckFormScreen(ModalScreen[Check | None]):
             "alerts": spec.alerts,
         }
         # An untouched grace follows the schedule's default when the schedule changes.
-        if self._text("grace") != self._initial.get("grace"):
+        if self.text("grace") != self._initial.get("grace"):
             changes["grace_seconds"] = spec.grace_seconds
         return await service.update_check(str(self._check.id), **changes)
-
-    def _show_error(self, error: ValidationError) -> None:
-        key = FIELD_INPUT.get(error.field)
-        target = f"#{key}-error" if key else "#form-error"
-        label = self.query_one(target, Label)
-        label.update(f"✖ {error.message}")
-        label.display = True
-        if key:
-            self.query_one(f"#{key}", Input).focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "save":
-            self.run_worker(self.action_save(), exclusive=True)
-        else:
-            self.dismiss(None)
-
-    def on_input_submitted(self) -> None:
-        self.run_worker(self.action_save(), exclusive=True)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
