@@ -94,8 +94,8 @@ def _compare(bare: LoadResult, ours: LoadResult, stored: int, loop_name: str) ->
     against = f"{CLIENTS} keep-alive clients, {loop_name} event loop"
     share = ours.rate / bare.rate if bare.rate else 0.0
     return [
-        info(f"bare aiohttp handler ({loop_name})", bare.rate, "req/s", _summary(bare)),
-        info(f"beatwatch serve ({loop_name})", ours.rate, "req/s", _summary(ours)),
+        info(f"bare aiohttp handler ({loop_name})", bare.rate, "req/s", bare.summary()),
+        info(f"beatwatch serve ({loop_name})", ours.rate, "req/s", ours.summary()),
         at_least(
             f"beatwatch share of bare throughput ({loop_name})",
             share * 100,
@@ -113,13 +113,6 @@ def _compare(bare: LoadResult, ours: LoadResult, stored: int, loop_name: str) ->
             f"errors: {ours.errors or 'none'}",
         ),
     ]
-
-
-def _summary(result: LoadResult) -> str:
-    return (
-        f"{result.ok} x 200 in {result.seconds:.1f} s, p50 {result.p50_ms:.2f} ms, "
-        f"p99 {result.p99_ms:.2f} ms, max {result.max_ms:.1f} ms, errors {result.error_count}"
-    )
 
 
 async def _create_through_service(data_dir: Path, count: int) -> tuple[list[str], float]:
