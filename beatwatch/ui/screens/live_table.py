@@ -60,13 +60,13 @@ class LiveTableScreen(Screen[None]):
 
     def _tick(self) -> None:
         try:
-            if self.app.screen is self and self.beatwatch.alerts_version != self._seen_version:
+            if self.app.screen is self and self.data_version() != self._seen_version:
                 self.reload()
         finally:
             self.set_timer(REFRESH_INTERVAL, self._tick)
 
     def reload(self) -> None:
-        self._seen_version = self.beatwatch.alerts_version
+        self._seen_version = self.data_version()
         self.run_worker(self._reload(), group="reload", exclusive=True)
 
     async def _reload(self) -> None:
@@ -92,6 +92,10 @@ class LiveTableScreen(Screen[None]):
     def _show_detail(self) -> None:
         key = self.selected_key()
         self.query_one("#row-detail", Static).update(plain(self.detail(key)) if key else "")
+
+    def data_version(self) -> int:
+        """Moves whenever what this screen shows may have changed."""
+        return self.beatwatch.alerts_version
 
     async def load(self) -> tuple[Text | str, list[Row]] | None:
         """The summary line and the rows, or None if the service could not give them."""
