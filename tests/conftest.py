@@ -15,6 +15,7 @@ import pytest
 
 from beatwatch.config import Settings
 from beatwatch.engine.service import Service
+from tests.webhook import Hook, serving
 
 Predicate = Callable[[], bool | Awaitable[bool]]
 
@@ -63,3 +64,10 @@ async def engine(settings: Settings) -> AsyncIterator[Service]:
 async def http() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession() as session:
         yield session
+
+
+@pytest.fixture
+async def hook() -> AsyncIterator[Hook]:
+    """A local JSON webhook for channels: `json://127.0.0.1:<port>/hook`."""
+    async with serving(Hook()) as running:
+        yield running

@@ -6,18 +6,16 @@ chooses, so retries and escalations need no waiting.
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 from aiosmtpd.controller import Controller
 
 from beatwatch.config import Settings
@@ -25,43 +23,6 @@ from beatwatch.engine.dispatch import Delivery, Dispatcher
 from beatwatch.engine.evaluator import evaluate_due
 from beatwatch.engine.service import Service
 from beatwatch.engine.validation import CheckSpec
-
-
-@dataclass
-class Hook:
-    """A JSON webhook that records what it receives and can be switched off."""
-
-    port: int = 0
-    received: list[dict[str, Any]] = field(default_factory=list)
-    failing: bool = False
-
-    @property
-    def url(self) -> str:
-        return f"json://127.0.0.1:{self.port}/hook"
-
-    def titles(self) -> list[str]:
-        return [m["title"] for m in self.received]
-
-
-@pytest.fixture
-async def hook() -> AsyncIterator[Hook]:
-    state = Hook()
-
-    async def receive(request: web.Request) -> web.Response:
-        if state.failing:
-            return web.Response(status=503, text="down for maintenance")
-        state.received.append(await request.json())
-        return web.json_response({"ok": True})
-
-    app = web.Application()
-    app.router.add_post("/hook", receive)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    state.port = runner.addresses[0][1]
-    yield state
-    await runner.cleanup()
 
 
 class MailBox:
@@ -135,14 +96,6 @@ class Harness:
                 "WHERE id = ?2",
                 (seconds, check_id),
             )
-
-
-async def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
 
 
 @pytest.fixture

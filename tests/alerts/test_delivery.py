@@ -11,7 +11,9 @@ from beatwatch.config import Settings
 from beatwatch.engine.dispatch import GIVE_UP_AFTER, retry_delay
 from beatwatch.engine.model import AlertType, PingKind, PingRequest
 from beatwatch.engine.service import Service
-from tests.alerts.conftest import Clock, Harness, Hook, wait_for
+from tests.alerts.conftest import Clock, Harness
+from tests.conftest import wait_for
+from tests.webhook import Hook
 
 MISSED_AFTER = 60 + 30 + 1  # interval 60 s, default grace 30 s
 

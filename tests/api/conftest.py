@@ -3,29 +3,16 @@ speaks to its management API."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
-from multidict import CIMultiDictProxy
 
 from beatwatch.engine.service import Service
+from tests.engine.conftest import Reply
 
 ABSENT = object()
-
-
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    headers: CIMultiDictProxy[str]
-    text: str
-
-    def json(self) -> Any:
-        return json.loads(self.text)
 
 
 @dataclass
@@ -78,37 +65,3 @@ def assert_error(reply: Reply, status: int, field: str | None = None) -> dict[st
     assert isinstance(data["error"], str) and data["error"]
     assert data["field"] == field, data
     return data
-
-
-@dataclass
-class Hook:
-    """A JSON webhook that records what Apprise sends it; `failing` makes it answer 503."""
-
-    port: int = 0
-    received: list[dict[str, Any]] | None = None
-    failing: bool = False
-
-    @property
-    def url(self) -> str:
-        return f"json://127.0.0.1:{self.port}/hook"
-
-
-@pytest.fixture
-async def hook() -> AsyncIterator[Hook]:
-    state = Hook(received=[])
-
-    async def receive(request: web.Request) -> web.Response:
-        if state.failing:
-            return web.Response(status=503, text="down for maintenance")
-        assert state.received is not None
-        state.received.append(await request.json())
-        return web.json_response({"ok": True})
-
-    app = web.Application()
-    app.router.add_post("/hook", receive)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    state.port = runner.addresses[0][1]
-    yield state
-    await runner.cleanup()

@@ -14,7 +14,8 @@ import pytest
 from beatwatch.config import Settings
 from beatwatch.engine.service import Service
 from beatwatch.engine.validation import CheckSpec
-from tests.reliability.conftest import ServeProcess, wait_until
+from tests.conftest import wait_for
+from tests.reliability.conftest import ServeProcess
 
 CLIENTS = 8
 
@@ -68,7 +69,7 @@ async def run_kills(tmp_path: Path, kills: int, acks_per_round: int) -> dict[str
             asyncio.create_task(hammer(server.base, uuids, acked, offset + i, stop))
             for i in range(CLIENTS)
         ]
-        await wait_until(lambda before=before: len(acked) - before >= acks_per_round, timeout=60)
+        await wait_for(lambda before=before: len(acked) - before >= acks_per_round, timeout=60)
         server.kill()
         sent += sum(await asyncio.gather(*clients))
         stop.set()

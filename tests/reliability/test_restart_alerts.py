@@ -14,9 +14,10 @@ from beatwatch.engine.model import Check
 from beatwatch.engine.service import Service
 from beatwatch.engine.store import DB_FILE
 from beatwatch.engine.validation import CheckSpec
+from tests.conftest import wait_for
 from tests.engine.conftest import shift_into_past
-from tests.reliability.conftest import ServeProcess, free_port, wait_until
-from tests.reliability.webhook import Inbox, webhook
+from tests.reliability.conftest import ServeProcess, free_port
+from tests.webhook import Hook, serving
 
 DOWNTIME = 2 * 3600.0
 
@@ -48,21 +49,21 @@ async def test_a_pending_alert_survives_kill9_and_arrives_exactly_once(tmp_path:
     hook_port = free_port()
     check = await setup(tmp_path, hook_port)
     shift_into_past(db_path, check.id, DOWNTIME)
-    inbox = Inbox()
-    received = inbox.messages
+    inbox = Hook(port=hook_port)
+    received = inbox.received
 
     # The notification receiver is down: the missed alert fails once and waits for a retry.
     server = ServeProcess(tmp_path)
     await server.start()
-    await wait_until(lambda: [r[1:] for r in outbox(db_path)] == [("pending", 1)])
+    await wait_for(lambda: [r[1:] for r in outbox(db_path)] == [("pending", 1)], timeout=10)
     server.kill()
     await server.process.wait()  # type: ignore[union-attr]
     make_retries_due(db_path)
 
-    async with webhook(hook_port, inbox):
+    async with serving(inbox):
         await server.start()
-        await wait_until(lambda: len(received) == 1)
-        await wait_until(lambda: [r[1] for r in outbox(db_path)] == ["sent"])
+        await wait_for(lambda: len(received) == 1, timeout=10)
+        await wait_for(lambda: [r[1] for r in outbox(db_path)] == ["sent"], timeout=10)
         assert "MISSED" in received[0]["title"] and "db-backup" in received[0]["title"]
         assert await server.stop() == 0
 
@@ -71,8 +72,8 @@ async def test_a_pending_alert_survives_kill9_and_arrives_exactly_once(tmp_path:
         ping_url = f"{server.base}/ping/{check.uuid}"
         async with aiohttp.ClientSession() as session, session.get(ping_url) as reply:
             assert reply.status == 200
-        await wait_until(lambda: len(received) == 2)
-        await wait_until(lambda: all(r[1] == "sent" for r in outbox(db_path)))
+        await wait_for(lambda: len(received) == 2, timeout=10)
+        await wait_for(lambda: all(r[1] == "sent" for r in outbox(db_path)), timeout=10)
         assert await server.stop() == 0
 
     kinds = [r[0] for r in outbox(db_path)]

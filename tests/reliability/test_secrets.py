@@ -19,9 +19,10 @@ from pathlib import Path
 import aiohttp
 
 from beatwatch.engine.store import DB_FILE
+from tests.conftest import wait_for
 from tests.engine.conftest import shift_into_past
-from tests.reliability.conftest import BEATWATCH, ServeProcess, free_port, wait_until
-from tests.reliability.webhook import Inbox, webhook
+from tests.reliability.conftest import BEATWATCH, ServeProcess, free_port
+from tests.webhook import Hook, serving
 
 PASSWORD, HEADER_VALUE, BROKEN_PASSWORD = "PlantedPw123", "PlantedHdr", "PlantedPw456"
 
@@ -88,15 +89,15 @@ async def test_no_output_carries_a_planted_secret(tmp_path: Path) -> None:
     secrets = [PASSWORD, HEADER_VALUE, BROKEN_PASSWORD, token, check["uuid"], key]
     shift_into_past(db_path, check["id"], 2 * 3600)
 
-    inbox = Inbox()
+    inbox = Hook(port=hook_port)
     server = ServeProcess(data_dir)
-    async with webhook(hook_port, inbox):
+    async with serving(inbox):
         await server.start()
-        await wait_until(lambda: len(inbox.messages) == 1)  # missed
+        await wait_for(lambda: len(inbox.received) == 1, timeout=10)  # missed
         await http_text(f"{server.base}/ping/{key}/nightly-backup/fail")
-        await wait_until(lambda: len(inbox.messages) == 2)  # failing
+        await wait_for(lambda: len(inbox.received) == 2, timeout=10)  # failing
         await http_text(f"{server.base}/ping/{check['uuid']}")
-        await wait_until(lambda: len(inbox.messages) == 3)  # recovered
+        await wait_for(lambda: len(inbox.received) == 3, timeout=10)  # recovered
         await http_text(f"{server.base}/ping/{uuidlib.uuid4()}")
         await http_text(f"{server.base}/ping/{key}/no-such-job")
         outputs["api with a wrong token"] = await http_text(
@@ -105,14 +106,14 @@ async def test_no_output_carries_a_planted_secret(tmp_path: Path) -> None:
         outputs["api channels"] = await http_text(f"{server.base}/api/v1/channels", token)
         outputs["metrics"] = await http_text(f"{server.base}/metrics", token)
         check_outputs["api checks"] = await http_text(f"{server.base}/api/v1/checks", token)
-        await wait_until(lambda: failed_attempts(db_path, "broken") >= 3)
+        await wait_for(lambda: failed_attempts(db_path, "broken") >= 3, timeout=10)
         outputs["channel test"] = await cli(data_dir, "channel", "test", "ops")
         assert {f"{DB_FILE}-wal", f"{DB_FILE}-shm"} <= {p.name for p in data_dir.iterdir()}
         assert private_modes(data_dir) == {}, "while serving"
         assert await server.stop() == 0
     assert server.process is not None and server.process.stderr is not None
     outputs["serve log"] = (await server.process.stderr.read()).decode()
-    outputs["alerts received"] = json.dumps(inbox.messages)
+    outputs["alerts received"] = json.dumps(inbox.received)
 
     commands = {
         "channel list": ["channel", "list"],

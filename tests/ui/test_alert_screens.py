@@ -19,8 +19,9 @@ from beatwatch.ui.screens.incidents import IncidentsScreen
 from beatwatch.ui.screens.maintenance import MaintenanceScreen
 from beatwatch.ui.screens.notifications import NotificationsScreen
 from beatwatch.ui.widgets.checks_table import ChecksTable
-from tests.alerts.conftest import Hook, hook  # noqa: F401 (the local receiver fixture)
-from tests.ui.conftest import SIZE, wait_for
+from tests.conftest import wait_for
+from tests.ui.conftest import SIZE
+from tests.webhook import Hook
 
 
 def app_for(service, tmp_path) -> BeatwatchApp:
@@ -117,7 +118,7 @@ async def test_maintenance_and_acknowledge_from_the_check_detail(service, tmp_pa
         assert not (await service.alerts.hosts())[0].in_maintenance
 
 
-async def test_add_test_and_remove_a_channel(service, tmp_path, hook: Hook):  # noqa: F811
+async def test_add_test_and_remove_a_channel(service, tmp_path, hook: Hook):
     app = app_for(service, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("6")
@@ -152,7 +153,7 @@ async def test_add_test_and_remove_a_channel(service, tmp_path, hook: Hook):  # 
         assert await service.alerts.channels() == []
 
 
-async def test_a_check_test_goes_to_its_channels(service, tmp_path, hook: Hook):  # noqa: F811
+async def test_a_check_test_goes_to_its_channels(service, tmp_path, hook: Hook):
     await service.alerts.add_channel("hook", hook.url, is_default=True)
     check = await service.add_check(CheckSpec(name="pg dump", every_seconds=3600))
     app = app_for(service, tmp_path)
@@ -164,7 +165,7 @@ async def test_a_check_test_goes_to_its_channels(service, tmp_path, hook: Hook):
         await wait_for(lambda: hook.titles() == ["beatwatch test message"])
 
 
-async def test_a_channel_secret_never_reaches_the_screen(service, tmp_path, hook: Hook):  # noqa: F811
+async def test_a_channel_secret_never_reaches_the_screen(service, tmp_path, hook: Hook):
     secret = "hunter2-correct-horse"
     url = f"json://ops:{secret}@127.0.0.1:{hook.port}/hook"
     await service.alerts.add_channel("ops", url)

@@ -14,7 +14,8 @@ from beatwatch.ui.screens.check_form import CheckFormScreen
 from beatwatch.ui.screens.confirm import ConfirmScreen
 from beatwatch.ui.screens.pause import PauseScreen
 from beatwatch.ui.widgets.checks_table import ChecksTable
-from tests.ui.conftest import SIZE, wait_for
+from tests.conftest import wait_for
+from tests.ui.conftest import SIZE
 
 
 def cell(app: BeatwatchApp, check_id: int, column: str) -> str:
