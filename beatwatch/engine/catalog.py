@@ -7,6 +7,7 @@ import uuid
 from dataclasses import replace
 
 from beatwatch.engine import alert_store, store
+from beatwatch.engine.check_rows import load_check_by
 from beatwatch.engine.model import Check, State
 from beatwatch.engine.transitions import end_pause, settle
 from beatwatch.engine.validation import CheckSpec, ValidationError
@@ -20,7 +21,7 @@ class CheckNotFound(LookupError):
 def _ensure_unique(conn: sqlite3.Connection, spec: CheckSpec, own_id: int | None) -> None:
     for column, value in (("name", spec.name), ("slug", spec.slug)):
         assert value is not None
-        other = store.load_check_by(conn, column, value)
+        other = load_check_by(conn, column, value)
         if other is not None and other.id != own_id:
             raise ValidationError(
                 column, f"a check with the {column} {value!r} already exists (id {other.id})"
@@ -85,7 +86,7 @@ def create_check(
     )
     check = _apply_spec(blank, spec)
     check = replace(check, id=store.insert_check(conn, check))
-    check, _ = settle(conn, check, now, clock_driven=False)
+    check, _ = settle(conn, check, now, clock_driven=False, stored=check)
     return check
 
 
@@ -102,11 +103,11 @@ def update_check(
     spec: CheckSpec,
     now: float,
 ) -> Check:
-    check = _load(conn, check_id)
+    stored = _load(conn, check_id)
     _ensure_unique(conn, spec, check_id)
     _ensure_channels_exist(conn, spec)
     store.ensure_host(conn, spec.host, now)
-    check, _ = settle(conn, _apply_spec(check, spec), now, clock_driven=False)
+    check, _ = settle(conn, _apply_spec(stored, spec), now, clock_driven=False, stored=stored)
     return check
 
 
@@ -124,21 +125,21 @@ def pause_check(
     now: float,
 ) -> Check:
     """Pause by hand (until None) or until a time; pausing again only moves the end."""
-    check = _load(conn, check_id)
+    stored = _load(conn, check_id)
     if until is not None and until <= now:
         raise ValidationError("until", "the pause must end in the future")
-    still_paused = check.paused_at is not None and (
-        check.paused_until is None or check.paused_until > now
+    still_paused = stored.paused_at is not None and (
+        stored.paused_until is None or stored.paused_until > now
     )
-    paused_at = check.paused_at if still_paused else now
-    check = replace(check, paused_at=paused_at, paused_until=until)
-    check, _ = settle(conn, check, now, clock_driven=False)
+    paused_at = stored.paused_at if still_paused else now
+    check = replace(stored, paused_at=paused_at, paused_until=until)
+    check, _ = settle(conn, check, now, clock_driven=False, stored=stored)
     return check
 
 
 def resume_check(conn: sqlite3.Connection, check_id: int, now: float) -> Check:
-    check = _load(conn, check_id)
-    if check.paused_at is None:
-        return check
-    check, _ = settle(conn, end_pause(conn, check, now), now, clock_driven=False)
+    stored = _load(conn, check_id)
+    if stored.paused_at is None:
+        return stored
+    check, _ = settle(conn, end_pause(conn, stored, now), now, clock_driven=False, stored=stored)
     return check

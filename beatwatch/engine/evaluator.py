@@ -31,7 +31,7 @@ Settled = list[tuple[Check, Transition | None]]
 def evaluate_due(conn: sqlite3.Connection, now: float, limit: int) -> Settled:
     """Writer job: settle every check whose next change is due."""
     return [
-        settle(conn, check, now, clock_driven=True)
+        settle(conn, check, now, clock_driven=True, stored=check)
         for check in store.load_due_checks(conn, now, limit)
     ]
 

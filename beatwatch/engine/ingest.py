@@ -5,9 +5,12 @@ from __future__ import annotations
 import hmac
 import sqlite3
 from dataclasses import dataclass, replace
+from typing import Any
 
 from beatwatch.engine import store
 from beatwatch.engine.catalog import create_check
+from beatwatch.engine.check_cache import CheckCache
+from beatwatch.engine.check_rows import load_check_by
 from beatwatch.engine.model import PINGS_KEPT, Check, Ping, PingKind, PingRequest, Transition
 from beatwatch.engine.transitions import settle
 from beatwatch.engine.validation import CheckSpec, validate
@@ -30,9 +33,10 @@ def record_ping(
     conn: sqlite3.Connection,
     request: PingRequest,
     ping_key: str,
+    cache: CheckCache,
 ) -> PingOutcome:
-    check, created = _find_target(conn, request, ping_key)
-    if check is None:
+    stored, created = _find_target(conn, request, ping_key, cache)
+    if stored is None:
         store.record_unknown_ping(
             conn,
             request.at,
@@ -44,15 +48,29 @@ def record_ping(
 
     now = request.at
     duration: float | None = None
+    changes: dict[str, Any] = {"last_ping_at": now}
     if request.kind is PingKind.START:
-        store.open_run(conn, check.id, request.rid, now, OPEN_RUNS_KEPT)
-    elif request.kind.is_finish:
-        started = store.close_run(conn, check.id, request.rid)
-        duration = now - started if started is not None else None
+        store.open_run(conn, stored.id, request.rid, now, OPEN_RUNS_KEPT)
+        changes["run_started_at"] = store.newest_open_run(conn, stored.id)
+    # run_started_at is the newest open run's start, so None means there is none to close.
+    elif request.kind.is_finish and stored.run_started_at is not None:
+        started = store.close_run(conn, stored.id, request.rid)
+        if started is not None:
+            duration = now - started
+            changes["run_started_at"] = store.newest_open_run(conn, stored.id)
+    if request.kind.is_finish:
+        changes.update(
+            last_finish_at=now,
+            last_finish_kind=request.kind,
+            last_exit_code=request.exit_code,
+            failure_streak=stored.failure_streak + 1 if request.kind is PingKind.FAIL else 0,
+        )
+        if duration is not None:
+            changes["last_duration"] = duration
 
     ping = Ping(
         id=0,
-        check_id=check.id,
+        check_id=stored.id,
         kind=request.kind,
         at=now,
         exit_code=request.exit_code,
@@ -63,21 +81,11 @@ def record_ping(
         body=request.body,
     )
     ping = replace(ping, id=store.insert_ping(conn, ping))
-    store.trim_history(conn, "pings", check.id, PINGS_KEPT)
-
-    check = replace(check, last_ping_at=now)
-    if request.kind is not PingKind.LOG:
-        check = replace(check, run_started_at=store.newest_open_run(conn, check.id))
-    if request.kind.is_finish:
-        check = replace(
-            check,
-            last_finish_at=now,
-            last_finish_kind=request.kind,
-            last_exit_code=request.exit_code,
-            last_duration=duration if duration is not None else check.last_duration,
-            failure_streak=check.failure_streak + 1 if request.kind is PingKind.FAIL else 0,
-        )
-    check, transition = settle(conn, check, now, clock_driven=False)
+    store.trim_history(conn, "pings", stored.id, PINGS_KEPT)
+    check, transition = settle(
+        conn, replace(stored, **changes), now, clock_driven=False, stored=stored
+    )
+    cache.remember(conn, check)
     return PingOutcome(check, ping, transition, created)
 
 
@@ -85,13 +93,14 @@ def _find_target(
     conn: sqlite3.Connection,
     request: PingRequest,
     ping_key: str,
+    cache: CheckCache,
 ) -> tuple[Check | None, bool]:
     if request.uuid is not None:
-        return store.load_check_by(conn, "uuid", request.uuid), False
+        return cache.lookup(conn, "uuid", request.uuid), False
     assert request.slug is not None and request.ping_key is not None
     if not hmac.compare_digest(request.ping_key.encode(), ping_key.encode()):
         return None, False
-    check = store.load_check_by(conn, "slug", request.slug)
+    check = cache.lookup(conn, "slug", request.slug)
     if check is not None or not request.create:
         return check, False
     return _auto_create(conn, request.slug, request.at), True
@@ -99,7 +108,7 @@ def _find_target(
 
 def _auto_create(conn: sqlite3.Connection, slug: str, now: float) -> Check:
     name = slug
-    if store.load_check_by(conn, "name", name) is not None:
+    if load_check_by(conn, "name", name) is not None:
         name = f"{slug} (auto)"
     spec = validate(CheckSpec(name=name, slug=slug, every_seconds=AUTO_CREATE_EVERY))
     return create_check(conn, spec, now)

@@ -178,7 +178,13 @@ class Service:
         # Quiet: a commit per burst of pings would otherwise wake the evaluator and the
         # dispatcher each time; they are told below only what concerns them.
         outcome = await self.store.write(
-            partial(record_ping, request=request, ping_key=self.ping_key), quiet=True
+            partial(
+                record_ping,
+                request=request,
+                ping_key=self.ping_key,
+                cache=self.store.check_cache,
+            ),
+            quiet=True,
         )
         self.pings_received += 1
         if outcome.check is not None:

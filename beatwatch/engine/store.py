@@ -6,7 +6,6 @@ aiosqlite connection, which in WAL mode never waits for the writer.
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import sqlite3
@@ -17,8 +16,14 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from beatwatch.engine import alert_store
+from beatwatch.engine.check_cache import CheckCache
+from beatwatch.engine.check_rows import (
+    CHECK_COLUMNS,
+    changed_values,
+    check_from_row,
+    check_values,
+)
 from beatwatch.engine.model import (
-    AlertType,
     Channel,
     Check,
     Incident,
@@ -26,7 +31,6 @@ from beatwatch.engine.model import (
     Notification,
     Ping,
     PingKind,
-    Schedule,
     State,
     Transition,
     UnknownPing,
@@ -40,13 +44,6 @@ DB_FILE = "beatwatch.db"
 UNKNOWN_PINGS_KEPT = 50
 TRANSITIONS_KEPT = 100
 
-CHECK_COLUMNS = (
-    "id, uuid, name, slug, every_seconds, cron, tz, grace_seconds, max_duration_seconds, host, "
-    "tags, description, alerts, channels, failure_threshold, created_at, clock_start, paused_at, "
-    "paused_until, last_ping_at, last_finish_at, last_finish_kind, last_exit_code, last_duration, "
-    "failure_streak, run_started_at, state, state_since, next_change_at, alerted_state, "
-    "escalation_channels, escalate_after_seconds, remind_every_seconds"
-)
 PING_COLUMNS = "id, check_id, kind, at, exit_code, rid, duration, remote_addr, user_agent, body"
 
 
@@ -79,6 +76,9 @@ class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.writer = Writer(self._open_writer_connection)
+        # Used only inside writer jobs, on the writer thread.
+        self.check_cache = CheckCache()
+        self.writer.on_rollback = self.check_cache.clear
         self._reader: aiosqlite.Connection | None = None
 
     @classmethod
@@ -241,42 +241,6 @@ FIND_CHECK_SQL = f"""
 # -- conversion ----------------------------------------------------------------------------
 
 
-def check_from_row(r: sqlite3.Row) -> Check:
-    return Check(
-        id=r["id"],
-        uuid=r["uuid"],
-        name=r["name"],
-        slug=r["slug"],
-        schedule=Schedule(r["every_seconds"], r["cron"], r["tz"]),
-        grace_seconds=r["grace_seconds"],
-        max_duration_seconds=r["max_duration_seconds"],
-        host=r["host"],
-        tags=tuple(json.loads(r["tags"])),
-        description=r["description"],
-        alerts=frozenset(AlertType(a) for a in json.loads(r["alerts"])),
-        channels=tuple(json.loads(r["channels"])),
-        failure_threshold=r["failure_threshold"],
-        created_at=r["created_at"],
-        clock_start=r["clock_start"],
-        paused_at=r["paused_at"],
-        paused_until=r["paused_until"],
-        last_ping_at=r["last_ping_at"],
-        last_finish_at=r["last_finish_at"],
-        last_finish_kind=PingKind(r["last_finish_kind"]) if r["last_finish_kind"] else None,
-        last_exit_code=r["last_exit_code"],
-        last_duration=r["last_duration"],
-        failure_streak=r["failure_streak"],
-        run_started_at=r["run_started_at"],
-        state=State(r["state"]),
-        state_since=r["state_since"],
-        next_change_at=r["next_change_at"],
-        alerted_state=State(r["alerted_state"]) if r["alerted_state"] else None,
-        escalation_channels=tuple(json.loads(r["escalation_channels"])),
-        escalate_after_seconds=r["escalate_after_seconds"],
-        remind_every_seconds=r["remind_every_seconds"],
-    )
-
-
 def ping_from_row(r: sqlite3.Row) -> Ping:
     return Ping(
         id=r["id"],
@@ -300,14 +264,6 @@ def load_check(conn: sqlite3.Connection, check_id: int) -> Check | None:
     return check_from_row(row) if row else None
 
 
-def load_check_by(conn: sqlite3.Connection, column: str, value: str) -> Check | None:
-    assert column in ("uuid", "slug", "name")
-    row = conn.execute(
-        f"SELECT {CHECK_COLUMNS} FROM checks WHERE {column} = ?", (value,)
-    ).fetchone()
-    return check_from_row(row) if row else None
-
-
 def find_check_sync(conn: sqlite3.Connection, ref: str) -> Check | None:
     row = conn.execute(FIND_CHECK_SQL, (ref, ref.lower(), ref.lower(), ref)).fetchone()
     return check_from_row(row) if row else None
@@ -328,7 +284,7 @@ def ensure_host(conn: sqlite3.Connection, host: str | None, now: float) -> None:
 
 
 def insert_check(conn: sqlite3.Connection, check: Check) -> int:
-    values = _check_values(check)
+    values = check_values(check)
     del values["id"]
     columns = ", ".join(values)
     placeholders = ", ".join(f":{k}" for k in values)
@@ -337,52 +293,17 @@ def insert_check(conn: sqlite3.Connection, check: Check) -> int:
     return cursor.lastrowid
 
 
-def update_check(conn: sqlite3.Connection, check: Check) -> None:
-    values = _check_values(check)
-    assignments = ", ".join(f"{k} = :{k}" for k in values if k != "id")
-    conn.execute(f"UPDATE checks SET {assignments} WHERE id = :id", values)
+def update_check(conn: sqlite3.Connection, check: Check, stored: Check) -> None:
+    """Write the columns in which `check` differs from `stored`, the check as last read."""
+    values = changed_values(check, stored)
+    if not values:
+        return
+    assignments = ", ".join(f"{k} = :{k}" for k in values)
+    conn.execute(f"UPDATE checks SET {assignments} WHERE id = :id", {**values, "id": check.id})
 
 
 def delete_check(conn: sqlite3.Connection, check_id: int) -> None:
     conn.execute("DELETE FROM checks WHERE id = ?", (check_id,))
-
-
-def _check_values(c: Check) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "uuid": c.uuid,
-        "name": c.name,
-        "slug": c.slug,
-        "every_seconds": c.schedule.every_seconds,
-        "cron": c.schedule.cron,
-        "tz": c.schedule.tz,
-        "grace_seconds": c.grace_seconds,
-        "max_duration_seconds": c.max_duration_seconds,
-        "host": c.host,
-        "tags": json.dumps(list(c.tags)),
-        "description": c.description,
-        "alerts": json.dumps(sorted(a.value for a in c.alerts)),
-        "channels": json.dumps(list(c.channels)),
-        "failure_threshold": c.failure_threshold,
-        "created_at": c.created_at,
-        "clock_start": c.clock_start,
-        "paused_at": c.paused_at,
-        "paused_until": c.paused_until,
-        "last_ping_at": c.last_ping_at,
-        "last_finish_at": c.last_finish_at,
-        "last_finish_kind": c.last_finish_kind.value if c.last_finish_kind else None,
-        "last_exit_code": c.last_exit_code,
-        "last_duration": c.last_duration,
-        "failure_streak": c.failure_streak,
-        "run_started_at": c.run_started_at,
-        "state": c.state.value,
-        "state_since": c.state_since,
-        "next_change_at": c.next_change_at,
-        "alerted_state": c.alerted_state.value if c.alerted_state else None,
-        "escalation_channels": json.dumps(list(c.escalation_channels)),
-        "escalate_after_seconds": c.escalate_after_seconds,
-        "remind_every_seconds": c.remind_every_seconds,
-    }
 
 
 def insert_ping(conn: sqlite3.Connection, ping: Ping) -> int:

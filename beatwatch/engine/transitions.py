@@ -34,9 +34,11 @@ def settle(
     now: float,
     *,
     clock_driven: bool,
+    stored: Check,
 ) -> tuple[Check, Transition | None]:
     """Evaluate `check` at `now`, record a transition if its state changed, open or resolve
     its incident (queueing the alert), and store it — all in the caller's transaction.
+    `stored` is the check as its row stands; only the columns that differ are written.
 
     A clock-driven change is stamped with its due time; a change caused by a ping or an edit
     with `now`.
@@ -48,9 +50,15 @@ def settle(
     if evaluation.state is not check.state:
         at = transition_time(check, evaluation) if clock_driven else now
         transition = Transition(check.id, at, check.state, evaluation.state)
-        check = replace(check, state=evaluation.state, state_since=at)
         store.insert_transition(conn, transition)
+        check = replace(
+            check,
+            state=evaluation.state,
+            state_since=at,
+            next_change_at=evaluation.next_change_at,
+        )
+    elif check.next_change_at != evaluation.next_change_at:
+        check = replace(check, next_change_at=evaluation.next_change_at)
     check = apply_alerting(conn, check, now)
-    check = replace(check, next_change_at=evaluation.next_change_at)
-    store.update_check(conn, check)
+    store.update_check(conn, check, stored)
     return check, transition

@@ -40,6 +40,8 @@ class Writer:
         self._ready = threading.Event()
         self._startup_error: BaseException | None = None
         self.after_commit: Callable[[], None] | None = None
+        # Called on the writer thread when a batch is rolled back, for state kept beside it.
+        self.on_rollback: Callable[[], None] | None = None
         # The latest storage fault, cleared by the next successful commit.
         self.fault: str | None = None
 
@@ -130,20 +132,27 @@ class Writer:
             if conn.in_transaction:
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
+            if self.on_rollback is not None:
+                self.on_rollback()
             error = StorageError(f"the database could not store it: {exc}")
             outcomes = [(False, error)] * len(batch)
+        # One wake-up per event loop for the whole batch, not one per job.
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], bool, Any]]] = {}
         for (_, future, loop, _), (ok, value) in zip(batch, outcomes, strict=True):
-            loop.call_soon_threadsafe(_settle, future, ok, value)
+            by_loop.setdefault(loop, []).append((future, ok, value))
+        for loop, settled in by_loop.items():
+            loop.call_soon_threadsafe(_settle, settled)
         # Only a commit whose jobs changed rows wakes the engine's loops: a loop whose idle
         # pass found nothing to do must not wake itself again.
         if self.after_commit is not None and wake and not self.fault:
             self.after_commit()
 
 
-def _settle(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
-    if future.done():
-        return
-    if ok:
-        future.set_result(value)
-    else:
-        future.set_exception(value)
+def _settle(settled: list[tuple[asyncio.Future[Any], bool, Any]]) -> None:
+    for future, ok, value in settled:
+        if future.done():
+            continue
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)

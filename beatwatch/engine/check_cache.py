@@ -1,0 +1,53 @@
+"""Checks as last stored, kept on the writer thread for the ping path.
+
+Every ping looks its check up by uuid or slug, and reading and decoding that row costs more
+than the rest of the ping's writes together. The cache is trusted only while nothing but
+pings has written: any other change on the writer's connection (an edit, an evaluator pass,
+a delivery), a commit by another process (PRAGMA data_version) or a rolled-back batch
+empties it, and the next lookup reads the row again.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from beatwatch.engine.check_rows import load_check_by
+from beatwatch.engine.model import Check
+
+# About 0.6 KiB a check: a fleet of this size is held whole.
+CACHED_CHECKS = 10_000
+
+
+class CheckCache:
+    def __init__(self, limit: int = CACHED_CHECKS) -> None:
+        self._limit = limit
+        self._by_uuid: dict[str, Check] = {}
+        self._by_slug: dict[str, Check] = {}
+        # (data_version, total_changes) just after the last remembered write: while the
+        # connection still reads the same, nothing else has written since.
+        self._mark: tuple[int, int] | None = None
+
+    def lookup(self, conn: sqlite3.Connection, column: str, value: str) -> Check | None:
+        """The check whose uuid or slug is `value`, as stored."""
+        if _mark(conn) != self._mark:
+            self.clear()
+        cached = (self._by_uuid if column == "uuid" else self._by_slug).get(value)
+        return cached if cached is not None else load_check_by(conn, column, value)
+
+    def remember(self, conn: sqlite3.Connection, check: Check) -> None:
+        """`check` is now stored as it is; call after the ping's last write."""
+        for table, key in ((self._by_uuid, check.uuid), (self._by_slug, check.slug)):
+            table.pop(key, None)  # re-inserting moves it to the young end
+            table[key] = check
+            if len(table) > self._limit:
+                del table[next(iter(table))]
+        self._mark = _mark(conn)
+
+    def clear(self) -> None:
+        self._by_uuid.clear()
+        self._by_slug.clear()
+        self._mark = None
+
+
+def _mark(conn: sqlite3.Connection) -> tuple[int, int]:
+    return conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes

@@ -1,0 +1,139 @@
+"""The ping path's check cache never serves a check that differs from its row: edits in
+this process or another, and rolled-back batches, are all seen by the next ping."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+import time
+from contextlib import closing
+from functools import partial
+from pathlib import Path
+
+import pytest
+
+from beatwatch.engine import store
+from beatwatch.engine.catalog import create_check
+from beatwatch.engine.check_cache import CheckCache
+from beatwatch.engine.ingest import record_ping
+from beatwatch.engine.model import PingKind, PingRequest
+from beatwatch.engine.schema import migrate
+from beatwatch.engine.service import Service
+from beatwatch.engine.validation import CheckSpec, validate
+from beatwatch.engine.writer import StorageError
+from tests.engine.conftest import Send
+
+
+async def test_a_ping_uses_a_schedule_changed_by_another_process(
+    engine: Service, send: Send
+) -> None:
+    check = await engine.add_check(CheckSpec(name="backup", every_seconds=3600))
+    assert (await send(f"/ping/{check.uuid}")).status == 200
+
+    with closing(sqlite3.connect(engine.store.path)) as other_process, other_process:
+        other_process.execute(
+            "UPDATE checks SET every_seconds = 7200, grace_seconds = 60 WHERE id = ?", (check.id,)
+        )
+    assert (await send(f"/ping/{check.uuid}")).status == 200
+
+    stored = await engine.get_check(check.uuid)
+    assert stored.last_ping_at is not None and stored.next_change_at is not None
+    assert stored.next_change_at == pytest.approx(stored.last_ping_at + 7260)
+
+
+async def test_a_slug_renamed_by_another_process_stops_matching(
+    engine: Service, send: Send
+) -> None:
+    check = await engine.add_check(CheckSpec(name="backup", every_seconds=3600))
+    assert (await send(f"/ping/{engine.ping_key}/backup")).status == 200
+
+    with closing(sqlite3.connect(engine.store.path)) as other_process, other_process:
+        other_process.execute("UPDATE checks SET slug = 'nightly' WHERE id = ?", (check.id,))
+    assert (await send(f"/ping/{engine.ping_key}/backup")).status == 200
+    assert (await send(f"/ping/{engine.ping_key}/nightly")).status == 200
+
+    assert len(await engine.pings(check.uuid)) == 2
+    assert [u.key for u in await engine.unknown_pings()] == ["slug backup"]
+
+
+async def test_a_ping_uses_an_edit_made_in_this_process(engine: Service, send: Send) -> None:
+    check = await engine.add_check(CheckSpec(name="backup", every_seconds=3600))
+    assert (await send(f"/ping/{check.uuid}")).status == 200
+
+    await engine.update_check(check.uuid, every_seconds=600, grace_seconds=30)
+    assert (await send(f"/ping/{check.uuid}")).status == 200
+
+    stored = await engine.get_check(check.uuid)
+    assert stored.last_ping_at is not None and stored.next_change_at is not None
+    assert stored.next_change_at == pytest.approx(stored.last_ping_at + 630)
+
+
+async def test_a_rolled_back_ping_is_forgotten(tmp_path: Path) -> None:
+    db = await store.Store.open(tmp_path / "data")
+    try:
+        spec = validate(CheckSpec(name="backup", every_seconds=3600))
+        check = await db.write(partial(create_check, spec=spec, now=time.time()))
+        fail = partial(
+            record_ping,
+            request=PingRequest(kind=PingKind.FAIL, uuid=check.uuid, at=time.time()),
+            ping_key="key",
+            cache=db.check_cache,
+        )
+        await db.write(fail)  # the check is now cached with a failure streak of 1
+
+        # Hold the writer so the next ping and a job that breaks the storage share a batch.
+        gate = threading.Event()
+        held = asyncio.ensure_future(db.write(lambda conn: gate.wait(5)))
+        doomed = asyncio.ensure_future(db.write(fail))
+        breaking = asyncio.ensure_future(
+            db.write(lambda conn: conn.execute("INSERT INTO no_such_table VALUES (1)"))
+        )
+        await asyncio.sleep(0)
+        gate.set()
+        _, doomed_error, breaking_error = await asyncio.gather(
+            held, doomed, breaking, return_exceptions=True
+        )
+        assert isinstance(doomed_error, StorageError)
+        assert isinstance(breaking_error, StorageError)
+
+        outcome = await db.write(fail)
+        assert outcome.check is not None
+        assert outcome.check.failure_streak == 2
+        assert len(await db.pings(check.id, 100)) == 2
+    finally:
+        await db.close()
+
+
+async def test_a_ping_updates_only_the_columns_it_changes(engine: Service, send: Send) -> None:
+    check = await engine.add_check(CheckSpec(name="backup", every_seconds=3600))
+    statements: list[str] = []
+    await engine.store.write(lambda conn: conn.set_trace_callback(statements.append))
+    try:
+        assert (await send(f"/ping/{check.uuid}")).status == 200
+    finally:
+        await engine.store.write(lambda conn: conn.set_trace_callback(None))
+
+    [update] = [s for s in statements if s.startswith("UPDATE checks")]
+    assignments = update.split(" SET ")[1].split(" WHERE ")[0].split(", ")
+    columns = {assignment.split(" = ")[0] for assignment in assignments}
+    assert {"last_ping_at", "next_change_at"} <= columns
+    assert columns.isdisjoint({"uuid", "slug", "name", "tags", "alerts", "created_at"})
+
+
+def test_the_oldest_checks_leave_a_full_cache(tmp_path: Path) -> None:
+    path = store.prepare_files(tmp_path / "data")
+    with closing(store.connect(path)) as conn:
+        migrate(conn)
+        checks = [
+            create_check(conn, validate(CheckSpec(name=f"job-{n}", every_seconds=60)), 0.0)
+            for n in range(3)
+        ]
+        cache = CheckCache(limit=2)
+        for check in checks:
+            cache.remember(conn, check)
+
+        assert cache.lookup(conn, "uuid", checks[2].uuid) is checks[2]
+        assert cache.lookup(conn, "slug", checks[1].slug) is checks[1]
+        reloaded = cache.lookup(conn, "uuid", checks[0].uuid)
+        assert reloaded is not checks[0] and reloaded == checks[0]
