@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from dataclasses import replace
 
 from beatwatch.engine import alert_store, store
 from beatwatch.engine.check_rows import load_check_by
@@ -45,8 +44,7 @@ def _ensure_channels_exist(conn: sqlite3.Connection, spec: CheckSpec) -> None:
 
 def _apply_spec(check: Check, spec: CheckSpec) -> Check:
     assert spec.slug is not None and spec.grace_seconds is not None and spec.alerts is not None
-    return replace(
-        check,
+    return check.evolve(
         name=spec.name,
         slug=spec.slug,
         schedule=spec.schedule,
@@ -85,7 +83,7 @@ def create_check(
         state_since=now,
     )
     check = _apply_spec(blank, spec)
-    check = replace(check, id=store.insert_check(conn, check))
+    check = check.evolve(id=store.insert_check(conn, check))
     check, _ = settle(conn, check, now, clock_driven=False, stored=check)
     return check
 
@@ -132,7 +130,7 @@ def pause_check(
         stored.paused_until is None or stored.paused_until > now
     )
     paused_at = stored.paused_at if still_paused else now
-    check = replace(stored, paused_at=paused_at, paused_until=until)
+    check = stored.evolve(paused_at=paused_at, paused_until=until)
     check, _ = settle(conn, check, now, clock_driven=False, stored=stored)
     return check
 

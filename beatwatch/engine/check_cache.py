@@ -3,8 +3,8 @@
 Every ping looks its check up by uuid or slug, and reading and decoding that row costs more
 than the rest of the ping's writes together. The cache is trusted only while nothing but
 pings has written: any other change on the writer's connection (an edit, an evaluator pass,
-a delivery), a commit by another process (PRAGMA data_version) or a rolled-back batch
-empties it, and the next lookup reads the row again.
+a delivery) empties it, and the writer empties it when another process has committed or a
+batch was rolled back. The next lookup then reads the row again.
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ class CheckCache:
         self._limit = limit
         self._by_uuid: dict[str, Check] = {}
         self._by_slug: dict[str, Check] = {}
-        # (data_version, total_changes) just after the last remembered write: while the
-        # connection still reads the same, nothing else has written since.
-        self._mark: tuple[int, int] | None = None
+        # The connection's total_changes just after the last remembered write: while it
+        # still reads the same, nothing else has written since.
+        self._mark: int | None = None
 
     def lookup(self, conn: sqlite3.Connection, column: str, value: str) -> Check | None:
         """The check whose uuid or slug is `value`, as stored."""
-        if _mark(conn) != self._mark:
+        if conn.total_changes != self._mark:
             self.clear()
         cached = (self._by_uuid if column == "uuid" else self._by_slug).get(value)
         return cached if cached is not None else load_check_by(conn, column, value)
@@ -41,13 +41,9 @@ class CheckCache:
             table[key] = check
             if len(table) > self._limit:
                 del table[next(iter(table))]
-        self._mark = _mark(conn)
+        self._mark = conn.total_changes
 
     def clear(self) -> None:
         self._by_uuid.clear()
         self._by_slug.clear()
         self._mark = None
-
-
-def _mark(conn: sqlite3.Connection) -> tuple[int, int]:
-    return conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes

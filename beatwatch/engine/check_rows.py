@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import fields
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
 from beatwatch.engine.model import AlertType, Check, PingKind, Schedule, State
@@ -99,6 +100,7 @@ _ENCODERS: dict[str, Callable[[Any], Any]] = {
     "alerted_state": _optional_value,
 }
 _FIELDS = tuple(f.name for f in fields(Check))
+_field_values = attrgetter(*_FIELDS)
 
 
 def _columns(check: Check, names: Iterable[str]) -> dict[str, Any]:
@@ -120,4 +122,5 @@ def check_values(check: Check) -> dict[str, Any]:
 
 def changed_values(check: Check, stored: Check) -> dict[str, Any]:
     """The columns whose values differ between `check` and the row `stored` was read from."""
-    return _columns(check, [n for n in _FIELDS if getattr(check, n) != getattr(stored, n)])
+    pairs = zip(_FIELDS, _field_values(check), _field_values(stored), strict=True)
+    return _columns(check, [name for name, new, old in pairs if new != old])

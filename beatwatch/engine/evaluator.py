@@ -20,7 +20,9 @@ from beatwatch.engine.transitions import settle
 
 log = logging.getLogger("beatwatch.evaluator")
 
-BATCH = 1000
+# Checks settled per writer job: a job runs on the event loop's thread, so a pass over many
+# due checks is cut into jobs of a few milliseconds each.
+BATCH = 200
 # How often other processes' writes are looked for, and the longest single sleep (so a
 # stepped wall clock is noticed promptly).
 WATCH_INTERVAL = 0.5

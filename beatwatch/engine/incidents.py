@@ -59,9 +59,9 @@ def apply_alerting(conn: sqlite3.Connection, check: Check, now: float) -> Check:
         return check
     if action in (AlertAction.OPEN, AlertAction.OPEN_SILENT):
         _open(conn, check, now, wants_notice=action is AlertAction.OPEN)
-        return replace(check, alerted_state=check.state)
+        return check.evolve(alerted_state=check.state)
     _resolve(conn, check, now, announce=action is AlertAction.RESOLVE)
-    return replace(check, alerted_state=None)
+    return check.evolve(alerted_state=None)
 
 
 def _open(conn: sqlite3.Connection, check: Check, now: float, wants_notice: bool) -> None:

@@ -11,7 +11,7 @@ from beatwatch.engine import store
 from beatwatch.engine.catalog import create_check
 from beatwatch.engine.check_cache import CheckCache
 from beatwatch.engine.check_rows import load_check_by
-from beatwatch.engine.model import PINGS_KEPT, Check, Ping, PingKind, PingRequest, Transition
+from beatwatch.engine.model import Check, Ping, PingKind, PingRequest, Transition
 from beatwatch.engine.transitions import settle
 from beatwatch.engine.validation import CheckSpec, validate
 
@@ -80,10 +80,10 @@ def record_ping(
         user_agent=request.user_agent,
         body=request.body,
     )
+    # The insert also drops the check's pings beyond the newest 100 (a schema trigger).
     ping = replace(ping, id=store.insert_ping(conn, ping))
-    store.trim_history(conn, "pings", stored.id, PINGS_KEPT)
     check, transition = settle(
-        conn, replace(stored, **changes), now, clock_driven=False, stored=stored
+        conn, stored.evolve(**changes), now, clock_driven=False, stored=stored
     )
     cache.remember(conn, check)
     return PingOutcome(check, ping, transition, created)

@@ -13,8 +13,8 @@ import json
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import replace
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
 
 from aiohttp import web
 
@@ -38,8 +38,9 @@ class BadPing(ValueError):
     """A ping URL that is not of any accepted form; the message says what is wrong."""
 
 
-def parse_ping(key: str, tail: str, query: dict[str, str]) -> PingRequest:
-    """The ping a URL path and query describe; raises BadPing for a malformed one."""
+def parse_ping(key: str, tail: str, query: Mapping[str, str], **received: Any) -> PingRequest:
+    """The ping a URL path and query describe, with `received` (at, remote_addr, user_agent,
+    body) filled in; raises BadPing for a malformed one."""
     segments = tail.split("/") if tail else []
     if _UUID.match(key):
         uuid, ping_key, slug = key.lower(), None, None
@@ -67,6 +68,7 @@ def parse_ping(key: str, tail: str, query: dict[str, str]) -> PingRequest:
         exit_code=exit_code,
         rid=rid,
         create=create and ping_key is not None,
+        **received,
     )
 
 
@@ -154,26 +156,26 @@ def ping_routes(
     limiter: RateLimiter | None = None,
 ) -> list[web.RouteDef]:
     async def handle(request: web.Request) -> web.Response:
+        address = client_address(request, trusted)
         if limiter is not None:
-            wait = limiter.take(client_address(request, trusted) or "", time.monotonic())
+            wait = limiter.take(address or "", time.monotonic())
             if wait:
                 await read_capped_body(request, 0)
                 return _too_many(wait)
-        key = request.match_info["key"]
-        tail = request.match_info.get("tail", "")
-        try:
-            parsed = parse_ping(key, tail, dict(request.query))
-        except BadPing as exc:
-            await read_capped_body(request, 0)
-            return _error(400, str(exc))
+        # Read in full even when the URL turns out malformed, so the connection stays usable.
         body = await read_capped_body(request)
-        ping = replace(
-            parsed,
-            remote_addr=client_address(request, trusted),
-            user_agent=(request.headers.get("User-Agent") or "")[:USER_AGENT_LIMIT] or None,
-            body=body,
-            at=time.time(),
-        )
+        try:
+            ping = parse_ping(
+                request.match_info["key"],
+                request.match_info.get("tail", ""),
+                request.query,
+                remote_addr=address,
+                user_agent=(request.headers.get("User-Agent") or "")[:USER_AGENT_LIMIT] or None,
+                body=body,
+                at=time.time(),
+            )
+        except BadPing as exc:
+            return _error(400, str(exc))
         try:
             await sink(ping)
         except StorageError as exc:

@@ -171,6 +171,15 @@ MIGRATIONS: list[str] = [
     ALTER TABLE checks ADD COLUMN badge_key TEXT;
     CREATE UNIQUE INDEX checks_badge_key ON checks(badge_key);
     """,
+    # 4: the 100-pings-per-check cap kept by the database, inside the ping's own INSERT.
+    """
+    CREATE TRIGGER pings_keep_newest AFTER INSERT ON pings BEGIN
+        DELETE FROM pings WHERE check_id = NEW.check_id AND id <= (
+            SELECT id FROM pings WHERE check_id = NEW.check_id
+            ORDER BY id DESC LIMIT 1 OFFSET 100
+        );
+    END;
+    """,
 ]
 
 
@@ -190,11 +199,23 @@ def migrate(conn: sqlite3.Connection) -> None:
             if version == len(MIGRATIONS):
                 conn.execute("COMMIT")
                 return
-            for statement in MIGRATIONS[version].split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+            for statement in _statements(MIGRATIONS[version]):
+                conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {version + 1}")
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+
+
+def _statements(script: str) -> list[str]:
+    """The statements of a migration; a trigger's body keeps its inner semicolons."""
+    statements: list[str] = []
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                statements.append(pending)
+            pending = ""
+    return statements

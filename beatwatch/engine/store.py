@@ -78,7 +78,7 @@ class Store:
         self.writer = Writer(self._open_writer_connection)
         # Used only inside writer jobs, on the writer thread.
         self.check_cache = CheckCache()
-        self.writer.on_rollback = self.check_cache.clear
+        self.writer.on_stale = self.check_cache.clear
         self._reader: aiosqlite.Connection | None = None
 
     @classmethod
@@ -95,13 +95,16 @@ class Store:
     def _open_writer_connection(self) -> sqlite3.Connection:
         conn = connect(self.path)
         migrate(conn)
+        # SQLite must never sleep for a lock on the event loop's thread: the writer retries
+        # BEGIN itself, for Writer.lock_wait.
+        conn.execute("PRAGMA busy_timeout = 0")
         return conn
 
     async def close(self) -> None:
         if self._reader is not None:
             await self._reader.close()
             self._reader = None
-        self.writer.stop()
+        await self.writer.stop()
 
     async def write(self, job: Callable[[sqlite3.Connection], T], quiet: bool = False) -> T:
         return await self.writer.run(job, quiet)
@@ -335,22 +338,16 @@ def last_ping_of_kind(conn: sqlite3.Connection, check_id: int, kind: PingKind) -
     return ping_from_row(row) if row else None
 
 
-def trim_history(conn: sqlite3.Connection, table: str, check_id: int, keep: int) -> None:
-    """Keep the newest `keep` rows of a check's pings or transitions."""
-    assert table in ("pings", "transitions")
-    conn.execute(
-        f"DELETE FROM {table} WHERE check_id = ?1 AND id <= "
-        f"(SELECT id FROM {table} WHERE check_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
-        (check_id, keep),
-    )
-
-
 def insert_transition(conn: sqlite3.Connection, transition: Transition) -> None:
     conn.execute(
         "INSERT INTO transitions (check_id, at, from_state, to_state) VALUES (?, ?, ?, ?)",
         (transition.check_id, transition.at, transition.from_state, transition.to_state),
     )
-    trim_history(conn, "transitions", transition.check_id, TRANSITIONS_KEPT)
+    conn.execute(
+        "DELETE FROM transitions WHERE check_id = ?1 AND id <= "
+        "(SELECT id FROM transitions WHERE check_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+        (transition.check_id, TRANSITIONS_KEPT),
+    )
 
 
 # Open runs: starts not yet closed by a finish.

@@ -7,7 +7,6 @@ transition and everything that follows from it are committed together or not at 
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import replace
 
 from beatwatch.engine import store
 from beatwatch.engine.incidents import apply_alerting
@@ -19,8 +18,7 @@ def end_pause(conn: sqlite3.Connection, check: Check, resumed_at: float) -> Chec
     """Resume: the missed clock restarts, and runs opened before the pause are abandoned."""
     if check.paused_at is not None:
         store.drop_runs_before(conn, check.id, check.paused_at)
-    return replace(
-        check,
+    return check.evolve(
         paused_at=None,
         paused_until=None,
         clock_start=max(check.clock_start, resumed_at),
@@ -51,14 +49,13 @@ def settle(
         at = transition_time(check, evaluation) if clock_driven else now
         transition = Transition(check.id, at, check.state, evaluation.state)
         store.insert_transition(conn, transition)
-        check = replace(
-            check,
+        check = check.evolve(
             state=evaluation.state,
             state_since=at,
             next_change_at=evaluation.next_change_at,
         )
     elif check.next_change_at != evaluation.next_change_at:
-        check = replace(check, next_change_at=evaluation.next_change_at)
+        check = check.evolve(next_change_at=evaluation.next_change_at)
     check = apply_alerting(conn, check, now)
     store.update_check(conn, check, stored)
     return check, transition

@@ -1,10 +1,17 @@
-"""The single writer: one thread, one SQLite connection, group commit.
+"""The single writer: one SQLite connection, group commit.
 
-Every change to the database is a job: a plain function of a sqlite3 connection. The thread
-takes all jobs queued at that moment, runs each inside its own savepoint (so one job's error
-fails only that job), commits them together with one fsync, and only then resolves their
-futures. A caller that got a result knows its write is durable; if the commit fails, every job
-in the batch gets the error, so nothing is acknowledged that was not stored.
+Every change to the database is a job: a plain function of a sqlite3 connection. Jobs queued
+while one batch is on its way to disk form the next batch. A batch's jobs run on the event
+loop's thread, each inside its own savepoint (so one job's error fails only that job); the
+COMMIT, which waits for the fsync, runs on a helper thread. Waiting for another process's
+write lock never blocks the loop: BEGIN is retried from the loop until lock_wait runs out.
+Futures are resolved only after the commit:
+a caller that got a result knows its write is durable, and if the commit fails every job in
+the batch gets the error, so nothing is acknowledged that was not stored.
+
+Jobs run on the loop's thread because they are short (a ping's takes tens of microseconds):
+on a thread of their own they spent longer waiting for the GIL at each SQLite call than
+working.
 """
 
 from __future__ import annotations
@@ -12,18 +19,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import queue
 import sqlite3
-import threading
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 Job = Callable[[sqlite3.Connection], Any]
+Queued = tuple[Job, "asyncio.Future[Any]", bool]
 log = logging.getLogger("beatwatch.store")
 
 # Enough to amortise one fsync over a burst; small enough that one batch never stalls long.
 MAX_BATCH = 512
+# How long a batch waits for another process's write lock before it fails.
+LOCK_WAIT = 5.0
 
 
 class StorageError(RuntimeError):
@@ -33,76 +43,85 @@ class StorageError(RuntimeError):
 class Writer:
     def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
         self._connect = connect
-        self._queue: queue.SimpleQueue[
-            tuple[Job, asyncio.Future[Any], asyncio.AbstractEventLoop, bool] | None
-        ] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="beatwatch-writer", daemon=True)
-        self._ready = threading.Event()
-        self._startup_error: BaseException | None = None
+        self._conn: sqlite3.Connection | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._queue: deque[Queued] = deque()
+        self._disk = ThreadPoolExecutor(max_workers=1, thread_name_prefix="beatwatch-disk")
+        # True from the moment a batch is taken until its futures are resolved.
+        self._busy = False
+        self._idle = asyncio.Event()
+        self._data_version: int | None = None
+        self.lock_wait = LOCK_WAIT
         self.after_commit: Callable[[], None] | None = None
-        # Called on the writer thread when a batch is rolled back, for state kept beside it.
-        self.on_rollback: Callable[[], None] | None = None
+        # Called when state kept beside the database may no longer match it: a batch was
+        # rolled back, or another process committed.
+        self.on_stale: Callable[[], None] | None = None
         # The latest storage fault, cleared by the next successful commit.
         self.fault: str | None = None
 
     def start(self) -> None:
-        self._thread.start()
-        self._ready.wait()
-        if self._startup_error is not None:
-            raise self._startup_error
+        """Open the connection; jobs must then come from the running event loop."""
+        self._loop = asyncio.get_running_loop()
+        self._conn = self._connect()
+        self._idle.set()
 
     async def run(self, job: Callable[[sqlite3.Connection], T], quiet: bool = False) -> T:
         """Run `job` in a write transaction. A quiet job's changes do not call after_commit:
         its caller tells the engine's loops itself what they need to know."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
-        self._queue.put((job, future, loop, quiet))
+        assert self._loop is not None and self._conn is not None, "the writer is closed"
+        future: asyncio.Future[T] = self._loop.create_future()
+        self._queue.append((job, future, quiet))
+        if not self._busy:
+            self._busy = True
+            self._idle.clear()
+            # On the next turn of the loop: every job queued in this turn joins the batch.
+            self._loop.call_soon(self._begin)
         return await future
 
-    def stop(self) -> None:
+    async def stop(self) -> None:
         """Finish queued jobs, then close the connection."""
-        if self._thread.is_alive():
-            self._queue.put(None)
-            self._thread.join()
-
-    def _run(self) -> None:
-        try:
-            conn = self._connect()
-        except BaseException as exc:
-            self._startup_error = exc
-            self._ready.set()
+        if self._conn is None:
             return
-        self._ready.set()
-        try:
-            while True:
-                item = self._queue.get()
-                if item is None:
-                    return
-                batch = [item]
-                while len(batch) < MAX_BATCH:
-                    try:
-                        more = self._queue.get_nowait()
-                    except queue.Empty:
-                        break
-                    if more is None:
-                        self._queue.put(None)
-                        break
-                    batch.append(more)
-                self._commit_batch(conn, batch)
-        finally:
-            conn.close()
+        await self._idle.wait()
+        self._conn.close()
+        self._conn = None
+        self._disk.shutdown()
 
-    def _commit_batch(
-        self,
-        conn: sqlite3.Connection,
-        batch: list[tuple[Job, asyncio.Future[Any], asyncio.AbstractEventLoop, bool]],
-    ) -> None:
+    def _begin(self) -> None:
+        assert self._loop is not None
+        self._try_begin(self._loop.time() + self.lock_wait, 0.001)
+
+    def _try_begin(self, give_up_at: float, retry_in: float) -> None:
+        assert self._loop is not None and self._conn is not None
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            if _is_busy(exc) and self._loop.time() + retry_in < give_up_at:
+                self._loop.call_later(
+                    retry_in, self._try_begin, give_up_at, min(retry_in * 2, 0.05)
+                )
+                return
+            self._finish(self._take_batch(), [], exc)
+            self._begin_next()
+            return
+        self._run_jobs(self._take_batch())
+
+    def _take_batch(self) -> list[Queued]:
+        return [self._queue.popleft() for _ in range(min(MAX_BATCH, len(self._queue)))]
+
+    def _run_jobs(self, batch: list[Queued]) -> None:
+        conn = self._conn
+        assert conn is not None
         outcomes: list[tuple[bool, Any]] = []
         changes_before = conn.total_changes
         wake = False
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            for job, _, _, quiet in batch:
+            # Read inside the transaction: no other commit can land until ours.
+            data_version = conn.execute("PRAGMA data_version").fetchone()[0]
+            if data_version != self._data_version:
+                self._data_version = data_version
+                self._stale()
+            for job, _, quiet in batch:
                 conn.execute("SAVEPOINT job")
                 before_job = conn.total_changes
                 try:
@@ -120,39 +139,71 @@ class Writer:
                     conn.execute("ROLLBACK TO job")
                     conn.execute("RELEASE job")
                     outcomes.append((False, exc))
-            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._finish(batch, [], exc)
+            self._begin_next()
+            return
+        wrote = conn.total_changes != changes_before
+        assert self._loop is not None
+        committed = self._loop.run_in_executor(self._disk, conn.execute, "COMMIT")
+
+        def after_commit(_: object) -> None:
+            self._finish(batch, outcomes, committed.exception(), wake=wake, wrote=wrote)
+            self._begin_next()
+
+        committed.add_done_callback(after_commit)
+
+    def _begin_next(self) -> None:
+        assert self._loop is not None
+        if self._queue:
+            self._loop.call_soon(self._begin)
+        else:
+            self._busy = False
+            self._idle.set()
+
+    def _finish(
+        self,
+        batch: list[Queued],
+        outcomes: list[tuple[bool, Any]],
+        error: BaseException | None,
+        *,
+        wake: bool = False,
+        wrote: bool = False,
+    ) -> None:
+        conn = self._conn
+        assert conn is not None
+        if error is None:
             # A commit that wrote nothing proves nothing: a full disk still takes those.
-            if self.fault is not None and conn.total_changes != changes_before:
+            if self.fault is not None and wrote:
                 log.warning("the database accepts writes again")
                 self.fault = None
-        except sqlite3.Error as exc:
+        else:
             if self.fault is None:
-                log.error("could not write to the database: %s", exc)
-            self.fault = str(exc)
+                log.error("could not write to the database: %s", error)
+            self.fault = str(error)
             if conn.in_transaction:
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
-            if self.on_rollback is not None:
-                self.on_rollback()
-            error = StorageError(f"the database could not store it: {exc}")
-            outcomes = [(False, error)] * len(batch)
-        # One wake-up per event loop for the whole batch, not one per job.
-        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], bool, Any]]] = {}
-        for (_, future, loop, _), (ok, value) in zip(batch, outcomes, strict=True):
-            by_loop.setdefault(loop, []).append((future, ok, value))
-        for loop, settled in by_loop.items():
-            loop.call_soon_threadsafe(_settle, settled)
+            self._stale()
+            failed = StorageError(f"the database could not store it: {error}")
+            outcomes = [(False, failed)] * len(batch)
+        for (_, future, _), (ok, value) in zip(batch, outcomes, strict=True):
+            if future.done():
+                continue
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
         # Only a commit whose jobs changed rows wakes the engine's loops: a loop whose idle
         # pass found nothing to do must not wake itself again.
         if self.after_commit is not None and wake and not self.fault:
             self.after_commit()
 
+    def _stale(self) -> None:
+        if self.on_stale is not None:
+            self.on_stale()
 
-def _settle(settled: list[tuple[asyncio.Future[Any], bool, Any]]) -> None:
-    for future, ok, value in settled:
-        if future.done():
-            continue
-        if ok:
-            future.set_result(value)
-        else:
-            future.set_exception(value)
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    """Another connection holds the write lock (SQLITE_BUSY and its extended codes)."""
+    return getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY

@@ -21,9 +21,9 @@ async def test_a_ping_that_cannot_be_stored_gets_503_until_storage_is_back(
 ) -> None:
     check = await engine.add_check(CheckSpec(name="backup", every_seconds=3600))
     assert (await send(f"/ping/{check.uuid}")).status == 200
-    # The writer waits busy_timeout (5 s) for a lock before it gives up; a shorter wait keeps
+    # The writer waits lock_wait (5 s) for a lock before it gives up; a shorter wait keeps
     # the test quick and takes the same path.
-    await engine.store.write(lambda conn: conn.execute("PRAGMA busy_timeout = 100").fetchall())
+    engine.store.writer.lock_wait = 0.1
 
     with closing(sqlite3.connect(engine.store.path, isolation_level=None)) as other_process:
         other_process.execute("BEGIN EXCLUSIVE")
