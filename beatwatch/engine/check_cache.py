@@ -1,4 +1,4 @@
-"""Checks as last stored, kept on the writer thread for the ping path.
+"""Checks as last stored, kept by the writer for the ping path.
 
 Every ping looks its check up by uuid or slug, and reading and decoding that row costs more
 than the rest of the ping's writes together. The cache is trusted only while nothing but
