@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from beatwatch.cli.context import location_options, settings_from
+from beatwatch.cli.event_loop import run_event_loop
 from beatwatch.engine.service import Service
 from beatwatch.logs import log_to_stderr
 
@@ -25,7 +26,7 @@ def serve_command(ctx: click.Context, listen: str | None, **where: Any) -> None:
     """Run the engine without the terminal UI: receive pings, evaluate, alert."""
     settings = settings_from(ctx, listen=listen, **where)
     log_to_stderr()
-    asyncio.run(_serve(settings))
+    run_event_loop(_serve(settings))
 
 
 async def _serve(settings: Any) -> None:

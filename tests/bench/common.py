@@ -174,11 +174,14 @@ def write_lines(path: Path, lines: Sequence[str]) -> Path:
 
 
 @contextlib.contextmanager
-def server_process(argv: list[str], port: int, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """Run a server subprocess until it accepts connections on `port`; stop it with SIGTERM
-    (as systemd would) when done."""
+def server_process(
+    argv: list[str], port: int, log_path: Path, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run a server subprocess (with `env` added to its environment) until it accepts
+    connections on `port`; stop it with SIGTERM (as systemd would) when done."""
     with log_path.open("wb") as log:
-        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+        environment = {**os.environ, **(env or {})}
+        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=environment)
         try:
             try:
                 wait_for(
@@ -209,23 +212,22 @@ def _exited(proc: subprocess.Popen[bytes], log_path: Path) -> bool:
     raise RuntimeError(f"server exited with {proc.returncode}: {log_path.read_text()[-2000:]}")
 
 
-# `beatwatch serve` runs asyncio.run; installing uvloop's policy first swaps the loop in
-# without touching the engine.
-UVLOOP_POLICY = "import asyncio, uvloop; asyncio.set_event_loop_policy(uvloop.EventLoopPolicy()); "
-
-
-def serve_argv(port: int, data_dir: Path, uvloop: bool = False) -> list[str]:
-    preamble = UVLOOP_POLICY if uvloop else ""
+def serve_argv(port: int, data_dir: Path) -> list[str]:
     return [
         sys.executable,
         "-c",
-        f"{preamble}from beatwatch.cli import main; main()",
+        "from beatwatch.cli import main; main()",
         "serve",
         "--listen",
         f"{HOST}:{port}",
         "--data-dir",
         str(data_dir),
     ]
+
+
+def serve_env(uvloop: bool) -> dict[str, str]:
+    """`beatwatch serve` runs on uvloop when it is installed; this asks for either loop."""
+    return {"BEATWATCH_EVENT_LOOP": "uvloop" if uvloop else "asyncio"}
 
 
 def bare_argv(port: int, uvloop: bool = False) -> list[str]:
