@@ -1,5 +1,6 @@
-"""Which event loop the headless engine runs on: uvloop when it is installed, which answers
-pings faster, unless BEATWATCH_EVENT_LOOP=asyncio asks for the standard one."""
+"""Which event loop the engine runs on, headless or under the terminal UI: uvloop when it is
+installed, which answers pings faster, unless BEATWATCH_EVENT_LOOP=asyncio asks for the
+standard one."""
 
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from beatwatch.cli.context import settings_from
+from beatwatch.cli.event_loop import run_event_loop
 from beatwatch.config import Settings
 from beatwatch.engine.service import Service
 from beatwatch.logs import log_to_file
@@ -23,7 +24,7 @@ def open_tui(ctx: click.Context, prepare: Prepare | None = None, **flags: Any) -
     """Run the TUI with the engine embedded (or attached to the one already running)."""
     settings = settings_from(ctx, **flags)
     log_to_file(settings.data_dir)
-    asyncio.run(_run(settings, prepare))
+    run_event_loop(_run(settings, prepare))
 
 
 async def _run(settings: Settings, prepare: Prepare | None) -> None:

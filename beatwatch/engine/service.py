@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from functools import partial
 from typing import Any
@@ -37,7 +37,7 @@ from beatwatch.engine.events import (
 from beatwatch.engine.ingest import PingOutcome, record_ping
 from beatwatch.engine.lock import EngineInfo, EngineLock
 from beatwatch.engine.metrics import metrics_routes
-from beatwatch.engine.model import Check, Ping, PingRequest, Transition, UnknownPing
+from beatwatch.engine.model import Check, Ping, PingKind, PingRequest, Transition, UnknownPing
 from beatwatch.engine.ratelimit import limiter_for
 from beatwatch.engine.receiver import ping_routes
 from beatwatch.engine.self_ping import self_ping_loop
@@ -202,6 +202,12 @@ class Service:
     async def pings(self, ref: str, limit: int = 100) -> list[Ping]:
         check = await self.get_check(ref)
         return await self.store.pings(check.id, limit)
+
+    async def recent_results(
+        self, check_ids: Sequence[int], limit: int
+    ) -> dict[int, list[tuple[PingKind, int | None]]]:
+        """How each check's newest `limit` runs ended (kind and exit code), newest first."""
+        return await self.store.recent_results(check_ids, limit)
 
     async def transitions(self, ref: str, limit: int = 100) -> list[Transition]:
         check = await self.get_check(ref)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -130,7 +130,7 @@ class Store:
 
     async def find_check(self, ref: str) -> Check | None:
         """A check by id, uuid, slug or name (in that order of preference)."""
-        row = await self._fetchone(FIND_CHECK_SQL, [ref, ref.lower(), ref.lower(), ref])
+        row = await self._fetchone(FIND_CHECK_SQL, _find_params(ref))
         return check_from_row(row) if row else None
 
     async def pings(self, check_id: int, limit: int) -> list[Ping]:
@@ -139,6 +139,25 @@ class Store:
             [check_id, limit],
         )
         return [ping_from_row(r) for r in rows]
+
+    async def recent_results(
+        self, check_ids: Sequence[int], limit: int
+    ) -> dict[int, list[tuple[PingKind, int | None]]]:
+        """The kind and exit code of each check's newest `limit` finishing pings, newest
+        first, in one query for many checks."""
+        marks = ", ".join("?" * len(check_ids))
+        rows = await self._fetchall(
+            "SELECT check_id, kind, exit_code FROM ("
+            "  SELECT check_id, kind, exit_code, id, row_number() OVER ("
+            "    PARTITION BY check_id ORDER BY id DESC) AS newness"
+            f"  FROM pings WHERE check_id IN ({marks}) AND kind IN ('success', 'fail')"
+            ") WHERE newness <= ? ORDER BY check_id, id DESC",
+            [*check_ids, limit],
+        )
+        results: dict[int, list[tuple[PingKind, int | None]]] = {i: [] for i in check_ids}
+        for check_id, kind, exit_code in rows:
+            results[check_id].append((PingKind(kind), exit_code))
+        return results
 
     async def transitions(self, check_id: int, limit: int) -> list[Transition]:
         rows = await self._fetchall(
@@ -236,12 +255,22 @@ class Store:
         return check_from_row(row) if row else None
 
 
+# One indexed lookup per way of naming a check, best match first: a single WHERE with ORs
+# would scan the whole table.
 FIND_CHECK_SQL = f"""
-    SELECT {CHECK_COLUMNS} FROM checks
-    WHERE CAST(id AS TEXT) = ?1 OR uuid = ?2 OR slug = ?3 OR name = ?4
-    ORDER BY CAST(id AS TEXT) = ?1 DESC, uuid = ?2 DESC, slug = ?3 DESC
-    LIMIT 1
+    SELECT {CHECK_COLUMNS} FROM (
+        SELECT 0 AS preference, * FROM checks WHERE id = ?1
+        UNION ALL SELECT 1, * FROM checks WHERE uuid = ?2
+        UNION ALL SELECT 2, * FROM checks WHERE slug = ?3
+        UNION ALL SELECT 3, * FROM checks WHERE name = ?4
+    ) ORDER BY preference LIMIT 1
 """
+
+
+def _find_params(ref: str) -> tuple[int | None, str, str, str]:
+    """FIND_CHECK_SQL's parameters: an id only for a plain decimal number such as "12"."""
+    check_id = int(ref) if ref.isascii() and ref.isdigit() and str(int(ref)) == ref else None
+    return check_id, ref.lower(), ref.lower(), ref
 
 
 # -- conversion ----------------------------------------------------------------------------
@@ -271,7 +300,7 @@ def load_check(conn: sqlite3.Connection, check_id: int) -> Check | None:
 
 
 def find_check_sync(conn: sqlite3.Connection, ref: str) -> Check | None:
-    row = conn.execute(FIND_CHECK_SQL, (ref, ref.lower(), ref.lower(), ref)).fetchone()
+    row = conn.execute(FIND_CHECK_SQL, _find_params(ref)).fetchone()
     return check_from_row(row) if row else None
 
 

@@ -42,7 +42,7 @@ from beatwatch.engine.timefmt import format_duration
 from beatwatch.engine.validation import ValidationError
 from beatwatch.presentation import state_label
 from beatwatch.ui.commands import BeatwatchCommands
-from beatwatch.ui.fleet import Fleet
+from beatwatch.ui.fleet import RESULTS_SHOWN, Fleet
 from beatwatch.ui.messages import EngineEvent, LogEntry, LogPosted
 from beatwatch.ui.screens.channels import ChannelsScreen
 from beatwatch.ui.screens.check_form import CheckFormScreen
@@ -59,9 +59,8 @@ from beatwatch.ui.themes import DEFAULT_THEME, STATE_COLOUR_DEFAULTS, load_theme
 
 T = TypeVar("T")
 LOG_KEPT = 2000
-# The strip of recent results needs this many pings to find ten finishes among starts and logs.
-HISTORY_FOR_STRIP = 30
-RESULTS_BATCH = 200
+# Checks whose recent-results strips are read in one query.
+RESULTS_BATCH = 500
 # How often the header looks for a storage fault (seconds).
 STORAGE_CHECK_INTERVAL = 1.0
 
@@ -237,15 +236,13 @@ class BeatwatchApp(App[None]):
         await self._load_results([c.id for c in checks])
 
     async def _load_results(self, check_ids: list[int]) -> None:
-        """Fill the recent-results strips from history, a batch at a time."""
+        """Fill the recent-results strips from history, a batch of checks per query."""
         for start in range(0, len(check_ids), RESULTS_BATCH):
-            for check_id in check_ids[start : start + RESULTS_BATCH]:
-                try:
-                    pings = await self.service.pings(str(check_id), HISTORY_FOR_STRIP)
-                except CheckNotFound:
-                    continue
-                self.fleet.set_results(check_id, pings)
-            await asyncio.sleep(0)
+            batch = check_ids[start : start + RESULTS_BATCH]
+            for check_id, results in (
+                await self.service.recent_results(batch, RESULTS_SHOWN)
+            ).items():
+                self.fleet.set_results(check_id, results)
 
     async def _reload(self) -> None:
         changed = self.fleet.replace_all(await self.service.list_checks(), self.clock())

@@ -81,12 +81,12 @@ class Fleet:
             strip.append(result_of(ping.kind, ping.exit_code))
         self._touch(ping.check_id)
 
-    def set_results(self, check_id: int, newest_first: list[Ping]) -> None:
-        """The strip of a check from its stored history."""
+    def set_results(self, check_id: int, newest_first: list[tuple[PingKind, int | None]]) -> None:
+        """The strip of a check from how its newest runs ended (kind and exit code)."""
         if check_id not in self.checks:
             return
-        finishes = [result_of(p.kind, p.exit_code) for p in newest_first if p.kind.is_finish]
-        self.results[check_id] = deque(reversed(finishes[:RESULTS_SHOWN]), maxlen=RESULTS_SHOWN)
+        finishes = [result_of(kind, exit_code) for kind, exit_code in newest_first[:RESULTS_SHOWN]]
+        self.results[check_id] = deque(reversed(finishes), maxlen=RESULTS_SHOWN)
         self._touch(check_id)
 
     def advance(self, now: float) -> None:

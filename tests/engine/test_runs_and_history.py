@@ -10,7 +10,7 @@ from contextlib import closing
 import pytest
 
 from beatwatch.engine.catalog import CheckNotFound
-from beatwatch.engine.model import PINGS_KEPT, Check, Ping, State
+from beatwatch.engine.model import PINGS_KEPT, Check, Ping, PingKind, State
 from beatwatch.engine.service import Service
 from beatwatch.engine.validation import CheckSpec
 from tests.engine.conftest import Send
@@ -119,3 +119,21 @@ async def test_deleting_a_check_deletes_its_history(
         await engine.get_check(check.uuid)
     assert (await send(f"/ping/{check.uuid}")).status == 200
     assert [p.key for p in await engine.unknown_pings()] == [check.uuid]
+
+
+async def test_recent_results_are_the_newest_finishes_of_each_check(
+    engine: Service, send: Send, check: Check
+) -> None:
+    other = await engine.add_check(CheckSpec(name="backup", every_seconds=3600))
+    for path in ("/start", "", "/log", "/fail/3", "/start", "/0", "/fail"):
+        await send(f"/ping/{check.uuid}{path}")
+    idle = await engine.add_check(CheckSpec(name="never-ran", every_seconds=3600))
+    await send(f"/ping/{other.uuid}/fail")
+
+    results = await engine.recent_results([check.id, other.id, idle.id], limit=3)
+
+    assert results == {
+        check.id: [(PingKind.FAIL, None), (PingKind.SUCCESS, 0), (PingKind.FAIL, 3)],
+        other.id: [(PingKind.FAIL, None)],
+        idle.id: [],
+    }
