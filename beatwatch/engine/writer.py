@@ -5,9 +5,9 @@ while one batch is on its way to disk form the next batch. A batch's jobs run on
 loop's thread, each inside its own savepoint (so one job's error fails only that job); the
 COMMIT, which waits for the fsync, runs on a helper thread. Waiting for another process's
 write lock never blocks the loop: BEGIN is retried from the loop until lock_wait runs out.
-Futures are resolved only after the commit:
-a caller that got a result knows its write is durable, and if the commit fails every job in
-the batch gets the error, so nothing is acknowledged that was not stored.
+Futures are resolved only after the commit: a caller that got a result knows its write is
+durable, and if the commit fails every job in the batch gets the error, so nothing is
+acknowledged that was not stored.
 
 Jobs run on the loop's thread because they are short (a ping's takes tens of microseconds):
 on a thread of their own they spent longer waiting for the GIL at each SQLite call than
@@ -47,7 +47,7 @@ class Writer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._queue: deque[Queued] = deque()
         self._disk = ThreadPoolExecutor(max_workers=1, thread_name_prefix="beatwatch-disk")
-        # True from the moment a batch is taken until its futures are resolved.
+        # True while batches are being formed, run or committed; False once none is waiting.
         self._busy = False
         self._idle = asyncio.Event()
         self._data_version: int | None = None

@@ -230,10 +230,10 @@ class BeatwatchApp(App[None]):
     async def _load_fleet(self) -> None:
         checks = await self.service.list_checks()
         self.fleet.replace_all(checks, self.clock())
-        # The fleet lives as long as the app: moving it out of the collector's way keeps
-        # full collections of a 10,000-check heap from stalling key presses.
-        gc.freeze()
         await self._load_results([c.id for c in checks])
+        # The fleet and its strips live as long as the app: moving them out of the
+        # collector's way keeps full collections of a 10,000-check heap from stalling keys.
+        gc.freeze()
 
     async def _load_results(self, check_ids: list[int]) -> None:
         """Fill the recent-results strips from history, a batch of checks per query."""
