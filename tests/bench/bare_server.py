@@ -11,6 +11,7 @@ import asyncio
 import json
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from beatwatch.engine.model import BODY_LIMIT
 from tests.bench.common import HOST
@@ -23,6 +24,14 @@ async def handle(request: web.Request) -> web.Response:
     return web.Response(body=OK_BODY, content_type="application/json", headers=HEADERS)
 
 
+def ping_app(handler: Handler) -> web.Application:
+    """An application answering every ping URL form with `handler`."""
+    app = web.Application()
+    for path in ("/ping/{key}", "/ping/{key}/{tail:.+}"):
+        app.add_routes([web.get(path, handler), web.post(path, handler)])
+    return app
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("port", type=int)
@@ -32,10 +41,7 @@ def main() -> None:
         import uvloop
 
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
-    app = web.Application()
-    for path in ("/ping/{key}", "/ping/{key}/{tail:.+}"):
-        app.add_routes([web.get(path, handle), web.post(path, handle)])
-    web.run_app(app, host=HOST, port=args.port, access_log=None, print=None)
+    web.run_app(ping_app(handle), host=HOST, port=args.port, access_log=None, print=None)
 
 
 if __name__ == "__main__":

@@ -230,6 +230,12 @@ def serve_env(uvloop: bool) -> dict[str, str]:
     return {"BEATWATCH_EVENT_LOOP": "uvloop" if uvloop else "asyncio"}
 
 
+def floor_argv(port: int, data_dir: Path, uvloop: bool = False) -> list[str]:
+    return [sys.executable, "-m", "tests.bench.floor_server", str(port), str(data_dir)] + (
+        ["--uvloop"] if uvloop else []
+    )
+
+
 def bare_argv(port: int, uvloop: bool = False) -> list[str]:
     return [sys.executable, "-m", "tests.bench.bare_server", str(port)] + (
         ["--uvloop"] if uvloop else []
