@@ -8,6 +8,7 @@ a benchmark informs and never gates.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import platform
@@ -61,6 +62,10 @@ def main() -> None:
             "CPU, so throughput will read low and latency high"
         )
     for name in args.names or list(BENCHMARKS):
+        # Each benchmark starts clean: the last one's files written back to disk and its
+        # objects collected, so neither lands inside the next one's measurements.
+        os.sync()
+        gc.collect()
         module = importlib.import_module(BENCHMARKS[name])
         print(f"\n[{name}] {module.__doc__.strip().splitlines()[0]}")
         started = time.monotonic()
