@@ -112,9 +112,11 @@ class Store:
     # -- reads -------------------------------------------------------------------------------
 
     async def _fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        """Every row, read in one call on the reader's thread. Executing and fetching as two
+        calls let another task's query start in between and share its read transaction,
+        and with it a snapshot older than writes already acknowledged."""
         assert self._reader is not None, "store is closed"
-        async with self._reader.execute(sql, tuple(params)) as cursor:
-            return list(await cursor.fetchall())
+        return list(await self._reader.execute_fetchall(sql, tuple(params)))
 
     async def _fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
         rows = await self._fetchall(sql, params)

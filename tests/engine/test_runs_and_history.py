@@ -126,9 +126,9 @@ async def test_recent_results_are_the_newest_finishes_of_each_check(
 ) -> None:
     other = await engine.add_check(CheckSpec(name="backup", every_seconds=3600))
     for path in ("/start", "", "/log", "/fail/3", "/start", "/0", "/fail"):
-        await send(f"/ping/{check.uuid}{path}")
+        assert (await send(f"/ping/{check.uuid}{path}")).status == 200
     idle = await engine.add_check(CheckSpec(name="never-ran", every_seconds=3600))
-    await send(f"/ping/{other.uuid}/fail")
+    assert (await send(f"/ping/{other.uuid}/fail")).status == 200
 
     results = await engine.recent_results([check.id, other.id, idle.id], limit=3)
 
