@@ -14,10 +14,10 @@ from functools import partial
 from beatwatch.engine import alert_store, store
 from beatwatch.engine.channels import ChannelError, mask_url, send, validate_url
 from beatwatch.engine.events import EventBus, IncidentChanged, SetupChanged
-from beatwatch.engine.incidents import IncidentNotFound, acknowledge
+from beatwatch.engine.incidents import IncidentNotFound, acknowledge, chosen_channels
 from beatwatch.engine.maintenance import is_open, occurrence, parse_weekly
 from beatwatch.engine.messages import test_message
-from beatwatch.engine.model import Channel, Incident, MaintenanceWindow, Notification
+from beatwatch.engine.model import Channel, Check, Incident, MaintenanceWindow, Notification
 from beatwatch.engine.schedule import ScheduleError, zone
 from beatwatch.engine.store import Store
 from beatwatch.engine.validation import ValidationError
@@ -47,6 +47,10 @@ class Alerts:
 
     async def channels(self) -> list[Channel]:
         return await self._db.channels()
+
+    async def channels_alerted_by(self, check: Check) -> list[Channel]:
+        """The channels the check's first alert goes to."""
+        return chosen_channels(await self._db.channels(), check.channels)
 
     async def channel(self, name: str) -> Channel:
         for channel in await self._db.channels():

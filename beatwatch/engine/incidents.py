@@ -33,13 +33,16 @@ def in_maintenance(conn: sqlite3.Connection, host: str | None, now: float) -> bo
     return any(is_open(w, now) for w in alert_store.windows_for_host(conn, host))
 
 
-def channels_for(conn: sqlite3.Connection, refs: tuple[str, ...]) -> list[Channel]:
-    """Channels named by `refs` (by name or tag); with no refs, the default channels."""
-    channels = alert_store.load_channels(conn)
+def chosen_channels(channels: list[Channel], refs: tuple[str, ...]) -> list[Channel]:
+    """Of `channels`, those named by `refs` (by name or tag); with no refs, the defaults."""
     if not refs:
         return [c for c in channels if c.is_default]
     wanted = set(refs)
     return [c for c in channels if c.name in wanted or wanted & set(c.tags)]
+
+
+def channels_for(conn: sqlite3.Connection, refs: tuple[str, ...]) -> list[Channel]:
+    return chosen_channels(alert_store.load_channels(conn), refs)
 
 
 def _targets(conn: sqlite3.Connection, check: Check, escalated: bool) -> list[Channel]:

@@ -23,7 +23,7 @@ from textual.widgets import (
 )
 
 from beatwatch.engine.alert_service import HostStatus
-from beatwatch.engine.model import Channel, Check, Incident, Ping, State, Transition
+from beatwatch.engine.model import Check, Incident, Ping, State, Transition
 from beatwatch.engine.schedule import describe
 from beatwatch.engine.timefmt import format_duration, format_relative
 from beatwatch.presentation import state_label
@@ -49,15 +49,6 @@ def local_time(t: float) -> str:
 def one_line(text: str, width: int) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= width else flat[: width - 1] + "…"
-
-
-def channels_alerted_by(check: Check, channels: list[Channel]) -> list[Channel]:
-    """The channels the check's alerts go to: those it names (by name or tag), else the
-    default ones. The same choice the engine makes when it queues an alert."""
-    if not check.channels:
-        return [c for c in channels if c.is_default]
-    wanted = set(check.channels)
-    return [c for c in channels if c.name in wanted or wanted & set(c.tags)]
 
 
 class CheckDetailScreen(Screen[None]):
@@ -302,10 +293,11 @@ class CheckDetailScreen(Screen[None]):
     async def action_test_channels(self) -> None:
         app = self.beatwatch
         check = app.check(self.check_id)
-        channels = await app.attempt("load channels", app.service.alerts.channels())
-        if check is None or channels is None:
+        if check is None:
             return
-        targets = channels_alerted_by(check, channels)
+        targets = await app.attempt("load channels", app.service.alerts.channels_alerted_by(check))
+        if targets is None:
+            return
         if not targets:
             self.notify(
                 "No channel would get this check's alerts: add one on the Channels screen (6) "
