@@ -1,7 +1,8 @@
 """The deadline-driven loop: sleeps until the earliest next_change_at, never scans all checks.
 
-It wakes early when poked (a ping or an edit in this process) and when the database's
-data_version moves (a write by another process, such as the command line).
+It wakes early when poked (a ping or an edit in this process), and reads the earliest
+deadline again at every WATCH_INTERVAL, which is how an edit by another process (the command
+line) that brings a deadline forward is noticed.
 """
 
 from __future__ import annotations
@@ -68,12 +69,10 @@ class Evaluator:
 
     async def run(self) -> None:
         while True:
+            self.alive_at = time.monotonic()
             await self.run_pass()
-            # Read after the pass, so its own writes do not count as another process's; a
-            # write by another process before this read is already in `earliest` below.
-            seen_version = await self._db.data_version()
             earliest = self._earliest = await self._db.earliest_change()
-            while True:
+            while earliest is None or earliest > self._clock():
                 self.alive_at = time.monotonic()
                 delay = WATCH_INTERVAL
                 if earliest is not None:
@@ -86,10 +85,8 @@ class Evaluator:
                 if self._wake.is_set():
                     self._wake.clear()
                     break
-                if earliest is not None and earliest <= self._clock():
-                    break
-                if await self._db.data_version() != seen_version:
-                    break
+                # Another process (the command line) may have brought a deadline forward.
+                earliest = self._earliest = await self._db.earliest_change()
 
     async def run_pass(self) -> int:
         """Settle everything due now; returns how many checks were looked at.
