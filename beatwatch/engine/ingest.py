@@ -25,7 +25,8 @@ OPEN_RUNS_KEPT = 100
 class PingOutcome:
     check: Check | None  # None: the uuid or slug matched nothing
     ping: Ping | None
-    transition: Transition | None = None
+    # A deadline that had already passed, then the ping's own change; either may be absent.
+    transitions: tuple[Transition, ...] = ()
     created: bool = False
 
 
@@ -47,6 +48,11 @@ def record_ping(
         return PingOutcome(None, None)
 
     now = request.at
+    overdue: Transition | None = None
+    if stored.next_change_at is not None and stored.next_change_at <= now:
+        # A deadline passed before this ping came (the evaluator had not got to it yet, or the
+        # engine was stopped): it counts first, settled as the evaluator would have.
+        stored, overdue = settle(conn, stored, now, clock_driven=True, stored=stored)
     duration: float | None = None
     changes: dict[str, Any] = {"last_ping_at": now}
     if request.kind is PingKind.START:
@@ -86,7 +92,8 @@ def record_ping(
         conn, stored.evolve(**changes), now, clock_driven=False, stored=stored
     )
     cache.remember(conn, check)
-    return PingOutcome(check, ping, transition, created)
+    transitions = tuple(t for t in (overdue, transition) if t is not None)
+    return PingOutcome(check, ping, transitions, created)
 
 
 def _find_target(

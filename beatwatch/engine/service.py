@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import replace
 from functools import partial
 from typing import Any
@@ -189,14 +189,14 @@ class Service:
         self.pings_received += 1
         if outcome.check is not None:
             self.evaluator.reschedule(outcome.check.next_change_at)
-            if outcome.transition is not None:
+            if outcome.transitions:
                 self.dispatcher.poke()
         if outcome.check is None:
             self.events.publish(UnknownPingRecorded(request.uuid or f"slug {request.slug}"))
             return outcome
         assert outcome.ping is not None
         self.events.publish(PingRecorded(outcome.ping))
-        self._publish_check(outcome.check, outcome.transition)
+        self._publish_check(outcome.check, outcome.transitions)
         return outcome
 
     async def pings(self, ref: str, limit: int = 100) -> list[Ping]:
@@ -236,7 +236,7 @@ class Service:
             partial(catalog.create_check, spec=valid, now=time.time(), uuid_text=uuid)
         )
         log.info("check %s added (%s)", check.slug, check.name)
-        self._publish_check(check, None)
+        self._publish_check(check, ())
         return check
 
     async def update_check(self, ref: str, **changes: Any) -> Check:
@@ -253,7 +253,7 @@ class Service:
         check = await self.store.write(
             partial(catalog.update_check, check_id=current.id, spec=spec, now=time.time())
         )
-        self._publish_check(check, None)
+        self._publish_check(check, ())
         return check
 
     async def delete_check(self, ref: str) -> Check:
@@ -270,7 +270,7 @@ class Service:
         )
         when = f" until {utc_iso(until)}" if until else ""
         log.info("check %s paused%s", check.slug, when)
-        self._publish_check(check, None)
+        self._publish_check(check, ())
         return check
 
     async def resume_check(self, ref: str) -> Check:
@@ -279,7 +279,7 @@ class Service:
             partial(catalog.resume_check, check_id=current.id, now=time.time())
         )
         log.info("check %s resumed", check.slug)
-        self._publish_check(check, None)
+        self._publish_check(check, ())
         return check
 
     # -- URLs ----------------------------------------------------------------------------
@@ -334,8 +334,8 @@ class Service:
 
     # -- events --------------------------------------------------------------------------
 
-    def _publish_check(self, check: Check, transition: Transition | None) -> None:
-        if transition is not None:
+    def _publish_check(self, check: Check, transitions: Iterable[Transition]) -> None:
+        for transition in transitions:
             _log_transition(check, transition)
             self.events.publish(StateChanged(check, transition))
         self.events.publish(CheckChanged(check))
@@ -349,7 +349,7 @@ class Service:
 
     def _publish_settled(self, settled: Settled) -> None:
         for check, transition in settled:
-            self._publish_check(check, transition)
+            self._publish_check(check, [transition] if transition else [])
 
 
 async def _keep_running(loop: Callable[[], Awaitable[None]]) -> None:
