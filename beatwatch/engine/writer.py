@@ -129,13 +129,11 @@ class Writer:
                     conn.execute("RELEASE job")
                     if not quiet and conn.total_changes != before_job:
                         wake = True
-                except sqlite3.IntegrityError as exc:  # the job's own conflict: undo just it
-                    conn.execute("ROLLBACK TO job")
-                    conn.execute("RELEASE job")
-                    outcomes.append((False, exc))
-                except sqlite3.Error:
-                    raise  # the storage itself failed: the whole batch fails below
-                except Exception as exc:  # the job's own failure: undo just that job
+                except Exception as exc:
+                    # The storage failing fails the whole batch, below; the job's own failure,
+                    # a constraint it broke included, undoes just that job.
+                    if _is_storage_failure(exc):
+                        raise
                     conn.execute("ROLLBACK TO job")
                     conn.execute("RELEASE job")
                     outcomes.append((False, exc))
@@ -207,3 +205,7 @@ class Writer:
 def _is_busy(exc: sqlite3.Error) -> bool:
     """Another connection holds the write lock (SQLITE_BUSY and its extended codes)."""
     return getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY
+
+
+def _is_storage_failure(exc: Exception) -> bool:
+    return isinstance(exc, sqlite3.Error) and not isinstance(exc, sqlite3.IntegrityError)
