@@ -43,6 +43,12 @@ class CheckCache:
                 del table[next(iter(table))]
         self._mark = conn.total_changes
 
+    def wrote_no_check(self, conn: sqlite3.Connection, changes_before: int) -> None:
+        """The writes made since total_changes read `changes_before` touched no check (an
+        unknown ping's, say): a cache that was good before them still is."""
+        if self._mark == changes_before:
+            self._mark = conn.total_changes
+
     def clear(self) -> None:
         self._by_uuid.clear()
         self._by_slug.clear()

@@ -28,6 +28,8 @@ class PingOutcome:
     # A deadline that had already passed, then the ping's own change; either may be absent.
     transitions: tuple[Transition, ...] = ()
     created: bool = False
+    # For an unknown ping: what the unknown-pings log calls it.
+    unknown_label: str | None = None
 
 
 def record_ping(
@@ -38,14 +40,11 @@ def record_ping(
 ) -> PingOutcome:
     stored, created = _find_target(conn, request, ping_key, cache)
     if stored is None:
-        store.record_unknown_ping(
-            conn,
-            request.at,
-            _unknown_label(request, ping_key),
-            request.remote_addr,
-            request.user_agent,
-        )
-        return PingOutcome(None, None)
+        label = _unknown_label(request, ping_key)
+        changes_before = conn.total_changes
+        store.record_unknown_ping(conn, request.at, label, request.remote_addr, request.user_agent)
+        cache.wrote_no_check(conn, changes_before)
+        return PingOutcome(None, None, unknown_label=label)
 
     now = request.at
     overdue: Transition | None = None

@@ -122,7 +122,7 @@ class Service:
         self._runner = runner
         self.bound_port = runner.addresses[0][1] if runner.addresses else self.settings.listen_port
         self._lock.announce(replace(self.settings, listen_port=self.bound_port).listen)
-        self.store.writer.after_commit = self._poke_from_writer(asyncio.get_running_loop())
+        self.store.writer.after_commit = self._poke_loops
         self._tasks.append(asyncio.create_task(_keep_running(self.evaluator.run), name="evaluator"))
         self._tasks.append(
             asyncio.create_task(_keep_running(self.dispatcher.run), name="dispatcher")
@@ -134,12 +134,9 @@ class Service:
             "listening on %s; ping URLs start with %s/ping/", self.settings.listen, self.base_url
         )
 
-    def _poke_from_writer(self, loop: asyncio.AbstractEventLoop) -> Any:
-        def poke() -> None:
-            loop.call_soon_threadsafe(self.evaluator.poke)
-            loop.call_soon_threadsafe(self.dispatcher.poke)
-
-        return poke
+    def _poke_loops(self) -> None:
+        self.evaluator.poke()
+        self.dispatcher.poke()
 
     @property
     def storage_fault(self) -> str | None:
@@ -187,14 +184,14 @@ class Service:
             quiet=True,
         )
         self.pings_received += 1
-        if outcome.check is not None:
-            self.evaluator.reschedule(outcome.check.next_change_at)
-            if outcome.transitions:
-                self.dispatcher.poke()
         if outcome.check is None:
-            self.events.publish(UnknownPingRecorded(request.uuid or f"slug {request.slug}"))
+            assert outcome.unknown_label is not None
+            self.events.publish(UnknownPingRecorded(outcome.unknown_label))
             return outcome
         assert outcome.ping is not None
+        self.evaluator.reschedule(outcome.check.next_change_at)
+        if outcome.transitions:
+            self.dispatcher.poke()
         self.events.publish(PingRecorded(outcome.ping))
         self._publish_check(outcome.check, outcome.transitions)
         return outcome

@@ -138,3 +138,25 @@ def test_the_oldest_checks_leave_a_full_cache(tmp_path: Path) -> None:
         assert cache.lookup(conn, "slug", checks[1].slug) is checks[1]
         reloaded = cache.lookup(conn, "uuid", checks[0].uuid)
         assert reloaded is not checks[0] and reloaded == checks[0]
+
+
+def test_an_unknown_ping_keeps_the_cache_but_not_an_earlier_edit(tmp_path: Path) -> None:
+    path = store.prepare_files(tmp_path / "data")
+    with closing(store.connect(path)) as conn:
+        migrate(conn)
+        check = create_check(conn, validate(CheckSpec(name="backup", every_seconds=60)), 0.0)
+        cache = CheckCache()
+
+        def unknown_ping() -> None:
+            changes_before = conn.total_changes
+            store.record_unknown_ping(conn, 1.0, "slug nope", None, None)
+            cache.wrote_no_check(conn, changes_before)
+
+        cache.remember(conn, check)
+        unknown_ping()
+        assert cache.lookup(conn, "uuid", check.uuid) is check
+
+        conn.execute("UPDATE checks SET grace_seconds = 7 WHERE id = ?", (check.id,))
+        unknown_ping()
+        reloaded = cache.lookup(conn, "uuid", check.uuid)
+        assert reloaded is not None and reloaded.grace_seconds == 7
