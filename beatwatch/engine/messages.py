@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from beatwatch.engine.model import Check, Ping, State
+from beatwatch.engine.rules import due_at, evaluate
 from beatwatch.engine.schedule import describe
 from beatwatch.engine.timefmt import format_duration, format_relative
 
@@ -32,8 +33,9 @@ def _at(t: float, now: float) -> str:
 def why(check: Check, last_failure: Ping | None, now: float) -> str:
     """One or two sentences on what went wrong, for the alert and the incident list."""
     state = check.state
+    # From the rules, not from state_since: a change an edit caused is stamped with its time.
+    due = due_at(check, evaluate(check, now)) or now
     if state is State.MISSED:
-        due = check.state_since - check.grace_seconds
         if check.last_finish_at is None:
             since = f"it was created {_at(check.created_at, now)}"
             return f"No ping since {since}; the first was due by {local_time(due)}."
@@ -48,7 +50,6 @@ def why(check: Check, last_failure: Ping | None, now: float) -> str:
         return f"{text}\n\nLast output:\n```\n{output}\n```" if output else text
     started = _at(check.run_started_at, now) if check.run_started_at else "an unknown time"
     if state is State.STUCK:
-        due = check.state_since - check.grace_seconds
         return (
             f"A run started {started} has not finished, "
             f"and the next run was due by {local_time(due)}."

@@ -62,6 +62,21 @@ def evaluate(check: Check, now: float) -> Evaluation:
     return Evaluation(State.UP, anchor, due)
 
 
+def due_at(check: Check, evaluation: Evaluation) -> float | None:
+    """When the run the check waits for is or was due (for stuck, the run after the one that
+    never finished); None while paused or running."""
+    match evaluation.state:
+        case State.UP | State.NEW:
+            return evaluation.next_change_at
+        case State.LATE:
+            return evaluation.since
+        case State.MISSED | State.STUCK:
+            return evaluation.since - check.grace_seconds
+        case State.FAILING if evaluation.next_change_at is not None:
+            return evaluation.next_change_at - check.grace_seconds
+    return None
+
+
 def transition_time(previous: Check, evaluation: Evaluation) -> float:
     """When a clock-driven change happened: its due time, never before the previous state began."""
     return max(evaluation.since, previous.state_since)

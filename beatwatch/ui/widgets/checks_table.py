@@ -27,7 +27,7 @@ from textual.strip import Strip
 from textual.widgets.data_table import RowKey
 
 from beatwatch.engine.model import Check, PingKind, State
-from beatwatch.engine.rules import Evaluation
+from beatwatch.engine.rules import Evaluation, due_at
 from beatwatch.engine.schedule import describe
 from beatwatch.presentation import STATE_RANK, STATE_WORD, state_label
 from beatwatch.ui.fleet import Fleet, Result
@@ -76,20 +76,6 @@ def schedule_text(check: Check) -> str:
     return text
 
 
-def due_time(check: Check, evaluation: Evaluation) -> float | None:
-    """When the next run is (or was) due, read from the evaluation; None while running or paused."""
-    match evaluation.state:
-        case State.UP | State.NEW:
-            return evaluation.next_change_at
-        case State.LATE:
-            return evaluation.since
-        case State.MISSED:
-            return evaluation.since - check.grace_seconds
-        case State.FAILING if evaluation.next_change_at is not None:
-            return evaluation.next_change_at - check.grace_seconds
-    return None
-
-
 def next_due_text(
     check: Check, evaluation: Evaluation, now: float, duration: Callable[[float], str] = coarse
 ) -> str:
@@ -101,7 +87,7 @@ def next_due_text(
         State.STUCK,
     ):
         return f"running {duration(now - check.run_started_at)}"
-    due = due_time(check, evaluation)
+    due = due_at(check, evaluation)
     if due is None:
         return "—"
     return f"overdue {duration(now - due)}" if due <= now else f"in {duration(due - now)}"
