@@ -148,6 +148,9 @@ class BeatwatchApp(App[None]):
         self._unsubscribe: Callable[[], None] | None = None
         self._log_handler: UILogHandler | None = None
         self._notices: list[str] = []
+        # Another process wrote since the fleet was last read; and whether a reload runs now.
+        self._reload_wanted = False
+        self._reloading = False
         self._sub_title = ""
         self._install_themes(theme_name, user_theme_dir)
 
@@ -244,11 +247,19 @@ class BeatwatchApp(App[None]):
             ).items():
                 self.fleet.set_results(check_id, results)
 
-    async def _reload(self) -> None:
-        changed = self.fleet.replace_all(await self.service.list_checks(), self.clock())
-        await self._load_results(sorted(changed))
-        self.unknown_version += 1
-        self.alerts_version += 1
+    async def _reload_while_wanted(self) -> None:
+        """Read the fleet again until no write has come since the read began. A reload is
+        never cancelled for a newer one: at thousands of checks under steady pings, each
+        would be cancelled in turn and the screen would stop changing."""
+        try:
+            while self._reload_wanted:
+                self._reload_wanted = False
+                changed = self.fleet.replace_all(await self.service.list_checks(), self.clock())
+                await self._load_results(sorted(changed))
+                self.unknown_version += 1
+                self.alerts_version += 1
+        finally:
+            self._reloading = False
 
     # -- engine events -------------------------------------------------------------------
 
@@ -285,7 +296,10 @@ class BeatwatchApp(App[None]):
             case IncidentChanged() | SetupChanged():
                 self.alerts_version += 1
             case StoreChanged():
-                self.run_worker(self._reload(), group="reload", exclusive=True)
+                self._reload_wanted = True
+                if not self._reloading:
+                    self._reloading = True
+                    self.run_worker(self._reload_while_wanted(), group="reload")
 
     def on_log_posted(self, message: LogPosted) -> None:
         self._add_log(message.entry)
