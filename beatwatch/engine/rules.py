@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from beatwatch.engine.model import ALERT_TYPE_OF_STATE, Check, PingKind, State
-from beatwatch.engine.schedule import due_after
+from beatwatch.engine.schedule import due_after, next_due
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +49,12 @@ def evaluate(check: Check, now: float) -> Evaluation:
 
     last_finish = check.last_finish_at
     anchor = clock_start if last_finish is None else max(last_finish, clock_start)
-    due = due_after(check.schedule, grace, anchor)
+    # A finish a little early counts for its slot; creation or a resume is no ping, so the
+    # next slot after it counts, however near.
+    if anchor == last_finish:
+        due = due_after(check.schedule, grace, anchor)
+    else:
+        due = next_due(check.schedule, anchor)
     missed_at = due + grace
     if now >= missed_at:
         return Evaluation(State.MISSED, missed_at, None)

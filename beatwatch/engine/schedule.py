@@ -71,8 +71,15 @@ def next_slot(schedule: Schedule, after: float) -> float:
     return next(t for slot in CronSim(schedule.cron, start) if (t := slot.timestamp()) > after)
 
 
+def next_due(schedule: Schedule, t: float) -> float:
+    """The first due time strictly after `t`: t + interval, or the next cron slot."""
+    if schedule.every_seconds is not None:
+        return t + schedule.every_seconds
+    return next_slot(schedule, t)
+
+
 def due_after(schedule: Schedule, grace: float, t: float) -> float:
-    """When the next run is due, given the last event (finish, start or clock start) at `t`.
+    """When the next run is due, given the last ping (a finish or a start) at `t`.
 
     Interval: t + interval. Cron: the first slot after t, except that an event a little early
     for a slot counts for that slot, so clock skew never causes a false alert. "A little" is
@@ -93,11 +100,7 @@ def upcoming(schedule: Schedule, after: float, count: int) -> list[float]:
     times: list[float] = []
     t = after
     for _ in range(count):
-        t = (
-            t + schedule.every_seconds
-            if schedule.every_seconds is not None
-            else next_slot(schedule, t)
-        )
+        t = next_due(schedule, t)
         times.append(t)
     return times
 

@@ -153,6 +153,15 @@ def test_cron_missed_is_the_first_slot_after_creation_plus_grace() -> None:
     assert evaluate(check, SLOT + GRACE) == Evaluation(State.MISSED, SLOT + GRACE, None)
 
 
+def test_a_check_created_just_before_a_slot_is_due_at_that_slot() -> None:
+    # Only a ping a little early counts for the slot ahead: a new check has had no run yet.
+    created = SLOT - 60
+    check = make_check(DAILY_3AM, created_at=created)
+
+    assert evaluate(check, SLOT - 1) == Evaluation(State.NEW, created, SLOT)
+    assert evaluate(check, SLOT + GRACE) == Evaluation(State.MISSED, SLOT + GRACE, None)
+
+
 def test_cron_in_a_zone_compares_local_slots_in_utc() -> None:
     # 03:00 in Riga in January is 01:00 UTC.
     check = make_check(cron("0 3 * * *", "Europe/Riga"), created_at=utc(2026, 1, 5, 12))
