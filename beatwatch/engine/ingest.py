@@ -61,7 +61,7 @@ def record_ping(
     elif request.kind.is_finish and stored.run_started_at is not None:
         started = store.close_run(conn, stored.id, request.rid)
         if started is not None:
-            duration = now - started
+            duration = max(0.0, now - started)  # a clock stepped back gives no negative run
             changes["run_started_at"] = store.newest_open_run(conn, stored.id)
     if request.kind.is_finish:
         changes.update(

@@ -119,3 +119,12 @@ async def test_a_jump_back_on_a_healthy_check_queues_nothing_and_it_is_still_wat
     await rig.step(6 * HOUR + HOUR + GRACE + MINUTE)  # back, and past the real deadline
     assert await rig.moves() == [(State.NEW, State.UP), (State.UP, State.MISSED)]
     assert await rig.alerts_queued() == 1
+
+
+async def test_a_run_across_a_jump_back_never_lasts_less_than_nothing(rig: Rig) -> None:
+    uuid = rig.check.uuid
+    await rig.service.record_ping(PingRequest(kind=PingKind.START, uuid=uuid, at=rig.clock()))
+    await rig.step(-10 * MINUTE)
+    finish = PingRequest(kind=PingKind.SUCCESS, uuid=uuid, at=rig.clock())
+    outcome = await rig.service.record_ping(finish)
+    assert outcome.ping is not None and outcome.ping.duration == 0.0
