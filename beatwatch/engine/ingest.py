@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 import sqlite3
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from beatwatch.engine import store
@@ -86,7 +86,7 @@ def record_ping(
         body=request.body,
     )
     # The insert also drops the check's pings beyond the newest 100 (a schema trigger).
-    ping = replace(ping, id=store.insert_ping(conn, ping))
+    ping = store.insert_ping(conn, ping)
     check, transition = settle(
         conn, stored.evolve(**changes), now, clock_driven=False, stored=stored
     )
