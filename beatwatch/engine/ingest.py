@@ -28,6 +28,9 @@ class PingOutcome:
     # A deadline that had already passed, then the ping's own change; either may be absent.
     transitions: tuple[Transition, ...] = ()
     created: bool = False
+    # An incident was opened or resolved, so messages may be waiting to go out: a failure
+    # that reaches the check's threshold does this without changing its state.
+    alerting_changed: bool = False
     # For an unknown ping: what the unknown-pings log calls it.
     unknown_label: str | None = None
 
@@ -47,6 +50,7 @@ def record_ping(
         return PingOutcome(None, None, unknown_label=label)
 
     now = request.at
+    alerted_before = stored.alerted_state
     overdue: Transition | None = None
     if stored.next_change_at is not None and stored.next_change_at <= now:
         # A deadline passed before this ping came (the evaluator had not got to it yet, or the
@@ -92,7 +96,8 @@ def record_ping(
     )
     cache.remember(conn, check)
     transitions = tuple(t for t in (overdue, transition) if t is not None)
-    return PingOutcome(check, ping, transitions, created)
+    alerting_changed = check.alerted_state is not alerted_before
+    return PingOutcome(check, ping, transitions, created, alerting_changed)
 
 
 def _find_target(

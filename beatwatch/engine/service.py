@@ -190,7 +190,7 @@ class Service:
             return outcome
         assert outcome.ping is not None
         self.evaluator.reschedule(outcome.check.next_change_at)
-        if outcome.transitions:
+        if outcome.transitions or outcome.alerting_changed:
             self.dispatcher.poke()
         self.events.publish(PingRecorded(outcome.ping))
         self._publish_check(outcome.check, outcome.transitions)

@@ -7,6 +7,8 @@ import sqlite3
 import time
 from pathlib import Path
 
+import pytest
+
 from beatwatch.config import Settings
 from beatwatch.engine.dispatch import GIVE_UP_AFTER, retry_delay
 from beatwatch.engine.model import AlertType, PingKind, PingRequest
@@ -82,6 +84,22 @@ async def test_failure_threshold_alerts_on_the_third_failure(harness: Harness, h
     await harness.dispatch()
     assert hook.titles() == ["flaky-sync is FAILING"]
     assert "3 failures in a row" in hook.received[0]["message"]
+
+
+async def test_failure_reaching_the_threshold_wakes_the_dispatcher(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The third failure changes no state, but queues the alert: the dispatcher must be told
+    # now rather than find it at its next poll.
+    pokes: list[None] = []
+    monkeypatch.setattr(harness.service.dispatcher, "poke", lambda: pokes.append(None))
+    check = await harness.add("flaky-sync", failure_threshold=3)
+    now = time.time()
+    for n in range(2):
+        await ping(harness, check.uuid, PingKind.FAIL, now + n)
+    pokes.clear()
+    await ping(harness, check.uuid, PingKind.FAIL, now + 2)
+    assert pokes
 
 
 async def test_switched_off_alert_type_transitions_silently(harness: Harness, hook: Hook) -> None:
