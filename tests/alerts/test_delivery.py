@@ -102,6 +102,27 @@ async def test_failure_reaching_the_threshold_wakes_the_dispatcher(
     assert pokes
 
 
+async def test_failures_below_the_threshold_keep_the_missed_incident_open(
+    harness: Harness, hook: Hook
+) -> None:
+    await harness.service.alerts.add_channel("ops", hook.url, is_default=True)
+    check = await harness.add("flaky-sync", failure_threshold=3)
+    missed_at = check.created_at + MISSED_AFTER
+    await harness.evaluate_at(missed_at)
+    await harness.dispatch()
+    await ping(harness, check.uuid, PingKind.FAIL, missed_at + 10)
+    await harness.dispatch()
+    assert (await harness.service.get_check(check.slug)).state.value == "failing"
+    await harness.evaluate_at(missed_at + 10 + MISSED_AFTER)  # and then no run at all
+    await harness.dispatch()
+    assert hook.titles() == ["flaky-sync is MISSED"]
+    [incident] = await harness.service.alerts.incidents()
+    assert incident.resolved_at is None
+    await ping(harness, check.uuid, PingKind.SUCCESS, missed_at + 20 + MISSED_AFTER)
+    await harness.dispatch()
+    assert hook.titles() == ["flaky-sync is MISSED", "flaky-sync is UP again"]
+
+
 async def test_switched_off_alert_type_transitions_silently(harness: Harness, hook: Hook) -> None:
     await harness.service.alerts.add_channel("ops", hook.url, is_default=True)
     check = await harness.add("scratch", alerts=frozenset({AlertType.FAILING}))
