@@ -28,6 +28,7 @@ from beatwatch.engine.events import (
     CheckChanged,
     CheckRemoved,
     DeliveryAttempted,
+    Event,
     IncidentChanged,
     PingRecorded,
     SetupChanged,
@@ -43,7 +44,7 @@ from beatwatch.engine.validation import ValidationError
 from beatwatch.presentation import state_label
 from beatwatch.ui.commands import BeatwatchCommands
 from beatwatch.ui.fleet import RESULTS_SHOWN, Fleet
-from beatwatch.ui.messages import EngineEvent, LogEntry, LogPosted
+from beatwatch.ui.messages import EngineEvents, LogEntry, LogPosted
 from beatwatch.ui.screens.channels import ChannelsScreen
 from beatwatch.ui.screens.check_form import CheckFormScreen
 from beatwatch.ui.screens.checks import ChecksScreen
@@ -146,6 +147,8 @@ class BeatwatchApp(App[None]):
         self._run_engine = run_engine
         self._keymap = keymap or {}
         self._unsubscribe: Callable[[], None] | None = None
+        # The EngineEvents message posted but not yet handled, which new events join.
+        self._queued_events: EngineEvents | None = None
         self._log_handler: UILogHandler | None = None
         self._notices: list[str] = []
         # Another process wrote since the fleet was last read; and whether a reload runs now.
@@ -180,9 +183,7 @@ class BeatwatchApp(App[None]):
         loop = asyncio.get_running_loop()
         self._log_handler = UILogHandler(self, loop)
         logging.getLogger("beatwatch").addHandler(self._log_handler)
-        self._unsubscribe = self.service.events.subscribe(
-            lambda event: self.post_message(EngineEvent(event))
-        )
+        self._unsubscribe = self.service.events.subscribe(self._queue_engine_event)
         await self._connect_engine()
         for notice in self._notices:
             self.notify(notice, title="Theme", severity="warning", timeout=10)
@@ -263,9 +264,22 @@ class BeatwatchApp(App[None]):
 
     # -- engine events -------------------------------------------------------------------
 
-    def on_engine_event(self, message: EngineEvent) -> None:
-        event = message.event
+    def _queue_engine_event(self, event: Event) -> None:
+        # Called by the event bus on the event loop's thread, inside the engine's own work:
+        # it only queues, and a Textual message costs more than handling the event itself.
+        if self._queued_events is None:
+            self._queued_events = EngineEvents()
+            self.post_message(self._queued_events)
+        self._queued_events.events.append(event)
+
+    def on_engine_events(self, message: EngineEvents) -> None:
+        if message is self._queued_events:
+            self._queued_events = None
         now = self.clock()
+        for event in message.events:
+            self._apply_engine_event(event, now)
+
+    def _apply_engine_event(self, event: Event, now: float) -> None:
         match event:
             case CheckChanged(check=check):
                 self.fleet.upsert(check, now)

@@ -10,12 +10,13 @@ from textual.message import Message
 from beatwatch.engine.events import Event
 
 
-class EngineEvent(Message):
-    """One event from the service's event bus."""
+class EngineEvents(Message):
+    """Events from the service's event bus, in order. Events published while this message
+    waits in the queue join it, so a burst of pings costs one message, not two per ping."""
 
-    def __init__(self, event: Event) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.event = event
+        self.events: list[Event] = []
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +32,3 @@ class LogPosted(Message):
     def __init__(self, entry: LogEntry) -> None:
         super().__init__()
         self.entry = entry
-
-
-class FleetUpdated(Message):
-    """The app's picture of the checks changed; screens showing them may refresh."""

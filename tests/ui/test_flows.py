@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import time
@@ -25,6 +26,24 @@ def cell(app: BeatwatchApp, check_id: int, column: str) -> str:
 
 def shown(app: BeatwatchApp) -> set[int]:
     return app.screen.query_one(ChecksTable).shown_ids
+
+
+async def test_a_burst_of_pings_reaches_the_table_in_order(service, tmp_path):
+    # Events published in one turn of the loop arrive together; the last ping must win.
+    check = await service.add_check(CheckSpec(name="queue-worker", every_seconds=3600))
+    app = BeatwatchApp(service, run_engine=False, user_theme_dir=tmp_path)
+    async with app.run_test(size=SIZE):
+        await wait_for(lambda: check.id in shown(app))
+        now = time.time()
+        kinds = [PingKind.FAIL, PingKind.SUCCESS, PingKind.FAIL, PingKind.SUCCESS]
+        await asyncio.gather(
+            *(
+                service.record_ping(PingRequest(kind, uuid=check.uuid, at=now + n))
+                for n, kind in enumerate(kinds)
+            )
+        )
+        await wait_for(lambda: cell(app, check.id, "recent").endswith("✗▮✗▮"))
+        assert "up" in cell(app, check.id, "state")
 
 
 async def test_create_a_check_from_the_form(service, tmp_path):
