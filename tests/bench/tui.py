@@ -159,6 +159,10 @@ async def _refresh_passes(app: BeatwatchApp, pilot: Pilot[None], checks: int) ->
     screen = app.screen
     assert isinstance(screen, ChecksScreen)
     ids = sorted(app.fleet.checks)
+    # The strips that loaded after first paint touched every row; whether the screen's own
+    # timer has applied them yet is a race, and that one-off pass is not a live refresh.
+    screen.refresh_now()
+    await _drawn(pilot)
     busy: list[float] = []
     quiet: list[float] = []
     draws: list[float] = []
