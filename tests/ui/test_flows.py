@@ -141,8 +141,16 @@ async def test_detail_shows_url_snippets_and_pings(service, tmp_path):
         assert url in str(screen.query_one("#ping-url").render())
         assert "curl -fsS -m 10 --retry 5" in str(screen.query_one("#code-crontab").render())
         await wait_for(lambda: screen.query_one("#pings").row_count == 1)
+        # No run has been timed: a note, not a chart of nothing.
+        assert screen.query_one("#no-durations").display
+        assert not screen.query_one("#durations").display
         await pilot.press("y")
         assert app.clipboard == url
+        started = time.time()
+        for kind, at in [(PingKind.START, started), (PingKind.SUCCESS, started + 30)]:
+            await service.record_ping(PingRequest(kind, uuid=check.uuid, at=at))
+        await wait_for(lambda: screen.query_one("#durations").display)
+        assert not screen.query_one("#no-durations").display
 
 
 async def test_a_bad_theme_file_falls_back_with_a_notice(service, tmp_path):

@@ -40,6 +40,7 @@ PINGS_SHOWN = 25
 TRANSITIONS_SHOWN = 12
 BODY_PREVIEW = 40
 REFRESH_INTERVAL = 1.0
+NO_TIMED_RUNS = "no timed runs yet: a run is timed from its /start ping to its finish"
 
 
 def local_time(t: float) -> str:
@@ -84,6 +85,7 @@ class CheckDetailScreen(Screen[None]):
                 with Vertical(id="history"):
                     yield Label("Run durations (oldest → newest)", classes="section-title")
                     yield Sparkline([], id="durations")
+                    yield Static(NO_TIMED_RUNS, id="no-durations")
                     yield Label("States", classes="section-title")
                     yield Static(id="timeline")
             yield Label("Ping this URL when the job runs", classes="section-title")
@@ -213,7 +215,11 @@ class CheckDetailScreen(Screen[None]):
         self._show_pings(pings)
         self._show_timeline(transitions)
         durations = [p.duration for p in reversed(pings) if p.duration is not None]
-        self.query_one("#durations", Sparkline).data = durations or [0.0]
+        chart = self.query_one("#durations", Sparkline)
+        chart.data = durations
+        # A chart of nothing draws as full bars, which would read as runs at their longest.
+        chart.display = bool(durations)
+        self.query_one("#no-durations").display = not durations
 
     def _show_pings(self, pings: list[Ping]) -> None:
         self._pings = pings
