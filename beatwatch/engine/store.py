@@ -350,9 +350,7 @@ def delete_check(conn: sqlite3.Connection, check_id: int) -> None:
 
 def insert_ping(conn: sqlite3.Connection, ping: Ping) -> Ping:
     """Store `ping` (its id is ignored) and return it with the id it was given."""
-    values = (
-        ping.check_id,
-        ping.kind,
+    rest = (
         ping.at,
         ping.exit_code,
         ping.rid,
@@ -364,10 +362,10 @@ def insert_ping(conn: sqlite3.Connection, ping: Ping) -> Ping:
     cursor = conn.execute(
         "INSERT INTO pings (check_id, kind, at, exit_code, rid, duration, remote_addr, "
         "user_agent, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (values[0], ping.kind.value, *values[2:]),
+        (ping.check_id, ping.kind.value, *rest),
     )
     assert cursor.lastrowid is not None
-    return Ping(cursor.lastrowid, *values)
+    return Ping(cursor.lastrowid, ping.check_id, ping.kind, *rest)
 
 
 def last_ping_of_kind(conn: sqlite3.Connection, check_id: int, kind: PingKind) -> Ping | None:
