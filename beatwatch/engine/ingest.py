@@ -27,7 +27,6 @@ class PingOutcome:
     ping: Ping | None
     # A deadline that had already passed, then the ping's own change; either may be absent.
     transitions: tuple[Transition, ...] = ()
-    created: bool = False
     # An incident was opened or resolved, so messages may be waiting to go out: a failure
     # that reaches the check's threshold does this without changing its state.
     alerting_changed: bool = False
@@ -41,7 +40,7 @@ def record_ping(
     ping_key: str,
     cache: CheckCache,
 ) -> PingOutcome:
-    stored, created = _find_target(conn, request, ping_key, cache)
+    stored = _find_target(conn, request, ping_key, cache)
     if stored is None:
         label = _unknown_label(request, ping_key)
         changes_before = conn.total_changes
@@ -97,7 +96,7 @@ def record_ping(
     cache.remember(conn, check)
     transitions = tuple(t for t in (overdue, transition) if t is not None)
     alerting_changed = check.alerted_state is not alerted_before
-    return PingOutcome(check, ping, transitions, created, alerting_changed)
+    return PingOutcome(check, ping, transitions, alerting_changed)
 
 
 def _find_target(
@@ -105,16 +104,16 @@ def _find_target(
     request: PingRequest,
     ping_key: str,
     cache: CheckCache,
-) -> tuple[Check | None, bool]:
+) -> Check | None:
     if request.uuid is not None:
-        return cache.lookup(conn, "uuid", request.uuid), False
+        return cache.lookup(conn, "uuid", request.uuid)
     assert request.slug is not None and request.ping_key is not None
     if not hmac.compare_digest(request.ping_key.encode(), ping_key.encode()):
-        return None, False
+        return None
     check = cache.lookup(conn, "slug", request.slug)
     if check is not None or not request.create:
-        return check, False
-    return _auto_create(conn, request.slug, request.at), True
+        return check
+    return _auto_create(conn, request.slug, request.at)
 
 
 def _auto_create(conn: sqlite3.Connection, slug: str, now: float) -> Check:

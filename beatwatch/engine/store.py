@@ -306,11 +306,6 @@ def load_check(conn: sqlite3.Connection, check_id: int) -> Check | None:
     return check_from_row(row) if row else None
 
 
-def find_check_sync(conn: sqlite3.Connection, ref: str) -> Check | None:
-    row = conn.execute(FIND_CHECK_SQL, _find_params(ref)).fetchone()
-    return check_from_row(row) if row else None
-
-
 def load_due_checks(conn: sqlite3.Connection, now: float, limit: int) -> list[Check]:
     rows = conn.execute(
         f"SELECT {CHECK_COLUMNS} FROM checks WHERE next_change_at <= ? "
