@@ -71,7 +71,7 @@ class Evaluator:
         while True:
             self.alive_at = time.monotonic()
             await self.run_pass()
-            earliest = self._earliest = await self._db.earliest_change()
+            earliest = self._earliest
             while earliest is None or earliest > self._clock():
                 self.alive_at = time.monotonic()
                 delay = WATCH_INTERVAL
@@ -91,19 +91,18 @@ class Evaluator:
     async def run_pass(self) -> int:
         """Settle everything due now; returns how many checks were looked at.
 
-        Nothing due means no write: every commit pokes the engine's loops, so a pass that
-        wrote regardless would wake itself for ever."""
+        Nothing due means no write. The writes are quiet: the loop that made them need not
+        be woken by them, and on_settled tells the rest of the engine what changed."""
         total = 0
         while True:
             now = self._clock()
-            earliest = await self._db.earliest_change()
+            earliest = self._earliest = await self._db.earliest_change()
             if earliest is None or earliest > now:
                 self.last_pass_at = now
                 return total
-            settled = await self._db.write(lambda conn, now=now: evaluate_due(conn, now, BATCH))
+            settled = await self._db.write(
+                lambda conn, now=now: evaluate_due(conn, now, BATCH), quiet=True
+            )
             total += len(settled)
             if settled:
                 self._on_settled(settled)
-            if len(settled) < BATCH:
-                self.last_pass_at = now
-                return total

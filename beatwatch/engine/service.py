@@ -345,6 +345,8 @@ class Service:
         )
 
     def _publish_settled(self, settled: Settled) -> None:
+        # The evaluator's writes are quiet; what it settled may have queued alerts.
+        self.dispatcher.poke()
         for check, transition in settled:
             self._publish_check(check, [transition] if transition else [])
 
