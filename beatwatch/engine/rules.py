@@ -83,8 +83,10 @@ def due_at(check: Check, evaluation: Evaluation) -> float | None:
 
 
 def transition_time(previous: Check, evaluation: Evaluation) -> float:
-    """When a clock-driven change happened: its due time, never before the previous state began."""
-    return max(evaluation.since, previous.state_since)
+    """When a clock-driven change happened: its due time, never before the previous state
+    began, nor before the clock last (re)started: a timed pause that ran out ended at its
+    end, even when the state after it (failing, say) was reached long before the pause."""
+    return max(evaluation.since, previous.state_since, previous.clock_start)
 
 
 class AlertAction(StrEnum):

@@ -11,7 +11,7 @@ import pytest
 
 from beatwatch.config import Settings
 from beatwatch.engine.dispatch import GIVE_UP_AFTER, retry_delay
-from beatwatch.engine.model import AlertType, PingKind, PingRequest
+from beatwatch.engine.model import AlertType, PingKind, PingRequest, State
 from beatwatch.engine.service import Service
 from tests.alerts.conftest import Clock, Harness
 from tests.conftest import wait_for
@@ -121,6 +121,27 @@ async def test_failures_below_the_threshold_keep_the_missed_incident_open(
     await ping(harness, check.uuid, PingKind.SUCCESS, missed_at + 20 + MISSED_AFTER)
     await harness.dispatch()
     assert hook.titles() == ["flaky-sync is MISSED", "flaky-sync is UP again"]
+
+
+async def test_a_timed_pause_ends_at_its_end_in_history_and_recovery(
+    harness: Harness, hook: Hook
+) -> None:
+    await harness.service.alerts.add_channel("ops", hook.url, is_default=True)
+    check = await harness.add("report")
+    now = time.time()
+    await ping(harness, check.uuid, PingKind.FAIL, now)
+    until = now + 3 * 86400
+    await harness.service.pause_check(check.slug, until)
+    await harness.evaluate_at(until + 5)
+    [resumed] = [
+        t for t in await harness.service.transitions(check.slug) if t.from_state is State.PAUSED
+    ]
+    assert resumed.to_state is State.FAILING
+    assert resumed.at == pytest.approx(until, abs=1e-3)
+    await ping(harness, check.uuid, PingKind.SUCCESS, until + 10)
+    await harness.dispatch()
+    [recovery] = [m["message"] for m in hook.received if m["title"] == "report is UP again"]
+    assert "FAILING for 10s" in recovery  # since the pause ended, not for 3 days
 
 
 async def test_switched_off_alert_type_transitions_silently(harness: Harness, hook: Hook) -> None:
