@@ -114,7 +114,8 @@ def alert_action(check: Check) -> AlertAction:
         return AlertAction.NONE
     if state is State.PAUSED:
         return AlertAction.RESOLVE_SILENT
-    # A failing job that merely starts again has not recovered; its next success will say so.
-    if state is State.UP or (state is State.RUNNING and alerted is not State.FAILING):
+    # A job whose last run failed has not recovered by starting again (whatever it was
+    # alerted for since: a stuck run after the failure, say); its next success will say so.
+    if state is State.UP or (state is State.RUNNING and check.failure_streak == 0):
         return AlertAction.RESOLVE
     return AlertAction.NONE

@@ -144,6 +144,23 @@ async def test_a_timed_pause_ends_at_its_end_in_history_and_recovery(
     assert "FAILING for 10s" in recovery  # since the pause ended, not for 3 days
 
 
+async def test_a_job_whose_last_run_failed_has_not_recovered_by_starting(
+    harness: Harness, hook: Hook
+) -> None:
+    await harness.service.alerts.add_channel("ops", hook.url, is_default=True)
+    check = await harness.add("etl")
+    now = time.time()
+    await ping(harness, check.uuid, PingKind.FAIL, now)
+    await ping(harness, check.uuid, PingKind.START, now + 1)
+    await harness.evaluate_at(now + 1 + MISSED_AFTER)  # that run never finished: stuck
+    await ping(harness, check.uuid, PingKind.START, now + 100)
+    await harness.dispatch()
+    assert hook.titles() == ["etl is FAILING", "etl is STUCK"]
+    await ping(harness, check.uuid, PingKind.SUCCESS, now + 130)
+    await harness.dispatch()
+    assert hook.titles()[-1] == "etl is UP again"
+
+
 async def test_switched_off_alert_type_transitions_silently(harness: Harness, hook: Hook) -> None:
     await harness.service.alerts.add_channel("ops", hook.url, is_default=True)
     check = await harness.add("scratch", alerts=frozenset({AlertType.FAILING}))
