@@ -92,7 +92,11 @@ class ChecksScreen(Screen[None]):
             self.table.sync(fleet, changed, removed, now, self._colours)
             self.table.refresh_visible(fleet, now, self._colours)
             if changed or removed or self._summary_counts is None:
-                self._show_summary(fleet.counts())
+                counts = fleet.counts()
+                # Most passes under steady pings leave the counts as they were; redrawing the
+                # line anyway would relayout the screen each time.
+                if counts != self._summary_counts:
+                    self._show_summary(counts)
 
     def _show_summary(self, counts: dict[State, int]) -> None:
         self._summary_counts = counts
