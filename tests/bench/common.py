@@ -271,6 +271,8 @@ class LoadResult:
     p50_ms: float
     p99_ms: float
     max_ms: float
+    cpu_seconds: float  # the load generator's own
+    server_cpu_seconds: float | None = None  # the server's, every thread, if measured
 
     @property
     def rate(self) -> float:
@@ -285,6 +287,12 @@ class LoadResult:
             f"{self.ok} x 200 in {self.seconds:.1f} s, p50 {self.p50_ms:.2f} ms, "
             f"p99 {self.p99_ms:.2f} ms, max {self.max_ms:.1f} ms, errors {self.error_count}"
         )
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process (every thread of it) has used so far; Linux."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_load(

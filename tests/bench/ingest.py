@@ -9,7 +9,8 @@ They take turns, a few rounds each, so that a machine whose speed drifts during 
 slows all alike; a share is the median of the rounds' shares. The floor shows how much of
 the gap durable storage alone costs on this machine. With uvloop installed it all runs a second time
 on uvloop. Afterwards the pings table must hold exactly as many rows as 200s were received.
-Also counted: the SQL statements one ping costs.
+Also counted: each server's CPU time per 200 (with how busy it and the load generator were,
+which shows which side set the rate) and the SQL statements one ping costs.
 
 Targets: beatwatch >= 70% of the bare server's requests/s; p99 <= 15 ms.
 """
@@ -21,6 +22,8 @@ import re
 import sqlite3
 import statistics
 import time
+from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -44,6 +47,7 @@ from tests.bench.common import (
     has_uvloop,
     info,
     isolate_config,
+    process_cpu_seconds,
     py_spy,
     run_load,
     scratch_dir,
@@ -106,17 +110,37 @@ def run(scale: Scale) -> list[Figure]:
                 serve_env(uvloop),
             )
             runs: dict[str, list[LoadResult]] = {"bare": [], "floor": [], "serve": []}
-            with bare, floor, serve as proc:
+            with bare as bare_proc, floor as floor_proc, serve as serve_proc:
                 for round_number in range(rounds):
-                    runs["bare"].append(load(port=bare_port))
-                    runs["floor"].append(load(port=floor_port))
+                    runs["bare"].append(_load_counting_cpu(load, bare_port, bare_proc.pid))
+                    runs["floor"].append(_load_counting_cpu(load, floor_port, floor_proc.pid))
                     profile = f"serve-ingest-{loop_name}-{round_number + 1}"
-                    with py_spy(proc.pid, scale, profile, seconds):
-                        runs["serve"].append(load(port=serve_port))
+                    with py_spy(serve_proc.pid, scale, profile, seconds):
+                        runs["serve"].append(_load_counting_cpu(load, serve_port, serve_proc.pid))
             stored = count_rows(data_dir, "SELECT count(*) FROM pings") - stored_before
             figures += _compare(runs, stored, loop_name)
         figures += _statements_per_ping(scratch / "trace")
     return figures
+
+
+def _load_counting_cpu(load: Callable[..., LoadResult], port: int, pid: int) -> LoadResult:
+    before = process_cpu_seconds(pid)
+    result = load(port=port)
+    return replace(result, server_cpu_seconds=process_cpu_seconds(pid) - before)
+
+
+def _cpu_per_request(runs: list[LoadResult], label: str) -> Figure:
+    """Where a rate comes from: the server's CPU per 200 and how busy each side was. A
+    server below 100% of a core with clients near it is waiting on its clients."""
+    per_request = [(r.server_cpu_seconds or 0.0) / r.ok * 1e6 for r in runs if r.ok]
+    server_busy = statistics.median((r.server_cpu_seconds or 0.0) / r.seconds for r in runs)
+    clients_busy = statistics.median(r.cpu_seconds / r.seconds for r in runs)
+    return info(
+        f"{label} CPU per 200",
+        statistics.median(per_request),
+        "us",
+        f"server {server_busy:.0%} of a core, load generator {clients_busy:.0%} of a core",
+    )
 
 
 def _compare(runs: dict[str, list[LoadResult]], stored: int, loop_name: str) -> list[Figure]:
@@ -144,6 +168,7 @@ def _compare(runs: dict[str, list[LoadResult]], stored: int, loop_name: str) -> 
             for name in labels
             for run in [runs[name][n]]
         ),
+        *(_cpu_per_request(runs[name], f"{labels[name]} ({loop_name})") for name in labels),
         info(f"floor share of bare throughput ({loop_name})", floor_share, "%", floor_rounds),
         at_least(
             f"beatwatch share of bare throughput ({loop_name})",

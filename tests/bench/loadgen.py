@@ -2,7 +2,8 @@
 
 Run as its own process (`python -m tests.bench.loadgen ...`) so the clients never share a
 GIL with the server they measure. Prints one JSON object: requests sent, 200s received,
-errors by kind, elapsed seconds, and latency percentiles in milliseconds.
+errors by kind, elapsed seconds, the CPU seconds the clients used, and latency percentiles
+in milliseconds.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ async def generate(
     connector = aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency)
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)
     started = time.perf_counter()
+    cpu_started = time.process_time()
     deadline = started + max_seconds
 
     async def client(session: aiohttp.ClientSession) -> None:
@@ -62,6 +64,7 @@ async def generate(
         await asyncio.gather(*(client(session) for _ in range(concurrency)))
     elapsed = time.perf_counter() - started
     return {
+        "cpu_seconds": time.process_time() - cpu_started,
         "sent": len(latencies) + sum(errors.values()),
         "ok": len(latencies),
         "errors": dict(errors),
