@@ -49,6 +49,7 @@ def test_ui_never_touches_storage_web_or_apprise():
         "aiosqlite",
         "aiohttp",
         "apprise",
+        "beatwatch.engine.channels",
         "beatwatch.engine.store",
         "beatwatch.engine.writer",
         "beatwatch.engine.receiver",

@@ -17,7 +17,6 @@ from beatwatch.cli.context import (
     print_table,
     with_service,
 )
-from beatwatch.engine.channels import mask_url
 from beatwatch.engine.maintenance import describe as describe_window
 from beatwatch.engine.maintenance import is_open
 from beatwatch.engine.serialize import channel_to_dict, host_to_dict, incident_to_dict
@@ -49,7 +48,7 @@ def channel_add(
     async def act(service: Service) -> None:
         channel = await service.alerts.add_channel(name, url, is_default, tags)
         default = " (default)" if channel.is_default else ""
-        click.echo(f"added channel {channel.name}{default}: {mask_url(channel.url)}")
+        click.echo(f"added channel {channel.name}{default}: {channel.masked_url}")
 
     with_service(ctx, act, **where)
 
@@ -74,7 +73,7 @@ def channel_list(ctx: click.Context, as_json: bool, **where: Any) -> None:
                 "yes" if c.is_default else "",
                 ",".join(c.tags),
                 _channel_status(c.failing, c.last_error, c.last_error_at, now),
-                mask_url(c.url),
+                c.masked_url,
             ],
         )
 

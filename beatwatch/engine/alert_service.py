@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 
 from beatwatch.engine import alert_store, store
-from beatwatch.engine.channels import ChannelError, mask_url, send, validate_url
+from beatwatch.engine.channels import ChannelError, send, validate_url
 from beatwatch.engine.events import EventBus, IncidentChanged, SetupChanged
 from beatwatch.engine.incidents import IncidentNotFound, acknowledge, chosen_channels
 from beatwatch.engine.maintenance import is_open, occurrence, parse_weekly
@@ -20,6 +20,7 @@ from beatwatch.engine.messages import test_message
 from beatwatch.engine.model import Channel, Check, Incident, MaintenanceWindow, Notification
 from beatwatch.engine.schedule import ScheduleError, zone
 from beatwatch.engine.store import Store
+from beatwatch.engine.url_masking import mask_url
 from beatwatch.engine.validation import ValidationError
 
 log = logging.getLogger("beatwatch.alerts")

@@ -1,6 +1,7 @@
-"""Notification channels: Apprise URL validation, secret masking, and sending one message.
+"""Notification channels: Apprise URL validation and sending one message.
 
-A channel URL is a credential. Anything shown to a person goes through `mask_url`.
+A channel URL is a credential: anything shown to a person goes through
+`url_masking.mask_url`, never the URL itself.
 """
 
 from __future__ import annotations
@@ -13,31 +14,6 @@ import apprise
 
 log = logging.getLogger("beatwatch.channels")
 
-# Query keys whose values are safe to show; every other value is masked.
-_SAFE_QUERY_KEYS = frozenset(
-    {
-        "to",
-        "cc",
-        "bcc",
-        "from",
-        "name",
-        "format",
-        "priority",
-        "method",
-        "mode",
-        "smtp",
-        "secure",
-        "port",
-        "tags",
-        "title",
-        "lang",
-        "image",
-        "footer",
-        "overflow",
-        "verify",
-    }
-)
-_SECRET_PATH_MIN = 8
 SEND_TIMEOUT = 30.0
 
 
@@ -67,36 +43,6 @@ def _known_schemes() -> set[str]:
             value = details.get(key) or ()
             schemes.update([value] if isinstance(value, str) else value)
     return {s.lower() for s in schemes}
-
-
-def mask_url(url: str) -> str:
-    """The URL with its secrets hidden: password, long path tokens, +Header values and every
-    query value not known to be harmless."""
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, host = netloc.rsplit("@", 1)
-        user = userinfo.split(":", 1)[0]
-        netloc = f"{user}:****@{host}" if ":" in userinfo else f"{_mask_token(user)}@{host}"
-    path = "/".join(_mask_token(segment) for segment in parts.path.split("/"))
-    # Split by hand: parse_qsl would turn the '+' of a +Header=value into a space.
-    pairs = [item.partition("=") for item in parts.query.split("&") if item]
-    query = "&".join(
-        f"{key}={value if key.lower() in _SAFE_QUERY_KEYS else '****'}" for key, _, value in pairs
-    )
-    # A token may also sit where a host would (slack://TOKEN/..., tgram://BOT:SECRET/...).
-    host, _, port = netloc.partition(":")
-    if "@" not in netloc and (
-        (port and not port.isdigit()) or ("." not in host and host != "localhost")
-    ):
-        netloc = ":".join(_mask_token(piece) for piece in netloc.split(":"))
-    return f"{parts.scheme}://{netloc}{path}" + (f"?{query}" if query else "")
-
-
-def _mask_token(segment: str) -> str:
-    if len(segment) < _SECRET_PATH_MIN:
-        return segment
-    return f"{segment[:2]}…{segment[-2:]}"
 
 
 async def send(url: str, title: str, body: str, timeout: float = SEND_TIMEOUT) -> str | None:

@@ -11,6 +11,8 @@ from enum import StrEnum
 from operator import attrgetter
 from typing import Any
 
+from beatwatch.engine.url_masking import mask_url
+
 
 class State(StrEnum):
     NEW = "new"
@@ -203,6 +205,10 @@ class Channel:
     last_error: str | None = None
     last_error_at: float | None = None
     last_success_at: float | None = None
+
+    @property
+    def masked_url(self) -> str:
+        return mask_url(self.url)
 
 
 @dataclass(frozen=True, slots=True)

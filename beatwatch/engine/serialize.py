@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from beatwatch.engine.alert_service import HostStatus
-from beatwatch.engine.channels import mask_url
 from beatwatch.engine.maintenance import describe as describe_window
 from beatwatch.engine.maintenance import is_open, next_start
 from beatwatch.engine.model import (
@@ -84,7 +83,7 @@ def channel_to_dict(channel: Channel) -> dict[str, Any]:
     return {
         "id": channel.id,
         "name": channel.name,
-        "url": mask_url(channel.url),
+        "url": channel.masked_url,
         "default": channel.is_default,
         "tags": list(channel.tags),
         "failing": channel.failing,

@@ -10,7 +10,6 @@ from typing import ClassVar
 from rich.text import Text
 from textual.binding import Binding, BindingType
 
-from beatwatch.engine.channels import mask_url
 from beatwatch.engine.model import Channel
 from beatwatch.engine.timefmt import format_relative
 from beatwatch.ui.screens.channel_form import ChannelFormScreen
@@ -53,7 +52,7 @@ class ChannelsScreen(LiveTableScreen):
                 channel.name,
                 (
                     Text(channel.name, style="bold"),
-                    mask_url(channel.url),
+                    channel.masked_url,
                     "yes" if channel.is_default else "",
                     ", ".join(channel.tags),
                     Text(channel_status(channel, now), style=error if channel.failing else ""),
@@ -79,7 +78,7 @@ class ChannelsScreen(LiveTableScreen):
         channel = self._channels.get(key)
         if channel is None:
             return ""
-        text = Text(f"{channel.name}: {mask_url(channel.url)}")
+        text = Text(f"{channel.name}: {channel.masked_url}")
         if channel.failing:
             text.append(f"\nlast error: {channel.last_error or 'no reason given'}")
             text.append("\nAlerts for it are retried; t sends a test once the URL is fixed.")

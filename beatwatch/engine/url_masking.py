@@ -1,0 +1,64 @@
+"""Hiding the secrets in a channel URL, for anything shown to a person or logged.
+
+Pure string work, so the UI and the command line can show channels without loading Apprise.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+# Query keys whose values are safe to show; every other value is masked.
+_SAFE_QUERY_KEYS = frozenset(
+    {
+        "to",
+        "cc",
+        "bcc",
+        "from",
+        "name",
+        "format",
+        "priority",
+        "method",
+        "mode",
+        "smtp",
+        "secure",
+        "port",
+        "tags",
+        "title",
+        "lang",
+        "image",
+        "footer",
+        "overflow",
+        "verify",
+    }
+)
+_SECRET_PATH_MIN = 8
+
+
+def mask_url(url: str) -> str:
+    """The URL with its secrets hidden: password, long path tokens, +Header values and every
+    query value not known to be harmless."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, host = netloc.rsplit("@", 1)
+        user = userinfo.split(":", 1)[0]
+        netloc = f"{user}:****@{host}" if ":" in userinfo else f"{_mask_token(user)}@{host}"
+    path = "/".join(_mask_token(segment) for segment in parts.path.split("/"))
+    # Split by hand: parse_qsl would turn the '+' of a +Header=value into a space.
+    pairs = [item.partition("=") for item in parts.query.split("&") if item]
+    query = "&".join(
+        f"{key}={value if key.lower() in _SAFE_QUERY_KEYS else '****'}" for key, _, value in pairs
+    )
+    # A token may also sit where a host would (slack://TOKEN/..., tgram://BOT:SECRET/...).
+    host, _, port = netloc.partition(":")
+    if "@" not in netloc and (
+        (port and not port.isdigit()) or ("." not in host and host != "localhost")
+    ):
+        netloc = ":".join(_mask_token(piece) for piece in netloc.split(":"))
+    return f"{parts.scheme}://{netloc}{path}" + (f"?{query}" if query else "")
+
+
+def _mask_token(segment: str) -> str:
+    if len(segment) < _SECRET_PATH_MIN:
+        return segment
+    return f"{segment[:2]}…{segment[-2:]}"

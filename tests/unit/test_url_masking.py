@@ -1,0 +1,46 @@
+"""A channel URL shown to a person keeps enough to recognise it and none of its secrets."""
+
+from __future__ import annotations
+
+import pytest
+
+from beatwatch.engine.url_masking import mask_url
+
+
+@pytest.mark.parametrize(
+    ("url", "shown", "secret"),
+    [
+        (
+            "mailtos://alice:Secret123@mail.example.com?to=ops@example.com",
+            "mailtos://alice:****@mail.example.com?to=ops@example.com",
+            "Secret123",
+        ),
+        (
+            "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ",
+            "slack://T1…L2/A1…JD/TI…FQ",
+            "TIiajkdnlazkcOXrIdevi7FQ",
+        ),
+        (
+            "tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/-100123",
+            "tgram://12…89:AA…aw/-100123",
+            "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",
+        ),
+        (
+            "ntfys://ntfy.sh/backups-Xy9Kq2LmP4",
+            "ntfys://ntfy.sh/ba…P4",
+            "Xy9Kq2LmP4",
+        ),
+        (
+            "json://localhost:8080/hook?+X-Token=abcdef&method=POST",
+            "json://localhost:8080/hook?+X-Token=****&method=POST",
+            "abcdef",
+        ),
+    ],
+)
+def test_secrets_are_hidden_and_the_rest_is_kept(url: str, shown: str, secret: str) -> None:
+    assert mask_url(url) == shown
+    assert secret not in mask_url(url)
+
+
+def test_a_url_without_secrets_is_shown_as_it_is() -> None:
+    assert mask_url("ntfy://ntfy.example.com/ops") == "ntfy://ntfy.example.com/ops"
