@@ -202,6 +202,15 @@ def notified_since(conn: sqlite3.Connection, since: float) -> int:
     return int(row[0])
 
 
+def recoveries_announced_since(conn: sqlite3.Connection, since: float) -> int:
+    row = conn.execute(
+        "SELECT count(DISTINCT incident_id) FROM outbox "
+        "WHERE kind = 'recovery' AND created_at >= ?",
+        (since,),
+    ).fetchone()
+    return int(row[0])
+
+
 def due_incident_actions(conn: sqlite3.Connection, now: float) -> list[Incident]:
     rows = conn.execute(
         f"SELECT {INCIDENT_COLUMNS} FROM incidents WHERE next_action_at <= ? "

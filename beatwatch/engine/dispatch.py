@@ -116,7 +116,7 @@ def finish_delivery(
 
 
 def release_digests(conn: sqlite3.Connection, now: float) -> int:
-    """Combine each channel's held storm alerts into one digest once they have gathered."""
+    """Combine each channel's held storm messages into one digest once they have gathered."""
     ready = conn.execute(
         "SELECT channel_id FROM outbox WHERE status = ? GROUP BY channel_id "
         "HAVING min(created_at) <= ?",
@@ -124,10 +124,10 @@ def release_digests(conn: sqlite3.Connection, now: float) -> int:
     ).fetchall()
     for (channel_id,) in ready:
         held = conn.execute(
-            "SELECT id, title FROM outbox WHERE status = ? AND channel_id = ? ORDER BY id",
+            "SELECT id, kind, title FROM outbox WHERE status = ? AND channel_id = ? ORDER BY id",
             (HELD, channel_id),
         ).fetchall()
-        title, body = messages.digest([r[1] for r in held])
+        title, body = messages.digest([(r[1], r[2]) for r in held])
         alert_store.enqueue(conn, channel_id, None, "digest", title, body, now)
         conn.executemany(
             "UPDATE outbox SET status = ? WHERE id = ?", [(DIGESTED, r[0]) for r in held]

@@ -15,7 +15,8 @@ from beatwatch.engine.rules import AlertAction, alert_action
 
 log = logging.getLogger("beatwatch.alerts")
 
-# More checks than this going bad within STORM_WINDOW seconds: the rest go out as a digest.
+# More checks than this going bad (or coming back) within STORM_WINDOW seconds: the rest go
+# out as a digest.
 STORM_LIMIT = 50
 STORM_WINDOW = 60.0
 # While a host is in maintenance, due escalations and reminders are looked at again this often.
@@ -105,12 +106,7 @@ def _open(conn: sqlite3.Connection, check: Check, now: float, wants_notice: bool
     if not notify:
         return
     if storm and alert_store.notified_since(conn, now - STORM_WINDOW) == STORM_LIMIT + 1:
-        log.warning(
-            "alert storm suppressed: more than %d checks went bad within %d s; "
-            "the rest go out as one digest per channel",
-            STORM_LIMIT,
-            STORM_WINDOW,
-        )
+        _log_storm("went bad")
     title, body = messages.alert(check, reason, now)
     _send(
         conn,
@@ -137,7 +133,22 @@ def _resolve(conn: sqlite3.Connection, check: Check, now: float, announce: bool)
     bad_for = check.state_since - incident.streak_started_at
     title, body = messages.recovery(check, incident.state, bad_for, now)
     targets = _targets(conn, check, escalated=incident.escalated_at is not None)
-    _send(conn, check, targets, incident.id, "recovery", title, body, now)
+    # After an outage the checks that went bad together come back together.
+    announced = alert_store.recoveries_announced_since(conn, now - STORM_WINDOW)
+    if announced == STORM_LIMIT and targets:
+        _log_storm("came back")
+    held = announced >= STORM_LIMIT
+    _send(conn, check, targets, incident.id, "recovery", title, body, now, held)
+
+
+def _log_storm(what: str) -> None:
+    log.warning(
+        "alert storm suppressed: more than %d checks %s within %d s; "
+        "the rest go out as one digest per channel",
+        STORM_LIMIT,
+        what,
+        STORM_WINDOW,
+    )
 
 
 def _send(

@@ -96,17 +96,30 @@ def recovery(check: Check, was: State, bad_for: float, now: float) -> tuple[str,
     return title, body
 
 
-def digest(titles: list[str]) -> tuple[str, str]:
-    title = f"Alert storm: {len(titles)} more checks went bad"
+def digest(held: list[tuple[str, str]]) -> tuple[str, str]:
+    """One message for a channel's held storm messages, given as (kind, title) pairs."""
+    recovered = sum(kind == "recovery" for kind, _ in held)
+    went_bad = len(held) - recovered
+    counts = []
+    if went_bad:
+        counts.append(f"{_more_checks(went_bad)} went bad")
+    if recovered:
+        counts.append(f"{recovered if went_bad else _more_checks(recovered)} recovered")
+    titles = [title for _, title in held]
     shown = titles[:100]
     lines = [f"- {t}" for t in shown]
     if len(titles) > len(shown):
         lines.append(f"- … and {len(titles) - len(shown)} more")
+    what = "went bad" if not recovered else "came back" if not went_bad else "changed state"
     intro = (
-        "So many checks went bad at once that single alerts were held back (often the "
+        f"So many checks {what} at once that single messages were held back (often the "
         "monitor or the network was down). Each is listed below; details are in beatwatch."
     )
-    return title, intro + "\n\n" + "\n".join(lines)
+    return "Alert storm: " + ", ".join(counts), intro + "\n\n" + "\n".join(lines)
+
+
+def _more_checks(count: int) -> str:
+    return f"{count} more check" if count == 1 else f"{count} more checks"
 
 
 def test_message() -> tuple[str, str]:

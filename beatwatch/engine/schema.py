@@ -180,6 +180,10 @@ MIGRATIONS: list[str] = [
         );
     END;
     """,
+    # 5: the storm guard counts the recoveries of the last minute at every recovery.
+    """
+    CREATE INDEX outbox_recoveries ON outbox(created_at) WHERE kind = 'recovery';
+    """,
 ]
 
 

@@ -246,6 +246,36 @@ async def test_storm_sends_at_most_fifty_then_one_digest_per_channel(
     assert len(hook.received) == 51
 
 
+async def test_checks_coming_back_together_recover_in_fifty_messages_then_one_digest(
+    harness: Harness, hook: Hook, caplog: pytest.LogCaptureFixture
+) -> None:
+    await harness.service.alerts.add_channel("ops", hook.url, is_default=True)
+    created = [await harness.add(f"job-{n:02d}") for n in range(60)]
+    bad_at = max(c.created_at for c in created) + MISSED_AFTER
+    await harness.evaluate_at(bad_at)
+    await harness.dispatch()
+    harness.clock.advance(20)
+    await harness.dispatch()
+    assert len(hook.received) == 51  # the storm of alerts: 50 single, one digest
+
+    back_at = bad_at + 300  # the network is back: every job pings within the same minute
+    for check in created:
+        await ping(harness, check.uuid, PingKind.SUCCESS, back_at)
+    await harness.dispatch()
+    recoveries = hook.titles()[51:]
+    assert len(recoveries) == 50
+    assert all(t.endswith("is UP again") for t in recoveries)
+    assert "more than 50 checks came back within 60 s" in caplog.text
+
+    harness.clock.advance(20)
+    await harness.dispatch()
+    assert hook.titles()[101:] == ["Alert storm: 10 more checks recovered"]
+    digest = hook.received[101]["message"]
+    assert "So many checks came back at once" in digest
+    assert digest.count("is UP again") == 10
+    assert all(i.resolved_at is not None for i in await harness.service.alerts.incidents())
+
+
 async def test_maintenance_holds_alerts_and_sends_nothing_after(
     harness: Harness, hook: Hook
 ) -> None:
