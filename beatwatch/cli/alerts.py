@@ -231,15 +231,9 @@ def incidents_command(
     async def act(service: Service) -> None:
         incidents = await service.alerts.incidents(open_only, limit)
         names = {c.id: c.name for c in await service.list_checks()}
+        sent = await service.alerts.notifications_by_incident(incidents)
         if as_json:
-            print_json(
-                [
-                    incident_to_dict(
-                        i, names.get(i.check_id), await service.alerts.notifications(i.id)
-                    )
-                    for i in incidents
-                ]
-            )
+            print_json([incident_to_dict(i, names.get(i.check_id), sent[i.id]) for i in incidents])
             return
         if not incidents:
             click.echo("No open incidents." if open_only else "No incidents yet.")
@@ -247,8 +241,7 @@ def incidents_command(
         now = time.time()
         rows = []
         for i in incidents:
-            notes = await service.alerts.notifications(i.id)
-            sent = sum(1 for n in notes if n.status == "sent")
+            delivered = sum(1 for n in sent[i.id] if n.status == "sent")
             status = "resolved" if i.resolved_at else ("acked" if i.acknowledged_at else "OPEN")
             rows.append(
                 [
@@ -257,7 +250,9 @@ def incidents_command(
                     i.state.value,
                     status,
                     format_relative(i.opened_at, now),
-                    f"{sent}/{len(notes)} sent" if notes else ("held" if not i.notified else "-"),
+                    f"{delivered}/{len(sent[i.id])} sent"
+                    if sent[i.id]
+                    else ("held" if not i.notified else "-"),
                 ]
             )
         print_table(["ID", "CHECK", "STATE", "STATUS", "OPENED", "NOTIFICATIONS"], rows)

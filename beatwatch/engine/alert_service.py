@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 
@@ -246,7 +247,13 @@ class Alerts:
         return incident
 
     async def notifications(self, incident_id: int) -> list[Notification]:
-        return await self._db.notifications(incident_id)
+        return (await self._db.notifications([incident_id]))[incident_id]
+
+    async def notifications_by_incident(
+        self, incidents: Sequence[Incident]
+    ) -> dict[int, list[Notification]]:
+        """Who was told about each of `incidents`, keyed by incident id."""
+        return await self._db.notifications([i.id for i in incidents])
 
     async def acknowledge(self, incident_id: int) -> Incident:
         incident = await self._db.write(

@@ -202,11 +202,21 @@ class Store:
         )
         return alert_store.incident_from_row(row) if row else None
 
-    async def notifications(self, incident_id: int) -> list[Notification]:
+    async def notifications(self, incident_ids: Sequence[int]) -> dict[int, list[Notification]]:
+        """Each incident's notifications, oldest first, read in one query."""
+        found: dict[int, list[Notification]] = {incident_id: [] for incident_id in incident_ids}
+        if not found:
+            return found
+        marks = ", ".join("?" * len(found))
         rows = await self._fetchall(
-            f"{alert_store.NOTIFICATION_SQL} WHERE o.incident_id = ? ORDER BY o.id", [incident_id]
+            f"{alert_store.NOTIFICATION_SQL} WHERE o.incident_id IN ({marks}) ORDER BY o.id",
+            list(found),
         )
-        return [alert_store.notification_from_row(r) for r in rows]
+        for row in rows:
+            notification = alert_store.notification_from_row(row)
+            assert notification.incident_id is not None
+            found[notification.incident_id].append(notification)
+        return found
 
     async def recent_notifications(self, limit: int) -> list[Notification]:
         sql = f"{alert_store.NOTIFICATION_SQL} ORDER BY o.id DESC LIMIT ?"

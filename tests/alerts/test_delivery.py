@@ -204,6 +204,24 @@ async def test_gives_up_after_a_day_and_says_so(harness: Harness, hook: Hook) ->
     assert note.status == "expired" and note.attempts == 2
 
 
+async def test_each_incident_lists_who_was_told_about_it(harness: Harness, hook: Hook) -> None:
+    await harness.service.alerts.add_channel("ops", hook.url, is_default=True)
+    await harness.service.alerts.add_channel("boss", hook.url + "?boss", tags=("level2",))
+    backup = await harness.add("backup")
+    payroll = await harness.add("payroll", channels=("ops", "level2"))
+    await harness.evaluate_at(max(backup.created_at, payroll.created_at) + MISSED_AFTER)
+    await harness.dispatch()
+    await ping(harness, backup.uuid, PingKind.SUCCESS, harness.clock.now + 60)
+    await harness.dispatch()
+
+    incidents = await harness.service.alerts.incidents()
+    told = await harness.service.alerts.notifications_by_incident(incidents)
+    by_check = {i.check_id: [(n.kind, n.channel_name) for n in told[i.id]] for i in incidents}
+    assert by_check[backup.id] == [("alert", "ops"), ("recovery", "ops")]
+    assert sorted(by_check[payroll.id]) == [("alert", "boss"), ("alert", "ops")]
+    assert all(n.status == "sent" for notes in told.values() for n in notes)
+
+
 async def test_restart_with_pending_outbox_delivers_once(tmp_path: Path, hook: Hook) -> None:
     settings = Settings(data_dir=tmp_path, listen_host="127.0.0.1", listen_port=0)
     first = await Service.open(settings)

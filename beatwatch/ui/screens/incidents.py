@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import ClassVar
 
 from rich.text import Text
@@ -50,20 +49,14 @@ class IncidentsScreen(LiveTableScreen):
         incidents = await app.attempt("load incidents", alerts.incidents(limit=INCIDENTS_SHOWN))
         if incidents is None:
             return None
-        notifications = await app.attempt(
-            "load notifications",
-            asyncio.gather(*(alerts.notifications(i.id) for i in incidents)),
-        )
-        if notifications is None:
+        sent = await app.attempt("load notifications", alerts.notifications_by_incident(incidents))
+        if sent is None:
             return None
         now = app.clock()
         # Open ones first, newest first within each group.
-        pairs = sorted(
-            zip(incidents, notifications, strict=True),
-            key=lambda pair: (pair[0].resolved_at is not None, -pair[0].opened_at),
-        )
+        shown = sorted(incidents, key=lambda i: (i.resolved_at is not None, -i.opened_at))
         self._incidents = {str(i.id): i for i in incidents}
-        rows = [self._row(incident, sent, now) for incident, sent in pairs]
+        rows = [self._row(incident, sent[incident.id], now) for incident in shown]
         return self._summary(incidents), rows
 
     def _row(self, incident: Incident, sent: list[Notification], now: float) -> Row:
