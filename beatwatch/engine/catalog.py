@@ -8,6 +8,7 @@ import uuid
 from beatwatch.engine import alert_store, store
 from beatwatch.engine.check_rows import load_check_by
 from beatwatch.engine.model import Check, State
+from beatwatch.engine.rules import is_paused
 from beatwatch.engine.transitions import end_pause, settle
 from beatwatch.engine.validation import CheckSpec, ValidationError
 
@@ -126,10 +127,7 @@ def pause_check(
     stored = _load(conn, check_id)
     if until is not None and until <= now:
         raise ValidationError("until", "the pause must end in the future")
-    still_paused = stored.paused_at is not None and (
-        stored.paused_until is None or stored.paused_until > now
-    )
-    paused_at = stored.paused_at if still_paused else now
+    paused_at = stored.paused_at if is_paused(stored, now) else now
     check = stored.evolve(paused_at=paused_at, paused_until=until)
     check, _ = settle(conn, check, now, clock_driven=False, stored=stored)
     return check

@@ -24,12 +24,18 @@ class Evaluation:
     next_change_at: float | None
 
 
+def is_paused(check: Check, now: float) -> bool:
+    """A pause holds from paused_at until paused_until, or until resumed if it has no end."""
+    return check.paused_at is not None and (check.paused_until is None or now < check.paused_until)
+
+
 def evaluate(check: Check, now: float) -> Evaluation:
     clock_start = check.clock_start
     run_start = check.run_started_at
     if check.paused_at is not None:
-        if check.paused_until is None or now < check.paused_until:
+        if is_paused(check, now):
             return Evaluation(State.PAUSED, check.paused_at, check.paused_until)
+        assert check.paused_until is not None
         # A timed pause has run out: the clock restarts when it ended, and runs opened before
         # the pause began are abandoned (the same as a resume by hand does).
         clock_start = max(clock_start, check.paused_until)

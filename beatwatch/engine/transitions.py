@@ -11,7 +11,7 @@ import sqlite3
 from beatwatch.engine import store
 from beatwatch.engine.incidents import apply_alerting
 from beatwatch.engine.model import Check, Transition
-from beatwatch.engine.rules import evaluate, transition_time
+from beatwatch.engine.rules import evaluate, is_paused, transition_time
 
 
 def end_pause(conn: sqlite3.Connection, check: Check, resumed_at: float) -> Check:
@@ -41,7 +41,8 @@ def settle(
     A clock-driven change is stamped with its due time; a change caused by a ping or an edit
     with `now`.
     """
-    if check.paused_at is not None and check.paused_until is not None and now >= check.paused_until:
+    if check.paused_at is not None and not is_paused(check, now):
+        assert check.paused_until is not None  # a pause without an end never runs out
         check = end_pause(conn, check, check.paused_until)
     evaluation = evaluate(check, now)
     transition = None
