@@ -1,9 +1,10 @@
 """A JSON webhook that records what Apprise sends it (bodies and headers) and can be switched
-to answer 503. The port may be chosen before it runs, so a channel can point at a receiver
-that is down."""
+to answer 503 or to answer slowly. The port may be chosen before it runs, so a channel can
+point at a receiver that is down."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -18,6 +19,9 @@ class Hook:
     received: list[dict[str, Any]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
     failing: bool = False
+    answer_after: float = 0.0  # a slow receiver takes this long over each request
+    in_flight: int = 0
+    most_at_once: int = 0
 
     @property
     def url(self) -> str:
@@ -37,6 +41,10 @@ async def serving(hook: Hook) -> AsyncIterator[Hook]:
             return web.Response(status=503, text="down for maintenance")
         hook.headers.append(dict(request.headers))
         hook.received.append(await request.json())
+        hook.in_flight += 1
+        hook.most_at_once = max(hook.most_at_once, hook.in_flight)
+        await asyncio.sleep(hook.answer_after)
+        hook.in_flight -= 1
         return web.json_response({"ok": True})
 
     app = web.Application()

@@ -71,7 +71,8 @@ def claim_due(conn: sqlite3.Connection, now: float, limit: int) -> list[Claimed]
         "SELECT o.id, o.channel_id, c.name, c.url, o.kind, o.title, o.body, o.created_at, "
         "o.attempts FROM outbox o JOIN channels c ON c.id = o.channel_id "
         "WHERE o.status = ? AND o.next_attempt_at <= ? "
-        "AND (o.claimed_until IS NULL OR o.claimed_until < ?) ORDER BY o.next_attempt_at LIMIT ?",
+        "AND (o.claimed_until IS NULL OR o.claimed_until < ?) ORDER BY o.next_attempt_at, o.id "
+        "LIMIT ?",
         (PENDING, now, now, limit),
     ).fetchall()
     lease = now + SEND_TIMEOUT + 30
@@ -159,8 +160,12 @@ class Dispatcher:
         self._send = sender
         self._clock = clock
         self._wake = asyncio.Event()
-        self._in_flight: set[asyncio.Task[None]] = set()
+        # Sends under way or waiting their turn, by outbox id.
+        self._in_flight: dict[int, asyncio.Task[None]] = {}
         self._slots = asyncio.Semaphore(CONCURRENT_SENDS)
+        # One send at a time per channel, taken in the order claimed: a recovery never lands
+        # before the alert it answers. Different channels send side by side.
+        self._channel_turns: dict[int, asyncio.Lock] = {}
         self._pruned_at = 0.0
 
     def poke(self) -> None:
@@ -176,7 +181,7 @@ class Dispatcher:
                         await self._wake.wait()
                 self._wake.clear()
         finally:
-            for task in list(self._in_flight):
+            for task in list(self._in_flight.values()):
                 task.cancel()
 
     async def run_once(self) -> None:
@@ -190,17 +195,22 @@ class Dispatcher:
         if free <= 0:
             return
         for message in await self._db.write(partial(claim_due, now=now, limit=free)):
+            # A message still waiting its turn outlives its claim and is claimed again; the
+            # new claim only extends the first.
+            if message.id in self._in_flight:
+                continue
             task = asyncio.create_task(self._deliver(message))
-            self._in_flight.add(task)
-            task.add_done_callback(self._in_flight.discard)
+            self._in_flight[message.id] = task
+            task.add_done_callback(lambda _, key=message.id: self._in_flight.pop(key, None))
 
     async def drain(self) -> None:
         """Wait for the sends under way (for tests and shutdown)."""
         while self._in_flight:
-            await asyncio.gather(*list(self._in_flight), return_exceptions=True)
+            await asyncio.gather(*list(self._in_flight.values()), return_exceptions=True)
 
     async def _deliver(self, message: Claimed) -> None:
-        async with self._slots:
+        turn = self._channel_turns.setdefault(message.channel_id, asyncio.Lock())
+        async with turn, self._slots:
             try:
                 error = await self._send(message.url, message.title, message.body)
             except Exception as exc:  # a plugin bug must not kill the dispatcher

@@ -161,6 +161,38 @@ async def test_a_job_whose_last_run_failed_has_not_recovered_by_starting(
     assert hook.titles()[-1] == "etl is UP again"
 
 
+async def test_a_channel_gets_its_messages_one_at_a_time_in_order(
+    harness: Harness, hook: Hook
+) -> None:
+    await harness.service.alerts.add_channel("ops", hook.url, is_default=True)
+    hook.answer_after = 0.05  # slow to answer: a later message sent alongside would overtake
+    check = await harness.add("etl")
+    now = time.time()
+    await ping(harness, check.uuid, PingKind.FAIL, now)
+    await ping(harness, check.uuid, PingKind.START, now + 1)
+    await harness.evaluate_at(now + 1 + MISSED_AFTER)
+    await ping(harness, check.uuid, PingKind.SUCCESS, now + 200)
+    await harness.dispatch()
+    assert hook.titles() == ["etl is FAILING", "etl is STUCK", "etl is UP again"]
+    assert hook.most_at_once == 1
+
+
+async def test_a_message_waiting_its_turn_past_its_claim_is_sent_once(
+    harness: Harness, hook: Hook
+) -> None:
+    await harness.service.alerts.add_channel("ops", hook.url, is_default=True)
+    hook.answer_after = 0.2
+    check = await harness.add("etl")
+    await ping(harness, check.uuid, PingKind.FAIL, time.time())
+    await ping(harness, check.uuid, PingKind.SUCCESS, harness.clock.now + 1)
+    await harness.dispatcher.run_once()  # the alert goes out; the recovery waits behind it
+    await wait_for(lambda: hook.in_flight == 1)
+    harness.clock.advance(3600)  # the recovery's claim has run out while it waited
+    await harness.dispatcher.run_once()
+    await harness.dispatcher.drain()
+    assert hook.titles() == ["etl is FAILING", "etl is UP again"]
+
+
 async def test_switched_off_alert_type_transitions_silently(harness: Harness, hook: Hook) -> None:
     await harness.service.alerts.add_channel("ops", hook.url, is_default=True)
     check = await harness.add("scratch", alerts=frozenset({AlertType.FAILING}))
