@@ -211,6 +211,14 @@ def recoveries_announced_since(conn: sqlite3.Connection, since: float) -> int:
     return int(row[0])
 
 
+def held_for_digest(conn: sqlite3.Connection, incident_id: int) -> bool:
+    """Whether a message about the incident waits for a storm digest."""
+    row = conn.execute(
+        "SELECT 1 FROM outbox WHERE incident_id = ? AND status = ? LIMIT 1", (incident_id, HELD)
+    ).fetchone()
+    return row is not None
+
+
 def due_incident_actions(conn: sqlite3.Connection, now: float) -> list[Incident]:
     rows = conn.execute(
         f"SELECT {INCIDENT_COLUMNS} FROM incidents WHERE next_action_at <= ? "

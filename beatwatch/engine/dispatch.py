@@ -13,7 +13,7 @@ import contextlib
 import logging
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from functools import partial
 
@@ -66,18 +66,30 @@ def retry_delay(attempts: int) -> float:
     return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), MAX_RETRY)
 
 
-def claim_due(conn: sqlite3.Connection, now: float, limit: int) -> list[Claimed]:
+def claim_due(
+    conn: sqlite3.Connection, now: float, limit: int, sending_to: Collection[int] = ()
+) -> list[Claimed]:
+    """Claim the next due message of each channel, except those in `sending_to`: a channel
+    gets its messages one at a time, the oldest first, so a recovery never lands before the
+    alert it answers."""
     rows = conn.execute(
+        "SELECT id, channel_id, name, url, kind, title, body, created_at, attempts FROM ("
         "SELECT o.id, o.channel_id, c.name, c.url, o.kind, o.title, o.body, o.created_at, "
-        "o.attempts FROM outbox o JOIN channels c ON c.id = o.channel_id "
+        "o.attempts, o.next_attempt_at, row_number() OVER "
+        "(PARTITION BY o.channel_id ORDER BY o.next_attempt_at, o.id) AS place "
+        "FROM outbox o JOIN channels c ON c.id = o.channel_id "
         "WHERE o.status = ? AND o.next_attempt_at <= ? "
-        "AND (o.claimed_until IS NULL OR o.claimed_until < ?) ORDER BY o.next_attempt_at, o.id "
-        "LIMIT ?",
-        (PENDING, now, now, limit),
+        "AND (o.claimed_until IS NULL OR o.claimed_until < ?)"
+        ") WHERE place = 1 ORDER BY next_attempt_at, id",
+        (PENDING, now, now),
     ).fetchall()
     lease = now + SEND_TIMEOUT + 30
-    claimed = []
+    claimed: list[Claimed] = []
     for row in rows:
+        if row[1] in sending_to:
+            continue
+        if len(claimed) == limit:
+            break
         cursor = conn.execute(
             "UPDATE outbox SET claimed_until = ? WHERE id = ? AND status = ? "
             "AND (claimed_until IS NULL OR claimed_until < ?)",
@@ -160,12 +172,9 @@ class Dispatcher:
         self._send = sender
         self._clock = clock
         self._wake = asyncio.Event()
-        # Sends under way or waiting their turn, by outbox id.
+        # The send under way to each channel, by channel id: one at a time per channel.
         self._in_flight: dict[int, asyncio.Task[None]] = {}
         self._slots = asyncio.Semaphore(CONCURRENT_SENDS)
-        # One send at a time per channel, taken in the order claimed: a recovery never lands
-        # before the alert it answers. Different channels send side by side.
-        self._channel_turns: dict[int, asyncio.Lock] = {}
         self._pruned_at = 0.0
 
     def poke(self) -> None:
@@ -194,14 +203,13 @@ class Dispatcher:
         free = CONCURRENT_SENDS * 4 - len(self._in_flight)
         if free <= 0:
             return
-        for message in await self._db.write(partial(claim_due, now=now, limit=free)):
-            # A message still waiting its turn outlives its claim and is claimed again; the
-            # new claim only extends the first.
-            if message.id in self._in_flight:
-                continue
+        # A channel still sending is left out even if its send outlived its claim, so that
+        # message is never sent twice at once.
+        claim = partial(claim_due, now=now, limit=free, sending_to=set(self._in_flight))
+        for message in await self._db.write(claim):
             task = asyncio.create_task(self._deliver(message))
-            self._in_flight[message.id] = task
-            task.add_done_callback(lambda _, key=message.id: self._in_flight.pop(key, None))
+            self._in_flight[message.channel_id] = task
+            task.add_done_callback(lambda _, key=message.channel_id: self._in_flight.pop(key, None))
 
     async def drain(self) -> None:
         """Wait for the sends under way (for tests and shutdown)."""
@@ -209,8 +217,7 @@ class Dispatcher:
             await asyncio.gather(*list(self._in_flight.values()), return_exceptions=True)
 
     async def _deliver(self, message: Claimed) -> None:
-        turn = self._channel_turns.setdefault(message.channel_id, asyncio.Lock())
-        async with turn, self._slots:
+        async with self._slots:
             try:
                 error = await self._send(message.url, message.title, message.body)
             except Exception as exc:  # a plugin bug must not kill the dispatcher

@@ -137,7 +137,8 @@ def _resolve(conn: sqlite3.Connection, check: Check, now: float, announce: bool)
     announced = alert_store.recoveries_announced_since(conn, now - STORM_WINDOW)
     if announced == STORM_LIMIT and targets:
         _log_storm("came back")
-    held = announced >= STORM_LIMIT
+    # A recovery whose alert still waits for a digest joins it, never arriving first.
+    held = announced >= STORM_LIMIT or alert_store.held_for_digest(conn, incident.id)
     _send(conn, check, targets, incident.id, "recovery", title, body, now, held)
 
 

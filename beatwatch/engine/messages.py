@@ -100,11 +100,11 @@ def digest(held: list[tuple[str, str]]) -> tuple[str, str]:
     """One message for a channel's held storm messages, given as (kind, title) pairs."""
     recovered = sum(kind == "recovery" for kind, _ in held)
     went_bad = len(held) - recovered
-    counts = []
-    if went_bad:
-        counts.append(f"{_more_checks(went_bad)} went bad")
-    if recovered:
-        counts.append(f"{recovered if went_bad else _more_checks(recovered)} recovered")
+    if not went_bad:  # good news must not read like an alarm
+        title = f"Mass recovery: {_more_checks(recovered)} {'is' if recovered == 1 else 'are'} back"
+    else:
+        title = f"Alert storm: {_more_checks(went_bad)} went bad"
+        title += f", {recovered} recovered" if recovered else ""
     titles = [title for _, title in held]
     shown = titles[:100]
     lines = [f"- {t}" for t in shown]
@@ -115,7 +115,7 @@ def digest(held: list[tuple[str, str]]) -> tuple[str, str]:
         f"So many checks {what} at once that single messages were held back (often the "
         "monitor or the network was down). Each is listed below; details are in beatwatch."
     )
-    return "Alert storm: " + ", ".join(counts), intro + "\n\n" + "\n".join(lines)
+    return title, intro + "\n\n" + "\n".join(lines)
 
 
 def _more_checks(count: int) -> str:

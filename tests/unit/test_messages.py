@@ -1,8 +1,11 @@
-"""Alert texts say when the missing run was due, whatever stamped the change."""
+"""Alert texts say when the missing run was due, whatever stamped the change; storm digests
+say what they hold."""
 
 from __future__ import annotations
 
-from beatwatch.engine.messages import local_time, why
+import pytest
+
+from beatwatch.engine.messages import digest, local_time, why
 from beatwatch.engine.model import Check, PingKind, Schedule, State
 
 NOW = 1_800_000_000.0
@@ -36,3 +39,24 @@ def test_a_missed_alert_names_the_due_time_when_the_evaluator_stamped_it() -> No
 def test_a_missed_alert_names_the_due_time_when_an_edit_caused_it() -> None:
     due = NOW - 10_000 + EVERY
     assert f"was due by {local_time(due)}" in why(missed_check(NOW), None, NOW)
+
+
+@pytest.mark.parametrize(
+    ("kinds", "title"),
+    [
+        (["alert"], "Alert storm: 1 more check went bad"),
+        (["alert", "alert", "recovery"], "Alert storm: 2 more checks went bad, 1 recovered"),
+        (["recovery"], "Mass recovery: 1 more check is back"),
+        (["recovery", "recovery"], "Mass recovery: 2 more checks are back"),
+    ],
+)
+def test_a_digest_title_counts_what_went_bad_and_what_came_back(
+    kinds: list[str], title: str
+) -> None:
+    held = [
+        (kind, f"job-{n} is {'UP again' if kind == 'recovery' else 'MISSED'}")
+        for n, kind in enumerate(kinds)
+    ]
+    shown_title, body = digest(held)
+    assert shown_title == title
+    assert all(f"- {line}" in body for _, line in held)
