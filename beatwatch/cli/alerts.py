@@ -231,9 +231,14 @@ def incidents_command(
     async def act(service: Service) -> None:
         incidents = await service.alerts.incidents(open_only, limit)
         names = {c.id: c.name for c in await service.list_checks()}
-        sent = await service.alerts.notifications_by_incident(incidents)
+        notes_by_incident = await service.alerts.notifications_by_incident(incidents)
         if as_json:
-            print_json([incident_to_dict(i, names.get(i.check_id), sent[i.id]) for i in incidents])
+            print_json(
+                [
+                    incident_to_dict(i, names.get(i.check_id), notes_by_incident[i.id])
+                    for i in incidents
+                ]
+            )
             return
         if not incidents:
             click.echo("No open incidents." if open_only else "No incidents yet.")
@@ -241,7 +246,8 @@ def incidents_command(
         now = time.time()
         rows = []
         for i in incidents:
-            delivered = sum(1 for n in sent[i.id] if n.status == "sent")
+            notes = notes_by_incident[i.id]
+            delivered = sum(1 for n in notes if n.status == "sent")
             status = "resolved" if i.resolved_at else ("acked" if i.acknowledged_at else "OPEN")
             rows.append(
                 [
@@ -250,8 +256,8 @@ def incidents_command(
                     i.state.value,
                     status,
                     format_relative(i.opened_at, now),
-                    f"{delivered}/{len(sent[i.id])} sent"
-                    if sent[i.id]
+                    f"{delivered}/{len(notes)} sent"
+                    if notes
                     else ("held" if not i.notified else "-"),
                 ]
             )

@@ -182,7 +182,7 @@ MIGRATIONS: list[str] = [
     """,
     # 5: the storm guard counts the recoveries of the last minute at every recovery.
     """
-    CREATE INDEX outbox_recoveries ON outbox(created_at) WHERE kind = 'recovery';
+    CREATE INDEX outbox_recoveries ON outbox(created_at, incident_id) WHERE kind = 'recovery';
     """,
 ]
 

@@ -132,7 +132,7 @@ def _load_counting_cpu(load: Callable[..., LoadResult], port: int, pid: int) -> 
 def _cpu_per_request(runs: list[LoadResult], label: str) -> Figure:
     """Where a rate comes from: the server's CPU per 200 and how busy each side was. A
     server below 100% of a core with clients near it is waiting on its clients."""
-    per_request = [(r.server_cpu_seconds or 0.0) / r.ok * 1e6 for r in runs if r.ok]
+    per_request = [(r.server_cpu_seconds or 0.0) / r.ok * 1e6 for r in runs if r.ok] or [0.0]
     server_busy = statistics.median((r.server_cpu_seconds or 0.0) / r.seconds for r in runs)
     clients_busy = statistics.median(r.cpu_seconds / r.seconds for r in runs)
     return info(

@@ -49,14 +49,16 @@ class IncidentsScreen(LiveTableScreen):
         incidents = await app.attempt("load incidents", alerts.incidents(limit=INCIDENTS_SHOWN))
         if incidents is None:
             return None
-        sent = await app.attempt("load notifications", alerts.notifications_by_incident(incidents))
-        if sent is None:
+        notes_by_incident = await app.attempt(
+            "load notifications", alerts.notifications_by_incident(incidents)
+        )
+        if notes_by_incident is None:
             return None
         now = app.clock()
         # Open ones first, newest first within each group.
         shown = sorted(incidents, key=lambda i: (i.resolved_at is not None, -i.opened_at))
         self._incidents = {str(i.id): i for i in incidents}
-        rows = [self._row(incident, sent[incident.id], now) for incident in shown]
+        rows = [self._row(incident, notes_by_incident[incident.id], now) for incident in shown]
         return self._summary(incidents), rows
 
     def _row(self, incident: Incident, sent: list[Notification], now: float) -> Row:
