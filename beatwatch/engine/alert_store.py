@@ -211,10 +211,12 @@ def recoveries_announced_since(conn: sqlite3.Connection, since: float) -> int:
     return int(row[0])
 
 
-def held_for_digest(conn: sqlite3.Connection, incident_id: int) -> bool:
-    """Whether a message about the incident waits for a storm digest."""
+def held_for_digest(conn: sqlite3.Connection, check_id: int) -> bool:
+    """Whether a message about the check waits for a storm digest."""
     row = conn.execute(
-        "SELECT 1 FROM outbox WHERE incident_id = ? AND status = ? LIMIT 1", (incident_id, HELD)
+        "SELECT 1 FROM outbox o JOIN incidents i ON i.id = o.incident_id "
+        "WHERE i.check_id = ? AND o.status = ? LIMIT 1",
+        (check_id, HELD),
     ).fetchone()
     return row is not None
 

@@ -108,6 +108,8 @@ def _open(conn: sqlite3.Connection, check: Check, now: float, wants_notice: bool
     if storm and alert_store.notified_since(conn, now - STORM_WINDOW) == STORM_LIMIT + 1:
         _log_storm("went bad")
     title, body = messages.alert(check, reason, now)
+    # While a message about the check waits for a digest, later ones join it, in order.
+    held = storm or alert_store.held_for_digest(conn, check.id)
     _send(
         conn,
         check,
@@ -117,7 +119,7 @@ def _open(conn: sqlite3.Connection, check: Check, now: float, wants_notice: bool
         title,
         body,
         now,
-        storm,
+        held,
     )
 
 
@@ -138,7 +140,7 @@ def _resolve(conn: sqlite3.Connection, check: Check, now: float, announce: bool)
     if announced == STORM_LIMIT and targets:
         _log_storm("came back")
     # A recovery whose alert still waits for a digest joins it, never arriving first.
-    held = announced >= STORM_LIMIT or alert_store.held_for_digest(conn, incident.id)
+    held = announced >= STORM_LIMIT or alert_store.held_for_digest(conn, check.id)
     _send(conn, check, targets, incident.id, "recovery", title, body, now, held)
 
 

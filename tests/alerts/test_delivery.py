@@ -298,7 +298,7 @@ async def test_storm_sends_at_most_fifty_then_one_digest_per_channel(
     assert len(hook.received) == 51
 
 
-async def test_a_recovery_joins_the_digest_that_holds_its_alert(
+async def test_later_messages_about_a_check_join_the_digest_that_holds_its_alert(
     harness: Harness, hook: Hook
 ) -> None:
     await harness.service.alerts.add_channel("ops", hook.url, is_default=True)
@@ -308,15 +308,40 @@ async def test_a_recovery_joins_the_digest_that_holds_its_alert(
     held = [c for c in created if f"{c.name} is MISSED" not in hook.titles()]
     assert len(held) == 10
 
-    await ping(harness, held[0].uuid, PingKind.SUCCESS, harness.clock.now + 5)
+    flapping = held[0]
+    await ping(harness, flapping.uuid, PingKind.SUCCESS, harness.clock.now + 5)
+    await ping(harness, flapping.uuid, PingKind.FAIL, harness.clock.now + 5)
     await harness.dispatch()
-    assert len(hook.received) == 50  # not "UP again" before the digest that says it was MISSED
+    assert len(hook.received) == 50  # nothing about it before the digest that says MISSED
     harness.clock.advance(20)
     await harness.dispatch()
-    assert hook.titles()[50:] == ["Alert storm: 10 more checks went bad, 1 recovered"]
+    assert hook.titles()[50:] == ["Alert storm: 11 more checks went bad, 1 recovered"]
     digest = hook.received[50]["message"]
-    missed, back = f"{held[0].name} is MISSED", f"{held[0].name} is UP again"
-    assert digest.index(missed) < digest.index(back)
+    said = [f"{flapping.name} is {state}" for state in ("MISSED", "UP again", "FAILING")]
+    assert [digest.index(line) for line in said] == sorted(digest.index(line) for line in said)
+
+
+async def test_an_alert_after_the_storm_window_still_waits_behind_its_held_digest(
+    harness: Harness, hook: Hook
+) -> None:
+    await harness.service.alerts.add_channel("ops", hook.url, is_default=True)
+    fleet = [await harness.add(f"job-{n:02d}") for n in range(50)]
+    late = await harness.add("late-job")
+    storm_at = max(c.created_at for c in [*fleet, late]) + MISSED_AFTER
+    harness.backdate(late.id, -55)  # due 55 s after the others
+    await harness.evaluate_at(storm_at)
+    await harness.dispatch()
+    assert len(hook.received) == 50
+    await harness.evaluate_at(storm_at + 55)  # the 51st within 60 s: held for a digest
+    await harness.dispatch()
+    await ping(harness, late.uuid, PingKind.SUCCESS, storm_at + 61)
+    # The first 50 have left the storm window, but the check's digest is still being held.
+    await ping(harness, late.uuid, PingKind.FAIL, storm_at + 62)
+    await harness.dispatch()
+    assert len(hook.received) == 50
+    harness.clock.now = storm_at + 75
+    await harness.dispatch()
+    assert hook.titles()[50:] == ["Alert storm: 2 more checks went bad, 1 recovered"]
 
 
 async def test_checks_coming_back_together_recover_in_fifty_messages_then_one_digest(
