@@ -11,7 +11,7 @@ import pytest
 
 from beatwatch.config import Settings
 from beatwatch.engine.dispatch import GIVE_UP_AFTER, retry_delay
-from beatwatch.engine.model import AlertType, PingKind, PingRequest, State
+from beatwatch.engine.model import AlertType, Check, PingKind, PingRequest, State
 from beatwatch.engine.service import Service
 from tests.alerts.conftest import Clock, Harness
 from tests.conftest import wait_for
@@ -144,15 +144,22 @@ async def test_a_timed_pause_ends_at_its_end_in_history_and_recovery(
     assert "FAILING for 10s" in recovery  # since the pause ended, not for 3 days
 
 
-async def test_a_job_whose_last_run_failed_has_not_recovered_by_starting(
-    harness: Harness, hook: Hook
-) -> None:
-    await harness.service.alerts.add_channel("ops", hook.url, is_default=True)
-    check = await harness.add("etl")
+async def failing_then_stuck(harness: Harness, name: str) -> tuple[Check, float]:
+    """A check whose job failed, then started a run that never finished; returns the check
+    and when it failed."""
+    check = await harness.add(name)
     now = time.time()
     await ping(harness, check.uuid, PingKind.FAIL, now)
     await ping(harness, check.uuid, PingKind.START, now + 1)
     await harness.evaluate_at(now + 1 + MISSED_AFTER)  # that run never finished: stuck
+    return check, now
+
+
+async def test_a_job_whose_last_run_failed_has_not_recovered_by_starting(
+    harness: Harness, hook: Hook
+) -> None:
+    await harness.service.alerts.add_channel("ops", hook.url, is_default=True)
+    check, now = await failing_then_stuck(harness, "etl")
     await ping(harness, check.uuid, PingKind.START, now + 100)
     await harness.dispatch()
     assert hook.titles() == ["etl is FAILING", "etl is STUCK"]
@@ -166,11 +173,7 @@ async def test_a_channel_gets_its_messages_one_at_a_time_in_order(
 ) -> None:
     await harness.service.alerts.add_channel("ops", hook.url, is_default=True)
     hook.answer_after = 0.05  # slow to answer: a later message sent alongside would overtake
-    check = await harness.add("etl")
-    now = time.time()
-    await ping(harness, check.uuid, PingKind.FAIL, now)
-    await ping(harness, check.uuid, PingKind.START, now + 1)
-    await harness.evaluate_at(now + 1 + MISSED_AFTER)
+    check, now = await failing_then_stuck(harness, "etl")
     await ping(harness, check.uuid, PingKind.SUCCESS, now + 200)
     await harness.dispatcher.run_once()
     await harness.dispatcher.run_once()  # woken again while the first message is on its way
@@ -281,13 +284,21 @@ async def test_restart_with_pending_outbox_delivers_once(tmp_path: Path, hook: H
         await second.close()
 
 
+async def sixty_missed_at_once(harness: Harness) -> tuple[list[Check], float]:
+    """Sixty checks that went missed in the same pass, and the dispatcher run once after;
+    returns them and when they went bad."""
+    created = [await harness.add(f"job-{n:02d}") for n in range(60)]
+    bad_at = max(c.created_at for c in created) + MISSED_AFTER
+    await harness.evaluate_at(bad_at)
+    await harness.dispatch()
+    return created, bad_at
+
+
 async def test_storm_sends_at_most_fifty_then_one_digest_per_channel(
     harness: Harness, hook: Hook
 ) -> None:
     await harness.service.alerts.add_channel("ops", hook.url, is_default=True)
-    created = [await harness.add(f"job-{n:02d}") for n in range(60)]
-    await harness.evaluate_at(max(c.created_at for c in created) + MISSED_AFTER)
-    await harness.dispatch()
+    await sixty_missed_at_once(harness)
     singles = [t for t in hook.titles() if t.endswith("is MISSED")]
     assert len(singles) == 50
     harness.clock.advance(20)
@@ -302,9 +313,7 @@ async def test_later_messages_about_a_check_join_the_digest_that_holds_its_alert
     harness: Harness, hook: Hook
 ) -> None:
     await harness.service.alerts.add_channel("ops", hook.url, is_default=True)
-    created = [await harness.add(f"job-{n:02d}") for n in range(60)]
-    await harness.evaluate_at(max(c.created_at for c in created) + MISSED_AFTER)
-    await harness.dispatch()
+    created, _ = await sixty_missed_at_once(harness)
     held = [c for c in created if f"{c.name} is MISSED" not in hook.titles()]
     assert len(held) == 10
 
@@ -348,10 +357,7 @@ async def test_checks_coming_back_together_recover_in_fifty_messages_then_one_di
     harness: Harness, hook: Hook, caplog: pytest.LogCaptureFixture
 ) -> None:
     await harness.service.alerts.add_channel("ops", hook.url, is_default=True)
-    created = [await harness.add(f"job-{n:02d}") for n in range(60)]
-    bad_at = max(c.created_at for c in created) + MISSED_AFTER
-    await harness.evaluate_at(bad_at)
-    await harness.dispatch()
+    created, bad_at = await sixty_missed_at_once(harness)
     harness.clock.advance(20)
     await harness.dispatch()
     assert len(hook.received) == 51  # the storm of alerts: 50 single, one digest
