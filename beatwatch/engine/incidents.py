@@ -108,8 +108,6 @@ def _open(conn: sqlite3.Connection, check: Check, now: float, wants_notice: bool
     if storm and alert_store.notified_since(conn, now - STORM_WINDOW) == STORM_LIMIT + 1:
         _log_storm("went bad")
     title, body = messages.alert(check, reason, now)
-    # While a message about the check waits for a digest, later ones join it, in order.
-    held = storm or alert_store.held_for_digest(conn, check.id)
     _send(
         conn,
         check,
@@ -119,7 +117,7 @@ def _open(conn: sqlite3.Connection, check: Check, now: float, wants_notice: bool
         title,
         body,
         now,
-        held,
+        storm,
     )
 
 
@@ -139,9 +137,8 @@ def _resolve(conn: sqlite3.Connection, check: Check, now: float, announce: bool)
     announced = alert_store.recoveries_announced_since(conn, now - STORM_WINDOW)
     if announced == STORM_LIMIT and targets:
         _log_storm("came back")
-    # A recovery whose alert still waits for a digest joins it, never arriving first.
-    held = announced >= STORM_LIMIT or alert_store.held_for_digest(conn, check.id)
-    _send(conn, check, targets, incident.id, "recovery", title, body, now, held)
+    storm = announced >= STORM_LIMIT
+    _send(conn, check, targets, incident.id, "recovery", title, body, now, storm)
 
 
 def _log_storm(what: str) -> None:
@@ -163,8 +160,10 @@ def _send(
     title: str,
     body: str,
     now: float,
-    held: bool = False,
+    storm: bool = False,
 ) -> None:
+    """Queue a message about `check`, held for a digest in a storm. While an earlier message
+    about the check waits for a digest, this one joins it, so none overtakes another."""
     if not channels:
         log.warning(
             "check %s: %s not sent: no channel to send it to (add one with "
@@ -173,6 +172,7 @@ def _send(
             kind,
         )
         return
+    held = storm or alert_store.held_for_digest(conn, check.id)
     for channel in channels:
         alert_store.enqueue(conn, channel.id, incident_id, kind, title, body, now, held)
 
