@@ -81,7 +81,8 @@ def _open(conn: sqlite3.Connection, check: Check, now: float, wants_notice: bool
         if check.state is State.FAILING
         else None
     )
-    reason = messages.why(check, last_failure, now)
+    ping_key = store.get_setting(conn, store.PING_KEY_SETTING) if last_failure else None
+    reason = messages.why(check, last_failure, now, [ping_key] if ping_key else [])
     incident = Incident(
         id=0,
         check_id=check.id,

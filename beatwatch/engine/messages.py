@@ -5,6 +5,8 @@ Never the ping URL (it is the check's credential) and never a channel URL.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from datetime import datetime
 
 from beatwatch.engine.model import Check, Ping, State
@@ -13,6 +15,9 @@ from beatwatch.engine.schedule import describe
 from beatwatch.engine.timefmt import format_duration, format_relative
 
 OUTPUT_TAIL = 1500
+# A job's output may echo its own ping URL (`set -x`, curl -v); the path after /ping/ is
+# the credential, whatever its form or case.
+_PING_PATH = re.compile(r"(/ping/)[^\s'\"<>`]+", re.IGNORECASE)
 STATE_TITLE = {
     State.MISSED: "MISSED",
     State.FAILING: "FAILING",
@@ -30,8 +35,10 @@ def _at(t: float, now: float) -> str:
     return f"{local_time(t)} ({format_relative(t, now)})"
 
 
-def why(check: Check, last_failure: Ping | None, now: float) -> str:
-    """One or two sentences on what went wrong, for the alert and the incident list."""
+def why(check: Check, last_failure: Ping | None, now: float, secrets: Iterable[str] = ()) -> str:
+    """One or two sentences on what went wrong, for the alert and the incident list.
+    `secrets` (the instance's ping key) are masked in a failure's output, as are the
+    check's uuid and any ping URL."""
     state = check.state
     # From the rules, not from state_since: a change an edit caused is stamped with its time.
     due = due_at(check, evaluate(check, now)) or now
@@ -46,7 +53,9 @@ def why(check: Check, last_failure: Ping | None, now: float) -> str:
         streak = f" ({check.failure_streak} failures in a row)" if check.failure_streak > 1 else ""
         when = _at(check.last_finish_at or now, now)
         text = f"The job reported failure{code} at {when}{streak}."
-        output = _output_tail(last_failure, check) if last_failure is not None else ""
+        output = (
+            _output_tail(last_failure, [check.uuid, *secrets]) if last_failure is not None else ""
+        )
         return f"{text}\n\nLast output:\n```\n{output}\n```" if output else text
     started = _at(check.run_started_at, now) if check.run_started_at else "an unknown time"
     if state is State.STUCK:
@@ -60,8 +69,10 @@ def why(check: Check, last_failure: Ping | None, now: float) -> str:
     return f"The check is {state.value}."
 
 
-def _output_tail(ping: Ping, check: Check) -> str:
-    text = ping.body_text.replace(check.uuid, "…")
+def _output_tail(ping: Ping, secrets: Iterable[str]) -> str:
+    text = _PING_PATH.sub(r"\1…", ping.body_text)
+    for secret in secrets:
+        text = re.sub(re.escape(secret), "…", text, flags=re.IGNORECASE)
     text = text[-OUTPUT_TAIL:].strip()
     return text.replace("```", "'''")
 

@@ -48,7 +48,6 @@ from beatwatch.engine.validation import CheckSpec, default_grace, validate
 from beatwatch.engine.writer import StorageError
 
 log = logging.getLogger("beatwatch.engine")
-PING_KEY = "ping_key"
 TAG_BADGE_KEY = "tag_badge_key"
 RESTART_DELAY = 1.0
 
@@ -78,7 +77,7 @@ class Service:
     @classmethod
     async def open(cls, settings: Settings) -> Service:
         db = await Store.open(settings.data_dir)
-        ping_key = await db.write(partial(store.ensure_secret_setting, key=PING_KEY))
+        ping_key = await db.write(partial(store.ensure_secret_setting, key=store.PING_KEY_SETTING))
         return cls(settings, db, ping_key)
 
     async def close(self) -> None:

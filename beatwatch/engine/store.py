@@ -466,6 +466,10 @@ def record_unknown_ping(
     )
 
 
+# The instance's secret for ping URLs by slug: /ping/<ping key>/<slug>.
+PING_KEY_SETTING = "ping_key"
+
+
 def get_setting(conn: sqlite3.Connection, key: str) -> str | None:
     row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
     return row[0] if row else None

@@ -71,6 +71,29 @@ async def test_failure_alert_has_exit_code_and_output_tail(harness: Harness, hoo
     assert "disk full" in hook.received[0]["message"]
 
 
+async def test_failure_output_never_shows_a_ping_credential(harness: Harness, hook: Hook) -> None:
+    # `set -x` output echoes the job's own ping URLs; whoever reads the alert must not be
+    # able to send pings with them.
+    await harness.service.alerts.add_channel("ops", hook.url, is_default=True)
+    check = await harness.add("backup")
+    key = harness.service.ping_key
+    output = (
+        f"+ curl -fsS http://mon:8000/ping/{key}/backup/start\n"
+        f"+ curl -fsS http://mon:8000/ping/{check.uuid.upper()}/fail\n"
+        f"export PING_KEY={key}\n"
+        "tar: /srv: Cannot open: Permission denied\n"
+    )
+    await ping(harness, check.uuid, PingKind.FAIL, time.time(), output.encode())
+    await harness.dispatch()
+    message = hook.received[0]["message"]
+    assert "Permission denied" in message
+    assert "/ping/…" in message
+    assert key not in message
+    assert check.uuid not in message.lower()
+    incident = (await harness.service.alerts.incidents(open_only=True))[0]
+    assert key not in incident.reason and check.uuid not in incident.reason.lower()
+
+
 async def test_failure_threshold_alerts_on_the_third_failure(harness: Harness, hook: Hook) -> None:
     await harness.service.alerts.add_channel("ops", hook.url, is_default=True)
     check = await harness.add("flaky-sync", failure_threshold=3)
