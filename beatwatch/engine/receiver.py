@@ -31,6 +31,8 @@ _DIGITS = re.compile(r"^[0-9]+$")
 _ACTIONS = {"start": PingKind.START, "fail": PingKind.FAIL, "log": PingKind.LOG}
 _OK_BODY = json.dumps({"ok": True}).encode()
 _COMMON_HEADERS = {"Ping-Body-Limit": str(BODY_LIMIT), "Cache-Control": "no-store"}
+PING_METHODS = frozenset({"GET", "HEAD", "POST"})
+_NO_TARGET = "a ping URL names its check: /ping/<uuid> or /ping/<ping-key>/<slug>"
 USER_AGENT_LIMIT = 200
 
 
@@ -41,6 +43,7 @@ class BadPing(ValueError):
 def parse_ping(key: str, tail: str, query: Mapping[str, str], **received: Any) -> PingRequest:
     """The ping a URL path and query describe, with `received` (at, remote_addr, user_agent,
     body) filled in; raises BadPing for a malformed one."""
+    tail = tail.removesuffix("/")  # `/ping/<uuid>/` is `/ping/<uuid>`
     segments = tail.split("/") if tail else []
     if _UUID.match(key):
         uuid, ping_key, slug = key.lower(), None, None
@@ -156,6 +159,8 @@ def ping_routes(
     limiter: RateLimiter | None = None,
 ) -> list[web.RouteDef]:
     async def handle(request: web.Request) -> web.Response:
+        if request.method not in PING_METHODS:
+            return await _method_not_allowed(request)
         address = client_address(request, trusted)
         if limiter is not None:
             wait = limiter.take(address or "", time.monotonic())
@@ -185,8 +190,24 @@ def ping_routes(
             return _error(503, "ping not stored: internal error (see the beatwatch log)")
         return _reply(200, _OK_BODY)
 
-    routes = []
-    for path in ("/ping/{key}", "/ping/{key}/{tail:.+}"):
-        routes.append(web.get(path, handle))
-        routes.append(web.post(path, handle))
-    return routes
+    async def no_target(request: web.Request) -> web.Response:
+        if request.method not in PING_METHODS:
+            return await _method_not_allowed(request)
+        await read_capped_body(request, 0)
+        return _error(400, _NO_TARGET)
+
+    # Every method and any tail (newlines too) reach a handler, so that whatever a crontab
+    # sends under /ping gets a JSON answer with the body limit, never a bare 404 or 405.
+    return [
+        web.route("*", "/ping/{key}", handle),
+        web.route("*", "/ping/{key}/{tail:[\\s\\S]*}", handle),
+        web.route("*", "/ping", no_target),
+        web.route("*", "/ping/", no_target),
+    ]
+
+
+async def _method_not_allowed(request: web.BaseRequest) -> web.Response:
+    await read_capped_body(request, 0)
+    reply = _error(405, f"pings are sent with GET, HEAD or POST, not {request.method[:20]}")
+    reply.headers["Allow"] = "GET, HEAD, POST"
+    return reply

@@ -67,6 +67,22 @@ async def test_every_form_stores_its_kind_and_moves_the_state(
     assert moves == ([] if state is State.NEW else [(State.NEW, state)])
 
 
+@pytest.mark.parametrize("by", ["uuid", "slug"])
+@pytest.mark.parametrize(
+    ("suffix", "kind"),
+    [("/", PingKind.SUCCESS), ("/start/", PingKind.START), ("/fail/3/", PingKind.FAIL)],
+)
+async def test_a_trailing_slash_is_the_same_ping(
+    engine: Service, send: Send, by: str, suffix: str, kind: PingKind
+) -> None:
+    check = await add_hourly(engine)
+
+    reply = await send(ping_path(engine, check, by) + suffix)
+
+    assert (reply.status, reply.json()) == (200, OK)
+    assert [ping.kind for ping in await engine.pings(check.slug)] == [kind]
+
+
 async def test_a_log_line_changes_no_state_and_leaves_the_run_open(
     engine: Service, send: Send
 ) -> None:
@@ -142,6 +158,10 @@ MALFORMED = [
     pytest.param("/ping/{uuid}/start/now", "unknown ping form", id="extra-segment"),
     pytest.param("/ping/{slug}", "not a check uuid", id="key-without-slug"),
     pytest.param("/ping/{key}/Bad.Slug", "not a slug", id="bad-slug"),
+    pytest.param("/ping/{uuid}/fail/%0A", "exit code", id="newline-code"),
+    pytest.param("/ping/{uuid}/%0A", "unknown ping form", id="newline"),
+    pytest.param("/ping", "names its check", id="no-target"),
+    pytest.param("/ping/", "names its check", id="no-target-slash"),
 ]
 
 
@@ -162,6 +182,22 @@ async def test_a_malformed_form_gets_400_before_any_lookup(
     assert reply.headers["Ping-Body-Limit"] == str(BODY_LIMIT)
     assert await engine.pings(check.slug) == []
     assert await engine.unknown_ping_count() == 0
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+@pytest.mark.parametrize("path", ["/ping/{uuid}", "/ping/{uuid}/fail", "/ping/"])
+async def test_another_method_gets_405_saying_which_ones_work(
+    engine: Service, send: Send, method: str, path: str
+) -> None:
+    check = await add_hourly(engine)
+
+    reply = await send(path.format(uuid=check.uuid), method=method, data=b"ignored")
+
+    assert reply.status == 405
+    assert "GET, HEAD or POST" in reply.json()["error"]
+    assert reply.headers["Allow"] == "GET, HEAD, POST"
+    assert reply.headers["Ping-Body-Limit"] == str(BODY_LIMIT)
+    assert await engine.pings(check.slug) == []
 
 
 async def test_a_body_is_kept_as_bytes_with_the_sender(engine: Service, send: Send) -> None:
