@@ -44,7 +44,7 @@ from beatwatch.engine.self_ping import self_ping_loop
 from beatwatch.engine.store import Store
 from beatwatch.engine.timefmt import utc_iso
 from beatwatch.engine.tokens import Tokens
-from beatwatch.engine.validation import CheckSpec, default_grace, validate
+from beatwatch.engine.validation import CheckSpec, default_alerts, default_grace, validate
 from beatwatch.engine.writer import StorageError
 
 log = logging.getLogger("beatwatch.engine")
@@ -245,6 +245,14 @@ class Service:
             and current.grace_seconds == default_grace(current.schedule)
         ):
             changes["grace_seconds"] = None
+        # So do alerts: a max duration set on a check with the default alerts turns on
+        # running-long alerts, as it would have at creation.
+        if (
+            "max_duration_seconds" in changes
+            and "alerts" not in changes
+            and current.alerts == default_alerts(current.max_duration_seconds)
+        ):
+            changes["alerts"] = None
         spec = validate(replace(spec_of(current), **changes))
         check = await self.store.write(
             partial(catalog.update_check, check_id=current.id, spec=spec, now=time.time())

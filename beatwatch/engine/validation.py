@@ -88,9 +88,7 @@ def validate(spec: CheckSpec) -> CheckSpec:
         raise ValidationError("failure_threshold", "the failure threshold must be 1 or more")
     _validate_escalation(spec)
 
-    alerts = spec.alerts
-    if alerts is None:
-        alerts = DEFAULT_ALERTS | ({AlertType.LONG} if spec.max_duration_seconds else frozenset())
+    alerts = default_alerts(spec.max_duration_seconds) if spec.alerts is None else spec.alerts
     host = (spec.host or "").strip() or None
     tags = tuple(dict.fromkeys(t.strip() for t in spec.tags if t.strip()))
     return replace(
@@ -146,6 +144,11 @@ def _validate_schedule(spec: CheckSpec) -> Schedule:
     except ScheduleError as exc:
         raise ValidationError("cron", str(exc)) from None
     return Schedule(cron=cron, tz=tz)
+
+
+def default_alerts(max_duration_seconds: int | None) -> frozenset[AlertType]:
+    """Missed, failing and stuck; running long too once there is a max duration."""
+    return DEFAULT_ALERTS | ({AlertType.LONG} if max_duration_seconds else frozenset())
 
 
 def default_grace(schedule: Schedule) -> int:

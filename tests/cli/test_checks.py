@@ -98,6 +98,17 @@ def test_json_has_every_field_with_utc_times(beatwatch: Beatwatch) -> None:
     assert check["last_ping_at"] is None
 
 
+def test_a_max_duration_added_later_turns_on_running_long_alerts(beatwatch: Beatwatch) -> None:
+    beatwatch("check", "add", "etl", "--every", "1h")
+    beatwatch("check", "add", "quiet etl", "--every", "1h", "--alerts", "missed")
+
+    edited = beatwatch("check", "edit", "etl", "--max-duration", "20m", "--json").json()
+    chosen = beatwatch("check", "edit", "quiet-etl", "--max-duration", "20m", "--json").json()
+
+    assert edited["alerts"] == ["failing", "long", "missed", "stuck"]
+    assert chosen["alerts"] == ["missed"]
+
+
 def test_list_edit_pause_resume_and_rm(beatwatch: Beatwatch) -> None:
     beatwatch("check", "add", "api health", "--every", "1m")
     [listed] = beatwatch("check", "list", "--json").json()
