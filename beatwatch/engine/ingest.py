@@ -72,9 +72,9 @@ def record_ping(
             last_finish_kind=request.kind,
             last_exit_code=request.exit_code,
             failure_streak=stored.failure_streak + 1 if request.kind is PingKind.FAIL else 0,
+            # None for a finish that closed no run: a duration always belongs to its finish.
+            last_duration=duration,
         )
-        if duration is not None:
-            changes["last_duration"] = duration
 
     ping = Ping(
         id=0,

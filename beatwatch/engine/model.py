@@ -112,6 +112,7 @@ class Check:
     last_finish_at: float | None = None
     last_finish_kind: PingKind | None = None
     last_exit_code: int | None = None
+    # Of the run the last finish closed; None when it closed none.
     last_duration: float | None = None
     failure_streak: int = 0
     # Start of the newest open run, if any.

@@ -58,7 +58,9 @@ def evaluate(check: Check, now: float) -> Evaluation:
     # A finish a little early counts for its slot; creation or a resume is no ping, so the
     # next slot after it counts, however near.
     if anchor == last_finish:
-        due = due_after(check.schedule, grace, anchor)
+        # last_duration is that of the run the last finish closed, None when it closed none.
+        started = None if check.last_duration is None else anchor - check.last_duration
+        due = due_after(check.schedule, grace, anchor, started)
     else:
         due = next_due(check.schedule, anchor)
     missed_at = due + grace

@@ -78,16 +78,20 @@ def next_due(schedule: Schedule, t: float) -> float:
     return next_slot(schedule, t)
 
 
-def due_after(schedule: Schedule, grace: float, t: float) -> float:
-    """When the next run is due, given the last ping (a finish or a start) at `t`.
+def due_after(schedule: Schedule, grace: float, t: float, started: float | None = None) -> float:
+    """When the next run is due, given the last ping (a finish or a start) at `t`, and for a
+    finish the start of the run it closed, when known.
 
     Interval: t + interval. Cron: the first slot after t, except that an event a little early
     for a slot counts for that slot, so clock skew never causes a false alert. "A little" is
     the grace, but never more than half the gap to the slot after, so a frequent job with a
-    long grace cannot skip a run.
+    long grace cannot skip a run. A finish whose start is known counts for the slot its start
+    was for: a run that ends just before the next slot has not done that slot's work.
     """
     if schedule.every_seconds is not None:
         return t + schedule.every_seconds
+    if started is not None:
+        return max(next_slot(schedule, t), due_after(schedule, grace, started))
     slot = next_slot(schedule, t)
     following = next_slot(schedule, slot)
     if slot - t <= min(grace, (following - slot) / 2):

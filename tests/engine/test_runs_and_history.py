@@ -84,6 +84,8 @@ async def test_a_finish_without_an_open_start_has_no_duration(
     assert lone.duration is None
     assert paired.duration is not None
     assert late_fail.duration is None
+    # The check's last duration is its last finish's: the paired run's would be stale.
+    assert (await engine.get_check(check.slug)).last_duration is None
 
 
 def stored_rows(engine: Service, table: str, check_id: int) -> int:

@@ -8,7 +8,7 @@ import pytest
 from beatwatch.engine.model import PingKind, Schedule, State
 from beatwatch.engine.rules import Evaluation, evaluate
 from beatwatch.engine.schedule import due_after, next_slot
-from tests.unit.factory import GRACE, MINUTE, cron, every, finished, make_check, utc
+from tests.unit.factory import GRACE, HOUR, MINUTE, cron, every, finished, make_check, utc
 
 
 def runs(schedule: Schedule, after: float, count: int) -> list[float]:
@@ -133,6 +133,35 @@ def test_the_tolerance_never_exceeds_half_the_gap_to_the_following_slot(
     ping = minute_start + MINUTE - early_by
 
     assert due_after(cron("* * * * *"), GRACE, ping) == minute_start + due
+
+
+HOURLY_CRON = cron("0 * * * *")
+TEN = utc(2026, 1, 6, 10)
+
+
+@pytest.mark.parametrize(
+    ("started", "finish", "due"),
+    [
+        pytest.param(TEN, TEN + 56 * MINUTE, TEN + HOUR, id="ends-just-before-next-slot"),
+        pytest.param(TEN, TEN + 90 * MINUTE, TEN + 2 * HOUR, id="overran-the-next-slot"),
+        pytest.param(TEN - 3, TEN - 1, TEN + HOUR, id="whole-run-early-by-clock-skew"),
+        pytest.param(TEN + 5, TEN + 10 * MINUTE, TEN + HOUR, id="ordinary-run"),
+    ],
+)
+def test_a_finish_with_a_known_start_counts_for_its_starts_slot(
+    started: float, finish: float, due: float
+) -> None:
+    assert due_after(HOURLY_CRON, GRACE, finish, started) == due
+
+
+def test_a_run_ending_just_before_its_next_slot_does_not_cover_that_slot() -> None:
+    # Hourly, 56 minutes a run: when the 11:00 run never starts, missed at 11:05, not 12:05.
+    finish = TEN + 56 * MINUTE
+    check = make_check(
+        HOURLY_CRON, created_at=TEN - HOUR, **finished(finish), last_duration=finish - TEN
+    )
+
+    assert evaluate(check, TEN + HOUR + GRACE).state is State.MISSED
 
 
 def test_stuck_for_cron_is_the_first_slot_after_the_start_plus_grace() -> None:
