@@ -7,6 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _PART = re.compile(r"([0-9]+)([smhdw])")
+# Longer than any interval, pause or maintenance anyone means, and short enough that every
+# moment it reaches can still be shown as a date.
+LONGEST_DURATION = 3650 * 86400
+
+
+class DurationTooLong(ValueError):
+    """A well-formed duration beyond LONGEST_DURATION."""
 
 
 def parse_duration(text: str) -> int:
@@ -16,10 +23,14 @@ def parse_duration(text: str) -> int:
     """
     raw = text.strip().lower()
     if raw.isascii() and raw.isdigit():
-        return int(raw)
-    if raw and _PART.sub("", raw) == "":
-        return sum(int(n) * _UNITS[u] for n, u in _PART.findall(raw))
-    raise ValueError(f"{text!r} is not a duration (try 45s, 10m, 2h, 1d, 1w or plain seconds)")
+        seconds = int(raw)
+    elif raw and _PART.sub("", raw) == "":
+        seconds = sum(int(n) * _UNITS[u] for n, u in _PART.findall(raw))
+    else:
+        raise ValueError(f"{text!r} is not a duration (try 45s, 10m, 2h, 1d, 1w or plain seconds)")
+    if seconds > LONGEST_DURATION:
+        raise DurationTooLong(f"{text.strip()[:20]!r} is too long: at most 3650d (ten years)")
+    return seconds
 
 
 def format_duration(seconds: float) -> str:

@@ -94,6 +94,31 @@ async def test_pause_and_resume(service, tmp_path):
         assert (await service.get_check(str(check.id))).paused_at is None
 
 
+async def test_absurd_or_past_times_are_refused_in_place(service, tmp_path):
+    check = await service.add_check(CheckSpec(name="logrotate", every_seconds=86400))
+    app = BeatwatchApp(service, run_engine=False, user_theme_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(lambda: check.id in shown(app))
+        await pilot.press("n")
+        await wait_for(lambda: isinstance(app.screen, CheckFormScreen))
+        await pilot.click("#every")
+        await pilot.press(*"9999999d")
+        preview = app.screen.query_one("#preview")
+        await wait_for(lambda: "complete the schedule" in str(preview.render()))
+        await pilot.press("escape")
+        await wait_for(lambda: not isinstance(app.screen, CheckFormScreen))
+
+        await pilot.press("p")
+        await wait_for(lambda: isinstance(app.screen, PauseScreen))
+        error = app.screen.query_one("#until-error")
+        await pilot.press(*"9999999d")
+        await wait_for(lambda: "too long" in str(error.render()))
+        await pilot.press(*["backspace"] * 8, *"2020-01-01T00:00", "enter")
+        await wait_for(lambda: "has passed" in str(error.render()))
+        assert isinstance(app.screen, PauseScreen)
+        assert (await service.get_check(str(check.id))).paused_at is None
+
+
 async def test_delete_asks_first(service, tmp_path):
     check = await service.add_check(CheckSpec(name="old job", every_seconds=3600))
     app = BeatwatchApp(service, run_engine=False, user_theme_dir=tmp_path)

@@ -48,6 +48,13 @@ def test_bad_durations_say_what_would_do(text: str) -> None:
         parse_duration(text)
 
 
+@pytest.mark.parametrize("text", ["3651d", "9999999d", "99999999999999999999"])
+def test_durations_beyond_ten_years_are_refused(text: str) -> None:
+    # Beyond any sensible pause or window, and beyond the dates a preview can show.
+    with pytest.raises(ValueError, match="too long: at most 3650d"):
+        parse_duration(text)
+
+
 def test_durations_format_short_and_exact() -> None:
     assert [format_duration(s) for s in (5, 90, 3600, 93784)] == ["5s", "1m30s", "1h", "1d2h"]
     assert format_duration_exact(93784) == "1d2h3m4s"

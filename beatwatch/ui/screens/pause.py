@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from beatwatch.engine.timefmt import parse_duration, parse_time
+from beatwatch.engine.timefmt import DurationTooLong, parse_duration, parse_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,14 +29,19 @@ def pause_end(text: str, now: float) -> float | None:
         return None
     try:
         return now + parse_duration(raw)
+    except DurationTooLong:
+        raise
     except ValueError:
-        pass
+        pass  # not a duration: perhaps a time
     try:
-        return parse_time(raw, now)
+        until = parse_time(raw, now)
     except ValueError:
         raise ValueError(
             f"{raw!r} is neither a duration (30m, 2h, 1d) nor a time (06:00, 2026-11-24T06:00)"
         ) from None
+    if until <= now:
+        raise ValueError(f"{raw!r} has passed; a pause must end in the future")
+    return until
 
 
 class PauseScreen(ModalScreen[Pause | None]):
