@@ -50,6 +50,7 @@ from beatwatch.engine.writer import StorageError
 log = logging.getLogger("beatwatch.engine")
 TAG_BADGE_KEY = "tag_badge_key"
 RESTART_DELAY = 1.0
+OTHER_WRITERS_INTERVAL = 0.5
 
 
 class EngineBusy(RuntimeError):
@@ -122,6 +123,10 @@ class Service:
         self.bound_port = runner.addresses[0][1] if runner.addresses else self.settings.listen_port
         self._lock.announce(replace(self.settings, listen_port=self.bound_port).listen)
         self.store.writer.after_commit = self._poke_loops
+        self.store.writer.on_foreign_commit = self._after_foreign_commit
+        self._tasks.append(
+            asyncio.create_task(_keep_running(self._watch_other_writers), name="other-writers")
+        )
         self._tasks.append(asyncio.create_task(_keep_running(self.evaluator.run), name="evaluator"))
         self._tasks.append(
             asyncio.create_task(_keep_running(self.dispatcher.run), name="dispatcher")
@@ -132,6 +137,21 @@ class Service:
         log.info(
             "listening on %s; ping URLs start with %s/ping/", self.settings.listen, self.base_url
         )
+
+    async def _watch_other_writers(self) -> None:
+        # The command line edits the database directly; an attached interface (the TUI
+        # running this engine) must show those edits too.
+        while True:
+            await asyncio.sleep(OTHER_WRITERS_INTERVAL)
+            self.store.writer.look_for_other_writers()
+
+    def _after_foreign_commit(self) -> None:
+        # Another process changed checks or alerts: deadlines and the outbox may have moved.
+        self._poke_loops()
+        self._publish_store_changed()
+
+    def _publish_store_changed(self) -> None:
+        self.events.publish(StoreChanged())
 
     def _poke_loops(self) -> None:
         self.evaluator.poke()
@@ -155,6 +175,7 @@ class Service:
             await self._runner.cleanup()
             self._runner = None
             self.store.writer.after_commit = None
+            self.store.writer.on_foreign_commit = None
             self._lock.release()
 
     async def watch_store(self, interval: float = 0.5) -> None:
@@ -166,7 +187,7 @@ class Service:
             version = await self.store.data_version()
             if version != seen:
                 seen = version
-                self.events.publish(StoreChanged())
+                self._publish_store_changed()
 
     # -- pings ---------------------------------------------------------------------------
 

@@ -56,6 +56,8 @@ class Writer:
         # Called when state kept beside the database may no longer match it: a batch was
         # rolled back, or another process committed.
         self.on_stale: Callable[[], None] | None = None
+        # Called when another process has committed (a command-line edit, say).
+        self.on_foreign_commit: Callable[[], None] | None = None
         # The latest storage fault, cleared by the next successful commit.
         self.fault: str | None = None
 
@@ -117,10 +119,7 @@ class Writer:
         wake = False
         try:
             # Read inside the transaction: no other commit can land until ours.
-            data_version = conn.execute("PRAGMA data_version").fetchone()[0]
-            if data_version != self._data_version:
-                self._data_version = data_version
-                self._stale()
+            self._note_data_version(conn)
             for job, _, quiet in batch:
                 conn.execute("SAVEPOINT job")
                 before_job = conn.total_changes
@@ -150,6 +149,23 @@ class Writer:
             self._begin_next()
 
         committed.add_done_callback(after_commit)
+
+    def look_for_other_writers(self) -> None:
+        """Between batches, notice a commit by another process even when nothing here writes
+        (a batch looks by itself)."""
+        if not self._busy and self._conn is not None:
+            self._note_data_version(self._conn)
+
+    def _note_data_version(self, conn: sqlite3.Connection) -> None:
+        # PRAGMA data_version on this connection moves only when another connection commits.
+        data_version = conn.execute("PRAGMA data_version").fetchone()[0]
+        if data_version == self._data_version:
+            return
+        first_look = self._data_version is None
+        self._data_version = data_version
+        self._stale()
+        if not first_look and self.on_foreign_commit is not None:
+            self.on_foreign_commit()
 
     def _begin_next(self) -> None:
         assert self._loop is not None

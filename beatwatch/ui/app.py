@@ -63,7 +63,7 @@ LOG_KEPT = 2000
 # Checks whose recent-results strips are read in one query.
 RESULTS_BATCH = 500
 # How often the header looks for a storage fault (seconds).
-STORAGE_CHECK_INTERVAL = 1.0
+HEALTH_CHECK_INTERVAL = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +155,8 @@ class BeatwatchApp(App[None]):
         self._reload_wanted = False
         self._reloading = False
         self._sub_title = ""
+        # Attached, and the engine's process has gone since.
+        self._engine_lost = False
         self._install_themes(theme_name, user_theme_dir)
 
     # -- themes --------------------------------------------------------------------------
@@ -189,15 +191,37 @@ class BeatwatchApp(App[None]):
             self.notify(notice, title="Theme", severity="warning", timeout=10)
         self.run_worker(self._load_fleet(), group="load", exclusive=True)
         self._sub_title = self.sub_title
-        self.set_interval(STORAGE_CHECK_INTERVAL, self._show_storage_fault)
+        self.set_interval(HEALTH_CHECK_INTERVAL, self._show_engine_health)
 
-    def _show_storage_fault(self) -> None:
-        """The header says so while the database refuses writes, and goes back after."""
+    def _show_engine_health(self) -> None:
+        """The header says so while the database refuses writes, or while the engine this
+        window is attached to is gone, and goes back after."""
+        if self.attached_pid is not None:
+            self._follow_attached_engine()
         fault = self.service.storage_fault
         if fault is None:
             self.sub_title = self._sub_title
         else:
             self.sub_title = f"storage fault: {fault} — pings are refused with 503 until it clears"
+
+    def _follow_attached_engine(self) -> None:
+        holder = self.service.engine_holder()
+        if holder is None and not self._engine_lost:
+            self._engine_lost = True
+            self._sub_title = f"ENGINE STOPPED (pid {self.attached_pid}): no pings are received"
+            self.notify(
+                f"The engine (pid {self.attached_pid}) has stopped: no pings are received and "
+                "no alerts are sent. Start `beatwatch serve` again, or restart this window to "
+                "run the engine here.",
+                title="Engine stopped",
+                severity="error",
+                timeout=60,
+            )
+        elif holder is not None and self._engine_lost:
+            self._engine_lost = False
+            self.attached_pid = holder.pid
+            self._sub_title = f"attached to the engine of pid {holder.pid or '?'}"
+            self.notify(f"An engine runs again (pid {holder.pid or '?'}).", title="Engine back")
 
     async def _connect_engine(self) -> None:
         if not self._run_engine:

@@ -227,12 +227,41 @@ async def test_attaches_to_a_running_engine_and_can_still_edit(service, tmp_path
             await pilot.press("enter")
             await wait_for(lambda: "paused" in cell(app, check.id, "state"))
             assert (await service.get_check(str(check.id))).paused_at is not None
+            # The engine going away is said loudly, not left to look like quiet.
+            engine.terminate()
+            await wait_for(lambda: engine.poll() is not None, timeout=30)
+            await wait_for(lambda: app.sub_title.startswith("ENGINE STOPPED"), timeout=10)
             # The attached window is not the engine: it quits without asking.
             await pilot.press("q")
             await wait_for(lambda: not app.is_running)
     finally:
         engine.terminate()
         await wait_for(lambda: engine.poll() is not None, timeout=30)
+
+
+async def test_the_engine_window_shows_what_another_process_changed(service, tmp_path):
+    check = await service.add_check(CheckSpec(name="nightly", every_seconds=3600))
+    app = BeatwatchApp(service, user_theme_dir=tmp_path)
+    async with app.run_test(size=SIZE):
+        await wait_for(lambda: check.id in shown(app))
+        assert service.runs_engine
+        # As `beatwatch check pause` does from a shell: its own connection to the file.
+        other = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from beatwatch.cli import main; main()",
+                "--data-dir",
+                str(tmp_path),
+                "check",
+                "pause",
+                "nightly",
+            ],
+            capture_output=True,
+            text=True,
+        )
+        assert other.returncode == 0, other.stderr
+        await wait_for(lambda: "paused" in cell(app, check.id, "state"))
 
 
 async def test_quitting_the_engine_window_asks_first(service, tmp_path):
