@@ -37,27 +37,29 @@ def _at(t: float, now: float) -> str:
 
 def why(check: Check, last_failure: Ping | None, now: float, secrets: Iterable[str] = ()) -> str:
     """One or two sentences on what went wrong, for the alert and the incident list.
-    `secrets` (the instance's ping key) are masked in a failure's output, as are the
-    check's uuid and any ping URL."""
+
+    Kept with the incident and repeated by escalations and reminders, so its times are
+    absolute: "(5m ago)" would soon be wrong. `secrets` (the instance's ping key) are
+    masked in a failure's output, as are the check's uuid and any ping URL."""
     state = check.state
     # From the rules, not from state_since: a change an edit caused is stamped with its time.
     due = due_at(check, evaluate(check, now)) or now
     if state is State.MISSED:
         if check.last_finish_at is None:
-            since = f"it was created {_at(check.created_at, now)}"
+            since = f"it was created {local_time(check.created_at)}"
             return f"No ping since {since}; the first was due by {local_time(due)}."
-        since = _at(check.last_finish_at, now)
+        since = local_time(check.last_finish_at)
         return f"No ping since {since}; the next was due by {local_time(due)}."
     if state is State.FAILING:
         code = f" with exit code {check.last_exit_code}" if check.last_exit_code else ""
         streak = f" ({check.failure_streak} failures in a row)" if check.failure_streak > 1 else ""
-        when = _at(check.last_finish_at or now, now)
+        when = local_time(check.last_finish_at or now)
         text = f"The job reported failure{code} at {when}{streak}."
         output = (
             _output_tail(last_failure, [check.uuid, *secrets]) if last_failure is not None else ""
         )
         return f"{text}\n\nLast output:\n```\n{output}\n```" if output else text
-    started = _at(check.run_started_at, now) if check.run_started_at else "an unknown time"
+    started = local_time(check.run_started_at) if check.run_started_at else "an unknown time"
     if state is State.STUCK:
         return (
             f"A run started {started} has not finished, "

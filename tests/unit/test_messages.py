@@ -41,6 +41,13 @@ def test_a_missed_alert_names_the_due_time_when_an_edit_caused_it() -> None:
     assert f"was due by {local_time(due)}" in why(missed_check(NOW), None, NOW)
 
 
+def test_a_reason_keeps_no_relative_time_that_would_go_stale() -> None:
+    # Reminders repeat the reason hours later; "(45s ago)" would then be a lie.
+    reason = why(missed_check(NOW), None, NOW)
+    assert "ago" not in reason and "just now" not in reason
+    assert local_time(NOW - 10_000) in reason
+
+
 @pytest.mark.parametrize(
     ("kinds", "title"),
     [

@@ -3,6 +3,7 @@ timeline of its states, its open incident and its host's maintenance."""
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
@@ -28,6 +29,7 @@ from beatwatch.engine.schedule import describe
 from beatwatch.engine.timefmt import format_duration, format_relative
 from beatwatch.presentation import state_label
 from beatwatch.ui.screens.hosts import maintenance_until
+from beatwatch.ui.screens.live_table import AGES_REFRESH
 from beatwatch.ui.screens.ping_body import PingBodyScreen
 from beatwatch.ui.snippets import SNIPPETS
 from beatwatch.ui.themes import state_variable
@@ -45,6 +47,10 @@ NO_TIMED_RUNS = "no timed runs yet: a run is timed from its /start ping to its f
 
 def local_time(t: float) -> str:
     return f"{datetime.fromtimestamp(t).astimezone():%a %d %b %H:%M:%S}"
+
+
+def _when(t: float, now: float) -> str:
+    return f"{local_time(t)} ({format_relative(t, now)})"
 
 
 def one_line(text: str, width: int) -> str:
@@ -69,6 +75,8 @@ class CheckDetailScreen(Screen[None]):
         self.check_id = check_id
         self._seen_version = -1
         self._pings: list[Ping] = []
+        self._transitions: list[Transition] = []
+        self._ages_drawn_at = 0.0
         self._alerts_seen = -1
         self._incident: Incident | None = None
         self._host: HostStatus | None = None
@@ -133,6 +141,8 @@ class CheckDetailScreen(Screen[None]):
         if version != self._seen_version:
             self._seen_version = version
             self.run_worker(self._load_history(), group="history", exclusive=True)
+        elif time.monotonic() - self._ages_drawn_at >= AGES_REFRESH:
+            self._redraw_ages()
         if app.alerts_version != self._alerts_seen:
             self._alerts_seen = app.alerts_version
             self.run_worker(self._load_alerting(), group="alerting", exclusive=True)
@@ -221,8 +231,18 @@ class CheckDetailScreen(Screen[None]):
         chart.display = bool(durations)
         self.query_one("#no-durations").display = not durations
 
+    def _redraw_ages(self) -> None:
+        """Only the "… ago" texts, in place: the cursor in the pings table stays put."""
+        self._ages_drawn_at = time.monotonic()
+        table = self.query_one("#pings", DataTable)
+        now = self.beatwatch.clock()
+        for index, ping in enumerate(self._pings):
+            table.update_cell(str(index), "when", _when(ping.at, now))
+        self._show_timeline(self._transitions)
+
     def _show_pings(self, pings: list[Ping]) -> None:
         self._pings = pings
+        self._ages_drawn_at = time.monotonic()
         table = self.query_one("#pings", DataTable)
         now = self.beatwatch.clock()
         with self.app.batch_update():
@@ -230,7 +250,7 @@ class CheckDetailScreen(Screen[None]):
             for index, ping in enumerate(pings):
                 table.add_row(
                     ping.kind.value,
-                    f"{local_time(ping.at)} ({format_relative(ping.at, now)})",
+                    _when(ping.at, now),
                     "" if ping.exit_code is None else str(ping.exit_code),
                     format_duration(ping.duration) if ping.duration is not None else "",
                     ping.remote_addr or "",
@@ -240,6 +260,7 @@ class CheckDetailScreen(Screen[None]):
                 )
 
     def _show_timeline(self, transitions: list[Transition]) -> None:
+        self._transitions = transitions
         app = self.beatwatch
         now = app.clock()
         timeline = Text()

@@ -4,6 +4,7 @@ that tells more about the selected row."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
     from beatwatch.ui.app import BeatwatchApp
 
 REFRESH_INTERVAL = 1.0
+# Rows say how long ago things happened: they are redrawn this often even if nothing changed.
+AGES_REFRESH = 15.0
 Cell = str | Text
 
 
@@ -37,6 +40,7 @@ class LiveTableScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self._seen_version = -1
+        self._loaded_at = 0.0
 
     @property
     def beatwatch(self) -> BeatwatchApp:
@@ -60,13 +64,22 @@ class LiveTableScreen(Screen[None]):
 
     def _tick(self) -> None:
         try:
-            if self.app.screen is self and self.data_version() != self._seen_version:
+            if self.app.screen is self and (
+                self.data_version() != self._seen_version
+                or time.monotonic() - self._loaded_at >= AGES_REFRESH
+            ):
                 self.reload()
         finally:
             self.set_timer(REFRESH_INTERVAL, self._tick)
 
+    def on_screen_resume(self) -> None:
+        # Coming back to this screen: its "… ago" may be old even if nothing else changed.
+        if self.is_mounted and time.monotonic() - self._loaded_at >= REFRESH_INTERVAL:
+            self.reload()
+
     def reload(self) -> None:
         self._seen_version = self.data_version()
+        self._loaded_at = time.monotonic()
         self.run_worker(self._reload(), group="reload", exclusive=True)
 
     async def _reload(self) -> None:
