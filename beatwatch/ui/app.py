@@ -41,7 +41,7 @@ from beatwatch.engine.model import Check, Incident, State
 from beatwatch.engine.service import EngineBusy, Service
 from beatwatch.engine.timefmt import format_duration
 from beatwatch.engine.validation import ValidationError
-from beatwatch.presentation import state_label
+from beatwatch.presentation import counted, state_label
 from beatwatch.ui.commands import BeatwatchCommands
 from beatwatch.ui.fleet import RESULTS_SHOWN, Fleet
 from beatwatch.ui.messages import EngineEvents, LogEntry, LogPosted
@@ -493,8 +493,8 @@ class BeatwatchApp(App[None]):
         self.push_screen(
             ConfirmScreen(
                 "Quit beatwatch?",
-                f"{len(watched)} checks are watched by this window: monitoring stops when it "
-                "closes — use `beatwatch serve` for unattended use.",
+                f"This window watches {counted(len(watched), 'check')}: monitoring stops when "
+                "it closes — use `beatwatch serve` for unattended use.",
                 confirm="Quit",
             ),
             answered,

@@ -147,6 +147,9 @@ async def test_filter_by_tag_host_or_state(service, tmp_path):
         await wait_for(lambda: shown(app) == {db.id})
         await pilot.press(*["backspace"] * 3, *"tls")
         await wait_for(lambda: shown(app) == {web.id})
+        box = app.screen.query_one("#filter")
+        await pilot.press(*"-none")
+        await wait_for(lambda: str(box.border_title).startswith("0 of 2 match"))
         await pilot.press("escape")
         await wait_for(lambda: shown(app) == {db.id, web.id})
 

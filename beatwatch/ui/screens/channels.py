@@ -12,6 +12,7 @@ from textual.binding import Binding, BindingType
 
 from beatwatch.engine.model import Channel
 from beatwatch.engine.timefmt import format_relative
+from beatwatch.presentation import counted
 from beatwatch.ui.screens.channel_form import ChannelFormScreen
 from beatwatch.ui.screens.confirm import ConfirmScreen
 from beatwatch.ui.screens.live_table import LiveTableScreen, Row
@@ -69,7 +70,7 @@ class ChannelsScreen(LiveTableScreen):
         failing = sum(c.failing for c in channels)
         defaults = sum(c.is_default for c in channels)
         return (
-            f"{len(channels)} channels, {defaults} default, {failing} failing "
+            f"{counted(len(channels), 'channel')}, {defaults} default, {failing} failing "
             "(checks that name no channel alert the default ones)  —  a: add · t: test · "
             "d: remove"
         )

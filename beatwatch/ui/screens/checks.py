@@ -13,7 +13,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from beatwatch.engine.model import State
-from beatwatch.presentation import STATE_RANK, STATE_SYMBOL, STATE_WORD
+from beatwatch.presentation import STATE_RANK, STATE_SYMBOL, STATE_WORD, counted
 from beatwatch.ui.screens.check_detail import CheckDetailScreen
 from beatwatch.ui.themes import state_variable
 from beatwatch.ui.widgets.checks_table import ChecksTable, Colours, everything, matches_query
@@ -106,7 +106,7 @@ class ChecksScreen(Screen[None]):
             style = self._colours[state] + (" bold" if state.is_bad else "")
             summary.append(f"{STATE_SYMBOL[state]} {counts[state]} {STATE_WORD[state]}", style)
             summary.append("  ")
-        summary.append(f"{total} checks" if total != 1 else "1 check", "dim")
+        summary.append(counted(total, "check"), "dim")
         if not total:
             summary = Text("No checks yet — press n to add one, or run `beatwatch demo`.")
         self.query_one("#summary", Static).update(summary)
@@ -160,7 +160,12 @@ class ChecksScreen(Screen[None]):
         app = self.beatwatch
         with app.batch_update():
             self.table.refilter(app.fleet, app.clock(), self._colours)
+        event.input.border_title = f"{self._matching()} · Enter: browse the matches · Esc: clear"
 
     def on_input_submitted(self) -> None:
-        self.query_one("#filter", Input).border_title = "filtered · / to change · Esc to clear"
+        box = self.query_one("#filter", Input)
+        box.border_title = f"{self._matching()} · / to change · Esc to clear"
         self.table.focus()
+
+    def _matching(self) -> str:
+        return f"{len(self.table.shown_ids)} of {len(self.beatwatch.fleet.checks)} match"

@@ -14,6 +14,7 @@ from beatwatch.engine.alert_service import HostStatus
 from beatwatch.engine.maintenance import describe, next_start, occurrence
 from beatwatch.engine.model import MaintenanceWindow
 from beatwatch.engine.timefmt import format_relative
+from beatwatch.presentation import counted
 from beatwatch.ui.screens.confirm import ConfirmScreen
 from beatwatch.ui.screens.live_table import LiveTableScreen, Row
 
@@ -97,7 +98,7 @@ class HostsScreen(LiveTableScreen):
                         Text(host.name, style="bold"),
                         str(host.checks),
                         status,
-                        f"{count} window{'s' if count != 1 else ''}" if count else "none",
+                        counted(count, "window") if count else "none",
                     ),
                 )
             )
@@ -125,18 +126,20 @@ class HostsScreen(LiveTableScreen):
         until = maintenance_until(host.windows, now)
         if until is not None:
             return (
-                f"{host.name} is in maintenance until {short_time(until)}: its {host.checks} "
-                "checks are watched, their alerts held. x ends it now."
+                f"{host.name} is in maintenance until {short_time(until)}: the alerts of its "
+                f"{counted(host.checks, 'check')} are held (their states are still watched). "
+                "x ends it now."
             )
-        return f"{host.name}: {host.checks} checks, alerting as usual. m starts maintenance."
+        checks = counted(host.checks, "check")
+        return f"{host.name}: {checks}, alerting as usual. m starts maintenance."
 
     @staticmethod
     def _summary(hosts: int, in_maintenance: int) -> str:
         if not hosts:
             return "No hosts yet: a host appears when a check names the machine it runs on."
         return (
-            f"{hosts} hosts, {in_maintenance} in maintenance (their checks are watched, alerts "
-            "are held)  —  m: start · x: end now · r: remove a window"
+            f"{counted(hosts, 'host')}, {in_maintenance} in maintenance (their checks are "
+            "watched, alerts are held)  —  m: start · x: end now · r: remove a window"
         )
 
     def _selected_host(self) -> str | None:
