@@ -26,8 +26,18 @@ def cron_line(check: Check) -> str:
 
 
 def crontab(url: str, check: Check) -> str:
+    zone = check.schedule.tz if check.schedule.cron else None
+    # The check expects its times in its own zone, which the server's cron may not share.
+    in_zone = (
+        f"# times in {zone}: cronie and busybox crond read CRON_TZ; Debian's cron does not,\n"
+        "# so there write them in the server's time zone\n"
+        f"CRON_TZ={zone}\n"
+        if zone
+        else ""
+    )
     return (
         f"# {check.name}: pings only when the job succeeds\n"
+        f"{in_zone}"
         f"{cron_line(check)}  /usr/local/bin/{check.slug}.sh && {CURL} {url}\n"
     )
 
