@@ -164,7 +164,7 @@ class ChecksScreen(Screen[None]):
 
     def on_input_submitted(self) -> None:
         box = self.query_one("#filter", Input)
-        box.border_title = f"{self._matching()} · / to change · Esc to clear"
+        box.border_title = f"filtered, {self._matching()} · / to change · Esc to clear"
         self.table.focus()
 
     def _matching(self) -> str:
