@@ -44,6 +44,7 @@ from beatwatch.engine.validation import ValidationError
 from beatwatch.presentation import counted, state_label
 from beatwatch.ui.commands import BeatwatchCommands
 from beatwatch.ui.fleet import RESULTS_SHOWN, Fleet
+from beatwatch.ui.keymap import binding_owners, keymap_problems
 from beatwatch.ui.messages import EngineEvents, LogEntry, LogPosted
 from beatwatch.ui.screens.channels import ChannelsScreen
 from beatwatch.ui.screens.check_form import CheckFormScreen
@@ -182,6 +183,8 @@ class BeatwatchApp(App[None]):
 
     async def on_mount(self) -> None:
         self.set_keymap(self._keymap)
+        for problem in keymap_problems(self._keymap, binding_owners(type(self))):
+            self.notify(f"[keymap] {problem}", title="Keymap", severity="warning", timeout=20)
         loop = asyncio.get_running_loop()
         self._log_handler = UILogHandler(self, loop)
         logging.getLogger("beatwatch").addHandler(self._log_handler)

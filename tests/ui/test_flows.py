@@ -287,3 +287,13 @@ async def test_keymap_remaps_a_binding(service, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("a")
         await wait_for(lambda: isinstance(app.screen, CheckFormScreen))
+
+
+async def test_keymap_mistakes_are_reported_not_ignored(service, tmp_path):
+    keymap = {"checks.nwe": "a", "checks.new": "d"}
+    app = BeatwatchApp(service, run_engine=False, keymap=keymap, user_theme_dir=tmp_path)
+    async with app.run_test(size=SIZE):
+        await wait_for(lambda: len(app._notifications) >= 2)
+        said = " ".join(n.message for n in app._notifications)
+        assert "no key binding has the id 'checks.nwe'" in said
+        assert "'d' is the key of both checks.new and checks.delete" in said

@@ -12,18 +12,24 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, Static
 
 
-def binding_lines(screen: Screen[object]) -> list[tuple[str, str]]:
-    """(keys, description) for every binding active on `screen`, one line per action."""
-    lines: dict[str, list[str]] = {}
+def binding_lines(screen: Screen[object]) -> list[tuple[str, str, str]]:
+    """(keys, description, ids for the keymap) for every binding active on `screen`, one
+    line per action."""
+    keys: dict[str, list[str]] = {}
+    ids: dict[str, list[str]] = {}
     for active in screen.active_bindings.values():
         binding = active.binding
         if not binding.description:
             continue
-        keys = lines.setdefault(binding.description, [])
         display = screen.app.get_key_display(binding)
-        if display not in keys:
-            keys.append(display)
-    return [(" / ".join(keys), description) for description, keys in lines.items()]
+        if display not in keys.setdefault(binding.description, []):
+            keys[binding.description].append(display)
+        if binding.id and binding.id not in ids.setdefault(binding.description, []):
+            ids[binding.description].append(binding.id)
+    return [
+        (" / ".join(shown), description, ", ".join(ids.get(description, [])))
+        for description, shown in keys.items()
+    ]
 
 
 class HelpScreen(ModalScreen[None]):
@@ -37,9 +43,10 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         text = Text()
-        for keys, description in binding_lines(self._origin):
+        for keys, description, ids in binding_lines(self._origin):
             text.append(f"{keys:>14}", style="bold")
-            text.append(f"  {description}\n")
+            text.append(f"  {description}")
+            text.append(f"  {ids}\n" if ids else "\n", style="dim")
         text.append("\n")
         text.append(
             "ctrl+p opens the command palette: every action, and the themes, by name.\n"

@@ -1,0 +1,60 @@
+"""Mistakes in the [keymap] of beatwatch.toml, found before Textual silently ignores them: an
+id no binding has, or a key that a remapped binding now shares with another one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from textual.binding import Binding
+from textual.dom import DOMNode
+
+
+def keymap_problems(keymap: Mapping[str, str], owners: Iterable[type[DOMNode]]) -> list[str]:
+    """What is wrong with `keymap`, one sentence each, for the bindings of `owners` (the app
+    and each screen or widget class; the app's bindings count on every screen)."""
+    owners = list(owners)
+    bindings = {owner: [b for b in _bindings(owner) if b.id] for owner in owners}
+    known = {b.id for found in bindings.values() for b in found}
+    problems = [
+        f"no key binding has the id {binding_id!r}, so it was ignored (? lists each "
+        "screen's keys with their ids)"
+        for binding_id in keymap
+        if binding_id not in known
+    ]
+    app_bindings = bindings[owners[0]] if owners else []
+    for owner in owners[1:]:
+        problems += _clashes(keymap, [*app_bindings, *bindings[owner]])
+    return list(dict.fromkeys(problems))
+
+
+def binding_owners(app_class: type[DOMNode]) -> list[type[DOMNode]]:
+    """The app class, then every beatwatch screen and widget class that declares bindings
+    (all are imported by the time the app runs)."""
+    found: list[type[DOMNode]] = []
+    pending = list(DOMNode.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending += cls.__subclasses__()
+        if cls is not app_class and cls.__module__.startswith("beatwatch.") and _bindings(cls):
+            found.append(cls)
+    return [app_class, *sorted(found, key=lambda cls: cls.__qualname__)]
+
+
+def _bindings(owner: type[DOMNode]) -> list[Binding]:
+    """The bindings `owner` declares itself."""
+    return [b for b in owner.__dict__.get("BINDINGS", []) if isinstance(b, Binding)]
+
+
+def _clashes(keymap: Mapping[str, str], bindings: list[Binding]) -> list[str]:
+    """A remapped binding whose new key another binding on the same screen also uses."""
+    holders: dict[str, list[str]] = {}
+    for binding in bindings:
+        assert binding.id is not None
+        keys = keymap.get(binding.id, binding.key)
+        for key in (k.strip() for k in keys.split(",")):
+            holders.setdefault(key, []).append(binding.id)
+    return [
+        f"{key!r} is the key of both {' and '.join(ids)}: only one of them works"
+        for key, ids in holders.items()
+        if len(ids) > 1 and any(i in keymap for i in ids)
+    ]
