@@ -113,6 +113,12 @@ def channel_rm(ctx: click.Context, name: str, **where: Any) -> None:
     async def act(service: Service) -> None:
         await service.alerts.remove_channel(name)
         click.echo(f"removed channel {name}")
+        if naming := await service.alerts.checks_naming(name):
+            names = ", ".join(check.name for check in naming)
+            click.echo(
+                f"checks that named it alert the default channels instead "
+                f"(unless another channel they name is left): {names}"
+            )
 
     with_service(ctx, act, **where)
 

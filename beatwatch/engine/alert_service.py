@@ -18,7 +18,14 @@ from beatwatch.engine.events import EventBus, IncidentChanged, SetupChanged
 from beatwatch.engine.incidents import IncidentNotFound, acknowledge, chosen_channels
 from beatwatch.engine.maintenance import is_open, occurrence, parse_weekly
 from beatwatch.engine.messages import test_message
-from beatwatch.engine.model import Channel, Check, Incident, MaintenanceWindow, Notification
+from beatwatch.engine.model import (
+    ROW_ID_MAX,
+    Channel,
+    Check,
+    Incident,
+    MaintenanceWindow,
+    Notification,
+)
 from beatwatch.engine.schedule import ScheduleError, zone
 from beatwatch.engine.store import Store
 from beatwatch.engine.url_masking import mask_url
@@ -120,6 +127,14 @@ class Alerts:
         log.info("channel %s removed", name)
         self._events.publish(SetupChanged())
         return channel
+
+    async def checks_naming(self, name: str) -> list[Check]:
+        """The checks that name the channel `name` (theirs or for escalation)."""
+        return [
+            check
+            for check in await self._db.list_checks()
+            if name in check.channels or name in check.escalation_channels
+        ]
 
     async def test_channel(self, name: str) -> str | None:
         """Send a test message now; None if it went through, else Apprise's reason."""
@@ -231,7 +246,10 @@ class Alerts:
         return ended
 
     async def remove_window(self, window_id: int) -> None:
-        if not await self._db.write(partial(alert_store.delete_window, window_id=window_id)):
+        removed = 0 < window_id <= ROW_ID_MAX and await self._db.write(
+            partial(alert_store.delete_window, window_id=window_id)
+        )
+        if not removed:
             raise ValidationError("id", f"no maintenance window has the id {window_id}")
         self._events.publish(SetupChanged())
 
@@ -241,7 +259,7 @@ class Alerts:
         return await self._db.incidents(open_only, limit)
 
     async def incident(self, incident_id: int) -> Incident:
-        incident = await self._db.incident(incident_id)
+        incident = await self._db.incident(incident_id) if incident_id <= ROW_ID_MAX else None
         if incident is None:
             raise IncidentNotFound(incident_id)
         return incident
@@ -256,6 +274,8 @@ class Alerts:
         return await self._db.notifications([i.id for i in incidents])
 
     async def acknowledge(self, incident_id: int) -> Incident:
+        if incident_id > ROW_ID_MAX:
+            raise IncidentNotFound(incident_id)
         incident = await self._db.write(
             partial(acknowledge, incident_id=incident_id, now=time.time())
         )

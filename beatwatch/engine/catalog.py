@@ -28,9 +28,15 @@ def _ensure_unique(conn: sqlite3.Connection, spec: CheckSpec, own_id: int | None
             )
 
 
-def _ensure_channels_exist(conn: sqlite3.Connection, spec: CheckSpec) -> None:
+def _ensure_channels_exist(
+    conn: sqlite3.Connection, spec: CheckSpec, kept: Check | None = None
+) -> None:
+    """Every channel `spec` names exists, except those `kept` already named: a channel
+    removed since must not stop every other edit of the check."""
     channels = alert_store.load_channels(conn)
     known = {c.name for c in channels} | {t for c in channels for t in c.tags}
+    if kept is not None:
+        known |= {*kept.channels, *kept.escalation_channels}
     for field_name, refs in (
         ("channels", spec.channels),
         ("escalate_to", spec.escalation_channels),
@@ -104,7 +110,7 @@ def update_check(
 ) -> Check:
     stored = _load(conn, check_id)
     _ensure_unique(conn, spec, check_id)
-    _ensure_channels_exist(conn, spec)
+    _ensure_channels_exist(conn, spec, kept=stored)
     store.ensure_host(conn, spec.host, now)
     check, _ = settle(conn, _apply_spec(stored, spec), now, clock_driven=False, stored=stored)
     return check

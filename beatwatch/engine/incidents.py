@@ -35,11 +35,11 @@ def in_maintenance(conn: sqlite3.Connection, host: str | None, now: float) -> bo
 
 
 def chosen_channels(channels: list[Channel], refs: tuple[str, ...]) -> list[Channel]:
-    """Of `channels`, those named by `refs` (by name or tag); with no refs, the defaults."""
-    if not refs:
-        return [c for c in channels if c.is_default]
+    """Of `channels`, those named by `refs` (by name or tag); with no refs, or refs that no
+    longer match any channel (removed since), the defaults: an alert must reach someone."""
     wanted = set(refs)
-    return [c for c in channels if c.name in wanted or wanted & set(c.tags)]
+    named = [c for c in channels if c.name in wanted or wanted & set(c.tags)]
+    return named or [c for c in channels if c.is_default]
 
 
 def channels_for(conn: sqlite3.Connection, refs: tuple[str, ...]) -> list[Channel]:

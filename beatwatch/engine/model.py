@@ -65,6 +65,8 @@ MIN_INTERVAL = 30
 MAX_INTERVAL = 7 * 24 * 3600
 DEFAULT_GRACE_CAP = 300
 BODY_LIMIT = 10 * 1024
+# SQLite's largest integer: a larger "id" (typed or pasted by hand) names nothing.
+ROW_ID_MAX = 2**63 - 1
 # Kept by a trigger in the schema (migration 4), which says 100 itself.
 PINGS_KEPT = 100
 NAME_MAX = 100

@@ -24,6 +24,7 @@ from beatwatch.engine.check_rows import (
     check_values,
 )
 from beatwatch.engine.model import (
+    ROW_ID_MAX,
     Channel,
     Check,
     Incident,
@@ -286,8 +287,8 @@ FIND_CHECK_SQL = f"""
 
 def _find_params(ref: str) -> tuple[int | None, str, str, str]:
     """FIND_CHECK_SQL's parameters: an id only for a plain decimal number such as "12"."""
-    check_id = int(ref) if ref.isascii() and ref.isdigit() and str(int(ref)) == ref else None
-    return check_id, ref.lower(), ref.lower(), ref
+    is_id = ref.isascii() and ref.isdigit() and str(int(ref)) == ref and int(ref) <= ROW_ID_MAX
+    return int(ref) if is_id else None, ref.lower(), ref.lower(), ref
 
 
 # -- conversion ----------------------------------------------------------------------------

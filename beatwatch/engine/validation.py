@@ -73,7 +73,13 @@ def validate(spec: CheckSpec) -> CheckSpec:
         raise ValidationError("name", "the name must not be empty")
     if len(name) > NAME_MAX:
         raise ValidationError("name", f"the name is {len(name)} characters; at most {NAME_MAX}")
+    if any(not ch.isprintable() for ch in name):
+        raise ValidationError("name", "the name must be one line of printable characters")
     slug = spec.slug if spec.slug is not None else slugify(name)
+    if slug.isdigit():
+        raise ValidationError(
+            "name", f"{name!r} would read as a check id; add a word, e.g. 'job {name}'"
+        )
     if not _SLUG_OK.fullmatch(slug) or len(slug) > SLUG_MAX:
         raise ValidationError(
             "slug", f"slug {slug!r} must be 1-{SLUG_MAX} characters of a-z, 0-9, '-' and '_'"

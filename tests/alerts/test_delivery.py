@@ -94,6 +94,24 @@ async def test_failure_output_never_shows_a_ping_credential(harness: Harness, ho
     assert key not in incident.reason and check.uuid not in incident.reason.lower()
 
 
+async def test_a_check_whose_channel_was_removed_alerts_the_defaults(
+    harness: Harness, hook: Hook
+) -> None:
+    alerts = harness.service.alerts
+    await alerts.add_channel("ops", hook.url, is_default=True)
+    await alerts.add_channel("pager", "json://127.0.0.1:9/never", is_default=False)
+    check = await harness.add("orphan", channels=("pager",))
+    await alerts.remove_channel("pager")
+    assert [c.name for c in await alerts.checks_naming("pager")] == ["orphan"]
+
+    # The check can still be edited, and its missed run reaches the default channel.
+    await harness.service.update_check("orphan", description="nightly")
+    await harness.evaluate_at(check.created_at + MISSED_AFTER)
+    await harness.dispatch()
+
+    assert hook.titles() == ["orphan is MISSED"]
+
+
 async def test_failure_threshold_alerts_on_the_third_failure(harness: Harness, hook: Hook) -> None:
     await harness.service.alerts.add_channel("ops", hook.url, is_default=True)
     check = await harness.add("flaky-sync", failure_threshold=3)

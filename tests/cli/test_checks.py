@@ -183,6 +183,8 @@ MISTAKES = [
     pytest.param(("check", "add", "x", "--every", "soon"), "soon", id="bad-duration"),
     pytest.param(("check", "pause", "x", "--for", "5parsecs"), "5parsecs", id="bad-pause"),
     pytest.param(("check", "add", "x"), "--every", id="no-schedule"),
+    pytest.param(("check", "add", "3", "--every", "1h"), "read as a check id", id="digits"),
+    pytest.param(("check", "add", "a\nb", "--every", "1h"), "one line", id="newline"),
 ]
 
 
@@ -194,6 +196,35 @@ def test_a_mistake_is_one_line_and_exit_2(beatwatch: Beatwatch) -> None:
     for param, result in zip(MISTAKES, results, strict=True):
         assert_one_line_error(result, 2, param.values[1])
     assert beatwatch("check", "list", "--json").json() == []
+
+
+def test_a_number_too_big_for_an_id_names_nothing(beatwatch: Beatwatch) -> None:
+    huge = "9" * 25
+    commands = [
+        ("check", "show", huge),
+        ("pings", huge),
+        ("incident", "show", huge),
+        ("incident", "ack", huge),
+    ]
+
+    for result in beatwatch.all_at_once(*commands):
+        assert_one_line_error(result, 1, huge)
+
+
+def test_removing_a_channel_says_which_checks_fall_back_to_the_defaults(
+    beatwatch: Beatwatch,
+) -> None:
+    beatwatch("channel", "add", "pager", "json://127.0.0.1:9/hook")
+    beatwatch("check", "add", "etl", "--every", "1h", "--channel", "pager")
+
+    removed = beatwatch("channel", "rm", "pager")
+
+    assert removed.stdout.splitlines() == [
+        "removed channel pager",
+        "checks that named it alert the default channels instead (unless another channel "
+        "they name is left): etl",
+    ]
+    assert beatwatch("check", "edit", "etl", "--every", "2h").code == 0
 
 
 def test_an_unknown_check_is_one_line_and_exit_1(beatwatch: Beatwatch) -> None:

@@ -111,7 +111,8 @@ class ChannelsScreen(LiveTableScreen):
             ConfirmScreen(
                 f"Remove the channel {channel.name}?",
                 "Alerts still waiting to be sent to it are dropped, along with its delivery "
-                "history. Checks that name it get no messages through it any more.",
+                "history. Checks that name only this channel alert the default channels "
+                "instead.",
                 confirm="Remove",
             ),
             partial(self._remove, channel.name),
