@@ -20,6 +20,7 @@ from beatwatch.engine.alert_service import ChannelNotFound
 from beatwatch.engine.api_alerts import alert_routes
 from beatwatch.engine.api_checks import check_routes
 from beatwatch.engine.api_http import (
+    TOKEN_KEY,
     ApiError,
     authenticate,
     check_rate,
@@ -82,6 +83,7 @@ def _authentication(service: Service) -> web.Middleware:
         ):
             token = await authenticate(service, request)
             require_write(token, request.method)
+            request[TOKEN_KEY] = token
         return await handler(request)
 
     return authenticate_request

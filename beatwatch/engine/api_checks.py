@@ -82,23 +82,24 @@ async def _spec_changes(request: web.Request) -> dict[str, Any]:
 
 
 def check_routes(service: Service) -> list[web.RouteDef]:
-    async def checks_json(checks: list[Check]) -> list[dict[str, Any]]:
+    async def checks_json(request: web.Request, checks: list[Check]) -> list[dict[str, Any]]:
         keys = await service.badge_keys()
         now = time.time()
+        reveal = http.may_see_credentials(request)
         # A check deleted by another process meanwhile may have no key: it has no badge then.
         return [
             {
-                **check_to_dict(c, service.ping_url(c), now),
+                **check_to_dict(c, service.ping_url(c) if reveal else None, now),
                 "badge_url": service.badge_url(keys[c.id]) if c.id in keys else None,
             }
             for c in checks
         ]
 
-    async def check_json(check: Check) -> dict[str, Any]:
-        return (await checks_json([check]))[0]
+    async def check_json(request: web.Request, check: Check) -> dict[str, Any]:
+        return (await checks_json(request, [check]))[0]
 
     async def list_checks(request: web.Request) -> web.Response:
-        return web.json_response(await checks_json(await service.list_checks()))
+        return web.json_response(await checks_json(request, await service.list_checks()))
 
     async def create_check(request: web.Request) -> web.Response:
         changes = await _spec_changes(request)
@@ -108,11 +109,11 @@ def check_routes(service: Service) -> list[web.RouteDef]:
             check = await service.add_check(CheckSpec(**changes))
         except ValidationError as exc:
             raise api_field_names(exc) from None
-        return web.json_response(await check_json(check), status=201)
+        return web.json_response(await check_json(request, check), status=201)
 
     async def get_check(request: web.Request) -> web.Response:
         check = await service.get_check(request.match_info["ref"])
-        return web.json_response(await check_json(check))
+        return web.json_response(await check_json(request, check))
 
     async def update_check(request: web.Request) -> web.Response:
         changes = await _spec_changes(request)
@@ -120,7 +121,7 @@ def check_routes(service: Service) -> list[web.RouteDef]:
             check = await service.update_check(request.match_info["ref"], **changes)
         except ValidationError as exc:
             raise api_field_names(exc) from None
-        return web.json_response(await check_json(check))
+        return web.json_response(await check_json(request, check))
 
     async def delete_check(request: web.Request) -> web.Response:
         await service.delete_check(request.match_info["ref"])
@@ -137,11 +138,11 @@ def check_routes(service: Service) -> list[web.RouteDef]:
             check = await service.pause_check(request.match_info["ref"], until)
         except ValidationError as exc:
             raise api_field_names(exc) from None
-        return web.json_response(await check_json(check))
+        return web.json_response(await check_json(request, check))
 
     async def resume_check(request: web.Request) -> web.Response:
         check = await service.resume_check(request.match_info["ref"])
-        return web.json_response(await check_json(check))
+        return web.json_response(await check_json(request, check))
 
     async def pings(request: web.Request) -> web.Response:
         limit = http.query_int(request, "limit", PINGS_KEPT, 1, PINGS_KEPT)

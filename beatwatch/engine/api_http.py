@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from beatwatch.engine.service import Service
 
 READ_METHODS = frozenset({"GET", "HEAD"})
+# Where the authentication middleware leaves the request's token.
+TOKEN_KEY = "beatwatch.token"
 Parser = Callable[[Any], Any]
 
 
@@ -90,6 +92,13 @@ async def authenticate(service: Service, request: web.Request) -> Token:
             headers={"WWW-Authenticate": 'Bearer realm="beatwatch", error="invalid_token"'},
         )
     return token
+
+
+def may_see_credentials(request: web.Request) -> bool:
+    """Ping URLs (and the uuids in them) let their holder change a check's state: a
+    read-only token, made to look, does not get them."""
+    token: Token | None = request.get(TOKEN_KEY)
+    return token is not None and not token.read_only
 
 
 def require_write(token: Token, method: str) -> None:

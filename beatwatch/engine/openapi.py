@@ -62,8 +62,9 @@ _CHECK: Schema = {
     "properties": {
         **_CHECK_INPUT["properties"],
         "id": INTEGER,
-        "uuid": STRING,
-        "ping_url": STRING,
+        # null for a read-only token: a ping URL is a credential.
+        "uuid": _nullable("string"),
+        "ping_url": _nullable("string"),
         "badge_url": _nullable("string"),
         "state": {"type": "string", "enum": [s.value for s in State]},
         "state_since": TIME,

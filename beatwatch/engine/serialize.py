@@ -22,15 +22,16 @@ from beatwatch.engine.timefmt import utc_iso
 from beatwatch.engine.tokens import Token
 
 
-def check_to_dict(check: Check, ping_url: str, now: float) -> dict[str, Any]:
+def check_to_dict(check: Check, ping_url: str | None, now: float) -> dict[str, Any]:
     """A check as its users see it: the state is evaluated at `now`, so it is current even
-    when no engine is running."""
+    when no engine is running. Without a `ping_url` (withheld from a reader who may not
+    ping), the uuid, which is the credential in it, is withheld too."""
     evaluation = evaluate(check, now)
     return {
         "id": check.id,
         "name": check.name,
         "slug": check.slug,
-        "uuid": check.uuid,
+        "uuid": check.uuid if ping_url is not None else None,
         "ping_url": ping_url,
         "state": evaluation.state.value,
         "state_since": utc_iso(evaluation.since),

@@ -97,6 +97,19 @@ async def test_a_read_only_token_reads_but_never_writes(api: Api, method: str, p
         assert reply.status not in (401, 403), reply.text
 
 
+async def test_a_read_only_token_never_sees_a_ping_credential(api: Api):
+    created = await api.ok("POST", "/checks", {"name": "backup", "every_seconds": 3600}, 201)
+    assert created["ping_url"].endswith(created["uuid"])
+
+    for path in ("/checks", f"/checks/{created['id']}"):
+        reply = await api.call("GET", path, token="ro")
+        assert reply.status == 200
+        assert created["uuid"] not in reply.text
+        shown = reply.json()
+        check = shown[0] if isinstance(shown, list) else shown
+        assert (check["uuid"], check["ping_url"], check["name"]) == (None, None, "backup")
+
+
 async def test_other_authorization_schemes_are_refused(api: Api):
     reply = await api.call("GET", "/checks", token=None, headers={"Authorization": api.token})
     assert_error(reply, 401)
