@@ -20,7 +20,7 @@ import tomli_w
 
 from beatwatch.config import line_of
 from beatwatch.engine.maintenance import parse_weekly, weekly_pattern
-from beatwatch.engine.model import AlertType, Channel, MaintenanceWindow
+from beatwatch.engine.model import AlertType, Channel, Check, MaintenanceWindow
 from beatwatch.engine.service import Service, spec_of
 from beatwatch.engine.timefmt import format_duration_exact, parse_duration, utc_iso
 from beatwatch.engine.validation import CheckSpec, ValidationError, validate
@@ -188,7 +188,26 @@ def parse_setup(text: str) -> Setup:
         hosts.append(name)
         windows += [_parse_window(text, name, w) for w in entry.get("window", [])]
     checks = [_parse_check(text, e) for e in _entries(data, "check")]
+    _ensure_distinct(checks)
     return Setup(channels, hosts, windows, checks)
+
+
+def _ensure_distinct(checks: list[DesiredCheck]) -> None:
+    """Two entries for one check would apply one after the other, the second failing."""
+    for label, key in (
+        ("name", lambda c: c.spec.name),
+        ("slug", lambda c: c.spec.slug),
+        ("uuid", lambda c: c.uuid),
+    ):
+        seen: set[object] = set()
+        for check in checks:
+            value = key(check)
+            if value is not None and value in seen:
+                raise SetupError(
+                    f"check {check.spec.name!r}: another [[check]] in the file has the "
+                    f"{label} {value!r}; each check may appear once"
+                )
+            seen.add(value)
 
 
 def _entries(data: dict[str, Any], section: str) -> list[dict[str, Any]]:
@@ -452,12 +471,22 @@ async def _plan_windows(service: Service, setup: Setup, prune: bool) -> list[Cha
 
 
 async def _plan_checks(service: Service, setup: Setup, prune: bool) -> list[Change]:
-    current = {c.slug: c for c in await service.list_checks()}
+    current = await service.list_checks()
+    refs = await _channel_refs(service, setup)
+    # A check is recognised by its uuid first (so an exported file can rename it), then by
+    # its slug.
+    matches = _match_checks(setup.checks, current)
     changes = []
-    for wanted in setup.checks:
+    for wanted, have in zip(setup.checks, matches, strict=True):
         spec = wanted.spec
         assert spec.slug is not None
-        have = current.get(spec.slug)
+        kept = {*have.channels, *have.escalation_channels} if have else set()
+        for ref in (*spec.channels, *spec.escalation_channels):
+            if ref not in refs | kept:
+                raise SetupError(
+                    f"check {spec.name!r}: no channel is named or tagged {ref!r}, neither in "
+                    "beatwatch nor in the file"
+                )
         if have is None:
             changes.append(
                 Change("+", "check", spec.slug, partial(service.add_check, spec, wanted.uuid))
@@ -477,18 +506,43 @@ async def _plan_checks(service: Service, setup: Setup, prune: bool) -> list[Chan
                 Change(
                     "~",
                     "check",
-                    f"{spec.slug}: {detail}",
-                    partial(service.update_check, have.slug, **differing),
+                    f"{have.slug}: {detail}",
+                    partial(service.update_check, str(have.id), **differing),
                 )
             )
     if prune:
-        slugs = {w.spec.slug for w in setup.checks}
+        kept_ids = {check.id for check in matches if check is not None}
         changes += [
-            Change("-", "check", slug, partial(service.delete_check, slug))
-            for slug in current
-            if slug not in slugs
+            Change("-", "check", check.slug, partial(service.delete_check, str(check.id)))
+            for check in current
+            if check.id not in kept_ids
         ]
     return changes
+
+
+def _match_checks(wanted: list[DesiredCheck], current: list[Check]) -> list[Check | None]:
+    """The stored check each entry stands for, in the entries' order; None: a new one."""
+    by_uuid = {c.uuid: c for c in current}
+    by_slug = {c.slug: c for c in current}
+    matches = [by_uuid.get(w.uuid) if w.uuid else None for w in wanted]
+    taken = {c.id for c in matches if c is not None}
+    for index, entry in enumerate(wanted):
+        have = by_slug.get(entry.spec.slug or "")
+        if matches[index] is None and have is not None and have.id not in taken:
+            matches[index] = have
+            taken.add(have.id)
+    return matches
+
+
+async def _channel_refs(service: Service, setup: Setup) -> set[str]:
+    """What a check may name: the channels (and their tags) stored or in the file."""
+    stored = await service.alerts.channels()
+    return {
+        *(c.name for c in stored),
+        *(t for c in stored for t in c.tags),
+        *(c.name for c in setup.channels),
+        *(t for c in setup.channels for t in c.tags),
+    }
 
 
 async def apply_changes(changes: list[Change]) -> None:

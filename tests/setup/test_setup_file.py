@@ -3,6 +3,7 @@ twice changes nothing; secrets stay out of default exports; bad files name the p
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -96,9 +97,51 @@ async def test_dry_run_plan_lists_updates_and_prune(tmp_path: Path) -> None:
         await service.close()
 
 
+async def test_a_file_with_uuids_renames_the_check_it_names(tmp_path: Path) -> None:
+    service = await open_service(tmp_path)
+    try:
+        await populate(service)
+        before = await service.get_check("certbot")
+        text = await export_setup(service, with_secrets=True)
+        text = text.replace('name = "certbot"\nslug = "certbot"', 'name = "acme"\nslug = "acme"')
+
+        changes = await plan_import(service, parse_setup(text), prune=True)
+        assert [str(c) for c in changes] == [
+            "~ check certbot: name 'certbot' -> 'acme', slug 'certbot' -> 'acme'"
+        ]
+        await apply_changes(changes)
+
+        after = await service.get_check("acme")
+        assert (after.id, after.uuid) == (before.id, before.uuid)
+    finally:
+        await service.close()
+
+
+async def test_a_check_naming_an_unknown_channel_fails_the_plan(tmp_path: Path) -> None:
+    service = await open_service(tmp_path)
+    try:
+        setup = parse_setup('[[check]]\nname = "x"\nevery = "1h"\nchannels = ["pager"]\n')
+        with pytest.raises(SetupError, match="no channel is named or tagged 'pager'"):
+            await plan_import(service, setup)
+        with_channel = parse_setup(
+            '[[channel]]\nname = "pager"\nurl = "json://127.0.0.1:9/hook"\n\n'
+            '[[check]]\nname = "x"\nevery = "1h"\nchannels = ["pager"]\n'
+        )
+        assert [str(c) for c in await plan_import(service, with_channel)] == [
+            "+ channel pager",
+            "+ check x",
+        ]
+    finally:
+        await service.close()
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
+        (
+            '[[check]]\nname = "x"\nevery = "1h"\n\n[[check]]\nname = "x"\nevery = "2h"\n',
+            "check 'x': another [[check]] in the file has the name 'x'",
+        ),
         (
             '[[check]]\nname = "x"\nevery = "1h"\ncolour = "red"\n',
             "line 4: check 'x': unknown key 'colour'",
@@ -110,5 +153,5 @@ async def test_dry_run_plan_lists_updates_and_prune(tmp_path: Path) -> None:
     ],
 )
 def test_bad_files_name_the_problem(text: str, message: str) -> None:
-    with pytest.raises(SetupError, match=message.replace("(", r"\(")):
+    with pytest.raises(SetupError, match=re.escape(message)):
         parse_setup(text)
