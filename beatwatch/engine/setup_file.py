@@ -7,6 +7,7 @@ are written only with `with_secrets`. An import without them keeps what the inst
 
 from __future__ import annotations
 
+import math
 import re
 import time
 import tomllib
@@ -414,9 +415,9 @@ async def _plan_channels(service: Service, setup: Setup, prune: bool) -> list[Ch
 
 
 def _window_key(w: DesiredWindow) -> tuple[Any, ...]:
-    """Identity of a window; times to the second, as the file holds them."""
-    starts = round(w.starts_at) if w.starts_at is not None else None
-    ends = round(w.ends_at) if w.ends_at is not None else None
+    """Identity of a window; times to the whole second, cut as the export cuts them."""
+    starts = math.floor(w.starts_at) if w.starts_at is not None else None
+    ends = math.floor(w.ends_at) if w.ends_at is not None else None
     return (w.host, w.weekly, w.tz, starts, ends, w.reason)
 
 

@@ -4,6 +4,7 @@ twice changes nothing; secrets stay out of default exports; bad files name the p
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -113,6 +114,22 @@ async def test_a_file_with_uuids_renames_the_check_it_names(tmp_path: Path) -> N
 
         after = await service.get_check("acme")
         assert (after.id, after.uuid) == (before.id, before.uuid)
+    finally:
+        await service.close()
+
+
+async def test_a_window_started_mid_second_is_the_same_window_after_a_round_trip(
+    tmp_path: Path,
+) -> None:
+    # `host maint --for 1h` starts a window at "now", rarely on a whole second; the file
+    # holds whole seconds.
+    service = await open_service(tmp_path)
+    try:
+        start = float(int(time.time())) + 0.7
+        await service.alerts.start_maintenance("db1", starts_at=start, ends_at=start + 3600)
+        text = await export_setup(service)
+
+        assert await plan_import(service, parse_setup(text), prune=True) == []
     finally:
         await service.close()
 
