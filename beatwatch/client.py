@@ -6,6 +6,7 @@ but a ping URL. A ping URL is a secret: everything shown to people is `redacted`
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import socket
@@ -60,6 +61,9 @@ class PingTarget:
     base: str
     redacted: str
     create: bool = False
+    # From user:password@ in the URL (a reverse proxy's basic auth), which urllib would
+    # otherwise take for part of the host name.
+    authorization: str | None = None
 
     def url(self, action: str = "", rid: str | None = None) -> str:
         query = {"rid": rid} if rid else {}
@@ -97,9 +101,17 @@ def parse_ping_url(text: str) -> PingTarget:
             continue
         check_part = request.uuid or f"{key}/{request.slug}"
         prefix = "/".join(segments[:index])
-        base = f"{parts.scheme}://{parts.netloc}{prefix}/ping/{check_part}"
-        return PingTarget(base=base, redacted=redacted, create=request.create)
+        base = f"{parts.scheme}://{host}{port}{prefix}/ping/{check_part}"
+        return PingTarget(base, redacted, request.create, _basic_auth(parts))
     raise PingUrlError(f"{redacted} is not a ping URL: {problem}")
+
+
+def _basic_auth(parts: urllib.parse.SplitResult) -> str | None:
+    if parts.username is None:
+        return None
+    user = urllib.parse.unquote(parts.username)
+    password = urllib.parse.unquote(parts.password or "")
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
 def action_path(kind: str, exit_code: int | None = None) -> str:
@@ -160,6 +172,8 @@ class Pinger:
             method="GET" if body is None else "POST",
             headers={"User-Agent": USER_AGENT},
         )
+        if self.target.authorization:
+            request.add_header("Authorization", self.target.authorization)
         tries = 0
         for delay in (*self.delays, None):
             tries += 1

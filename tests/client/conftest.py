@@ -90,6 +90,7 @@ class Received:
     path: str
     query: dict[str, str]
     body: bytes
+    authorization: str | None = None
 
 
 @dataclass
@@ -105,7 +106,14 @@ class Stub:
         return f"http://127.0.0.1:{self.port}{path}"
 
     async def handle(self, request: web.Request) -> web.Response:
-        self.received.append(Received(request.path, dict(request.query), await request.read()))
+        self.received.append(
+            Received(
+                request.path,
+                dict(request.query),
+                await request.read(),
+                request.headers.get("Authorization"),
+            )
+        )
         status = self.statuses.pop(0) if self.statuses else 200
         headers = {} if self.body_limit is None else {"Ping-Body-Limit": str(self.body_limit)}
         body: dict[str, Any] = {"ok": True} if status == 200 else {"ok": False, "error": "stub"}
