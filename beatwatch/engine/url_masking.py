@@ -35,8 +35,9 @@ _SECRET_PATH_MIN = 8
 
 
 def mask_url(url: str) -> str:
-    """The URL with its secrets hidden: password, long path tokens, +Header values and every
-    query value not known to be harmless."""
+    """The URL with its secrets hidden: password, path segments (long ones keep their first
+    and last two characters, to tell them apart), +Header values and every query value not
+    known to be harmless."""
     parts = urlsplit(url)
     netloc = parts.netloc
     if "@" in netloc:
@@ -59,6 +60,9 @@ def mask_url(url: str) -> str:
 
 
 def _mask_token(segment: str) -> str:
-    if len(segment) < _SECRET_PATH_MIN:
+    # A short one may be a secret too (an ntfy topic, a test webhook's token): hidden whole.
+    if not segment:
         return segment
+    if len(segment) < _SECRET_PATH_MIN:
+        return "…"
     return f"{segment[:2]}…{segment[-2:]}"
