@@ -45,15 +45,33 @@ def _known_schemes() -> set[str]:
     return {s.lower() for s in schemes}
 
 
-async def send(url: str, title: str, body: str, timeout: float = SEND_TIMEOUT) -> str | None:
-    """Send one message; None on success, else Apprise's reason (secrets masked)."""
+# How each kind of message looks where the service has a notion of it (Slack's colour bar,
+# ntfy's priority icons, ...): an alert is a failure, a recovery a success.
+_NOTIFY_TYPES = {
+    "alert": apprise.NotifyType.FAILURE,
+    "escalation": apprise.NotifyType.FAILURE,
+    "reminder": apprise.NotifyType.WARNING,
+    "digest": apprise.NotifyType.WARNING,
+    "recovery": apprise.NotifyType.SUCCESS,
+}
+
+
+async def send(
+    url: str, title: str, body: str, kind: str = "test", timeout: float = SEND_TIMEOUT
+) -> str | None:
+    """Send one message of `kind` (an outbox kind, or "test"); None on success, else
+    Apprise's reason (secrets masked)."""
     notifier = apprise.Apprise()
     if not notifier.add(url):
         return "Apprise cannot use this URL any more"
     try:
         result = await asyncio.wait_for(
             notifier.async_notify(
-                title=title, body=body, body_format=apprise.NotifyFormat.MARKDOWN, timeout=timeout
+                title=title,
+                body=body,
+                body_format=apprise.NotifyFormat.MARKDOWN,
+                notify_type=_NOTIFY_TYPES.get(kind, apprise.NotifyType.INFO),
+                timeout=timeout,
             ),
             timeout + 5,
         )

@@ -36,7 +36,7 @@ PRUNE_EVERY = 3600.0
 KEEP_DELIVERED = 30 * 86400.0
 KEEP_RESOLVED = 90 * 86400.0
 
-Sender = Callable[[str, str, str], Awaitable[str | None]]
+Sender = Callable[[str, str, str, str], Awaitable[str | None]]  # url, title, body, kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,7 +219,7 @@ class Dispatcher:
     async def _deliver(self, message: Claimed) -> None:
         async with self._slots:
             try:
-                error = await self._send(message.url, message.title, message.body)
+                error = await self._send(message.url, message.title, message.body, message.kind)
             except Exception as exc:  # a plugin bug must not kill the dispatcher
                 log.exception("sending to channel %s failed unexpectedly", message.channel_name)
                 error = f"unexpected error: {type(exc).__name__}"

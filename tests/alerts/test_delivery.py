@@ -47,6 +47,8 @@ async def test_missed_alerts_once_then_recovers_once(harness: Harness, hook: Hoo
     await harness.dispatch()
     assert hook.titles() == ["nightly-backup is MISSED", "nightly-backup is UP again"]
     assert "It was MISSED for" in hook.received[1]["message"]
+    # Services that colour messages by type show the alert red and the recovery green.
+    assert [m["type"] for m in hook.received] == ["failure", "success"]
     [incident] = await harness.service.alerts.incidents()
     assert incident.resolved_at is not None and incident.resolution == "recovered"
 
