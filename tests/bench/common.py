@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from beatwatch.engine import catalog
+from beatwatch.engine.model import PINGS_KEPT, PingKind
 from beatwatch.engine.store import DB_FILE
 from beatwatch.engine.validation import CheckSpec, validate
 
@@ -144,6 +145,20 @@ SHIFTED_COLUMNS = ("created_at", "clock_start", "state_since", "next_change_at")
 
 def db_path(data_dir: Path) -> Path:
     return data_dir / DB_FILE
+
+
+def insert_kept_pings(conn: sqlite3.Connection, check_ids: Sequence[int], now: float) -> None:
+    """Writer job: PINGS_KEPT success pings for each check, a minute apart and the newest at
+    `now`, the columns store.insert_ping writes: a history as full as it ever gets."""
+    conn.executemany(
+        "INSERT INTO pings (check_id, kind, at, exit_code, rid, duration, remote_addr, "
+        "user_agent, body) VALUES (?, ?, ?, NULL, NULL, NULL, ?, ?, x'')",
+        (
+            (check_id, PingKind.SUCCESS.value, now - 60 * age, HOST, "curl/8.5.0")
+            for check_id in check_ids
+            for age in range(PINGS_KEPT - 1, -1, -1)
+        ),
+    )
 
 
 def count_rows(data_dir: Path, sql: str) -> int:

@@ -15,7 +15,6 @@ Targets: serve under 300 MB RSS; no growth once every check holds its 100 pings.
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 from functools import partial
 from pathlib import Path
@@ -32,6 +31,7 @@ from tests.bench.common import (
     disk_bytes,
     free_port,
     info,
+    insert_kept_pings,
     isolate_config,
     rss_mib,
     run_load,
@@ -100,23 +100,10 @@ async def _seed_full(data_dir: Path, checks: int) -> list[str]:
         )
         for first in range(1, checks + 1, CHECKS_PER_JOB):
             ids = range(first, min(checks, first + CHECKS_PER_JOB - 1) + 1)
-            await db.write(partial(_insert_kept_pings, check_ids=ids, now=now))
+            await db.write(partial(insert_kept_pings, check_ids=ids, now=now))
         return uuids
     finally:
         await db.close()
-
-
-def _insert_kept_pings(conn: sqlite3.Connection, check_ids: range, now: float) -> None:
-    """PINGS_KEPT success pings for each check, the columns store.insert_ping writes."""
-    conn.executemany(
-        "INSERT INTO pings (check_id, kind, at, exit_code, rid, duration, remote_addr, "
-        "user_agent, body) VALUES (?, ?, ?, NULL, NULL, NULL, ?, ?, x'')",
-        (
-            (check_id, PingKind.SUCCESS.value, now - n, HOST, "curl/8.5.0")
-            for check_id in check_ids
-            for n in range(PINGS_KEPT)
-        ),
-    )
 
 
 async def _disk(data_dir: Path, checks: int, rounds: int) -> list[Figure]:
