@@ -123,9 +123,8 @@ class Service:
         self.bound_port = runner.addresses[0][1] if runner.addresses else self.settings.listen_port
         self._lock.announce(replace(self.settings, listen_port=self.bound_port).listen)
         self.store.writer.after_commit = self._poke_loops
-        self.store.writer.on_foreign_commit = self._after_foreign_commit
         self._tasks.append(
-            asyncio.create_task(_keep_running(self._watch_other_writers), name="other-writers")
+            asyncio.create_task(_keep_running(self.watch_store), name="other-writers")
         )
         self._tasks.append(asyncio.create_task(_keep_running(self.evaluator.run), name="evaluator"))
         self._tasks.append(
@@ -138,19 +137,9 @@ class Service:
             "listening on %s; ping URLs start with %s/ping/", self.settings.listen, self.base_url
         )
 
-    async def _watch_other_writers(self) -> None:
-        # The command line edits the database directly; an attached interface (the TUI
-        # running this engine) must show those edits too.
-        while True:
-            await asyncio.sleep(OTHER_WRITERS_INTERVAL)
-            self.store.writer.look_for_other_writers()
-
     def _after_foreign_commit(self) -> None:
         # Another process changed checks or alerts: deadlines and the outbox may have moved.
         self._poke_loops()
-        self._publish_store_changed()
-
-    def _publish_store_changed(self) -> None:
         self.events.publish(StoreChanged())
 
     def _poke_loops(self) -> None:
@@ -175,19 +164,20 @@ class Service:
             await self._runner.cleanup()
             self._runner = None
             self.store.writer.after_commit = None
-            self.store.writer.on_foreign_commit = None
             self._lock.release()
 
-    async def watch_store(self, interval: float = 0.5) -> None:
-        """For a process that does not run the engine: publish StoreChanged when another
-        process writes, so an attached interface stays live."""
-        seen = await self.store.data_version()
-        while True:
-            await asyncio.sleep(interval)
-            version = await self.store.data_version()
-            if version != seen:
-                seen = version
-                self._publish_store_changed()
+    async def watch_store(self, interval: float = OTHER_WRITERS_INTERVAL) -> None:
+        """Until cancelled, notice what other processes commit: the command line, or for an
+        interface attached to another engine, that engine. An interface is told with
+        StoreChanged; this process's engine, if it runs one, looks at its deadlines and
+        outbox again."""
+        self.store.writer.on_foreign_commit = self._after_foreign_commit
+        try:
+            while True:
+                await asyncio.sleep(interval)
+                self.store.writer.look_for_other_writers()
+        finally:
+            self.store.writer.on_foreign_commit = None
 
     # -- pings ---------------------------------------------------------------------------
 

@@ -249,12 +249,6 @@ class Store:
         )
         return row[0] if row else None
 
-    async def data_version(self) -> int:
-        """Changes whenever another connection commits: how other processes' writes are seen."""
-        row = await self._fetchone("PRAGMA data_version")
-        assert row is not None
-        return int(row[0])
-
     async def integrity_ok(self) -> bool:
         row = await self._fetchone("PRAGMA quick_check")
         return row is not None and row[0] == "ok"

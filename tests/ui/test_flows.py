@@ -7,6 +7,8 @@ import subprocess
 import sys
 import time
 
+import aiohttp
+
 from beatwatch.engine.model import PingKind, PingRequest
 from beatwatch.engine.validation import CheckSpec
 from beatwatch.ui.app import BeatwatchApp
@@ -225,6 +227,13 @@ async def test_attaches_to_a_running_engine_and_can_still_edit(service, tmp_path
             assert not service.runs_engine
             assert app.sub_title == f"attached to the engine of pid {engine.pid}"
             await wait_for(lambda: check.id in shown(app))
+            # A ping the engine process stores shows up here.
+            holder = service.engine_holder()
+            assert holder is not None
+            url = f"http://{holder.listen}/ping/{check.uuid}"
+            async with aiohttp.ClientSession() as http, http.get(url) as reply:
+                assert reply.status == 200
+            await wait_for(lambda: "up" in cell(app, check.id, "state"))
             await pilot.press("p")
             await wait_for(lambda: isinstance(app.screen, PauseScreen))
             await pilot.press("enter")
