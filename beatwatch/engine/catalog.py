@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
+from collections.abc import Iterable
+from typing import Protocol
 
 from beatwatch.engine import alert_store, store
 from beatwatch.engine.check_rows import load_check_by
@@ -28,25 +30,44 @@ def _ensure_unique(conn: sqlite3.Connection, spec: CheckSpec, own_id: int | None
             )
 
 
-def _ensure_channels_exist(
-    conn: sqlite3.Connection, spec: CheckSpec, kept: Check | None = None
-) -> None:
-    """Every channel `spec` names exists, except those `kept` already named: a channel
-    removed since must not stop every other edit of the check."""
-    channels = alert_store.load_channels(conn)
-    known = {c.name for c in channels} | {t for c in channels for t in c.tags}
-    if kept is not None:
-        known |= {*kept.channels, *kept.escalation_channels}
+class NamedChannel(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def tags(self) -> tuple[str, ...]: ...
+
+
+def channel_refs(channels: Iterable[NamedChannel]) -> set[str]:
+    """What a check may name to reach `channels`: their names and their tags."""
+    return {ref for channel in channels for ref in (channel.name, *channel.tags)}
+
+
+def unknown_channel_ref(
+    spec: CheckSpec, known: set[str], kept: Check | None = None
+) -> tuple[str, str] | None:
+    """The first (field, ref) by which `spec` names no channel in `known`, or None. Refs
+    `kept` (the check as stored) already has pass: a channel removed since must not stop
+    every other edit of the check."""
+    allowed = known | ({*kept.channels, *kept.escalation_channels} if kept else set())
     for field_name, refs in (
         ("channels", spec.channels),
         ("escalate_to", spec.escalation_channels),
     ):
         for ref in refs:
-            if ref not in known:
-                raise ValidationError(
-                    field_name,
-                    f"no channel is named or tagged {ref!r} (see `beatwatch channel list`)",
-                )
+            if ref not in allowed:
+                return field_name, ref
+    return None
+
+
+def _ensure_channels_exist(
+    conn: sqlite3.Connection, spec: CheckSpec, kept: Check | None = None
+) -> None:
+    known = channel_refs(alert_store.load_channels(conn))
+    if (unknown := unknown_channel_ref(spec, known, kept)) is not None:
+        field_name, ref = unknown
+        raise ValidationError(
+            field_name, f"no channel is named or tagged {ref!r} (see `beatwatch channel list`)"
+        )
 
 
 def _apply_spec(check: Check, spec: CheckSpec) -> Check:

@@ -20,6 +20,7 @@ from typing import Any
 import tomli_w
 
 from beatwatch.config import line_of
+from beatwatch.engine.catalog import channel_refs, unknown_channel_ref
 from beatwatch.engine.maintenance import parse_weekly, weekly_pattern
 from beatwatch.engine.model import AlertType, Channel, Check, MaintenanceWindow
 from beatwatch.engine.service import Service, spec_of
@@ -473,7 +474,7 @@ async def _plan_windows(service: Service, setup: Setup, prune: bool) -> list[Cha
 
 async def _plan_checks(service: Service, setup: Setup, prune: bool) -> list[Change]:
     current = await service.list_checks()
-    refs = await _channel_refs(service, setup)
+    known = channel_refs([*await service.alerts.channels(), *setup.channels])
     # A check is recognised by its uuid first (so an exported file can rename it), then by
     # its slug.
     matches = _match_checks(setup.checks, current)
@@ -481,13 +482,11 @@ async def _plan_checks(service: Service, setup: Setup, prune: bool) -> list[Chan
     for wanted, have in zip(setup.checks, matches, strict=True):
         spec = wanted.spec
         assert spec.slug is not None
-        kept = {*have.channels, *have.escalation_channels} if have else set()
-        for ref in (*spec.channels, *spec.escalation_channels):
-            if ref not in refs | kept:
-                raise SetupError(
-                    f"check {spec.name!r}: no channel is named or tagged {ref!r}, neither in "
-                    "beatwatch nor in the file"
-                )
+        if (unknown := unknown_channel_ref(spec, known, kept=have)) is not None:
+            raise SetupError(
+                f"check {spec.name!r}: no channel is named or tagged {unknown[1]!r}, neither "
+                "in beatwatch nor in the file"
+            )
         if have is None:
             changes.append(
                 Change("+", "check", spec.slug, partial(service.add_check, spec, wanted.uuid))
@@ -533,17 +532,6 @@ def _match_checks(wanted: list[DesiredCheck], current: list[Check]) -> list[Chec
             matches[index] = have
             taken.add(have.id)
     return matches
-
-
-async def _channel_refs(service: Service, setup: Setup) -> set[str]:
-    """What a check may name: the channels (and their tags) stored or in the file."""
-    stored = await service.alerts.channels()
-    return {
-        *(c.name for c in stored),
-        *(t for c in stored for t in c.tags),
-        *(c.name for c in setup.channels),
-        *(t for c in setup.channels for t in c.tags),
-    }
 
 
 async def apply_changes(changes: list[Change]) -> None:
