@@ -19,12 +19,12 @@ from beatwatch.engine.incidents import IncidentNotFound, acknowledge, chosen_cha
 from beatwatch.engine.maintenance import is_open, occurrence, parse_weekly
 from beatwatch.engine.messages import test_message
 from beatwatch.engine.model import (
-    ROW_ID_MAX,
     Channel,
     Check,
     Incident,
     MaintenanceWindow,
     Notification,
+    is_row_id,
 )
 from beatwatch.engine.schedule import ScheduleError, zone
 from beatwatch.engine.store import Store
@@ -246,7 +246,7 @@ class Alerts:
         return ended
 
     async def remove_window(self, window_id: int) -> None:
-        removed = 0 < window_id <= ROW_ID_MAX and await self._db.write(
+        removed = is_row_id(window_id) and await self._db.write(
             partial(alert_store.delete_window, window_id=window_id)
         )
         if not removed:
@@ -259,7 +259,7 @@ class Alerts:
         return await self._db.incidents(open_only, limit)
 
     async def incident(self, incident_id: int) -> Incident:
-        incident = await self._db.incident(incident_id) if incident_id <= ROW_ID_MAX else None
+        incident = await self._db.incident(incident_id) if is_row_id(incident_id) else None
         if incident is None:
             raise IncidentNotFound(incident_id)
         return incident
@@ -274,7 +274,7 @@ class Alerts:
         return await self._db.notifications([i.id for i in incidents])
 
     async def acknowledge(self, incident_id: int) -> Incident:
-        if incident_id > ROW_ID_MAX:
+        if not is_row_id(incident_id):
             raise IncidentNotFound(incident_id)
         incident = await self._db.write(
             partial(acknowledge, incident_id=incident_id, now=time.time())

@@ -67,6 +67,13 @@ DEFAULT_GRACE_CAP = 300
 BODY_LIMIT = 10 * 1024
 # SQLite's largest integer: a larger "id" (typed or pasted by hand) names nothing.
 ROW_ID_MAX = 2**63 - 1
+
+
+def is_row_id(number: int) -> bool:
+    """Whether `number` could be a row's id: SQLite cannot even be asked about others."""
+    return 0 < number <= ROW_ID_MAX
+
+
 # Kept by a trigger in the schema (migration 4), which says 100 itself.
 PINGS_KEPT = 100
 NAME_MAX = 100

@@ -24,7 +24,6 @@ from beatwatch.engine.check_rows import (
     check_values,
 )
 from beatwatch.engine.model import (
-    ROW_ID_MAX,
     Channel,
     Check,
     Incident,
@@ -35,6 +34,7 @@ from beatwatch.engine.model import (
     State,
     Transition,
     UnknownPing,
+    is_row_id,
 )
 from beatwatch.engine.schema import migrate
 from beatwatch.engine.tokens import TOKEN_COLUMNS, Token, token_from_row
@@ -281,7 +281,7 @@ FIND_CHECK_SQL = f"""
 
 def _find_params(ref: str) -> tuple[int | None, str, str, str]:
     """FIND_CHECK_SQL's parameters: an id only for a plain decimal number such as "12"."""
-    is_id = ref.isascii() and ref.isdigit() and str(int(ref)) == ref and int(ref) <= ROW_ID_MAX
+    is_id = ref.isascii() and ref.isdigit() and str(int(ref)) == ref and is_row_id(int(ref))
     return int(ref) if is_id else None, ref.lower(), ref.lower(), ref
 
 
