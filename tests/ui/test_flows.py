@@ -6,10 +6,15 @@ import asyncio
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 
 import aiohttp
+from textual.pilot import Pilot
 
-from beatwatch.engine.model import PingKind, PingRequest
+from beatwatch.engine.model import Check, PingKind, PingRequest
+from beatwatch.engine.service import Service
 from beatwatch.engine.validation import CheckSpec
 from beatwatch.ui.app import BeatwatchApp
 from beatwatch.ui.screens.check_detail import CheckDetailScreen
@@ -30,12 +35,21 @@ def shown(app: BeatwatchApp) -> set[int]:
     return app.screen.query_one(ChecksTable).shown_ids
 
 
+@asynccontextmanager
+async def one_check_shown(
+    service: Service, tmp_path: Path, name: str, every_seconds: int = 3600
+) -> AsyncIterator[tuple[BeatwatchApp, Pilot[None], Check]]:
+    """The UI, not running the engine, over one new check, once the check's row shows."""
+    check = await service.add_check(CheckSpec(name=name, every_seconds=every_seconds))
+    app = BeatwatchApp(service, run_engine=False, user_theme_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(lambda: check.id in shown(app))
+        yield app, pilot, check
+
+
 async def test_a_burst_of_pings_reaches_the_table_in_order(service, tmp_path):
     # Events published in one turn of the loop arrive together; the last ping must win.
-    check = await service.add_check(CheckSpec(name="queue-worker", every_seconds=3600))
-    app = BeatwatchApp(service, run_engine=False, user_theme_dir=tmp_path)
-    async with app.run_test(size=SIZE):
-        await wait_for(lambda: check.id in shown(app))
+    async with one_check_shown(service, tmp_path, "queue-worker") as (app, _, check):
         now = time.time()
         kinds = [PingKind.FAIL, PingKind.SUCCESS, PingKind.FAIL, PingKind.SUCCESS]
         await asyncio.gather(
@@ -68,10 +82,7 @@ async def test_create_a_check_from_the_form(service, tmp_path):
 
 
 async def test_a_ping_changes_its_row_live(service, tmp_path):
-    check = await service.add_check(CheckSpec(name="certbot", every_seconds=3600))
-    app = BeatwatchApp(service, run_engine=False, user_theme_dir=tmp_path)
-    async with app.run_test(size=SIZE):
-        await wait_for(lambda: check.id in shown(app))
+    async with one_check_shown(service, tmp_path, "certbot") as (app, _, check):
         assert "new" in cell(app, check.id, "state")
         await service.record_ping(
             PingRequest(PingKind.FAIL, uuid=check.uuid, exit_code=3, at=time.time())
@@ -81,10 +92,7 @@ async def test_a_ping_changes_its_row_live(service, tmp_path):
 
 
 async def test_pause_and_resume(service, tmp_path):
-    check = await service.add_check(CheckSpec(name="logrotate", every_seconds=86400))
-    app = BeatwatchApp(service, run_engine=False, user_theme_dir=tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for(lambda: check.id in shown(app))
+    async with one_check_shown(service, tmp_path, "logrotate", 86400) as (app, pilot, check):
         await pilot.press("p")
         await wait_for(lambda: isinstance(app.screen, PauseScreen))
         await pilot.press(*"2h", "enter")
@@ -97,10 +105,7 @@ async def test_pause_and_resume(service, tmp_path):
 
 
 async def test_absurd_or_past_times_are_refused_in_place(service, tmp_path):
-    check = await service.add_check(CheckSpec(name="logrotate", every_seconds=86400))
-    app = BeatwatchApp(service, run_engine=False, user_theme_dir=tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for(lambda: check.id in shown(app))
+    async with one_check_shown(service, tmp_path, "logrotate", 86400) as (app, pilot, check):
         await pilot.press("n")
         await wait_for(lambda: isinstance(app.screen, CheckFormScreen))
         await pilot.click("#every")
@@ -122,10 +127,7 @@ async def test_absurd_or_past_times_are_refused_in_place(service, tmp_path):
 
 
 async def test_delete_asks_first(service, tmp_path):
-    check = await service.add_check(CheckSpec(name="old job", every_seconds=3600))
-    app = BeatwatchApp(service, run_engine=False, user_theme_dir=tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for(lambda: check.id in shown(app))
+    async with one_check_shown(service, tmp_path, "old job") as (app, pilot, check):
         await pilot.press("d")
         await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
         assert "history goes too" in str(app.screen.query_one(".dialog-text").render())
