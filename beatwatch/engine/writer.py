@@ -154,7 +154,9 @@ class Writer:
         """Between batches, notice a commit by another process even when nothing here writes
         (a batch looks by itself)."""
         if not self._busy and self._conn is not None:
-            self._note_data_version(self._conn)
+            # A storage fault shows in the next batch, logged once; not twice a second here.
+            with contextlib.suppress(sqlite3.Error):
+                self._note_data_version(self._conn)
 
     def _note_data_version(self, conn: sqlite3.Connection) -> None:
         # PRAGMA data_version on this connection moves only when another connection commits.

@@ -12,6 +12,7 @@ import aiohttp
 from beatwatch.config import Settings
 from beatwatch.engine.service import Service
 from beatwatch.engine.validation import CheckSpec
+from beatwatch.engine.writer import Writer
 from tests.conftest import running_engine
 from tests.engine.conftest import Send, sender
 
@@ -90,3 +91,21 @@ async def test_200_pings_at_once_are_all_stored_and_answered(engine: Service) ->
     for index, worker in enumerate(workers):
         stored = sorted(int(p.body) for p in await engine.pings(worker.slug))
         assert stored == list(range(index, 200, 4))
+
+
+class _FailingDisk:
+    """A connection whose every statement hits a disk error."""
+
+    def execute(self, sql: str, *args: object) -> sqlite3.Cursor:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    def close(self) -> None:
+        pass
+
+
+async def test_watching_for_other_writers_rides_out_a_storage_fault() -> None:
+    # The watcher runs twice a second; the fault is reported by the next batch, once.
+    writer = Writer(_FailingDisk)  # type: ignore[arg-type]
+    writer.start()
+    writer.look_for_other_writers()
+    await writer.stop()
