@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 READ_METHODS = frozenset({"GET", "HEAD"})
 # Where the authentication middleware leaves the request's token.
-TOKEN_KEY = "beatwatch.token"
+TOKEN_KEY = web.RequestKey("beatwatch.token", Token)
 Parser = Callable[[Any], Any]
 
 
