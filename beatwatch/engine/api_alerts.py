@@ -59,6 +59,7 @@ def alert_routes(service: Service) -> list[web.RouteDef]:
         return web.json_response((await incident_json([incident]))[0])
 
     async def ack_incident(request: web.Request) -> web.Response:
+        await http.no_fields(request)
         incident = await alerts.acknowledge(int(request.match_info["incident_id"]))
         return web.json_response((await incident_json([incident]))[0])
 
@@ -104,6 +105,7 @@ def alert_routes(service: Service) -> list[web.RouteDef]:
         return web.Response(status=204)
 
     async def end_maintenance(request: web.Request) -> web.Response:
+        await http.no_fields(request)
         host = request.match_info["host"]
         if host not in {h.name for h in await alerts.hosts()}:
             raise ApiError(404, f"no host is named {host!r} (see GET /api/v1/hosts)")
@@ -140,6 +142,7 @@ def alert_routes(service: Service) -> list[web.RouteDef]:
         return web.Response(status=204)
 
     async def test_channel(request: web.Request) -> web.Response:
+        await http.no_fields(request)
         name = request.match_info["name"]
         error = await alerts.test_channel(name)
         if error is not None:

@@ -141,6 +141,7 @@ def check_routes(service: Service) -> list[web.RouteDef]:
         return web.json_response(await check_json(request, check))
 
     async def resume_check(request: web.Request) -> web.Response:
+        await http.no_fields(request)
         check = await service.resume_check(request.match_info["ref"])
         return web.json_response(await check_json(request, check))
 

@@ -128,6 +128,15 @@ async def json_object(request: web.Request, required: bool = True) -> dict[str, 
     return data
 
 
+async def no_fields(request: web.Request) -> None:
+    """For an action that takes no fields: an empty body or {}. A stray field is refused,
+    not ignored, so that a caller who meant something by it finds out."""
+    given = await json_object(request, required=False)
+    if given:
+        field = next(iter(given))
+        raise ValidationError(field, f"unknown field {field!r}; this request takes no fields")
+
+
 def parse_fields(data: dict[str, Any], parsers: dict[str, Parser]) -> dict[str, Any]:
     """Each given field through its parser; a field with no parser is refused by name."""
     for key in data:
