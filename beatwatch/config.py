@@ -104,7 +104,10 @@ def _apply(settings: Settings, key: str, value: Any, where: str) -> Settings:
     match key:
         case "listen":
             want(str, 'a string such as "0.0.0.0:8790"')
-            host, port = parse_listen(value)
+            try:
+                host, port = parse_listen(value)
+            except ConfigError as exc:
+                raise ConfigError(f"{where}: {exc}") from None
             return replace(settings, listen_host=host, listen_port=port)
         case "public_url" | "self_ping_url":
             want(str, 'a URL such as "http://monitor.lan:8790"')
