@@ -14,6 +14,9 @@ from beatwatch.engine.rules import is_paused
 from beatwatch.engine.transitions import end_pause, settle
 from beatwatch.engine.validation import CheckSpec, ValidationError
 
+# Channel names and tags listed when a check names one that does not exist.
+CHOICES_SHOWN = 10
+
 
 class CheckNotFound(LookupError):
     def __init__(self, ref: str) -> None:
@@ -66,8 +69,17 @@ def _ensure_channels_exist(
     if (unknown := unknown_channel_ref(spec, known, kept)) is not None:
         field_name, ref = unknown
         raise ValidationError(
-            field_name, f"no channel is named or tagged {ref!r} (see `beatwatch channel list`)"
+            field_name, f"no channel is named or tagged {ref!r}; {_choices(known)}"
         )
+
+
+def _choices(known: set[str]) -> str:
+    """What can be named instead, for the error beside the field in every interface."""
+    if not known:
+        return "no channels exist yet: add one first"
+    shown = sorted(known)[:CHOICES_SHOWN]
+    more = f" and {len(known) - len(shown)} more" if len(known) > len(shown) else ""
+    return f"known: {', '.join(shown)}{more}"
 
 
 def _apply_spec(check: Check, spec: CheckSpec) -> Check:
