@@ -36,6 +36,7 @@ FIELD_INPUT = {
     "tz": "tz",
     "grace": "grace",
     "max_duration": "max-duration",
+    "channels": "channels",
 }
 
 
@@ -48,7 +49,13 @@ FIELDS = (
     FieldSpec("max-duration", "Max duration", "optional, e.g. 2h: shows a run as RUNNING LONG"),
     FieldSpec("host", "Host", "optional, e.g. db1"),
     FieldSpec("tags", "Tags", "optional, comma separated: backup, postgres"),
+    FieldSpec("channels", "Alert channels", "empty: the default channels"),
 )
+
+
+def _names(text: str) -> tuple[str, ...]:
+    """Comma- or space-separated names, in the order typed."""
+    return tuple(t for t in text.replace(",", " ").split() if t)
 
 
 def _duration(text: str, field_name: str) -> int | None:
@@ -90,6 +97,8 @@ class CheckFormScreen(FormScreen[Check | None]):
                     yield from labelled_input(spec)
                     if spec.key == "tz":
                         yield Static("", id="preview")
+                    if spec.key == "channels":
+                        yield Static("", id="channel-choices")
                 yield Label("Alert when", classes="field-label")
                 with Horizontal(id="alerts"):
                     for alert in AlertType:
@@ -99,7 +108,7 @@ class CheckFormScreen(FormScreen[Check | None]):
                 yield Button(Text("Save [ctrl+s]"), variant="primary", id="save")
                 yield Button(Text("Cancel [esc]"), id="cancel")
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         super().on_mount()
         self.query_one("#tz", Input).placeholder = f"empty: {local_zone_name()}"
         check = self._check
@@ -121,6 +130,7 @@ class CheckFormScreen(FormScreen[Check | None]):
                 else "",
                 "host": check.host or "",
                 "tags": ", ".join(check.tags),
+                "channels": ", ".join(check.channels),
             }
             for key, value in values.items():
                 self.query_one(f"#{key}", Input).value = value
@@ -128,6 +138,22 @@ class CheckFormScreen(FormScreen[Check | None]):
             self.query_one("#kind-cron", RadioButton).value = schedule.is_cron
         self._show_kind()
         self.query_one("#name", Input).focus()
+        await self._offer_channels()
+
+    async def _offer_channels(self) -> None:
+        """Under the field: what it can name, and who is alerted when it is left empty."""
+        channels = await self.beatwatch.attempt(
+            "load channels", self.beatwatch.service.alerts.channels()
+        )
+        if channels is None:
+            return
+        choices = self.query_one("#channel-choices", Static)
+        if not channels:
+            choices.update("no channels yet: incidents are recorded, but no one is alerted")
+            return
+        defaults = ", ".join(c.name for c in channels if c.is_default) or "none"
+        refs = sorted({c.name for c in channels} | {t for c in channels for t in c.tags})
+        choices.update(f"names or tags: {', '.join(refs)}\ndefault channels: {defaults}")
 
     @property
     def _is_cron(self) -> bool:
@@ -181,7 +207,6 @@ class CheckFormScreen(FormScreen[Check | None]):
 
     def _spec(self) -> CheckSpec:
         schedule = self._schedule()
-        tags = tuple(t.strip() for t in self.text("tags").replace(",", " ").split() if t.strip())
         return CheckSpec(
             name=self.text("name"),
             every_seconds=schedule.every_seconds,
@@ -190,7 +215,8 @@ class CheckFormScreen(FormScreen[Check | None]):
             grace_seconds=_duration(self.text("grace"), "grace"),
             max_duration_seconds=_duration(self.text("max-duration"), "max_duration"),
             host=self.text("host").strip() or None,
-            tags=tags,
+            tags=_names(self.text("tags")),
+            channels=_names(self.text("channels")),
             alerts=frozenset(
                 a for a in AlertType if self.query_one(f"#alert-{a.value}", Checkbox).value
             ),
@@ -226,6 +252,7 @@ class CheckFormScreen(FormScreen[Check | None]):
             "max_duration_seconds": spec.max_duration_seconds,
             "host": spec.host,
             "tags": spec.tags,
+            "channels": spec.channels,
             "alerts": spec.alerts,
         }
         # An untouched grace follows the schedule's default when the schedule changes.
