@@ -17,7 +17,6 @@ from textual.widgets import (
     Footer,
     Header,
     Label,
-    Sparkline,
     Static,
     TabbedContent,
     TabPane,
@@ -34,6 +33,7 @@ from beatwatch.ui.screens.ping_body import PingBodyScreen
 from beatwatch.ui.snippets import SNIPPETS
 from beatwatch.ui.themes import state_variable
 from beatwatch.ui.widgets.checks_table import next_due_text
+from beatwatch.ui.widgets.duration_chart import DurationChart
 
 if TYPE_CHECKING:
     from beatwatch.ui.app import BeatwatchApp
@@ -92,7 +92,7 @@ class CheckDetailScreen(Screen[None]):
                 yield Static(id="info")
                 with Vertical(id="history"):
                     yield Label("Run durations (oldest → newest)", classes="section-title")
-                    yield Sparkline([], id="durations")
+                    yield DurationChart(id="durations")
                     yield Static(NO_TIMED_RUNS, id="no-durations")
                     yield Label("States", classes="section-title")
                     yield Static(id="timeline")
@@ -225,9 +225,8 @@ class CheckDetailScreen(Screen[None]):
         self._show_pings(pings)
         self._show_timeline(transitions)
         durations = [p.duration for p in reversed(pings) if p.duration is not None]
-        chart = self.query_one("#durations", Sparkline)
-        chart.data = durations
-        # A chart of nothing draws as full bars, which would read as runs at their longest.
+        chart = self.query_one("#durations", DurationChart)
+        chart.durations = tuple(durations)
         chart.display = bool(durations)
         self.query_one("#no-durations").display = not durations
 
