@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import ClassVar
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -49,6 +49,10 @@ COLUMNS = (
 )
 COLUMN_INDEX = {key: n for n, (key, _) in enumerate(COLUMNS)}
 LABEL_WIDTHS = tuple(cell_len(label) for _, label in COLUMNS)
+# Long names and hosts are cut short, so that the columns after them stay on an 80-column
+# screen; the detail screen shows them whole, and the filter matches the whole name.
+NAME_SHOWN = 32
+HOST_SHOWN = 16
 SUCCESS_MARK = "▮"
 FAIL_MARK = "✗"
 
@@ -119,13 +123,18 @@ def _strip(failed: tuple[bool, ...], success_colour: str, fail_colour: str) -> T
     return strip
 
 
+def shortened(text: str, width: int) -> str:
+    """`text` in at most `width` cells, its end replaced by … when cut."""
+    return text if cell_len(text) <= width else set_cell_size(text, width - 1) + "…"
+
+
 def row_cells(fleet: Fleet, check_id: int, now: float, colours: Colours) -> Cells:
     check = fleet.checks[check_id]
     evaluation = fleet.evaluations[check_id]
     return (
         state_text(evaluation.state, colours),
-        check.name,
-        check.host or "",
+        shortened(check.name, NAME_SHOWN),
+        shortened(check.host or "", HOST_SHOWN),
         schedule_text(check),
         ago(check.last_ping_at, now),
         next_due_text(check, evaluation, now),
