@@ -16,9 +16,7 @@ from beatwatch.cli.setup import export_command, import_command
 from beatwatch.cli.tokens import token_group
 from beatwatch.cli.tui import demo_command, open_tui
 from beatwatch.config import ConfigError
-from beatwatch.engine.alert_service import ChannelNotFound
-from beatwatch.engine.catalog import CheckNotFound
-from beatwatch.engine.incidents import IncidentNotFound
+from beatwatch.engine.model import NotFound
 from beatwatch.engine.service import EngineBusy
 from beatwatch.engine.setup_file import SetupError
 from beatwatch.engine.validation import ValidationError
@@ -77,9 +75,7 @@ def main(argv: list[str] | None = None) -> None:
         _fail(f"{exc.format_message()}{hint}", USAGE_ERROR)
     except (ValidationError, ConfigError, SetupError) as exc:
         _fail(str(exc), USAGE_ERROR)
-    except (CheckNotFound, ChannelNotFound, IncidentNotFound) as exc:
-        _fail(str(exc), FAILURE)
-    except (EngineBusy, StorageError) as exc:
+    except (NotFound, EngineBusy, StorageError) as exc:
         _fail(str(exc), FAILURE)
     except OSError as exc:
         _fail(f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""), FAILURE)

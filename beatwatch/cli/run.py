@@ -36,7 +36,7 @@ from beatwatch.client import (
     retry_delays,
 )
 from beatwatch.engine.catalog import CheckNotFound
-from beatwatch.engine.model import BODY_LIMIT
+from beatwatch.engine.model import BODY_LIMIT, NotFound
 from beatwatch.engine.service import Service
 from beatwatch.engine.store import DB_FILE
 
@@ -80,18 +80,16 @@ def _resolve_target(ctx: click.Context, ref: str, where: dict[str, Any]) -> Ping
             raise click.BadParameter(str(exc), ctx, param_hint=REF_HINT) from None
     data_dir = settings_from(ctx, **dict(where)).data_dir
     if not (data_dir / DB_FILE).exists():
-        raise click.UsageError(
+        raise NotFound(
             f"no check matches {ref!r}: there is no beatwatch data in {data_dir}; "
-            "on this machine give the check's ping URL (http://…) instead",
-            ctx,
+            "on this machine give the check's ping URL (http://…) instead"
         )
     try:
         return parse_ping_url(with_service(ctx, partial(_ping_url_of, ref=ref), **where))
     except CheckNotFound:
-        raise click.UsageError(
+        raise NotFound(
             f"no check matches {ref!r} in {data_dir}; give a check's name, slug, id or uuid, "
-            "or its ping URL (http://…)",
-            ctx,
+            "or its ping URL (http://…)"
         ) from None
 
 

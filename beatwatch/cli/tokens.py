@@ -11,7 +11,6 @@ from beatwatch.cli.context import json_option, location_options, print_listing, 
 from beatwatch.engine.serialize import token_to_dict
 from beatwatch.engine.service import Service
 from beatwatch.engine.timefmt import format_relative, utc_iso
-from beatwatch.engine.tokens import TokenNotFound
 
 
 @click.group("token")
@@ -74,10 +73,7 @@ def token_revoke(ctx: click.Context, ref: str, **where: Any) -> None:
     """Revoke a token: requests carrying it are refused from now on."""
 
     async def act(service: Service) -> None:
-        try:
-            token = await service.tokens.revoke(ref)
-        except TokenNotFound as exc:
-            raise click.ClickException(str(exc)) from None
+        token = await service.tokens.revoke(ref)
         click.echo(f"revoked token {token.name} (id {token.id})")
 
     with_service(ctx, act, **where)

@@ -23,6 +23,7 @@ from beatwatch.engine.model import (
     Check,
     Incident,
     MaintenanceWindow,
+    NotFound,
     Notification,
     is_row_id,
 )
@@ -34,9 +35,21 @@ from beatwatch.engine.validation import ValidationError
 log = logging.getLogger("beatwatch.alerts")
 
 
-class ChannelNotFound(LookupError):
+class ChannelNotFound(NotFound):
     def __init__(self, name: str) -> None:
         super().__init__(f"no channel is named {name!r} (see `beatwatch channel list`)")
+
+
+class HostNotFound(NotFound):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"no host is named {name!r} (see `beatwatch host list`)")
+
+
+class WindowNotFound(NotFound):
+    def __init__(self, window_id: int) -> None:
+        super().__init__(
+            f"no maintenance window has the id {window_id} (see `beatwatch host list`)"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +243,8 @@ class Alerts:
         now = time.time()
 
         def job(conn: sqlite3.Connection) -> int:
+            if not store.host_exists(conn, host):
+                raise HostNotFound(host)
             ended = 0
             for window in alert_store.windows_for_host(conn, host):
                 current = occurrence(window, now)
@@ -250,7 +265,7 @@ class Alerts:
             partial(alert_store.delete_window, window_id=window_id)
         )
         if not removed:
-            raise ValidationError("id", f"no maintenance window has the id {window_id}")
+            raise WindowNotFound(window_id)
         self._events.publish(SetupChanged())
 
     # -- incidents -----------------------------------------------------------------------

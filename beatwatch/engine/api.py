@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from beatwatch.engine.alert_service import ChannelNotFound
 from beatwatch.engine.api_alerts import alert_routes
 from beatwatch.engine.api_checks import check_routes
 from beatwatch.engine.api_http import (
@@ -27,8 +26,7 @@ from beatwatch.engine.api_http import (
     error_response,
     require_write,
 )
-from beatwatch.engine.catalog import CheckNotFound
-from beatwatch.engine.incidents import IncidentNotFound
+from beatwatch.engine.model import NotFound
 from beatwatch.engine.openapi import OPENAPI_PATH, openapi_document
 from beatwatch.engine.ratelimit import RateLimiter
 from beatwatch.engine.validation import ValidationError
@@ -50,7 +48,7 @@ async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResp
         return error_response(exc.status, exc.message, exc.field, exc.headers)
     except ValidationError as exc:
         return error_response(400, exc.message, exc.field)
-    except (CheckNotFound, ChannelNotFound, IncidentNotFound) as exc:
+    except NotFound as exc:
         return error_response(404, str(exc))
     except StorageError as exc:
         return error_response(503, f"the database cannot take changes right now: {exc}")

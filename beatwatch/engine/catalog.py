@@ -9,7 +9,7 @@ from typing import Protocol
 
 from beatwatch.engine import alert_store, store
 from beatwatch.engine.check_rows import load_check_by
-from beatwatch.engine.model import Check, State
+from beatwatch.engine.model import Check, NotFound, State
 from beatwatch.engine.rules import is_paused
 from beatwatch.engine.transitions import end_pause, settle
 from beatwatch.engine.validation import CheckSpec, ValidationError
@@ -18,7 +18,7 @@ from beatwatch.engine.validation import CheckSpec, ValidationError
 CHOICES_SHOWN = 10
 
 
-class CheckNotFound(LookupError):
+class CheckNotFound(NotFound):
     def __init__(self, ref: str) -> None:
         super().__init__(f"no check matches {ref!r} (give its name, slug, id or uuid)")
 

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from beatwatch.engine import alert_store, messages, store
 from beatwatch.engine.maintenance import is_open
-from beatwatch.engine.model import Channel, Check, Incident, PingKind, State
+from beatwatch.engine.model import Channel, Check, Incident, NotFound, PingKind, State
 from beatwatch.engine.rules import AlertAction, alert_action
 
 log = logging.getLogger("beatwatch.alerts")
@@ -23,7 +23,7 @@ STORM_WINDOW = 60.0
 MAINTENANCE_RECHECK = 60.0
 
 
-class IncidentNotFound(LookupError):
+class IncidentNotFound(NotFound):
     def __init__(self, incident_id: int) -> None:
         super().__init__(f"no incident has the id {incident_id}")
 

@@ -325,6 +325,10 @@ def ensure_host(conn: sqlite3.Connection, host: str | None, now: float) -> None:
         conn.execute("INSERT OR IGNORE INTO hosts (name, created_at) VALUES (?, ?)", (host, now))
 
 
+def host_exists(conn: sqlite3.Connection, host: str) -> bool:
+    return conn.execute("SELECT 1 FROM hosts WHERE name = ?", (host,)).fetchone() is not None
+
+
 def insert_check(conn: sqlite3.Connection, check: Check) -> int:
     values = check_values(check)
     del values["id"]

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
+from beatwatch.engine.model import NotFound
 from beatwatch.engine.validation import ValidationError
 from beatwatch.engine.writer import StorageError
 
@@ -31,7 +32,7 @@ TOUCH_EVERY = 60.0
 TOKEN_COLUMNS = "id, name, digest, read_only, created_at, last_used_at"
 
 
-class TokenNotFound(LookupError):
+class TokenNotFound(NotFound):
     def __init__(self, ref: str) -> None:
         super().__init__(f"no API token has the id or name {ref!r} (see `beatwatch token list`)")
 

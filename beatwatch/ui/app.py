@@ -22,8 +22,6 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.theme import Theme
 
-from beatwatch.engine.alert_service import ChannelNotFound
-from beatwatch.engine.catalog import CheckNotFound
 from beatwatch.engine.events import (
     CheckChanged,
     CheckRemoved,
@@ -36,8 +34,7 @@ from beatwatch.engine.events import (
     StoreChanged,
     UnknownPingRecorded,
 )
-from beatwatch.engine.incidents import IncidentNotFound
-from beatwatch.engine.model import Check, Incident, State
+from beatwatch.engine.model import Check, Incident, NotFound, State
 from beatwatch.engine.service import EngineBusy, Service
 from beatwatch.engine.timefmt import format_duration
 from beatwatch.engine.validation import ValidationError
@@ -355,7 +352,7 @@ class BeatwatchApp(App[None]):
         """Run one service call; a refusal or failure becomes a toast, never a crash."""
         try:
             return await action
-        except (ValidationError, CheckNotFound, IncidentNotFound, ChannelNotFound) as exc:
+        except (ValidationError, NotFound) as exc:
             self.notify(str(exc), title=f"Cannot {what}", severity="warning")
         except Exception as exc:
             logging.getLogger("beatwatch.ui").exception("could not %s", what)

@@ -1,0 +1,39 @@
+"""What a script sees when a command names something that is not there, or is used wrongly:
+exit 1 for "no such thing", exit 2 for a usage mistake, one `beatwatch:` line either way."""
+
+from __future__ import annotations
+
+from tests.cli.conftest import Beatwatch, assert_one_line_error
+
+NOT_FOUND = [
+    (("ping", "nosuch"), "no check matches 'nosuch'"),
+    (("run", "nosuch", "--", "true"), "no check matches 'nosuch'"),
+    (("host", "end", "nosuch"), "no host is named 'nosuch'"),
+    (("host", "rm-window", "99"), "no maintenance window has the id 99"),
+    (("host", "rm-window", "9" * 25), "no maintenance window has the id"),
+    (("channel", "test", "nosuch"), "no channel is named 'nosuch'"),
+    (("channel", "rm", "nosuch"), "no channel is named 'nosuch'"),
+    (("incident", "show", "99"), "no incident has the id 99"),
+    (("incident", "ack", "99"), "no incident has the id 99"),
+    (("token", "revoke", "nosuch"), "no API token has the id or name 'nosuch'"),
+]
+
+
+def test_naming_something_that_does_not_exist_is_one_line_and_exit_1(
+    beatwatch: Beatwatch,
+) -> None:
+    beatwatch("check", "add", "backup", "--every", "1h", "--host", "db1")
+
+    results = beatwatch.all_at_once(*(args for args, _ in NOT_FOUND))
+
+    for (args, message), result in zip(NOT_FOUND, results, strict=True):
+        assert_one_line_error(result, 1, message)
+        assert "--help" not in result.stderr, args
+
+
+def test_ending_maintenance_on_a_host_that_has_none_changes_nothing(beatwatch: Beatwatch) -> None:
+    beatwatch("check", "add", "backup", "--every", "1h", "--host", "db1")
+
+    ended = beatwatch("host", "end", "db1")
+
+    assert (ended.code, ended.stdout, ended.stderr) == (0, "db1 was not in maintenance\n", "")
