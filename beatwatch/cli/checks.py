@@ -313,8 +313,11 @@ def resume_command(ctx: click.Context, ref: str, **where: Any) -> None:
     """Resume a paused check; its missed clock starts again now."""
 
     async def act(service: Service) -> None:
-        check = await service.resume_check(ref)
-        click.echo(f"resumed {check.name}")
+        resumed = await service.resume_check(ref)
+        name = resumed.check.name
+        click.echo(
+            f"resumed {name}" if resumed.was_paused else f"{name} is not paused; nothing changed"
+        )
 
     with_service(ctx, act, **where)
 

@@ -142,8 +142,11 @@ def check_routes(service: Service) -> list[web.RouteDef]:
 
     async def resume_check(request: web.Request) -> web.Response:
         await http.no_fields(request)
-        check = await service.resume_check(request.match_info["ref"])
-        return web.json_response(await check_json(request, check))
+        # A check that was not paused is no error (a script may resume to be sure), but the
+        # reply says nothing was resumed.
+        resumed = await service.resume_check(request.match_info["ref"])
+        reply = await check_json(request, resumed.check)
+        return web.json_response({**reply, "resumed": resumed.was_paused})
 
     async def pings(request: web.Request) -> web.Response:
         limit = http.query_int(request, "limit", PINGS_KEPT, 1, PINGS_KEPT)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Protocol
 
 from beatwatch.engine import alert_store, store
@@ -172,9 +173,18 @@ def pause_check(
     return check
 
 
-def resume_check(conn: sqlite3.Connection, check_id: int, now: float) -> Check:
+@dataclass(frozen=True, slots=True)
+class Resumed:
+    """The check after a resume, and whether it was paused at all: one that was not (or
+    whose pause has run out) is left as it is."""
+
+    check: Check
+    was_paused: bool
+
+
+def resume_check(conn: sqlite3.Connection, check_id: int, now: float) -> Resumed:
     stored = _load(conn, check_id)
-    if stored.paused_at is None:
-        return stored
+    if not is_paused(stored, now):
+        return Resumed(stored, was_paused=False)
     check, _ = settle(conn, end_pause(conn, stored, now), now, clock_driven=False, stored=stored)
-    return check
+    return Resumed(check, was_paused=True)

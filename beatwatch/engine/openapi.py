@@ -193,6 +193,20 @@ SCHEMAS: dict[str, Schema] = {
             "windows": _list(_ref("Window")),
         },
     },
+    "ResumedCheck": {
+        "allOf": [
+            _ref("Check"),
+            {
+                "type": "object",
+                "properties": {
+                    "resumed": {
+                        "type": "boolean",
+                        "description": "false: the check was not paused, and nothing changed.",
+                    }
+                },
+            },
+        ]
+    },
     "MaintenanceEnded": {
         "type": "object",
         "properties": {"host": STRING, "ended": INTEGER},
@@ -332,7 +346,9 @@ def _paths() -> dict[str, dict[str, Any]]:
         },
         "/checks/{ref}/resume": {
             "post": _operation(
-                "Resume a check; its missed clock starts again now", check, params=[CHECK_REF]
+                "Resume a check; its missed clock starts again now",
+                _ref("ResumedCheck"),
+                params=[CHECK_REF],
             )
         },
         "/checks/{ref}/pings": {

@@ -21,7 +21,7 @@ from beatwatch.engine import catalog, store
 from beatwatch.engine.alert_service import Alerts
 from beatwatch.engine.api import API_PREFIX, api_app
 from beatwatch.engine.badges import badge_routes
-from beatwatch.engine.catalog import CheckNotFound
+from beatwatch.engine.catalog import CheckNotFound, Resumed
 from beatwatch.engine.dispatch import Delivery, Dispatcher
 from beatwatch.engine.evaluator import Evaluator, Settled
 from beatwatch.engine.events import (
@@ -288,14 +288,16 @@ class Service:
         self._publish_check(check, ())
         return check
 
-    async def resume_check(self, ref: str) -> Check:
+    async def resume_check(self, ref: str) -> Resumed:
+        """End the check's pause; one that is not paused is left as it is, and says so."""
         current = await self.get_check(ref)
-        check = await self.store.write(
+        resumed = await self.store.write(
             partial(catalog.resume_check, check_id=current.id, now=time.time())
         )
-        log.info("check %s resumed", check.slug)
-        self._publish_check(check, ())
-        return check
+        if resumed.was_paused:
+            log.info("check %s resumed", resumed.check.slug)
+            self._publish_check(resumed.check, ())
+        return resumed
 
     # -- URLs ----------------------------------------------------------------------------
 

@@ -399,9 +399,7 @@ class BeatwatchApp(App[None]):
         if check is None:
             return
         if self.fleet.state_of(check_id) is State.PAUSED:
-            if resumed := await self.attempt("resume", self.service.resume_check(str(check_id))):
-                self.fleet.upsert(resumed, self.clock())
-                self.notify(f"{check.name} resumed; its clock starts now.", title="Resumed")
+            await self._resume(check_id)
             return
 
         async def chosen(choice: Pause | None) -> None:
@@ -415,6 +413,18 @@ class BeatwatchApp(App[None]):
                 self.notify(f"{check.name} paused; it will not alert.", title="Paused")
 
         self.push_screen(PauseScreen(check.name, self.clock), chosen)
+
+    async def _resume(self, check_id: int) -> None:
+        resumed = await self.attempt("resume", self.service.resume_check(str(check_id)))
+        if resumed is None:
+            return
+        self.fleet.upsert(resumed.check, self.clock())
+        name = resumed.check.name
+        if resumed.was_paused:
+            self.notify(f"{name} resumed; its clock starts now.", title="Resumed")
+        else:
+            # Its pause ran out, or another process resumed it, since the table was drawn.
+            self.notify(f"{name} is not paused; nothing changed.", severity="warning")
 
     def copy_ping_url(self, check_id: int) -> None:
         if (check := self.check(check_id)) is not None:

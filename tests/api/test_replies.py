@@ -31,3 +31,15 @@ async def test_ending_maintenance_on_a_host_that_has_none_says_so(api: Api) -> N
     ended = await api.ok("POST", "/hosts/db1/end-maintenance")
 
     assert ended == {"host": "db1", "ended": 0}
+
+
+async def test_resume_says_whether_the_check_was_paused(api: Api) -> None:
+    await api.ok("POST", "/checks", {"name": "backup", "every_seconds": 3600}, 201)
+    await api.ok("POST", "/checks/backup/pause")
+
+    first = await api.ok("POST", "/checks/backup/resume")
+    again = await api.ok("POST", "/checks/backup/resume")
+
+    assert (first["resumed"], first["state"]) == (True, "new")
+    assert (again["resumed"], again["state"]) == (False, "new")
+    assert again["state_since"] == first["state_since"]

@@ -136,6 +136,17 @@ def test_list_edit_pause_resume_and_rm(beatwatch: Beatwatch) -> None:
     assert beatwatch("check", "list", "--json").json() == []
 
 
+def test_resuming_a_check_that_is_not_paused_says_so_and_changes_nothing(
+    beatwatch: Beatwatch,
+) -> None:
+    before = beatwatch("check", "add", "api health", "--every", "1m", "--json").json()
+
+    resumed = beatwatch("check", "resume", "api-health")
+
+    assert (resumed.code, resumed.stdout) == (0, "api health is not paused; nothing changed\n")
+    assert beatwatch("check", "show", "api-health", "--json").json() == before
+
+
 def test_a_check_is_found_by_name_slug_id_or_uuid(beatwatch: Beatwatch) -> None:
     check = beatwatch("check", "add", "Mail Queue", "--every", "5m", "--json").json()
 

@@ -23,7 +23,7 @@ from beatwatch.ui.screens.confirm import ConfirmScreen
 from beatwatch.ui.screens.pause import PauseScreen
 from beatwatch.ui.widgets.checks_table import ChecksTable
 from tests.conftest import wait_for
-from tests.ui.conftest import SIZE
+from tests.ui.conftest import SIZE, settings_for
 
 
 def cell(app: BeatwatchApp, check_id: int, column: str) -> str:
@@ -102,6 +102,26 @@ async def test_pause_and_resume(service, tmp_path):
         await pilot.press("p")
         await wait_for(lambda: "new" in cell(app, check.id, "state"))
         assert (await service.get_check(str(check.id))).paused_at is None
+
+
+async def test_resuming_a_check_resumed_elsewhere_says_it_was_not_paused(service, tmp_path):
+    async with one_check_shown(service, tmp_path, "logrotate", 86400) as (app, pilot, check):
+        await pilot.press("p")
+        await wait_for(lambda: isinstance(app.screen, PauseScreen))
+        await pilot.press(*"2h", "enter")
+        await wait_for(lambda: "paused" in cell(app, check.id, "state"))
+        # Another process resumes it; this UI, not watching the store, still shows it paused.
+        elsewhere = await Service.open(settings_for(tmp_path))
+        try:
+            await elsewhere.resume_check(str(check.id))
+        finally:
+            await elsewhere.close()
+
+        await pilot.press("p")
+
+        await wait_for(lambda: "new" in cell(app, check.id, "state"))
+        said = [n.message for n in app._notifications]
+        assert said[-1] == "logrotate is not paused; nothing changed."
 
 
 async def test_absurd_or_past_times_are_refused_in_place(service, tmp_path):
