@@ -183,6 +183,12 @@ def host_maint(
         raise click.UsageError(
             "give one of --for DURATION, --until TIME (with optional --from) or --weekly"
         )
+    # A one-off window is two points in time, which need no zone; a weekly one is a time of
+    # day, which does. Say so rather than drop a flag without a word.
+    if tz is not None and weekly is None:
+        raise click.UsageError("--tz goes with --weekly, not with --for or --until")
+    if starts_at is not None and ends_at is None:
+        raise click.UsageError("--from goes with --until, not with --for or --weekly")
     if duration is not None:
         ends_at = time.time() + duration
 

@@ -3,6 +3,8 @@ exit 1 for "no such thing", exit 2 for a usage mistake, one `beatwatch:` line ei
 
 from __future__ import annotations
 
+import pytest
+
 from tests.cli.conftest import Beatwatch, assert_one_line_error
 
 NOT_FOUND = [
@@ -37,3 +39,28 @@ def test_ending_maintenance_on_a_host_that_has_none_changes_nothing(beatwatch: B
     ended = beatwatch("host", "end", "db1")
 
     assert (ended.code, ended.stdout, ended.stderr) == (0, "db1 was not in maintenance\n", "")
+
+
+LATER = "2099-01-01T00:00:00Z"
+FLAGS_THAT_DO_NOT_GO_TOGETHER = [
+    pytest.param(("--for", "1h", "--tz", "Europe/Berlin"), "--tz goes with --weekly", id="for-tz"),
+    pytest.param(("--until", LATER, "--tz", "UTC"), "--tz goes with --weekly", id="until-tz"),
+    pytest.param(("--from", LATER, "--for", "1h"), "--from goes with --until", id="from-for"),
+    pytest.param(
+        ("--weekly", "sun 02:00-04:00", "--from", LATER),
+        "--from goes with --until",
+        id="from-weekly",
+    ),
+]
+
+
+def test_maintenance_flags_that_would_be_ignored_are_refused(beatwatch: Beatwatch) -> None:
+    beatwatch("check", "add", "backup", "--every", "1h", "--host", "db1")
+    commands = [("host", "maint", "db1", *p.values[0]) for p in FLAGS_THAT_DO_NOT_GO_TOGETHER]
+
+    results = beatwatch.all_at_once(*commands)
+
+    for param, result in zip(FLAGS_THAT_DO_NOT_GO_TOGETHER, results, strict=True):
+        assert_one_line_error(result, 2, param.values[1])
+    [host] = beatwatch("host", "list", "--json").json()
+    assert host["windows"] == []
