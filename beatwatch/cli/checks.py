@@ -202,7 +202,7 @@ def edit_command(ctx: click.Context, ref: str, as_json: bool, **options: Any) ->
     """Change some settings of a check; the others stay as they are."""
     changes = _spec_changes(options)
     if not changes:
-        raise click.UsageError("nothing to change: give at least one option (see --help)")
+        raise click.UsageError("nothing to change: give at least one option")
 
     async def act(service: Service) -> None:
         check = await service.update_check(ref, **changes)

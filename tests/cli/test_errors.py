@@ -64,3 +64,20 @@ def test_maintenance_flags_that_would_be_ignored_are_refused(beatwatch: Beatwatc
         assert_one_line_error(result, 2, param.values[1])
     [host] = beatwatch("host", "list", "--json").json()
     assert host["windows"] == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("check", "edit", "backup"),
+        ("check", "pause", "backup", "--for", "1h", "--until", "10:00"),
+        ("host", "maint", "db1"),
+        ("check", "add", "x"),
+    ],
+    ids=["edit-nothing", "pause-twice", "maint-no-time", "add-no-schedule"],
+)
+def test_a_usage_error_points_to_help_once(beatwatch: Beatwatch, args: tuple[str, ...]) -> None:
+    result = beatwatch(*args)
+
+    assert_one_line_error(result, 2)
+    assert result.stderr.count("--help") == 1, result.stderr
