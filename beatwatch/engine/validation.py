@@ -19,12 +19,14 @@ from beatwatch.engine.model import (
     Schedule,
 )
 from beatwatch.engine.schedule import ScheduleError, local_zone_name, upcoming, validate_cron, zone
-from beatwatch.engine.timefmt import format_duration
+from beatwatch.engine.timefmt import format_duration, format_duration_exact
 
 MIN_REMINDER = 60
 SLUG_MAX = 100
 DEFAULT_ALERTS = frozenset({AlertType.MISSED, AlertType.FAILING, AlertType.STUCK})
 _SLUG_OK = re.compile(r"[a-z0-9_-]+")
+_NOT_IN_SLUG = re.compile(r"[^a-z0-9_]+")
+SLUG_STAND_IN = "check"
 
 
 class ValidationError(ValueError):
@@ -175,8 +177,8 @@ def _validate_grace(grace: int | None, schedule: Schedule) -> int:
     if schedule.every_seconds is not None and grace > schedule.every_seconds // 2:
         raise ValidationError(
             "grace",
-            f"the grace is {format_duration(grace)} but may be at most half the interval "
-            f"({format_duration(schedule.every_seconds // 2)}); a longer grace would let one "
+            f"the grace is {format_duration_exact(grace)} but may be at most half the interval "
+            f"({format_duration_exact(schedule.every_seconds // 2)}); a longer grace would let one "
             "missed run hide behind the next",
         )
     return grace

@@ -183,6 +183,16 @@ async def test_pings_lists_the_newest_first(beatwatch: Beatwatch, data_dir: Path
 
 MISTAKES = [
     pytest.param(("check", "add", "x", "--every", "10s"), "interval", id="interval-under-30s"),
+    pytest.param(
+        ("check", "add", "x", "--every", "604801"),
+        "the interval is 1w1s; it must be between 30s and 1w (30 to 604800 seconds)",
+        id="interval-a-second-over-1w",
+    ),
+    pytest.param(
+        ("check", "add", "x", "--every", "7201", "--grace", "3601"),
+        "the grace is 1h1s but may be at most half the interval (1h)",
+        id="grace-a-second-over-half",
+    ),
     pytest.param(("check", "add", "x", "--every", "1m", "--grace", "31s"), "grace", id="grace"),
     pytest.param(
         ("check", "add", "x", "--cron", "0 3 * * *", "--tz", "Mars/Olympus"),
