@@ -13,7 +13,12 @@ from beatwatch.engine.check_rows import load_check_by
 from beatwatch.engine.model import Check, NotFound, State
 from beatwatch.engine.rules import is_paused
 from beatwatch.engine.transitions import end_pause, settle
-from beatwatch.engine.validation import CheckSpec, ValidationError
+from beatwatch.engine.validation import (
+    SLUG_STAND_IN,
+    CheckSpec,
+    ValidationError,
+    gets_stand_in_slug,
+)
 
 # Channel names and tags listed when a check names one that does not exist.
 CHOICES_SHOWN = 10
@@ -29,9 +34,21 @@ def _ensure_unique(conn: sqlite3.Connection, spec: CheckSpec, own_id: int | None
         assert value is not None
         other = load_check_by(conn, column, value)
         if other is not None and other.id != own_id:
-            raise ValidationError(
-                column, f"a check with the {column} {value!r} already exists (id {other.id})"
-            )
+            raise _taken(column, value, spec.name, other)
+
+
+def _taken(column: str, value: str, name: str, other: Check) -> ValidationError:
+    if column == "slug" and value == SLUG_STAND_IN and gets_stand_in_slug(name):
+        # The user never typed this slug: say where it came from, and what to change.
+        return ValidationError(
+            "name",
+            f"{name!r} has no letters or digits (a-z, 0-9) to make a slug of, and the slug "
+            f"used instead, {SLUG_STAND_IN!r}, is taken by {other.name!r} (id {other.id}); "
+            "put a letter or digit in the name",
+        )
+    return ValidationError(
+        column, f"a check with the {column} {value!r} already exists (id {other.id})"
+    )
 
 
 class NamedChannel(Protocol):

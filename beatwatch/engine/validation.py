@@ -63,9 +63,15 @@ class CheckSpec:
 
 
 def slugify(name: str) -> str:
-    """A readable id from a name: "Nightly backup (db1)" -> "nightly-backup-db1"."""
-    slug = re.sub(r"[^a-z0-9_]+", "-", name.lower()).strip("-")
-    return slug[:SLUG_MAX].rstrip("-") or "check"
+    """A readable id from a name: "Nightly backup (db1)" -> "nightly-backup-db1"; a name
+    with nothing to make one of ("ÆØÅ!!!") gets SLUG_STAND_IN."""
+    slug = _NOT_IN_SLUG.sub("-", name.lower()).strip("-")
+    return slug[:SLUG_MAX].rstrip("-") or SLUG_STAND_IN
+
+
+def gets_stand_in_slug(name: str) -> bool:
+    """Whether `name` has no a-z, 0-9 or _ at all, so that its slug is SLUG_STAND_IN."""
+    return _NOT_IN_SLUG.fullmatch(name.lower()) is not None
 
 
 def validate(spec: CheckSpec) -> CheckSpec:
@@ -137,8 +143,9 @@ def _validate_schedule(spec: CheckSpec) -> Schedule:
         if not MIN_INTERVAL <= every <= MAX_INTERVAL:
             raise ValidationError(
                 "every",
-                f"the interval is {format_duration(every)}; it must be between "
-                f"{format_duration(MIN_INTERVAL)} and {format_duration(MAX_INTERVAL)}",
+                f"the interval is {format_duration_exact(every)}; it must be between "
+                f"{format_duration_exact(MIN_INTERVAL)} and {format_duration_exact(MAX_INTERVAL)} "
+                f"({MIN_INTERVAL} to {MAX_INTERVAL} seconds)",
             )
         return Schedule(every_seconds=every)
     cron = " ".join((spec.cron or "").split())

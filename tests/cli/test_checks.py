@@ -219,6 +219,22 @@ def test_a_mistake_is_one_line_and_exit_2(beatwatch: Beatwatch) -> None:
     assert beatwatch("check", "list", "--json").json() == []
 
 
+def test_a_second_name_without_letters_is_told_why_its_slug_is_taken(
+    beatwatch: Beatwatch,
+) -> None:
+    first = beatwatch("check", "add", "!!!", "--every", "1h", "--json").json()
+
+    second = beatwatch("check", "add", "???", "--every", "1h")
+
+    assert first["slug"] == "check"
+    assert_one_line_error(
+        second,
+        2,
+        "'???' has no letters or digits (a-z, 0-9) to make a slug of, and the slug used "
+        "instead, 'check', is taken by '!!!' (id 1); put a letter or digit in the name",
+    )
+
+
 def test_a_number_too_big_for_an_id_names_nothing(beatwatch: Beatwatch) -> None:
     huge = "9" * 25
     commands = [
