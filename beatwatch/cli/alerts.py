@@ -50,7 +50,7 @@ def channel_add(
         default = " (default)" if channel.is_default else ""
         click.echo(f"added channel {channel.name}{default}: {channel.masked_url}")
 
-    with_service(ctx, act, **where)
+    with_service(ctx, act, creates=True, **where)
 
 
 @channel_group.command("list")
@@ -198,7 +198,7 @@ def host_maint(
         )
         click.echo(f"maintenance window #{window.id} on {host}: {describe_window(window)}")
 
-    with_service(ctx, act, **where)
+    with_service(ctx, act, creates=True, **where)
 
 
 @host_group.command("end")

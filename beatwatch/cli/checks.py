@@ -189,7 +189,13 @@ def add_command(ctx: click.Context, name: str, as_json: bool, **options: Any) ->
         else:
             click.echo(service.ping_url(check))
 
-    with_service(ctx, act, data_dir=options["data_dir"], config_path=options["config_path"])
+    with_service(
+        ctx,
+        act,
+        creates=True,
+        data_dir=options["data_dir"],
+        config_path=options["config_path"],
+    )
 
 
 @check_group.command("edit")

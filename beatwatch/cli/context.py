@@ -72,12 +72,19 @@ def settings_from(ctx: click.Context, **flags: Any) -> Settings:
     return load(config_path, data_dir=str(data_dir) if data_dir else None, **flags)
 
 
-def with_service(ctx: click.Context, action: Callable[[Service], Awaitable[T]], **flags: Any) -> T:
-    """Open the store for one command, run `action`, close it again."""
+def with_service(
+    ctx: click.Context,
+    action: Callable[[Service], Awaitable[T]],
+    creates: bool = False,
+    **flags: Any,
+) -> T:
+    """Open the store for one command, run `action`, close it again. Only a command that
+    `creates` something may create the database; any other finds none (NoDatabase) in a
+    mistyped data dir, rather than an empty instance there."""
     settings = settings_from(ctx, **flags)
 
     async def run() -> T:
-        service = await Service.open(settings)
+        service = await Service.open(settings, create=creates)
         try:
             return await action(service)
         finally:

@@ -38,7 +38,7 @@ from beatwatch.client import (
 from beatwatch.engine.catalog import CheckNotFound
 from beatwatch.engine.model import BODY_LIMIT, NotFound
 from beatwatch.engine.service import Service
-from beatwatch.engine.store import DB_FILE
+from beatwatch.engine.store import NoDatabase
 
 PING_KINDS = ("success", "start", "fail", "log")
 FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -78,15 +78,15 @@ def _resolve_target(ctx: click.Context, ref: str, where: dict[str, Any]) -> Ping
             return parse_ping_url(ref)
         except PingUrlError as exc:
             raise click.BadParameter(str(exc), ctx, param_hint=REF_HINT) from None
-    data_dir = settings_from(ctx, **dict(where)).data_dir
-    if not (data_dir / DB_FILE).exists():
-        raise NotFound(
-            f"no check matches {ref!r}: there is no beatwatch data in {data_dir}; "
-            "on this machine give the check's ping URL (http://…) instead"
-        )
     try:
         return parse_ping_url(with_service(ctx, partial(_ping_url_of, ref=ref), **where))
+    except NoDatabase as exc:
+        raise NotFound(
+            f"no check matches {ref!r}: there is no beatwatch database in {exc.data_dir}; "
+            "on this machine give the check's ping URL (http://…) instead"
+        ) from None
     except CheckNotFound:
+        data_dir = settings_from(ctx, **where).data_dir
         raise NotFound(
             f"no check matches {ref!r} in {data_dir}; give a check's name, slug, id or uuid, "
             "or its ping URL (http://…)"

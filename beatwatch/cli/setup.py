@@ -53,7 +53,7 @@ def import_command(
             await apply_changes(changes)
             click.echo(f"{_count(changes)} applied")
 
-    with_service(ctx, act, **where)
+    with_service(ctx, act, creates=True, **where)
 
 
 def _count(changes: list[object]) -> str:

@@ -35,7 +35,7 @@ def token_create(ctx: click.Context, name: str | None, read_only: bool, **where:
         )
         click.echo(secret)
 
-    with_service(ctx, act, **where)
+    with_service(ctx, act, creates=True, **where)
 
 
 @token_group.command("list")

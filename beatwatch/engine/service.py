@@ -76,8 +76,9 @@ class Service:
         self.bound_port: int | None = None
 
     @classmethod
-    async def open(cls, settings: Settings) -> Service:
-        db = await Store.open(settings.data_dir)
+    async def open(cls, settings: Settings, create: bool = True) -> Service:
+        """The service over the data dir's database; see Store.open for `create`."""
+        db = await Store.open(settings.data_dir, create)
         ping_key = await db.write(partial(store.ensure_secret_setting, key=store.PING_KEY_SETTING))
         return cls(settings, db, ping_key)
 

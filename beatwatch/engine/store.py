@@ -28,6 +28,7 @@ from beatwatch.engine.model import (
     Check,
     Incident,
     MaintenanceWindow,
+    NotFound,
     Notification,
     Ping,
     PingKind,
@@ -75,6 +76,18 @@ def prepare_files(data_dir: Path) -> Path:
     return path
 
 
+class NoDatabase(NotFound):
+    """A command that only reads or changes what exists found no database in the data dir:
+    creating an empty one there would show a mistyped data dir as an instance with nothing."""
+
+    def __init__(self, data_dir: Path) -> None:
+        super().__init__(
+            f"no beatwatch database in {data_dir} (is that the right data dir? "
+            "`beatwatch serve` or adding a check creates one)"
+        )
+        self.data_dir = data_dir
+
+
 class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -85,7 +98,11 @@ class Store:
         self._reader: aiosqlite.Connection | None = None
 
     @classmethod
-    async def open(cls, data_dir: Path) -> Store:
+    async def open(cls, data_dir: Path, create: bool = True) -> Store:
+        """Open the data dir's database; create it (and the dir) if there is none, unless
+        `create` is false: then raise NoDatabase and leave the disk as it was."""
+        if not create and not (data_dir / DB_FILE).is_file():
+            raise NoDatabase(data_dir)
         store = cls(prepare_files(data_dir))
         store.writer.start()
         reader = await aiosqlite.connect(store.path, isolation_level=None)

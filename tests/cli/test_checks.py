@@ -236,6 +236,7 @@ def test_a_second_name_without_letters_is_told_why_its_slug_is_taken(
 
 
 def test_a_number_too_big_for_an_id_names_nothing(beatwatch: Beatwatch) -> None:
+    beatwatch("check", "add", "backup", "--every", "1h")
     huge = "9" * 25
     commands = [
         ("check", "show", huge),
@@ -265,6 +266,7 @@ def test_removing_a_channel_says_which_checks_fall_back_to_the_defaults(
 
 
 def test_an_unknown_check_is_one_line_and_exit_1(beatwatch: Beatwatch) -> None:
+    beatwatch("check", "add", "backup", "--every", "1h")
     commands = [
         ("check", "show", "nope"),
         ("check", "edit", "nope", "--every", "1h"),
