@@ -11,9 +11,10 @@ from textual.dom import DOMNode
 
 def keymap_problems(keymap: Mapping[str, str], owners: Iterable[type[DOMNode]]) -> list[str]:
     """What is wrong with `keymap`, one sentence each, for the bindings of `owners` (the app
-    and each screen or widget class; the app's bindings count on every screen)."""
+    and each screen or widget class). The app's bindings count on every screen, and so do
+    those of the widgets a screen names in its KEYED_WIDGETS (its table)."""
     owners = list(owners)
-    bindings = {owner: [b for b in _bindings(owner) if b.id] for owner in owners}
+    bindings = {owner: _with_ids(owner) for owner in owners}
     known = {b.id for found in bindings.values() for b in found}
     problems = [
         f"no key binding has the id {binding_id!r}, so it was ignored (? lists each "
@@ -23,7 +24,9 @@ def keymap_problems(keymap: Mapping[str, str], owners: Iterable[type[DOMNode]]) 
     ]
     app_bindings = bindings[owners[0]] if owners else []
     for owner in owners[1:]:
-        problems += _clashes(keymap, [*app_bindings, *bindings[owner]])
+        widgets: Iterable[type[DOMNode]] = getattr(owner, "KEYED_WIDGETS", ())
+        held = [b for widget in widgets for b in _with_ids(widget)]
+        problems += _clashes(keymap, [*app_bindings, *bindings[owner], *held])
     return list(dict.fromkeys(problems))
 
 
@@ -43,6 +46,11 @@ def binding_owners(app_class: type[DOMNode]) -> list[type[DOMNode]]:
 def _bindings(owner: type[DOMNode]) -> list[Binding]:
     """The bindings `owner` declares itself."""
     return [b for b in owner.__dict__.get("BINDINGS", []) if isinstance(b, Binding)]
+
+
+def _with_ids(owner: type[DOMNode]) -> list[Binding]:
+    """The bindings `owner` declares itself that a keymap can remap."""
+    return [b for b in _bindings(owner) if b.id]
 
 
 def _clashes(keymap: Mapping[str, str], bindings: list[Binding]) -> list[str]:

@@ -20,3 +20,13 @@ def test_an_unknown_id_and_a_clash_with_the_app_are_named() -> None:
         "keys with their ids)",
         "'q' is the key of both app.quit and checks.pause: only one of them works",
     ]
+
+
+def test_a_table_key_is_checked_on_every_screen_that_shows_a_table() -> None:
+    problems = keymap_problems({"table.down": "a", "checks.open": "t"}, OWNERS)
+
+    assert problems == [
+        "'a' is the key of both channels.add and table.down: only one of them works",
+        "'a' is the key of both detail.acknowledge and table.down: only one of them works",
+        "'a' is the key of both incidents.acknowledge and table.down: only one of them works",
+    ]

@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import (
     DataTable,
     Footer,
@@ -34,6 +35,7 @@ from beatwatch.ui.snippets import SNIPPETS
 from beatwatch.ui.themes import state_variable
 from beatwatch.ui.widgets.checks_table import next_due_text
 from beatwatch.ui.widgets.duration_chart import DurationChart
+from beatwatch.ui.widgets.row_table import RowTable
 
 if TYPE_CHECKING:
     from beatwatch.ui.app import BeatwatchApp
@@ -59,6 +61,8 @@ def one_line(text: str, width: int) -> str:
 
 
 class CheckDetailScreen(Screen[None]):
+    # Widgets with keys of their own on this screen, for the keymap's clash check.
+    KEYED_WIDGETS: ClassVar[tuple[type[Widget], ...]] = (RowTable,)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back", id="detail.back"),
         Binding("y", "copy_url", "Copy URL", id="detail.copy-url"),
@@ -106,11 +110,11 @@ class CheckDetailScreen(Screen[None]):
                 f"Recent pings (newest {PINGS_SHOWN}; enter shows the whole body)",
                 classes="section-title",
             )
-            yield DataTable(id="pings", cursor_type="row")
+            yield RowTable(id="pings", cursor_type="row")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        table = self.query_one("#pings", DataTable)
+        table = self.query_one("#pings", RowTable)
         for label in ("Kind", "When", "Exit", "Duration", "From", "User agent", "Body"):
             table.add_column(label, key=label.lower())
         check = self.beatwatch.check(self.check_id)
@@ -233,7 +237,7 @@ class CheckDetailScreen(Screen[None]):
     def _redraw_ages(self) -> None:
         """Only the "… ago" texts, in place: the cursor in the pings table stays put."""
         self._ages_drawn_at = time.monotonic()
-        table = self.query_one("#pings", DataTable)
+        table = self.query_one("#pings", RowTable)
         now = self.beatwatch.clock()
         for index, ping in enumerate(self._pings):
             table.update_cell(str(index), "when", _when(ping.at, now))
@@ -242,7 +246,7 @@ class CheckDetailScreen(Screen[None]):
     def _show_pings(self, pings: list[Ping]) -> None:
         self._pings = pings
         self._ages_drawn_at = time.monotonic()
-        table = self.query_one("#pings", DataTable)
+        table = self.query_one("#pings", RowTable)
         now = self.beatwatch.clock()
         with self.app.batch_update():
             table.clear()

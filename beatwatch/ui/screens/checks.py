@@ -10,6 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from beatwatch.engine.model import State
@@ -30,6 +31,8 @@ def theme_colours(app: BeatwatchApp) -> Colours:
 
 
 class ChecksScreen(Screen[None]):
+    # Widgets with keys of their own on this screen, for the keymap's clash check.
+    KEYED_WIDGETS: ClassVar[tuple[type[Widget], ...]] = (ChecksTable,)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "new", "New", id="checks.new"),
         Binding("e", "edit", "Edit", id="checks.edit"),

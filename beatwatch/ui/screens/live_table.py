@@ -12,7 +12,10 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widget import Widget
+from textual.widgets import Footer, Header, Static
+
+from beatwatch.ui.widgets.row_table import Cell, RowTable
 
 if TYPE_CHECKING:
     from beatwatch.ui.app import BeatwatchApp
@@ -20,7 +23,6 @@ if TYPE_CHECKING:
 REFRESH_INTERVAL = 1.0
 # Rows say how long ago things happened: they are redrawn this often even if nothing changed.
 AGES_REFRESH = 15.0
-Cell = str | Text
 
 
 def plain(value: Cell) -> Text:
@@ -35,6 +37,8 @@ class Row:
 
 
 class LiveTableScreen(Screen[None]):
+    # Widgets with keys of their own on this screen, for the keymap's clash check.
+    KEYED_WIDGETS: ClassVar[tuple[type[Widget], ...]] = (RowTable,)
     COLUMNS: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self) -> None:
@@ -47,13 +51,13 @@ class LiveTableScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     @property
-    def table(self) -> DataTable[Cell]:
-        return self.query_one(DataTable)
+    def table(self) -> RowTable:
+        return self.query_one(RowTable)
 
     def compose(self) -> ComposeResult:
         yield Header(icon="♥")
         yield Static(id="summary")
-        yield DataTable(cursor_type="row", zebra_stripes=True)
+        yield RowTable(cursor_type="row", zebra_stripes=True)
         yield Static(id="row-detail")
         yield Footer(compact=True)
 

@@ -10,13 +10,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Label, Static
+from textual.widget import Widget
+from textual.widgets import Label, Static
 
 from beatwatch.engine.model import Incident, Notification
 from beatwatch.engine.timefmt import format_relative
 from beatwatch.presentation import state_label
 from beatwatch.ui.screens.check_detail import local_time, one_line
 from beatwatch.ui.screens.live_table import plain
+from beatwatch.ui.widgets.row_table import RowTable
 
 if TYPE_CHECKING:
     from beatwatch.ui.app import BeatwatchApp
@@ -52,6 +54,8 @@ def delivery_summary(notifications: list[Notification]) -> str:
 
 
 class NotificationsScreen(ModalScreen[None]):
+    # Widgets with keys of their own on this screen, for the keymap's clash check.
+    KEYED_WIDGETS: ClassVar[tuple[type[Widget], ...]] = (RowTable,)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "close", "Close", id="notifications.close"),
     ]
@@ -77,11 +81,11 @@ class NotificationsScreen(ModalScreen[None]):
             )
             yield Static(Text(incident.reason), classes="dialog-text")
             yield Label("Messages for this incident", classes="section-title")
-            yield DataTable(id="notifications", cursor_type="row")
+            yield RowTable(id="notifications", cursor_type="row")
             yield Static("", id="notifications-empty", classes="dialog-text")
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one(RowTable)
         for label in ("Queued", "Channel", "Kind", "Status", "Sent", "Last error"):
             table.add_column(label)
         self.run_worker(self._load(), exclusive=True)
@@ -94,7 +98,7 @@ class NotificationsScreen(ModalScreen[None]):
         if notifications is None:
             return
         now = app.clock()
-        table = self.query_one(DataTable)
+        table = self.query_one(RowTable)
         for n in notifications:
             cells = (
                 f"{local_time(n.created_at)} ({format_relative(n.created_at, now)})",

@@ -31,6 +31,7 @@ from beatwatch.engine.rules import Evaluation, due_at
 from beatwatch.engine.schedule import describe
 from beatwatch.presentation import STATE_RANK, STATE_WORD, state_label
 from beatwatch.ui.fleet import Fleet, Result
+from beatwatch.ui.widgets.row_table import CURSOR_BINDINGS
 
 Cells = tuple[Text | str, ...]
 Colours = dict[State, str]
@@ -202,16 +203,7 @@ class ChecksTable(ScrollView, can_focus=True):
     COMPONENT_CLASSES: ClassVar[set[str]] = {"checks-table--header", "checks-table--cursor"}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select_cursor", "Details", id="checks.open"),
-        Binding("down", "cursor_down", "Down", show=False),
-        Binding("up", "cursor_up", "Up", show=False),
-        Binding("j", "cursor_down", "Down", show=False, id="table.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="table.up"),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("home", "scroll_top", "Top", show=False),
-        Binding("end", "scroll_bottom", "Bottom", show=False),
-        Binding("g", "scroll_top", "Top", show=False, id="table.top"),
-        Binding("G", "scroll_bottom", "Bottom", show=False, id="table.bottom"),
+        *CURSOR_BINDINGS,
     ]
 
     class RowSelected(Message, namespace="data_table"):
