@@ -149,6 +149,13 @@ class Alerts:
             if name in check.channels or name in check.escalation_channels
         ]
 
+    async def checks_alerting_no_one(self) -> list[Check]:
+        """The checks whose alerts would reach no channel: none of the channels they name
+        exists, and no channel is a default."""
+        channels = await self._db.channels()
+        checks = await self._db.list_checks()
+        return [check for check in checks if not chosen_channels(channels, check.channels)]
+
     async def test_channel(self, name: str) -> str | None:
         """Send a test message now; None if it went through, else Apprise's reason."""
         channel = await self.channel(name)

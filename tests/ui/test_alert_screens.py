@@ -14,6 +14,7 @@ from beatwatch.ui.screens.channel_form import ChannelFormScreen
 from beatwatch.ui.screens.channels import ChannelsScreen
 from beatwatch.ui.screens.check_detail import CheckDetailScreen
 from beatwatch.ui.screens.confirm import ConfirmScreen
+from beatwatch.ui.screens.help import HelpScreen
 from beatwatch.ui.screens.hosts import HostsScreen
 from beatwatch.ui.screens.incidents import IncidentsScreen
 from beatwatch.ui.screens.maintenance import MaintenanceScreen
@@ -151,6 +152,35 @@ async def test_add_test_and_remove_a_channel(service, tmp_path, hook: Hook):
         await pilot.press("y")
         await wait_for(lambda: "No channels yet" in text_of(app, "#summary"))
         assert await service.alerts.channels() == []
+
+
+async def test_mark_and_unmark_a_default_channel(service, tmp_path):
+    for name in ("ops", "pager"):
+        await service.alerts.add_channel(name, "json://127.0.0.1:9/hook")
+    await service.add_check(CheckSpec(name="backup", every_seconds=3600))
+    await service.add_check(CheckSpec(name="certbot", every_seconds=3600, channels=("pager",)))
+    app = app_for(service, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("6")
+        await wait_for(lambda: "2 channels, 0 default" in text_of(app, "#summary"))
+        assert app.screen.query_one(DataTable).cursor_row == 0  # ops
+        await pilot.press("m")
+        await wait_for(lambda: cell(app, "ops", "default") == "yes")
+        await wait_for(lambda: "2 channels, 1 default" in text_of(app, "#summary"))
+        assert (await service.alerts.channel("ops")).is_default
+
+        await pilot.press("m")
+        await wait_for(lambda: cell(app, "ops", "default") == "")
+        assert not (await service.alerts.channel("ops")).is_default
+        # The last default unmarked: the check that names no channel now alerts no one, and
+        # is named; the one that names pager is not.
+        await wait_for(lambda: any("reach no one" in n.message for n in app._notifications))
+        [warning] = [n.message for n in app._notifications if "reach no one" in n.message]
+        assert "the alerts of 1 check now reach no one (backup)" in warning
+
+        await pilot.press("question_mark")
+        await wait_for(lambda: isinstance(app.screen, HelpScreen))
+        assert "Default on/off  channels.default" in text_of(app, "#help-keys")
 
 
 async def test_a_check_test_goes_to_its_channels(service, tmp_path, hook: Hook):

@@ -10,7 +10,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.binding import Binding, BindingType
 
-from beatwatch.engine.model import Channel
+from beatwatch.engine.model import Channel, Check
 from beatwatch.engine.timefmt import format_relative
 from beatwatch.presentation import counted
 from beatwatch.ui.screens.channel_form import ChannelFormScreen
@@ -28,11 +28,18 @@ def channel_status(channel: Channel, now: float) -> str:
     return "○ nothing sent yet"
 
 
+def names_of(checks: list[Check], shown: int = 5) -> str:
+    """ "backup, certbot and 3 more": enough names to recognise, never a wall of them."""
+    names = ", ".join(check.name for check in checks[:shown])
+    return f"{names} and {len(checks) - shown} more" if len(checks) > shown else names
+
+
 class ChannelsScreen(LiveTableScreen):
     COLUMNS = ("Name", "URL", "Default", "Tags", "Status")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add", "Add", id="channels.add"),
         Binding("t", "test", "Test alert", id="channels.test"),
+        Binding("m", "toggle_default", "Default on/off", id="channels.default"),
         Binding("d", "remove", "Remove", id="channels.remove"),
     ]
 
@@ -69,10 +76,10 @@ class ChannelsScreen(LiveTableScreen):
             return "No channels yet, so no alert can be sent — press a to add one."
         failing = sum(c.failing for c in channels)
         defaults = sum(c.is_default for c in channels)
+        # One line at 120 columns, the keys included.
         return (
-            f"{counted(len(channels), 'channel')}, {defaults} default, {failing} failing "
-            "(checks that name no channel alert the default ones)  —  a: add · t: test · "
-            "d: remove"
+            f"{counted(len(channels), 'channel')}, {defaults} default (alerted by checks that "
+            f"name none), {failing} failing  —  a: add · t: test · m: default · d: remove"
         )
 
     def detail(self, key: str) -> Text | str:
@@ -103,6 +110,42 @@ class ChannelsScreen(LiveTableScreen):
         if (channel := self._selected()) is not None:
             await self.beatwatch.test_channels([channel.name])
             self.reload()
+
+    async def action_toggle_default(self) -> None:
+        if (channel := self._selected()) is None:
+            return
+        app = self.beatwatch
+        changed = await app.attempt(
+            "change the channel",
+            app.service.alerts.update_channel(channel.name, is_default=not channel.is_default),
+        )
+        if changed is None:
+            return
+        self.reload()
+        if changed.is_default:
+            self.notify(
+                f"{changed.name} is now a default channel: checks that name no channel alert it.",
+                title="Default",
+            )
+        else:
+            await self._say_unmarked(changed.name)
+
+    async def _say_unmarked(self, name: str) -> None:
+        """Unmarking the last default leaves the checks that name no channel alerting no one:
+        that is said loudly, naming them, as `channel rm` names the checks it affects."""
+        app = self.beatwatch
+        stranded = await app.attempt("load checks", app.service.alerts.checks_alerting_no_one())
+        if not stranded:
+            self.notify(f"{name} is no longer a default channel.", title="Not default")
+            return
+        self.notify(
+            f"{name} is no longer a default channel, and no other channel is: the alerts of "
+            f"{counted(len(stranded), 'check')} now reach no one ({names_of(stranded)}). "
+            "m on any channel makes it a default.",
+            title="No default channel",
+            severity="warning",
+            timeout=20,
+        )
 
     def action_remove(self) -> None:
         if (channel := self._selected()) is None:

@@ -330,8 +330,8 @@ class CheckDetailScreen(Screen[None]):
             return
         if not targets:
             self.notify(
-                "No channel would get this check's alerts: add one on the Channels screen (6) "
-                "and mark it default, or name one in the check.",
+                "No channel would get this check's alerts: on the Channels screen (6), add one "
+                "with a or make one a default with m; or name one in the check (e).",
                 severity="warning",
                 timeout=10,
             )
