@@ -357,7 +357,7 @@ async def _build_one(service: Service, job: DemoJob, now: float, rng: random.Ran
         assert outcome.check is not None
         check = outcome.check
     if job.story is Story.PAUSED:
-        check = await service.store.write(
+        check, _ = await service.store.write(
             partial(catalog.pause_check, check_id=check.id, until=None, now=now - PAUSED_FOR)
         )
     return check

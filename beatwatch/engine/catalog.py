@@ -1,4 +1,7 @@
-"""Creating, editing, pausing, resuming and deleting checks: writer jobs, validated input only."""
+"""Creating, editing, pausing, resuming and deleting checks: writer jobs, validated input only.
+
+An edit, a pause or a resume returns the check with the transition it caused, if any, so the
+service can publish it like one a ping caused."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from typing import Protocol
 
 from beatwatch.engine import alert_store, store
 from beatwatch.engine.check_rows import load_check_by
-from beatwatch.engine.model import Check, NotFound, State
+from beatwatch.engine.model import Check, NotFound, State, Transition
 from beatwatch.engine.rules import is_paused
 from beatwatch.engine.transitions import end_pause, settle
 from beatwatch.engine.validation import (
@@ -158,13 +161,12 @@ def update_check(
     check_id: int,
     spec: CheckSpec,
     now: float,
-) -> Check:
+) -> tuple[Check, Transition | None]:
     stored = _load(conn, check_id)
     _ensure_unique(conn, spec, check_id)
     _ensure_channels_exist(conn, spec, kept=stored)
     store.ensure_host(conn, spec.host, now)
-    check, _ = settle(conn, _apply_spec(stored, spec), now, clock_driven=False, stored=stored)
-    return check
+    return settle(conn, _apply_spec(stored, spec), now, clock_driven=False, stored=stored)
 
 
 def delete_check(conn: sqlite3.Connection, check_id: int) -> Check:
@@ -179,29 +181,31 @@ def pause_check(
     check_id: int,
     until: float | None,
     now: float,
-) -> Check:
+) -> tuple[Check, Transition | None]:
     """Pause by hand (until None) or until a time; pausing again only moves the end."""
     stored = _load(conn, check_id)
     if until is not None and until <= now:
         raise ValidationError("until", "the pause must end in the future")
     paused_at = stored.paused_at if is_paused(stored, now) else now
     check = stored.evolve(paused_at=paused_at, paused_until=until)
-    check, _ = settle(conn, check, now, clock_driven=False, stored=stored)
-    return check
+    return settle(conn, check, now, clock_driven=False, stored=stored)
 
 
 @dataclass(frozen=True, slots=True)
 class Resumed:
-    """The check after a resume, and whether it was paused at all: one that was not (or
-    whose pause has run out) is left as it is."""
+    """The check after a resume, whether it was paused at all (one that was not, or whose
+    pause has run out, is left as it is), and the state change the resume made."""
 
     check: Check
     was_paused: bool
+    transition: Transition | None = None
 
 
 def resume_check(conn: sqlite3.Connection, check_id: int, now: float) -> Resumed:
     stored = _load(conn, check_id)
     if not is_paused(stored, now):
         return Resumed(stored, was_paused=False)
-    check, _ = settle(conn, end_pause(conn, stored, now), now, clock_driven=False, stored=stored)
-    return Resumed(check, was_paused=True)
+    check, transition = settle(
+        conn, end_pause(conn, stored, now), now, clock_driven=False, stored=stored
+    )
+    return Resumed(check, was_paused=True, transition=transition)

@@ -266,10 +266,10 @@ class Service:
         ):
             changes["alerts"] = None
         spec = validate(replace(spec_of(current), **changes))
-        check = await self.store.write(
+        check, transition = await self.store.write(
             partial(catalog.update_check, check_id=current.id, spec=spec, now=time.time())
         )
-        self._publish_check(check, ())
+        self._publish_check(check, [transition])
         return check
 
     async def delete_check(self, ref: str) -> Check:
@@ -281,12 +281,12 @@ class Service:
 
     async def pause_check(self, ref: str, until: float | None = None) -> Check:
         current = await self.get_check(ref)
-        check = await self.store.write(
+        check, transition = await self.store.write(
             partial(catalog.pause_check, check_id=current.id, until=until, now=time.time())
         )
         when = f" until {utc_iso(until)}" if until else ""
         log.info("check %s paused%s", check.slug, when)
-        self._publish_check(check, ())
+        self._publish_check(check, [transition])
         return check
 
     async def resume_check(self, ref: str) -> Resumed:
@@ -297,7 +297,7 @@ class Service:
         )
         if resumed.was_paused:
             log.info("check %s resumed", resumed.check.slug)
-            self._publish_check(resumed.check, ())
+            self._publish_check(resumed.check, [resumed.transition])
         return resumed
 
     # -- URLs ----------------------------------------------------------------------------
@@ -352,10 +352,13 @@ class Service:
 
     # -- events --------------------------------------------------------------------------
 
-    def _publish_check(self, check: Check, transitions: Iterable[Transition]) -> None:
+    def _publish_check(self, check: Check, transitions: Iterable[Transition | None]) -> None:
+        """Tell every interface of a change to `check` and of the transitions it made (None:
+        its state stayed)."""
         for transition in transitions:
-            _log_transition(check, transition)
-            self.events.publish(StateChanged(check, transition))
+            if transition is not None:
+                _log_transition(check, transition)
+                self.events.publish(StateChanged(check, transition))
         self.events.publish(CheckChanged(check))
 
     def _publish_delivery(self, delivery: Delivery) -> None:
@@ -369,7 +372,7 @@ class Service:
         # The evaluator's writes are quiet; what it settled may have queued alerts.
         self.dispatcher.poke()
         for check, transition in settled:
-            self._publish_check(check, [transition] if transition else [])
+            self._publish_check(check, [transition])
 
 
 async def _keep_running(loop: Callable[[], Awaitable[None]]) -> None:

@@ -1,5 +1,6 @@
 """The evaluator on a running engine: it acts at a check's due time (stamping the transition
-with that time), catches up once after downtime, and notices other processes' writes."""
+with that time), catches up once after downtime, and notices other processes' writes. Every
+transition is published, those a pause, a resume or an edit makes too."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 
 from beatwatch.config import Settings
 from beatwatch.engine.events import Event, EventBus, StateChanged
-from beatwatch.engine.model import State, Transition
+from beatwatch.engine.model import PingKind, PingRequest, State, Transition
 from beatwatch.engine.service import Service
 from beatwatch.engine.validation import CheckSpec
 from tests.conftest import running_engine, wait_for
@@ -104,3 +105,22 @@ async def test_a_change_by_another_process_reaches_the_engine_within_a_second(
     assert moves([transition]) == [(State.PAUSED, State.NEW)]
     assert transition.at == pytest.approx(until, abs=1e-3)
     assert until <= published_at < until + 1.0
+
+
+async def test_a_pause_a_resume_and_an_edit_publish_their_transitions(engine: Service) -> None:
+    check = await engine.add_check(CheckSpec(name="sync", every_seconds=3600))
+    started = PingRequest(PingKind.START, uuid=check.uuid, at=time.time() - 120)
+    await engine.record_ping(started)
+    seen = record_state_changes(engine.events)
+
+    await engine.pause_check(check.slug)
+    await engine.resume_check(check.slug)
+    await engine.record_ping(started)
+    await engine.update_check(check.slug, max_duration_seconds=60)
+
+    assert moves([transition for _, transition in seen]) == [
+        (State.RUNNING, State.PAUSED),
+        (State.PAUSED, State.NEW),
+        (State.NEW, State.RUNNING),
+        (State.RUNNING, State.RUNNING_LONG),
+    ]
