@@ -11,7 +11,6 @@ import asyncio
 import gc
 import logging
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,8 +37,9 @@ from beatwatch.engine.model import Check, Incident, NotFound, State
 from beatwatch.engine.service import EngineBusy, Service
 from beatwatch.engine.timefmt import format_duration
 from beatwatch.engine.validation import ValidationError
-from beatwatch.presentation import counted, state_label
+from beatwatch.presentation import counted
 from beatwatch.ui.commands import BeatwatchCommands
+from beatwatch.ui.event_log import EventLog
 from beatwatch.ui.fleet import RESULTS_SHOWN, Fleet
 from beatwatch.ui.keymap import binding_owners, keymap_problems
 from beatwatch.ui.messages import EngineEvents, LogEntry, LogPosted
@@ -57,7 +57,6 @@ from beatwatch.ui.screens.unknown_pings import UnknownPingsScreen
 from beatwatch.ui.themes import DEFAULT_THEME, STATE_COLOUR_DEFAULTS, load_themes
 
 T = TypeVar("T")
-LOG_KEPT = 2000
 # Checks whose recent-results strips are read in one query.
 RESULTS_BATCH = 500
 # How often the header looks for a storage fault (seconds).
@@ -136,8 +135,7 @@ class BeatwatchApp(App[None]):
         self.service = service
         self.clock = clock
         self.fleet = Fleet()
-        self.log_entries: deque[LogEntry] = deque(maxlen=LOG_KEPT)
-        self.log_count = 0
+        self.event_log = EventLog()
         self.unknown_version = 0
         # Bumped whenever incidents, channels or maintenance windows may have changed.
         self.alerts_version = 0
@@ -279,7 +277,9 @@ class BeatwatchApp(App[None]):
         try:
             while self._reload_wanted:
                 self._reload_wanted = False
-                changed = self.fleet.replace_all(await self.service.list_checks(), self.clock())
+                checks = await self.service.list_checks()
+                self.event_log.states_changed_elsewhere(self.fleet.checks, checks)
+                changed = self.fleet.replace_all(checks, self.clock())
                 await self._load_results(sorted(changed))
                 self.unknown_version += 1
                 self.alerts_version += 1
@@ -309,25 +309,23 @@ class BeatwatchApp(App[None]):
                 self.fleet.upsert(check, now)
             case CheckRemoved(check_id=check_id):
                 self.fleet.remove(check_id)
+                self.event_log.forget(check_id)
             case PingRecorded(ping=ping):
                 self.fleet.record(ping)
             case StateChanged(check=check, transition=transition):
-                text = (
-                    f"{check.name}: {state_label(transition.from_state)} → "
-                    f"{state_label(transition.to_state)}"
+                self.event_log.state_changed(
+                    check, transition.from_state, transition.to_state, transition.at
                 )
-                level = "error" if transition.to_state.is_bad else "info"
-                self._add_log(LogEntry(transition.at, level, text))
                 # A bad transition opens an incident and a recovery resolves one.
                 self.alerts_version += 1
             case UnknownPingRecorded(label=label):
                 self.unknown_version += 1
-                self._add_log(
+                self.event_log.add(
                     LogEntry(now, "warning", f"ping for an unknown check ({label}) — a typo?")
                 )
             case DeliveryAttempted(channel_name=channel, title=title, error=error):
                 if error:
-                    self._add_log(
+                    self.event_log.add(
                         LogEntry(now, "warning", f"alert {title!r} to {channel}: {error}")
                     )
                 self.alerts_version += 1
@@ -340,11 +338,7 @@ class BeatwatchApp(App[None]):
                     self.run_worker(self._reload_while_wanted(), group="reload")
 
     def on_log_posted(self, message: LogPosted) -> None:
-        self._add_log(message.entry)
-
-    def _add_log(self, entry: LogEntry) -> None:
-        self.log_entries.append(entry)
-        self.log_count += 1
+        self.event_log.add(message.entry)
 
     # -- actions shared by the screens ---------------------------------------------------
 

@@ -12,14 +12,16 @@ from pathlib import Path
 
 import aiohttp
 from textual.pilot import Pilot
+from textual.widgets import RichLog
 
 from beatwatch.engine.model import Check, PingKind, PingRequest
 from beatwatch.engine.service import Service
 from beatwatch.engine.validation import CheckSpec
 from beatwatch.ui.app import BeatwatchApp
-from beatwatch.ui.screens.check_detail import CheckDetailScreen
+from beatwatch.ui.screens.check_detail import CheckDetailScreen, local_time
 from beatwatch.ui.screens.check_form import CheckFormScreen
 from beatwatch.ui.screens.confirm import ConfirmScreen
+from beatwatch.ui.screens.log import LogScreen
 from beatwatch.ui.screens.pause import PauseScreen
 from beatwatch.ui.widgets.checks_table import ChecksTable
 from tests.conftest import wait_for
@@ -33,6 +35,22 @@ def cell(app: BeatwatchApp, check_id: int, column: str) -> str:
 
 def shown(app: BeatwatchApp) -> set[int]:
     return app.screen.query_one(ChecksTable).shown_ids
+
+
+def log_text(app: BeatwatchApp) -> str:
+    """What the log screen shows, once it is the screen on top, its wrapped lines joined."""
+    if not isinstance(app.screen, LogScreen):
+        return ""
+    return "".join(line.text for line in app.screen.query_one(RichLog).lines)
+
+
+def beatwatch_command(data_dir: Path, *args: str) -> None:
+    """Run the command line in a process of its own, as from a shell."""
+    command = [sys.executable, "-c", "from beatwatch.cli import main; main()"]
+    done = subprocess.run(
+        [*command, "--data-dir", str(data_dir), *args], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
 
 
 @asynccontextmanager
@@ -122,6 +140,23 @@ async def test_resuming_a_check_resumed_elsewhere_says_it_was_not_paused(service
         await wait_for(lambda: "new" in cell(app, check.id, "state"))
         said = [n.message for n in app._notifications]
         assert said[-1] == "logrotate is not paused; nothing changed."
+
+
+async def test_pause_and_resume_by_key_show_in_the_log(service, tmp_path):
+    async with one_check_shown(service, tmp_path, "logrotate", 86400) as (app, pilot, check):
+        await pilot.press("p")
+        await wait_for(lambda: isinstance(app.screen, PauseScreen))
+        await pilot.press(*"2h", "enter")
+        await wait_for(lambda: "paused" in cell(app, check.id, "state"))
+        stored = await service.get_check(str(check.id))
+        assert stored.paused_until is not None
+        until = local_time(stored.paused_until)
+        await pilot.press("2")
+        await wait_for(lambda: f"logrotate: ○ new → ‖ paused until {until}" in log_text(app))
+        await pilot.press("1", "p")
+        await wait_for(lambda: "new" in cell(app, check.id, "state"))
+        await pilot.press("2")
+        await wait_for(lambda: "logrotate: ‖ paused → ○ new" in log_text(app))
 
 
 async def test_absurd_or_past_times_are_refused_in_place(service, tmp_path):
@@ -280,22 +315,27 @@ async def test_the_engine_window_shows_what_another_process_changed(service, tmp
         await wait_for(lambda: check.id in shown(app))
         assert service.runs_engine
         # As `beatwatch check pause` does from a shell: its own connection to the file.
-        other = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "from beatwatch.cli import main; main()",
-                "--data-dir",
-                str(tmp_path),
-                "check",
-                "pause",
-                "nightly",
-            ],
-            capture_output=True,
-            text=True,
-        )
-        assert other.returncode == 0, other.stderr
+        beatwatch_command(tmp_path, "check", "pause", "nightly")
         await wait_for(lambda: "paused" in cell(app, check.id, "state"))
+
+
+async def test_the_log_shows_a_pause_by_the_command_line_and_a_resume_by_the_api(service, tmp_path):
+    check = await service.add_check(CheckSpec(name="nightly", every_seconds=3600))
+    _, token = await service.tokens.create("ops")
+    app = BeatwatchApp(service, user_theme_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(lambda: check.id in shown(app))
+        await pilot.press("2")
+        beatwatch_command(tmp_path, "check", "pause", "nightly")
+        await wait_for(lambda: "nightly: ○ new → ‖ paused" in log_text(app))
+
+        url = f"http://127.0.0.1:{service.bound_port}/api/v1/checks/nightly/resume"
+        headers = {"Authorization": f"Bearer {token}"}
+        async with aiohttp.ClientSession() as http, http.post(url, headers=headers) as reply:
+            assert reply.status == 200
+        await wait_for(lambda: "nightly: ‖ paused → ○ new" in log_text(app))
+        # Each change once, though the window may see it both as an event and in a reload.
+        assert log_text(app).count("→ ‖ paused") == log_text(app).count("‖ paused →") == 1
 
 
 async def test_quitting_the_engine_window_asks_first(service, tmp_path):

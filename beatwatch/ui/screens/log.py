@@ -45,12 +45,13 @@ class LogScreen(Screen[None]):
 
     def _show_new(self) -> None:
         app = self.beatwatch
-        fresh = min(app.log_count - self._seen, len(app.log_entries))
-        self._seen = app.log_count
+        event_log = app.event_log
+        fresh = min(event_log.count - self._seen, len(event_log.entries))
+        self._seen = event_log.count
         if fresh <= 0:
             return
         log = self.query_one(RichLog)
-        for entry in list(app.log_entries)[-fresh:]:
+        for entry in list(event_log.entries)[-fresh:]:
             log.write(self._line(entry))
 
     def _line(self, entry: LogEntry) -> Text:
