@@ -166,9 +166,10 @@ def _send(
     """Queue a message about `check`, held for a digest in a storm. While an earlier message
     about the check waits for a digest, this one joins it, so none overtakes another."""
     if not channels:
+        # Read in the terminal UI's log as often as in a service's journal: both ways to fix it.
         log.warning(
-            "check %s: %s not sent: no channel to send it to (add one with "
-            "`beatwatch channel add NAME URL --default`)",
+            "check %s: %s not sent: no channel to send it to (make one a default: m on the "
+            "UI's Channels screen, 6, or `beatwatch channel add NAME URL --default`)",
             check.slug,
             kind,
         )

@@ -159,6 +159,15 @@ async def test_pause_and_resume_by_key_show_in_the_log(service, tmp_path):
         await wait_for(lambda: "logrotate: ‖ paused → ○ new" in log_text(app))
 
 
+async def test_an_alert_with_no_channel_says_in_the_log_which_keys_fix_it(service, tmp_path):
+    async with one_check_shown(service, tmp_path, "certbot") as (app, pilot, check):
+        failed = PingRequest(PingKind.FAIL, uuid=check.uuid, exit_code=1, at=time.time())
+        await service.record_ping(failed)
+        await pilot.press("2")
+        await wait_for(lambda: "alert not sent: no channel to send it to" in log_text(app))
+        assert "make one a default: m on the UI's Channels screen, 6," in log_text(app)
+
+
 async def test_absurd_or_past_times_are_refused_in_place(service, tmp_path):
     async with one_check_shown(service, tmp_path, "logrotate", 86400) as (app, pilot, check):
         await pilot.press("n")
