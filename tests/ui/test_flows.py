@@ -109,12 +109,21 @@ async def test_a_ping_changes_its_row_live(service, tmp_path):
         assert "✗" in cell(app, check.id, "recent")
 
 
-async def test_pause_and_resume(service, tmp_path):
+@asynccontextmanager
+async def paused_for_two_hours(
+    service: Service, tmp_path: Path
+) -> AsyncIterator[tuple[BeatwatchApp, Pilot[None], Check]]:
+    """The UI over one daily check, "logrotate", just paused for 2h with the p key."""
     async with one_check_shown(service, tmp_path, "logrotate", 86400) as (app, pilot, check):
         await pilot.press("p")
         await wait_for(lambda: isinstance(app.screen, PauseScreen))
         await pilot.press(*"2h", "enter")
         await wait_for(lambda: "paused" in cell(app, check.id, "state"))
+        yield app, pilot, check
+
+
+async def test_pause_and_resume(service, tmp_path):
+    async with paused_for_two_hours(service, tmp_path) as (app, pilot, check):
         stored = await service.get_check(str(check.id))
         assert stored.paused_until is not None and stored.paused_until > time.time() + 7000
         await pilot.press("p")
@@ -123,11 +132,7 @@ async def test_pause_and_resume(service, tmp_path):
 
 
 async def test_resuming_a_check_resumed_elsewhere_says_it_was_not_paused(service, tmp_path):
-    async with one_check_shown(service, tmp_path, "logrotate", 86400) as (app, pilot, check):
-        await pilot.press("p")
-        await wait_for(lambda: isinstance(app.screen, PauseScreen))
-        await pilot.press(*"2h", "enter")
-        await wait_for(lambda: "paused" in cell(app, check.id, "state"))
+    async with paused_for_two_hours(service, tmp_path) as (app, pilot, check):
         # Another process resumes it; this UI, not watching the store, still shows it paused.
         elsewhere = await Service.open(settings_for(tmp_path))
         try:
@@ -143,11 +148,7 @@ async def test_resuming_a_check_resumed_elsewhere_says_it_was_not_paused(service
 
 
 async def test_pause_and_resume_by_key_show_in_the_log(service, tmp_path):
-    async with one_check_shown(service, tmp_path, "logrotate", 86400) as (app, pilot, check):
-        await pilot.press("p")
-        await wait_for(lambda: isinstance(app.screen, PauseScreen))
-        await pilot.press(*"2h", "enter")
-        await wait_for(lambda: "paused" in cell(app, check.id, "state"))
+    async with paused_for_two_hours(service, tmp_path) as (app, pilot, check):
         stored = await service.get_check(str(check.id))
         assert stored.paused_until is not None
         until = local_time(stored.paused_until)
