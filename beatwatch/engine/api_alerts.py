@@ -77,6 +77,13 @@ def alert_routes(service: Service) -> list[web.RouteDef]:
         if "host" not in given:
             raise ValidationError("host", "give the host the window is for")
         http.exactly_one(given, ("for", "ends_at", "weekly"), "ends_at")
+        # Refused rather than dropped: a caller who sent them meant something by them.
+        if given.get("tz") is not None and given.get("weekly") is None:
+            raise ValidationError("tz", "tz goes with weekly, not with for or ends_at")
+        if given.get("starts_at") is not None and given.get("ends_at") is None:
+            raise ValidationError(
+                "starts_at", "starts_at goes with ends_at, not with for or weekly"
+            )
         ends_at = given.get("ends_at")
         if given.get("for") is not None:
             ends_at = time.time() + given["for"]
