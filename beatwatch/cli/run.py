@@ -145,9 +145,9 @@ def run_command(
             "give the command to run after --, e.g. beatwatch run backup -- /usr/local/bin/backup",
             ctx,
         )
-    pinger = _pinger(ctx, ref, timeout_ping, retries, where)
+    pinger = _unless_unknown(lambda: _pinger(ctx, ref, timeout_ping, retries, where))
     rid = str(uuid.uuid4())
-    announced = _try_ping(pinger, "start", "start", rid)
+    announced = None if pinger is None else _try_ping(pinger, "start", "start", rid)
     tail = OutputTail(BODY_LIMIT if announced is None else announced)
     try:
         exit_code = _run_passing_through(command, tail)
@@ -155,11 +155,22 @@ def run_command(
         exit_code, reason = _why_not_started(command[0], exc)
         click.echo(f"beatwatch: {reason}", err=True)
         tail.add(reason.encode())
-    if exit_code == 0:
-        _try_ping(pinger, "success", action_path("success"), rid, tail.value())
-    else:
-        _try_ping(pinger, "fail", action_path("fail", exit_code), rid, tail.value())
+    if pinger is not None:
+        label = "success" if exit_code == 0 else "fail"
+        action = action_path("success") if exit_code == 0 else action_path("fail", exit_code)
+        _try_ping(pinger, label, action, rid, tail.value())
     sys.exit(exit_code)
+
+
+def _unless_unknown(find: Callable[[], Pinger]) -> Pinger | None:
+    """The pinger `find` makes; None, said in one line, when the check cannot be found. The
+    job matters more than its report: a mistyped check name must not stop a backup."""
+    try:
+        return find()
+    except (NotFound, click.BadParameter) as exc:
+        reason = exc.format_message() if isinstance(exc, click.ClickException) else str(exc)
+        click.echo(f"beatwatch: {reason}; running the command without reporting it", err=True)
+        return None
 
 
 def _why_not_started(program: str, exc: OSError) -> tuple[int, str]:

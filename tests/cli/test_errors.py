@@ -9,7 +9,6 @@ from tests.cli.conftest import Beatwatch, assert_one_line_error
 
 NOT_FOUND = [
     (("ping", "nosuch"), "no check matches 'nosuch'"),
-    (("run", "nosuch", "--", "true"), "no check matches 'nosuch'"),
     (("host", "end", "nosuch"), "no host is named 'nosuch'"),
     (("host", "rm-window", "99"), "no maintenance window has the id 99"),
     (("host", "rm-window", "9" * 25), "no maintenance window has the id"),
