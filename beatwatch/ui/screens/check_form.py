@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
 
-from beatwatch.engine.catalog import CheckNotFound
+from beatwatch.engine.catalog import CheckNotFound, channel_refs
 from beatwatch.engine.model import AlertType, Check, Schedule
 from beatwatch.engine.schedule import ScheduleError, local_zone_name, upcoming, validate_cron
 from beatwatch.engine.timefmt import format_duration_exact, parse_duration
@@ -152,7 +152,7 @@ class CheckFormScreen(FormScreen[Check | None]):
             choices.update("no channels yet: incidents are recorded, but no one is alerted")
             return
         defaults = ", ".join(c.name for c in channels if c.is_default) or "none"
-        refs = sorted({c.name for c in channels} | {t for c in channels for t in c.tags})
+        refs = sorted(channel_refs(channels))
         choices.update(f"names or tags: {', '.join(refs)}\ndefault channels: {defaults}")
 
     @property
