@@ -145,7 +145,7 @@ def run_command(
             "give the command to run after --, e.g. beatwatch run backup -- /usr/local/bin/backup",
             ctx,
         )
-    pinger = _unless_unknown(lambda: _pinger(ctx, ref, timeout_ping, retries, where))
+    pinger = _pinger_if_found(ctx, ref, timeout_ping, retries, where)
     rid = str(uuid.uuid4())
     announced = None if pinger is None else _try_ping(pinger, "start", "start", rid)
     tail = OutputTail(BODY_LIMIT if announced is None else announced)
@@ -162,15 +162,19 @@ def run_command(
     sys.exit(exit_code)
 
 
-def _unless_unknown(find: Callable[[], Pinger]) -> Pinger | None:
-    """The pinger `find` makes; None, said in one line, when the check cannot be found. The
-    job matters more than its report: a mistyped check name must not stop a backup."""
+def _pinger_if_found(
+    ctx: click.Context, ref: str, timeout_ping: float, retries: int, where: dict[str, Any]
+) -> Pinger | None:
+    """The check's pinger; None, said in one line, when the check cannot be found. The job
+    matters more than its report: a mistyped check name must not stop a backup."""
     try:
-        return find()
-    except (NotFound, click.BadParameter) as exc:
-        reason = exc.format_message() if isinstance(exc, click.ClickException) else str(exc)
-        click.echo(f"beatwatch: {reason}; running the command without reporting it", err=True)
-        return None
+        return _pinger(ctx, ref, timeout_ping, retries, where)
+    except click.BadParameter as exc:
+        reason = exc.format_message()
+    except NotFound as exc:
+        reason = str(exc)
+    click.echo(f"beatwatch: {reason}; running the command without reporting it", err=True)
+    return None
 
 
 def _why_not_started(program: str, exc: OSError) -> tuple[int, str]:
