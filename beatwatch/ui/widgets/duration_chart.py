@@ -28,7 +28,7 @@ def bar_rows(durations: Sequence[float], rows: int = ROWS, column: int = 1) -> l
     characters: its bar, and a gap after it when there is room for one."""
     longest = max(durations, default=0.0)
     eighths = [max(1, round(d / longest * rows * 8)) if longest > 0 else 1 for d in durations]
-    bar, gap = max(1, column - 1) if column > 1 else 1, " " if column > 1 else ""
+    bar, gap = (column - 1, " ") if column > 1 else (1, "")
     return [
         "".join(BARS[min(8, max(0, e - row * 8))] * bar + gap for e in eighths)
         for row in reversed(range(rows))
