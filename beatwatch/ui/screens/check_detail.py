@@ -33,7 +33,7 @@ from beatwatch.ui.screens.live_table import AGES_REFRESH
 from beatwatch.ui.screens.ping_body import PingBodyScreen
 from beatwatch.ui.snippets import SNIPPETS
 from beatwatch.ui.themes import state_variable
-from beatwatch.ui.widgets.checks_table import next_due_text
+from beatwatch.ui.widgets.checks_table import next_due_text, shortened
 from beatwatch.ui.widgets.duration_chart import DurationChart
 from beatwatch.ui.widgets.row_table import RowTable
 
@@ -56,8 +56,8 @@ def _when(t: float, now: float) -> str:
 
 
 def one_line(text: str, width: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
+    """`text` on one line (its runs of whitespace made single spaces), cut to `width`."""
+    return shortened(" ".join(text.split()), width)
 
 
 class CheckDetailScreen(Screen[None]):
