@@ -63,10 +63,6 @@ _API_FIELD = {
 _PAUSE_FIELDS: dict[str, http.Parser] = {"paused_until": http.point_in_time, "for": http.duration}
 
 
-def api_field_names(exc: ValidationError) -> ValidationError:
-    return ValidationError(_API_FIELD.get(exc.field, exc.field), exc.message)
-
-
 async def _spec_changes(request: web.Request) -> dict[str, Any]:
     """The CheckSpec fields a request body sets. Naming one kind of schedule drops the other."""
     data = await http.json_object(request)
@@ -108,7 +104,7 @@ def check_routes(service: Service) -> list[web.RouteDef]:
         try:
             check = await service.add_check(CheckSpec(**changes))
         except ValidationError as exc:
-            raise api_field_names(exc) from None
+            raise exc.named(_API_FIELD) from None
         return web.json_response(await check_json(request, check), status=201)
 
     async def get_check(request: web.Request) -> web.Response:
@@ -120,7 +116,7 @@ def check_routes(service: Service) -> list[web.RouteDef]:
         try:
             check = await service.update_check(request.match_info["ref"], **changes)
         except ValidationError as exc:
-            raise api_field_names(exc) from None
+            raise exc.named(_API_FIELD) from None
         return web.json_response(await check_json(request, check))
 
     async def delete_check(request: web.Request) -> web.Response:
@@ -137,7 +133,7 @@ def check_routes(service: Service) -> list[web.RouteDef]:
         try:
             check = await service.pause_check(request.match_info["ref"], until)
         except ValidationError as exc:
-            raise api_field_names(exc) from None
+            raise exc.named(_API_FIELD) from None
         return web.json_response(await check_json(request, check))
 
     async def resume_check(request: web.Request) -> web.Response:

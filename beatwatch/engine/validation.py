@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from beatwatch.engine.model import (
@@ -30,10 +31,38 @@ SLUG_STAND_IN = "check"
 
 
 class ValidationError(ValueError):
+    """A value that breaks a rule. `field` is the service's key for it; an interface whose
+    own name for a field differs says so with `named`."""
+
     def __init__(self, field_name: str, message: str) -> None:
         super().__init__(message)
         self.field = field_name
         self.message = message
+
+    def named(self, names: Mapping[str, str]) -> ValidationError:
+        """This error as told by an interface that calls fields by `names` (a key it lacks
+        keeps its name)."""
+        return ValidationError(names.get(self.field, self.field), self._message_in(names))
+
+    def _message_in(self, names: Mapping[str, str]) -> str:
+        return self.message
+
+
+class FieldsError(ValidationError):
+    """A rule about which fields go together. Its message names fields as {key}, so that
+    `named` can put in each interface's own names; unnamed, the keys stand for themselves."""
+
+    def __init__(self, field_name: str, template: str) -> None:
+        self.template = template
+        super().__init__(field_name, self._message_in({}))
+
+    def _message_in(self, names: Mapping[str, str]) -> str:
+        return self.template.format_map(_NameOrKey(names))
+
+
+class _NameOrKey(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return key
 
 
 @dataclass(frozen=True, slots=True)
