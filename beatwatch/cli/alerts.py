@@ -22,6 +22,7 @@ from beatwatch.engine.maintenance import is_open
 from beatwatch.engine.serialize import channel_to_dict, host_to_dict, incident_to_dict
 from beatwatch.engine.service import Service
 from beatwatch.engine.timefmt import format_relative, utc_iso
+from beatwatch.engine.validation import ValidationError
 
 
 @click.group("channel")
@@ -156,6 +157,16 @@ def host_list(ctx: click.Context, as_json: bool, **where: Any) -> None:
     with_service(ctx, act, **where)
 
 
+# The service's names for the fields of a maintenance window -> this command's options.
+_MAINT_FLAGS = {
+    "duration": "--for",
+    "starts_at": "--from",
+    "ends_at": "--until",
+    "weekly": "--weekly",
+    "tz": "--tz",
+}
+
+
 @host_group.command("maint")
 @click.argument("host")
 @click.option("--for", "duration", type=DURATION, help="Starting now, for this long.")
@@ -178,24 +189,20 @@ def host_maint(
     **where: Any,
 ) -> None:
     """Open a maintenance window on HOST: now for a while, between two times, or weekly."""
-    forms = sum(x is not None for x in (duration, ends_at, weekly))
-    if forms != 1:
-        raise click.UsageError(
-            "give one of --for DURATION, --until TIME (with optional --from) or --weekly"
-        )
-    # A one-off window is two points in time, which need no zone; a weekly one is a time of
-    # day, which does. Say so rather than drop a flag without a word.
-    if tz is not None and weekly is None:
-        raise click.UsageError("--tz goes with --weekly, not with --for or --until")
-    if starts_at is not None and ends_at is None:
-        raise click.UsageError("--from goes with --until, not with --for or --weekly")
-    if duration is not None:
-        ends_at = time.time() + duration
 
     async def act(service: Service) -> None:
-        window = await service.alerts.start_maintenance(
-            host, starts_at=starts_at, ends_at=ends_at, weekly=weekly, tz=tz, reason=reason
-        )
+        try:
+            window = await service.alerts.start_maintenance(
+                host,
+                duration=duration,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                weekly=weekly,
+                tz=tz,
+                reason=reason,
+            )
+        except ValidationError as exc:
+            raise click.UsageError(exc.named(_MAINT_FLAGS).message, ctx) from None
         click.echo(f"maintenance window #{window.id} on {host}: {describe_window(window)}")
 
     with_service(ctx, act, creates=True, **where)

@@ -30,7 +30,7 @@ from beatwatch.engine.model import (
 from beatwatch.engine.schedule import ScheduleError, zone
 from beatwatch.engine.store import Store
 from beatwatch.engine.url_masking import mask_url
-from beatwatch.engine.validation import ValidationError
+from beatwatch.engine.validation import FieldsError, ValidationError
 
 log = logging.getLogger("beatwatch.alerts")
 
@@ -191,26 +191,40 @@ class Alerts:
         self,
         host: str,
         *,
+        duration: int | None = None,
         starts_at: float | None = None,
         ends_at: float | None = None,
         weekly: str | None = None,
         tz: str | None = None,
         reason: str = "",
     ) -> MaintenanceWindow:
-        """A one-off window (starts_at..ends_at; starts_at None = now) or a weekly one."""
+        """A window from now for `duration` seconds, one from starts_at (None: now) to
+        ends_at, or a weekly one. Errors name the fields by these parameters' names."""
         host = host.strip()
         if not host:
             raise ValidationError("host", "give the host the window is for")
+        if sum(x is not None for x in (duration, ends_at, weekly)) != 1:
+            raise FieldsError(
+                "ends_at",
+                "give one of {duration}, {ends_at} (with an optional {starts_at}) or {weekly}",
+            )
+        # A one-off window is two points in time, which need no zone; a weekly one is a time
+        # of day, which does. Refused rather than dropped: whoever gave it meant something.
+        if tz is not None and weekly is None:
+            raise FieldsError("tz", "{tz} goes with {weekly}, not with {duration} or {ends_at}")
+        if starts_at is not None and ends_at is None:
+            raise FieldsError(
+                "starts_at", "{starts_at} goes with {ends_at}, not with {duration} or {weekly}"
+            )
         now = time.time()
         if weekly is not None:
             window = self._weekly_window(host, weekly, tz, reason, now)
+        elif duration is not None:
+            window = self._one_off_window(host, now, now + duration, "duration", reason, now)
         else:
+            assert ends_at is not None  # the one of the three left
             start = now if starts_at is None else starts_at
-            if ends_at is None or ends_at <= start:
-                raise ValidationError("until", "a maintenance window must end after it starts")
-            if ends_at <= now:
-                raise ValidationError("until", "that window would already be over")
-            window = MaintenanceWindow(0, host, reason, now, starts_at=start, ends_at=ends_at)
+            window = self._one_off_window(host, start, ends_at, "ends_at", reason, now)
 
         def job(conn: sqlite3.Connection) -> int:
             store.ensure_host(conn, host, now)
@@ -220,6 +234,17 @@ class Alerts:
         log.info("maintenance window %d on %s added", window_id, host)
         self._events.publish(SetupChanged())
         return replace(window, id=window_id)
+
+    @staticmethod
+    def _one_off_window(
+        host: str, start: float, end: float, end_field: str, reason: str, now: float
+    ) -> MaintenanceWindow:
+        """`end_field` is the field the end came from, for the error about it."""
+        if end <= start:
+            raise ValidationError(end_field, "a maintenance window must end after it starts")
+        if end <= now:
+            raise ValidationError(end_field, "that window would already be over")
+        return MaintenanceWindow(0, host, reason, now, starts_at=start, ends_at=end)
 
     @staticmethod
     def _weekly_window(

@@ -33,6 +33,8 @@ _WINDOW_FIELDS: dict[str, http.Parser] = {
     "tz": http.nullable(http.text),
     "reason": http.text,
 }
+# The service's names for a window's fields -> the JSON's, where they differ.
+_WINDOW_FIELD_NAMES = {"duration": "for"}
 _CHANNEL_FIELDS: dict[str, http.Parser] = {
     "name": http.text,
     "url": http.text,
@@ -74,32 +76,18 @@ def alert_routes(service: Service) -> list[web.RouteDef]:
 
     async def create_window(request: web.Request) -> web.Response:
         given = http.parse_fields(await http.json_object(request), _WINDOW_FIELDS)
-        if "host" not in given:
-            raise ValidationError("host", "give the host the window is for")
-        http.exactly_one(given, ("for", "ends_at", "weekly"), "ends_at")
-        # Refused rather than dropped: a caller who sent them meant something by them.
-        if given.get("tz") is not None and given.get("weekly") is None:
-            raise ValidationError("tz", "tz goes with weekly, not with for or ends_at")
-        if given.get("starts_at") is not None and given.get("ends_at") is None:
-            raise ValidationError(
-                "starts_at", "starts_at goes with ends_at, not with for or weekly"
-            )
-        ends_at = given.get("ends_at")
-        if given.get("for") is not None:
-            ends_at = time.time() + given["for"]
         try:
             window = await alerts.start_maintenance(
-                given["host"],
+                given.get("host", ""),
+                duration=given.get("for"),
                 starts_at=given.get("starts_at"),
-                ends_at=ends_at,
+                ends_at=given.get("ends_at"),
                 weekly=given.get("weekly"),
                 tz=given.get("tz"),
                 reason=given.get("reason", ""),
             )
         except ValidationError as exc:
-            raise ValidationError(
-                "ends_at" if exc.field == "until" else exc.field, exc.message
-            ) from None
+            raise exc.named(_WINDOW_FIELD_NAMES) from None
         return web.json_response(window_to_dict(window, time.time()), status=201)
 
     async def delete_window(request: web.Request) -> web.Response:

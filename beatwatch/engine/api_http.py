@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -192,12 +192,6 @@ def names(value: Any) -> tuple[str, ...]:
 
 def nullable(parser: Parser) -> Parser:
     return lambda value: None if value is None else parser(value)
-
-
-def exactly_one(data: dict[str, Any], choices: Collection[str], field: str) -> None:
-    given = [c for c in choices if data.get(c) is not None]
-    if len(given) != 1:
-        raise ValidationError(field, f"give exactly one of {', '.join(choices)}")
 
 
 # -- query strings -------------------------------------------------------------------------

@@ -442,7 +442,7 @@ class BeatwatchApp(App[None]):
         async def chosen(seconds: int | None) -> None:
             if seconds is None:
                 return
-            window = self.service.alerts.start_maintenance(host, ends_at=self.clock() + seconds)
+            window = self.service.alerts.start_maintenance(host, duration=seconds)
             if await self.attempt("start maintenance", window):
                 self.notify(
                     f"{host} is in maintenance for {format_duration(seconds)}: "

@@ -1,5 +1,5 @@
-"""A maintenance window asked for through the API: fields that do not go together are
-refused by name, and no window is made."""
+"""A maintenance window asked for through the API: fields that are missing, do not go
+together or make no window are refused by their JSON names, and no window is made."""
 
 from __future__ import annotations
 
@@ -7,26 +7,44 @@ import pytest
 
 from tests.api.conftest import Api, assert_error
 
+GOES_WITH = "goes with"
+GIVE_ONE = "give one of for, ends_at (with an optional starts_at) or weekly"
+
 
 @pytest.mark.parametrize(
-    ("body", "field"),
+    ("body", "field", "message"),
     [
-        ({"for": "2h", "tz": "Europe/Berlin"}, "tz"),
-        ({"ends_at": "2099-01-01T04:00:00Z", "tz": "Europe/Berlin"}, "tz"),
-        ({"for": "2h", "starts_at": "2099-01-01T02:00:00Z"}, "starts_at"),
-        ({"weekly": "sun 02:00-04:00", "starts_at": "2099-01-01T02:00:00Z"}, "starts_at"),
+        ({"for": "2h", "tz": "Europe/Berlin"}, "tz", GOES_WITH),
+        ({"ends_at": "2099-01-01T04:00:00Z", "tz": "Europe/Berlin"}, "tz", GOES_WITH),
+        ({"for": "2h", "starts_at": "2099-01-01T02:00:00Z"}, "starts_at", GOES_WITH),
+        (
+            {"weekly": "sun 02:00-04:00", "starts_at": "2099-01-01T02:00:00Z"},
+            "starts_at",
+            GOES_WITH,
+        ),
+        ({}, "ends_at", GIVE_ONE),
+        ({"for": "2h", "weekly": "sun 02:00-04:00"}, "ends_at", GIVE_ONE),
+        ({"for": 0}, "for", "a maintenance window must end after it starts"),
+        (
+            {"starts_at": "2000-01-01T00:00:00Z", "ends_at": "2000-01-01T02:00:00Z"},
+            "ends_at",
+            "that window would already be over",
+        ),
     ],
 )
-async def test_fields_that_do_not_go_together_are_refused(
-    api: Api, body: dict[str, str], field: str
+async def test_a_window_asked_for_wrongly_is_refused_by_its_json_name(
+    api: Api, body: dict[str, object], field: str, message: str
 ) -> None:
-    assert (
-        "goes with"
-        in assert_error(await api.call("POST", "/windows", {"host": "db1", **body}), 400, field)[
-            "error"
-        ]
-    )
+    reply = await api.call("POST", "/windows", {"host": "db1", **body})
+
+    assert message in assert_error(reply, 400, field)["error"]
     assert await api.ok("GET", "/windows") == []
+
+
+async def test_a_window_needs_a_host(api: Api) -> None:
+    reply = await api.call("POST", "/windows", {"for": "2h"})
+
+    assert "give the host" in assert_error(reply, 400, "host")["error"]
 
 
 async def test_each_kind_of_window_is_still_made(api: Api) -> None:

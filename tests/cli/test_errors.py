@@ -50,6 +50,11 @@ FLAGS_THAT_DO_NOT_GO_TOGETHER = [
         "--from goes with --until",
         id="from-weekly",
     ),
+    pytest.param(
+        ("--for", "1h", "--weekly", "sun 02:00-04:00"),
+        "give one of --for, --until (with an optional --from) or --weekly",
+        id="for-weekly",
+    ),
 ]
 
 
