@@ -21,6 +21,12 @@ STORM_LIMIT = 50
 STORM_WINDOW = 60.0
 # While a host is in maintenance, due escalations and reminders are looked at again this often.
 MAINTENANCE_RECHECK = 60.0
+# Logged for each alert that has nowhere to go. The remedy named is the command line's; the
+# terminal UI, which shows the line too, tells of its own keys for it.
+NOT_SENT_NO_CHANNEL = (
+    "check %s: %s not sent: no channel to send it to "
+    "(add a default one: `beatwatch channel add NAME URL --default`)"
+)
 
 
 class IncidentNotFound(NotFound):
@@ -166,13 +172,7 @@ def _send(
     """Queue a message about `check`, held for a digest in a storm. While an earlier message
     about the check waits for a digest, this one joins it, so none overtakes another."""
     if not channels:
-        # Read in the terminal UI's log as often as in a service's journal: both ways to fix it.
-        log.warning(
-            "check %s: %s not sent: no channel to send it to (make one a default: m on the "
-            "UI's Channels screen, 6, or `beatwatch channel add NAME URL --default`)",
-            check.slug,
-            kind,
-        )
+        log.warning(NOT_SENT_NO_CHANNEL, check.slug, kind)
         return
     held = storm or alert_store.held_for_digest(conn, check.id)
     for channel in channels:

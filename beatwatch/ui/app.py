@@ -18,6 +18,7 @@ from typing import ClassVar, TypeVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.theme import Theme
 
@@ -33,6 +34,7 @@ from beatwatch.engine.events import (
     StoreChanged,
     UnknownPingRecorded,
 )
+from beatwatch.engine.incidents import NOT_SENT_NO_CHANNEL
 from beatwatch.engine.model import Check, Incident, NotFound, State
 from beatwatch.engine.service import EngineBusy, Service
 from beatwatch.engine.timefmt import format_duration
@@ -41,7 +43,7 @@ from beatwatch.presentation import counted
 from beatwatch.ui.commands import BeatwatchCommands
 from beatwatch.ui.event_log import EventLog
 from beatwatch.ui.fleet import RESULTS_SHOWN, Fleet
-from beatwatch.ui.keymap import binding_owners, keymap_problems
+from beatwatch.ui.keymap import as_bound, binding_owners, keymap_problems
 from beatwatch.ui.messages import EngineEvents, LogEntry, LogPosted
 from beatwatch.ui.screens.channels import ChannelsScreen
 from beatwatch.ui.screens.check_form import CheckFormScreen
@@ -88,15 +90,23 @@ SECTIONS_GROUP = Binding.Group("Sections", compact=True)
 
 
 class UILogHandler(logging.Handler):
-    """Engine warnings and errors, shown on the log screen (from any thread)."""
+    """Engine warnings and errors, shown on the log screen (from any thread). The engine's
+    line for an alert with no channel names the command that fixes it; this window adds
+    `no_channel_hint`, its own way."""
 
-    def __init__(self, app: BeatwatchApp, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self, app: BeatwatchApp, loop: asyncio.AbstractEventLoop, no_channel_hint: str
+    ) -> None:
         super().__init__(logging.WARNING)
         self._app = app
         self._loop = loop
+        self._no_channel_hint = no_channel_hint
 
     def emit(self, record: logging.LogRecord) -> None:
-        entry = LogEntry(record.created, record.levelname.lower(), record.getMessage())
+        text = record.getMessage()
+        if record.msg == NOT_SENT_NO_CHANNEL:
+            text += self._no_channel_hint
+        entry = LogEntry(record.created, record.levelname.lower(), text)
         self._loop.call_soon_threadsafe(self._app.post_message, LogPosted(entry))
 
 
@@ -181,7 +191,7 @@ class BeatwatchApp(App[None]):
         for problem in keymap_problems(self._keymap, binding_owners(type(self))):
             self.notify(f"[keymap] {problem}", title="Keymap", severity="warning", timeout=20)
         loop = asyncio.get_running_loop()
-        self._log_handler = UILogHandler(self, loop)
+        self._log_handler = UILogHandler(self, loop, self._no_channel_hint())
         logging.getLogger("beatwatch").addHandler(self._log_handler)
         self._unsubscribe = self.service.events.subscribe(self._queue_engine_event)
         await self._connect_engine()
@@ -190,6 +200,18 @@ class BeatwatchApp(App[None]):
         self.run_worker(self._load_fleet(), group="load", exclusive=True)
         self._sub_title = self.sub_title
         self.set_interval(HEALTH_CHECK_INTERVAL, self._show_engine_health)
+
+    def _no_channel_hint(self) -> str:
+        """How to give alerts a channel in this window, with the keys as bound."""
+
+        def key(owner: type[DOMNode], binding_id: str) -> str:
+            return self.get_key_display(as_bound(self._keymap, owner, binding_id))
+
+        return (
+            f"; or here: on the Channels screen ({key(BeatwatchApp, 'app.show-channels')}), "
+            f"{key(ChannelsScreen, 'channels.add')} adds a channel and "
+            f"{key(ChannelsScreen, 'channels.default')} makes one a default"
+        )
 
     def _show_engine_health(self) -> None:
         """The header says so while the database refuses writes, or while the engine this

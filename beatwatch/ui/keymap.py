@@ -1,5 +1,6 @@
 """Mistakes in the [keymap] of beatwatch.toml, found before Textual silently ignores them: an
-id no binding has, or a key that a remapped binding now shares with another one."""
+id no binding has, or a key that a remapped binding now shares with another one; and which
+key a binding has under it."""
 
 from __future__ import annotations
 
@@ -41,6 +42,13 @@ def binding_owners(app_class: type[DOMNode]) -> list[type[DOMNode]]:
         if cls is not app_class and cls.__module__.startswith("beatwatch.") and _bindings(cls):
             found.append(cls)
     return [app_class, *sorted(found, key=lambda cls: cls.__qualname__)]
+
+
+def as_bound(keymap: Mapping[str, str], owner: type[DOMNode], binding_id: str) -> Binding:
+    """`owner`'s binding `binding_id` with the key `keymap` gives it (the first, if it has
+    several): for text that tells which key to press."""
+    [binding] = [b for b in _with_ids(owner) if b.id == binding_id]
+    return binding.with_key(keymap.get(binding_id, binding.key).split(",")[0].strip())
 
 
 def _bindings(owner: type[DOMNode]) -> list[Binding]:

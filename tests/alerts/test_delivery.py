@@ -114,6 +114,21 @@ async def test_a_check_whose_channel_was_removed_alerts_the_defaults(
     assert hook.titles() == ["orphan is MISSED"]
 
 
+async def test_an_alert_with_no_channel_is_logged_with_the_command_that_fixes_it(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    check = await harness.add("certbot")
+
+    await harness.evaluate_at(check.created_at + MISSED_AFTER)
+
+    [line] = [r.getMessage() for r in caplog.records if "not sent" in r.getMessage()]
+    # A service's journal is read with no terminal UI at hand: only the command is named.
+    assert line == (
+        "check certbot: alert not sent: no channel to send it to "
+        "(add a default one: `beatwatch channel add NAME URL --default`)"
+    )
+
+
 async def test_failure_threshold_alerts_on_the_third_failure(harness: Harness, hook: Hook) -> None:
     await harness.service.alerts.add_channel("ops", hook.url, is_default=True)
     check = await harness.add("flaky-sync", failure_threshold=3)

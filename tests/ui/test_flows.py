@@ -166,7 +166,24 @@ async def test_an_alert_with_no_channel_says_in_the_log_which_keys_fix_it(servic
         await service.record_ping(failed)
         await pilot.press("2")
         await wait_for(lambda: "alert not sent: no channel to send it to" in log_text(app))
-        assert "make one a default: m on the UI's Channels screen, 6," in log_text(app)
+        assert "`beatwatch channel add NAME URL --default`" in log_text(app)
+        assert (
+            "; or here: on the Channels screen (6), a adds a channel and m makes one a default"
+            in log_text(app)
+        )
+
+
+async def test_the_log_names_the_keys_as_remapped(service, tmp_path):
+    check = await service.add_check(CheckSpec(name="certbot", every_seconds=3600))
+    keymap = {"app.show-channels": "c", "channels.default": "D,ctrl+d"}
+    app = BeatwatchApp(service, run_engine=False, keymap=keymap, user_theme_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(lambda: check.id in shown(app))
+        failed = PingRequest(PingKind.FAIL, uuid=check.uuid, exit_code=1, at=time.time())
+        await service.record_ping(failed)
+        await pilot.press("2")
+        await wait_for(lambda: "alert not sent" in log_text(app))
+        assert "on the Channels screen (c), a adds a channel and D makes one" in log_text(app)
 
 
 async def test_absurd_or_past_times_are_refused_in_place(service, tmp_path):

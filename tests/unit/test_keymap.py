@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from beatwatch.ui.app import BeatwatchApp
-from beatwatch.ui.keymap import binding_owners, keymap_problems
+from beatwatch.ui.keymap import as_bound, binding_owners, keymap_problems
+from beatwatch.ui.screens.channels import ChannelsScreen
 
 OWNERS = binding_owners(BeatwatchApp)
 
@@ -30,3 +31,8 @@ def test_a_table_key_is_checked_on_every_screen_that_shows_a_table() -> None:
         "'a' is the key of both detail.acknowledge and table.down: only one of them works",
         "'a' is the key of both incidents.acknowledge and table.down: only one of them works",
     ]
+
+
+def test_a_binding_is_told_by_its_first_key_under_the_keymap() -> None:
+    assert as_bound({}, ChannelsScreen, "channels.default").key == "m"
+    assert as_bound({"channels.default": "D,ctrl+d"}, ChannelsScreen, "channels.default").key == "D"
