@@ -53,7 +53,8 @@ def import_command(
             await apply_changes(changes)
             click.echo(f"{_count(changes)} applied")
 
-    with_service(ctx, act, creates=True, **where)
+    # A dry run changes nothing, on disk included: with no database it finds none.
+    with_service(ctx, act, creates=not dry_run, **where)
 
 
 def _count(changes: list[object]) -> str:

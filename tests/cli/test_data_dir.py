@@ -54,6 +54,19 @@ def test_an_existing_empty_dir_is_left_empty(beatwatch: Beatwatch, data_dir: Pat
     assert list(data_dir.iterdir()) == []
 
 
+def test_a_dry_run_import_finds_no_database_and_creates_none(
+    beatwatch: Beatwatch, data_dir: Path, tmp_path: Path
+) -> None:
+    setup = tmp_path / "setup.toml"
+    setup.write_text('[[check]]\nname = "backup"\nevery = "1h"\n')
+
+    result = beatwatch("import", str(setup), "--dry-run")
+
+    assert_one_line_error(result, 1, f"no beatwatch database in {data_dir} ")
+    assert result.stdout == ""
+    assert not data_dir.exists()
+
+
 # `run` still runs its command, unreported, and exits with its code (true: 0).
 @pytest.mark.parametrize(
     ("command", "code"), [(("ping", "backup"), 1), (("run", "backup", "--", "true"), 0)]
