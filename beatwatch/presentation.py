@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
+from beatwatch.engine.messages import counted as counted  # the alerts count the same way
 from beatwatch.engine.model import State
-
-
-def counted(count: int, noun: str) -> str:
-    """ "1 check", "3 checks": for nouns that take an s."""
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
 
 STATE_SYMBOL = {
     State.NEW: "○",

@@ -10,6 +10,7 @@ import click
 from beatwatch.cli.context import location_options, with_service
 from beatwatch.engine.service import Service
 from beatwatch.engine.setup_file import apply_changes, export_setup, parse_setup, plan_import
+from beatwatch.presentation import counted
 
 
 @click.command("export")
@@ -48,14 +49,10 @@ def import_command(
         if not changes:
             click.echo("nothing to change: this instance already matches the file")
         elif dry_run:
-            click.echo(f"{_count(changes)} (dry run: nothing was changed)")
+            click.echo(f"{counted(len(changes), 'change')} (dry run: nothing was changed)")
         else:
             await apply_changes(changes)
-            click.echo(f"{_count(changes)} applied")
+            click.echo(f"{counted(len(changes), 'change')} applied")
 
     # A dry run changes nothing, on disk included: with no database it finds none.
     with_service(ctx, act, creates=not dry_run, **where)
-
-
-def _count(changes: list[object]) -> str:
-    return "1 change" if len(changes) == 1 else f"{len(changes)} changes"

@@ -26,6 +26,11 @@ STATE_TITLE = {
 }
 
 
+def counted(count: int, noun: str) -> str:
+    """ "1 check", "3 checks": for nouns that take an s. Every interface counts this way."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def local_time(t: float) -> str:
     """Server-local wall-clock time with its zone: what an admin reads at 3 a.m."""
     return datetime.fromtimestamp(t).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
@@ -114,9 +119,10 @@ def digest(held: list[tuple[str, str]]) -> tuple[str, str]:
     recovered = sum(kind == "recovery" for kind, _ in held)
     went_bad = len(held) - recovered
     if not went_bad:  # good news must not read like an alarm
-        title = f"Mass recovery: {_more_checks(recovered)} {'is' if recovered == 1 else 'are'} back"
+        verb = "is" if recovered == 1 else "are"
+        title = f"Mass recovery: {counted(recovered, 'more check')} {verb} back"
     else:
-        title = f"Alert storm: {_more_checks(went_bad)} went bad"
+        title = f"Alert storm: {counted(went_bad, 'more check')} went bad"
         title += f", {recovered} recovered" if recovered else ""
     titles = [title for _, title in held]
     shown = titles[:100]
@@ -129,10 +135,6 @@ def digest(held: list[tuple[str, str]]) -> tuple[str, str]:
         "monitor or the network was down). Each is listed below; details are in beatwatch."
     )
     return title, intro + "\n\n" + "\n".join(lines)
-
-
-def _more_checks(count: int) -> str:
-    return f"{count} more check" if count == 1 else f"{count} more checks"
 
 
 def test_message() -> tuple[str, str]:
