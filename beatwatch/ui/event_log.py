@@ -7,8 +7,8 @@ from collections.abc import Iterable, Mapping
 
 from beatwatch.engine.model import Check, State
 from beatwatch.presentation import state_label
+from beatwatch.ui.formatting import local_time
 from beatwatch.ui.messages import LogEntry
-from beatwatch.ui.screens.check_detail import local_time
 
 LOG_KEPT = 2000
 

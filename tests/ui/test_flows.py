@@ -18,7 +18,8 @@ from beatwatch.engine.model import Check, PingKind, PingRequest
 from beatwatch.engine.service import Service
 from beatwatch.engine.validation import CheckSpec
 from beatwatch.ui.app import BeatwatchApp
-from beatwatch.ui.screens.check_detail import CheckDetailScreen, local_time
+from beatwatch.ui.formatting import local_time
+from beatwatch.ui.screens.check_detail import CheckDetailScreen
 from beatwatch.ui.screens.check_form import CheckFormScreen
 from beatwatch.ui.screens.confirm import ConfirmScreen
 from beatwatch.ui.screens.log import LogScreen

@@ -3,7 +3,8 @@ screen; the filter still matches the whole name."""
 
 from __future__ import annotations
 
-from beatwatch.ui.widgets.checks_table import NAME_SHOWN, shortened
+from beatwatch.ui.formatting import shortened
+from beatwatch.ui.widgets.checks_table import NAME_SHOWN
 from tests.ui.test_flows import cell, one_check_shown, shown
 
 LONG_NAME = "Nightly PostgreSQL base backup of the customer database cluster to the offsite store"

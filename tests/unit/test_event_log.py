@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from beatwatch.engine.model import Check, State
 from beatwatch.ui.event_log import EventLog
-from beatwatch.ui.screens.check_detail import local_time
+from beatwatch.ui.formatting import local_time
 from tests.unit.factory import CREATED, HOUR, make_check
 
 PAUSED_AT = CREATED + HOUR

@@ -4,7 +4,6 @@ timeline of its states, its open incident and its host's maintenance."""
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -28,12 +27,13 @@ from beatwatch.engine.model import Check, Incident, Ping, State, Transition
 from beatwatch.engine.schedule import describe
 from beatwatch.engine.timefmt import format_duration, format_relative
 from beatwatch.presentation import state_label
+from beatwatch.ui.formatting import local_time, one_line, when
 from beatwatch.ui.screens.hosts import maintenance_until
 from beatwatch.ui.screens.live_table import AGES_REFRESH
 from beatwatch.ui.screens.ping_body import PingBodyScreen
 from beatwatch.ui.snippets import SNIPPETS
 from beatwatch.ui.themes import state_variable
-from beatwatch.ui.widgets.checks_table import next_due_text, shortened
+from beatwatch.ui.widgets.checks_table import next_due_text
 from beatwatch.ui.widgets.duration_chart import DurationChart
 from beatwatch.ui.widgets.row_table import RowTable
 
@@ -45,19 +45,6 @@ TRANSITIONS_SHOWN = 12
 BODY_PREVIEW = 40
 REFRESH_INTERVAL = 1.0
 NO_TIMED_RUNS = "no timed runs yet: a run is timed from its /start ping to its finish"
-
-
-def local_time(t: float) -> str:
-    return f"{datetime.fromtimestamp(t).astimezone():%a %d %b %H:%M:%S}"
-
-
-def _when(t: float, now: float) -> str:
-    return f"{local_time(t)} ({format_relative(t, now)})"
-
-
-def one_line(text: str, width: int) -> str:
-    """`text` on one line (its runs of whitespace made single spaces), cut to `width`."""
-    return shortened(" ".join(text.split()), width)
 
 
 class CheckDetailScreen(Screen[None]):
@@ -240,7 +227,7 @@ class CheckDetailScreen(Screen[None]):
         table = self.query_one("#pings", RowTable)
         now = self.beatwatch.clock()
         for index, ping in enumerate(self._pings):
-            table.update_cell(str(index), "when", _when(ping.at, now))
+            table.update_cell(str(index), "when", when(ping.at, now))
         self._show_timeline(self._transitions)
 
     def _show_pings(self, pings: list[Ping]) -> None:
@@ -253,7 +240,7 @@ class CheckDetailScreen(Screen[None]):
             for index, ping in enumerate(pings):
                 table.add_row(
                     ping.kind.value,
-                    _when(ping.at, now),
+                    when(ping.at, now),
                     "" if ping.exit_code is None else str(ping.exit_code),
                     format_duration(ping.duration) if ping.duration is not None else "",
                     ping.remote_addr or "",

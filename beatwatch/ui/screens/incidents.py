@@ -11,7 +11,7 @@ from textual.widgets import DataTable
 from beatwatch.engine.model import Incident, Notification
 from beatwatch.engine.timefmt import format_relative
 from beatwatch.presentation import state_label
-from beatwatch.ui.screens.check_detail import local_time
+from beatwatch.ui.formatting import when
 from beatwatch.ui.screens.live_table import LiveTableScreen, Row
 from beatwatch.ui.screens.notifications import NotificationsScreen, delivery_summary
 from beatwatch.ui.themes import state_variable
@@ -73,7 +73,7 @@ class IncidentsScreen(LiveTableScreen):
             (
                 Text(state_label(incident.state), style=f"{colour} bold" if is_open else "dim"),
                 check.name if check else f"check {incident.check_id} (deleted)",
-                f"{local_time(incident.opened_at)} ({format_relative(incident.opened_at, now)})",
+                when(incident.opened_at, now),
                 Text(incident_status(incident, now), style=status_style),
                 delivery_summary(sent),
             ),

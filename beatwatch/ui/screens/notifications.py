@@ -16,7 +16,7 @@ from textual.widgets import Label, Static
 from beatwatch.engine.model import Incident, Notification
 from beatwatch.engine.timefmt import format_relative
 from beatwatch.presentation import state_label
-from beatwatch.ui.screens.check_detail import local_time, one_line
+from beatwatch.ui.formatting import local_time, one_line, when
 from beatwatch.ui.screens.live_table import plain
 from beatwatch.ui.widgets.row_table import RowTable
 
@@ -101,7 +101,7 @@ class NotificationsScreen(ModalScreen[None]):
         table = self.query_one(RowTable)
         for n in notifications:
             cells = (
-                f"{local_time(n.created_at)} ({format_relative(n.created_at, now)})",
+                when(n.created_at, now),
                 n.channel_name,
                 n.kind,
                 status_text(n),

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
 
-from beatwatch.engine.timefmt import format_relative
+from beatwatch.ui.formatting import when
 from beatwatch.ui.screens.live_table import LiveTableScreen, Row
 
 
@@ -34,8 +33,7 @@ class UnknownPingsScreen(LiveTableScreen):
             Row(
                 str(index),
                 [
-                    f"{datetime.fromtimestamp(p.at).astimezone():%a %d %b %H:%M:%S} "
-                    f"({format_relative(p.at, now)})",
+                    when(p.at, now),
                     p.key,
                     p.remote_addr or "",
                     p.user_agent or "",

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import ClassVar
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -31,6 +31,7 @@ from beatwatch.engine.rules import Evaluation, due_at
 from beatwatch.engine.schedule import describe
 from beatwatch.presentation import STATE_RANK, STATE_WORD, state_label
 from beatwatch.ui.fleet import Fleet, Result
+from beatwatch.ui.formatting import shortened
 from beatwatch.ui.widgets.row_table import CURSOR_BINDINGS
 
 Cells = tuple[Text | str, ...]
@@ -122,11 +123,6 @@ def _strip(failed: tuple[bool, ...], success_colour: str, fail_colour: str) -> T
     for fail in failed:
         strip.append(*((FAIL_MARK, fail_colour) if fail else (SUCCESS_MARK, success_colour)))
     return strip
-
-
-def shortened(text: str, width: int) -> str:
-    """`text` in at most `width` cells, its end replaced by … when cut."""
-    return text if cell_len(text) <= width else set_cell_size(text, width - 1) + "…"
 
 
 def row_cells(fleet: Fleet, check_id: int, now: float, colours: Colours) -> Cells:
