@@ -14,6 +14,11 @@ def local_time(t: float) -> str:
     return f"{datetime.fromtimestamp(t).astimezone():%a %d %b %H:%M:%S}"
 
 
+def short_time(t: float) -> str:
+    """To the minute, for times set by hand (a pause's or a maintenance window's end)."""
+    return f"{datetime.fromtimestamp(t).astimezone():%a %d %b %H:%M}"
+
+
 def when(t: float, now: float) -> str:
     """The local time and how long ago (or how soon) that is: "Tue 04 Jun 03:12:09 (5m ago)"."""
     return f"{local_time(t)} ({format_relative(t, now)})"

@@ -5,7 +5,6 @@ so an error the store finds (a name already taken) is shown beside its field too
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -19,6 +18,7 @@ from beatwatch.engine.model import AlertType, Check, Schedule
 from beatwatch.engine.schedule import ScheduleError, local_zone_name, upcoming, validate_cron
 from beatwatch.engine.timefmt import format_duration_exact, parse_duration
 from beatwatch.engine.validation import DEFAULT_ALERTS, CheckSpec, ValidationError
+from beatwatch.ui.formatting import short_time
 from beatwatch.ui.screens.form import FieldSpec, FormScreen, labelled_input
 
 if TYPE_CHECKING:
@@ -202,7 +202,7 @@ class CheckFormScreen(FormScreen[Check | None]):
         except (ValidationError, ScheduleError, OverflowError):
             preview.update("next due: (complete the schedule to see when)")
             return
-        times = ", ".join(f"{datetime.fromtimestamp(t).astimezone():%a %d %b %H:%M}" for t in due)
+        times = ", ".join(map(short_time, due))
         preview.update(f"next due: {times} (local time)")
 
     def _spec(self) -> CheckSpec:

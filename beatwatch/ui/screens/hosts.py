@@ -3,7 +3,6 @@ are held. Each host is a row, with a row under it for each of its windows."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import partial
 from typing import ClassVar
 
@@ -15,15 +14,12 @@ from beatwatch.engine.maintenance import describe, next_start, occurrence
 from beatwatch.engine.model import MaintenanceWindow
 from beatwatch.engine.timefmt import format_relative
 from beatwatch.presentation import counted
+from beatwatch.ui.formatting import short_time
 from beatwatch.ui.screens.confirm import ConfirmScreen
 from beatwatch.ui.screens.live_table import LiveTableScreen, Row
 
 HOST_KEY = "host:"
 WINDOW_KEY = "window:"
-
-
-def short_time(t: float) -> str:
-    return f"{datetime.fromtimestamp(t).astimezone():%a %d %b %H:%M}"
 
 
 def span_text(start: float, end: float) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
@@ -15,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from beatwatch.engine.timefmt import DurationTooLong, parse_duration, parse_time
+from beatwatch.ui.formatting import short_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +76,7 @@ class PauseScreen(ModalScreen[Pause | None]):
         except ValueError as exc:
             error.update(str(exc))
             return
-        error.update(
-            "until resumed by hand"
-            if until is None
-            else f"until {datetime.fromtimestamp(until).astimezone():%a %d %b %H:%M}"
-        )
+        error.update("until resumed by hand" if until is None else f"until {short_time(until)}")
 
     def on_input_submitted(self) -> None:
         self._submit()
