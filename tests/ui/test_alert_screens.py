@@ -68,6 +68,23 @@ async def test_incidents_appear_live_and_are_acknowledged(service, tmp_path):
         await wait_for(lambda: "No message was sent" in text_of(app, "#notifications-empty"))
 
 
+async def test_ages_stay_true_while_a_screen_stays_open(service, tmp_path):
+    check = await service.add_check(CheckSpec(name="pg dump", every_seconds=86400))
+    await fail(service, check)
+    [incident] = await service.alerts.incidents()
+    now = time.time()
+    app = BeatwatchApp(service, run_engine=False, user_theme_dir=tmp_path, clock=lambda: now)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("4")
+        row = str(incident.id)
+        await wait_for(lambda: cell(app, row, "opened").endswith("(just now)"))
+        now += 20 * 60
+        await wait_for(lambda: cell(app, row, "opened").endswith("(20m ago)"))
+        # A clock set back makes them wrong too.
+        now -= 60 * 60
+        await wait_for(lambda: cell(app, row, "opened").endswith("(in 40m)"))
+
+
 async def test_maintenance_from_the_hosts_screen(service, tmp_path):
     await service.add_check(CheckSpec(name="pg dump", every_seconds=3600, host="db1"))
     app = app_for(service, tmp_path)

@@ -4,10 +4,10 @@ that tells more about the selected row."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Sequence
+import math
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -36,6 +36,72 @@ class Row:
     cells: Sequence[Cell]
 
 
+def fill(table: RowTable, rows: Sequence[Row]) -> None:
+    """Put `rows` in place of the table's, the cursor staying on the row it was on."""
+    selected = selected_key(table)
+    with table.app.batch_update():
+        table.clear()
+        for row in rows:
+            table.add_row(*map(plain, row.cells), key=row.key)
+        keys = [row.key for row in rows]
+        if selected in keys:
+            table.move_cursor(row=keys.index(selected), scroll=False)
+
+
+def selected_key(table: RowTable) -> str | None:
+    if not table.row_count:
+        return None
+    key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+    return None if key is None else str(key)
+
+
+class LiveRows:
+    """Loads a screen's rows again while the screen is on top, whenever the data they show has
+    moved or their "… ago" texts have aged: one timer for the screen, however many rows.
+
+    Ages are measured on the app's clock, the one the texts are written from."""
+
+    def __init__(
+        self,
+        screen: Screen[Any],
+        clock: Callable[[], float],
+        version: Callable[[], int],
+        load: Callable[[], Awaitable[None]],
+    ) -> None:
+        self._screen = screen
+        self._clock = clock
+        self._version = version
+        self._load = load
+        self.loaded_version = -1
+        self.loaded_at = -math.inf
+
+    def stale(self, version: int, now: float, max_age: float = AGES_REFRESH) -> bool:
+        # A clock set back leaves the texts as wrong as one moved on.
+        return version != self.loaded_version or not 0 <= now - self.loaded_at < max_age
+
+    def start(self) -> None:
+        self._tick()
+
+    def _tick(self) -> None:
+        try:
+            if self._screen.app.screen is self._screen and self.stale(
+                self._version(), self._clock()
+            ):
+                self.reload()
+        finally:
+            self._screen.set_timer(REFRESH_INTERVAL, self._tick)
+
+    def resumed(self) -> None:
+        """The screen is on top again: its "… ago" may be old even if nothing else changed."""
+        if self._screen.is_mounted and self.stale(self._version(), self._clock(), REFRESH_INTERVAL):
+            self.reload()
+
+    def reload(self) -> None:
+        self.loaded_version = self._version()
+        self.loaded_at = self._clock()
+        self._screen.run_worker(self._load(), group="reload", exclusive=True)
+
+
 class LiveTableScreen(Screen[None]):
     # Widgets with keys of their own on this screen, for the keymap's clash check.
     KEYED_WIDGETS: ClassVar[tuple[type[Widget], ...]] = (RowTable,)
@@ -43,8 +109,7 @@ class LiveTableScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self._seen_version = -1
-        self._loaded_at = 0.0
+        self._live = LiveRows(self, lambda: self.beatwatch.clock(), self.data_version, self._reload)
 
     @property
     def beatwatch(self) -> BeatwatchApp:
@@ -64,27 +129,13 @@ class LiveTableScreen(Screen[None]):
     def on_mount(self) -> None:
         for label in self.COLUMNS:
             self.table.add_column(label, key=label.lower())
-        self._tick()
-
-    def _tick(self) -> None:
-        try:
-            if self.app.screen is self and (
-                self.data_version() != self._seen_version
-                or time.monotonic() - self._loaded_at >= AGES_REFRESH
-            ):
-                self.reload()
-        finally:
-            self.set_timer(REFRESH_INTERVAL, self._tick)
+        self._live.start()
 
     def on_screen_resume(self) -> None:
-        # Coming back to this screen: its "… ago" may be old even if nothing else changed.
-        if self.is_mounted and time.monotonic() - self._loaded_at >= REFRESH_INTERVAL:
-            self.reload()
+        self._live.resumed()
 
     def reload(self) -> None:
-        self._seen_version = self.data_version()
-        self._loaded_at = time.monotonic()
-        self.run_worker(self._reload(), group="reload", exclusive=True)
+        self._live.reload()
 
     async def _reload(self) -> None:
         loaded = await self.load()
@@ -92,15 +143,7 @@ class LiveTableScreen(Screen[None]):
             return
         summary, rows = loaded
         self.query_one("#summary", Static).update(plain(summary))
-        table = self.table
-        selected = self.selected_key()
-        with self.app.batch_update():
-            table.clear()
-            for row in rows:
-                table.add_row(*map(plain, row.cells), key=row.key)
-            keys = [row.key for row in rows]
-            if selected in keys:
-                table.move_cursor(row=keys.index(selected), scroll=False)
+        fill(self.table, rows)
         self._show_detail()
 
     def on_data_table_row_highlighted(self) -> None:
@@ -123,8 +166,4 @@ class LiveTableScreen(Screen[None]):
         return ""
 
     def selected_key(self) -> str | None:
-        table = self.table
-        if not table.row_count:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return None if key is None else str(key)
+        return selected_key(self.table)
