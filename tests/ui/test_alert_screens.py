@@ -69,9 +69,11 @@ async def test_incidents_appear_live_and_are_acknowledged(service, tmp_path):
 
 
 async def test_ages_stay_true_while_a_screen_stays_open(service, tmp_path):
+    await service.alerts.add_channel("ops", "json://127.0.0.1:9/hook", is_default=True)
     check = await service.add_check(CheckSpec(name="pg dump", every_seconds=86400))
     await fail(service, check)
     [incident] = await service.alerts.incidents()
+    [message] = await service.alerts.notifications(incident.id)
     now = time.time()
     app = BeatwatchApp(service, run_engine=False, user_theme_dir=tmp_path, clock=lambda: now)
     async with app.run_test(size=SIZE) as pilot:
@@ -83,6 +85,14 @@ async def test_ages_stay_true_while_a_screen_stays_open(service, tmp_path):
         # A clock set back makes them wrong too.
         now -= 60 * 60
         await wait_for(lambda: cell(app, row, "opened").endswith("(in 40m)"))
+
+        # The notifications window over it, too.
+        await pilot.press("enter")
+        await wait_for(lambda: isinstance(app.screen, NotificationsScreen))
+        row = str(message.id)
+        await wait_for(lambda: cell(app, row, "queued").endswith("(in 40m)"))
+        now += 60 * 60
+        await wait_for(lambda: cell(app, row, "queued").endswith("(20m ago)"))
 
 
 async def test_maintenance_from_the_hosts_screen(service, tmp_path):

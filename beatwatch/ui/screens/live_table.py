@@ -1,6 +1,7 @@
 """The shape shared by the incidents, hosts and channels screens: a summary line over one table,
 loaded from the service again whenever the alerting side may have changed, and a line under it
-that tells more about the selected row."""
+that tells more about the selected row. The notifications window keeps its rows fresh the same
+way, with LiveRows."""
 
 from __future__ import annotations
 

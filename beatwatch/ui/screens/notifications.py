@@ -17,7 +17,7 @@ from beatwatch.engine.model import Incident, Notification
 from beatwatch.engine.timefmt import format_relative
 from beatwatch.presentation import state_label
 from beatwatch.ui.formatting import local_time, one_line, when
-from beatwatch.ui.screens.live_table import plain
+from beatwatch.ui.screens.live_table import LiveRows, Row, fill
 from beatwatch.ui.widgets.row_table import RowTable
 
 if TYPE_CHECKING:
@@ -64,6 +64,13 @@ class NotificationsScreen(ModalScreen[None]):
         super().__init__()
         self._incident = incident
         self._check_name = check_name
+        # Reloaded as delivery goes on, and so that its "… ago" stay true while it is open.
+        self._live = LiveRows(
+            self,
+            lambda: self.beatwatch.clock(),
+            lambda: self.beatwatch.alerts_version,
+            self._load,
+        )
 
     @property
     def beatwatch(self) -> BeatwatchApp:
@@ -87,8 +94,8 @@ class NotificationsScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         table = self.query_one(RowTable)
         for label in ("Queued", "Channel", "Kind", "Status", "Sent", "Last error"):
-            table.add_column(label)
-        self.run_worker(self._load(), exclusive=True)
+            table.add_column(label, key=label.lower())
+        self._live.start()
 
     async def _load(self) -> None:
         app = self.beatwatch
@@ -99,22 +106,28 @@ class NotificationsScreen(ModalScreen[None]):
             return
         now = app.clock()
         table = self.query_one(RowTable)
-        for n in notifications:
-            cells = (
-                when(n.created_at, now),
-                n.channel_name,
-                n.kind,
-                status_text(n),
-                format_relative(n.sent_at, now) if n.sent_at else "",
-                one_line(n.last_error or "", ERROR_SHOWN),
+        rows = [
+            Row(
+                str(n.id),
+                (
+                    when(n.created_at, now),
+                    n.channel_name,
+                    n.kind,
+                    status_text(n),
+                    format_relative(n.sent_at, now) if n.sent_at else "",
+                    one_line(n.last_error or "", ERROR_SHOWN),
+                ),
             )
-            table.add_row(*map(plain, cells))
-        if not notifications:
-            table.display = False
-            self.query_one("#notifications-empty", Static).update(
-                "No message was sent for it: no channel was set up then, its alert type is "
-                "switched off for the check, or its host was in maintenance."
-            )
+            for n in notifications
+        ]
+        fill(table, rows)
+        table.display = bool(notifications)
+        self.query_one("#notifications-empty", Static).update(
+            ""
+            if notifications
+            else "No message was sent for it: no channel was set up then, its alert type is "
+            "switched off for the check, or its host was in maintenance."
+        )
 
     def action_close(self) -> None:
         self.dismiss()
