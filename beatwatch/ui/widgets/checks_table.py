@@ -5,6 +5,9 @@ order is kept by re-sorting an almost sorted list, column widths come from count
 widths (so a cell that narrows never means measuring the whole column), and only the lines on
 screen are ever rendered. The cursor follows its check through re-sorts and filtering, and the
 scroll position stays where the user left it.
+
+When the terminal is too narrow for every column, the least important are left out (see
+fit_columns); that is decided from the column widths alone, so a resize touches no row.
 """
 
 from __future__ import annotations
@@ -51,10 +54,22 @@ COLUMNS = (
 )
 COLUMN_INDEX = {key: n for n, (key, _) in enumerate(COLUMNS)}
 LABEL_WIDTHS = tuple(cell_len(label) for _, label in COLUMNS)
-# Long names and hosts are cut short, so that the columns after them stay on an 80-column
-# screen; the detail screen shows them whole, and the filter matches the whole name.
+# Most important first: what is wrong, with which job, and how late it is are what matter at
+# 3 a.m. A terminal too narrow for every column leaves out the last ones first; the first
+# ALWAYS_SHOWN always show.
+PRIORITY = tuple(
+    COLUMN_INDEX[key]
+    for key in ("state", "name", "next_due", "last_ping", "recent", "host", "schedule", "last_run")
+)
+ALWAYS_SHOWN = 3
+# Long names and hosts are cut short, so that more columns fit beside them; the detail screen
+# shows them whole, and the filter matches the whole name.
 NAME_SHOWN = 32
 HOST_SHOWN = 16
+# How short the name may be cut when the columns that always show do not fit otherwise.
+NAME_LEAST = 12
+# The blank either side of every cell.
+CELL_PADDING = 2
 SUCCESS_MARK = "▮"
 FAIL_MARK = "✗"
 
@@ -168,6 +183,26 @@ def cell_width(cell: Text | str) -> int:
     return cell.cell_len if isinstance(cell, Text) else cell_len(cell)
 
 
+def fit_columns(widths: list[int], room: int) -> list[tuple[int, int]]:
+    """The columns to show in `room` cells, as (column, width) in table order.
+
+    Columns are taken by PRIORITY, each at its full width; one that does not fit is left out
+    and the next one tried, so a narrow column may show where a wider, more important one
+    could not. The first ALWAYS_SHOWN always show: if even they do not fit, the name is cut
+    shorter, down to NAME_LEAST cells, and past that the table scrolls sideways."""
+    shown = {column: widths[column] for column in PRIORITY[:ALWAYS_SHOWN]}
+    used = sum(shown.values()) + CELL_PADDING * len(shown)
+    if used > room:
+        name = COLUMN_INDEX["name"]
+        shown[name] = max(min(NAME_LEAST, widths[name]), widths[name] - (used - room))
+    else:
+        for column in PRIORITY[ALWAYS_SHOWN:]:
+            if used + widths[column] + CELL_PADDING <= room:
+                shown[column] = widths[column]
+                used += widths[column] + CELL_PADDING
+    return sorted(shown.items())
+
+
 class ChecksTable(ScrollView, can_focus=True):
     """Keyed rows of checks under a fixed header line, one row under the cursor."""
 
@@ -230,6 +265,8 @@ class ChecksTable(ScrollView, can_focus=True):
         # How many cached cells of each width every column holds: its width is the widest.
         self._width_counts = [Counter[int]() for _ in COLUMNS]
         self._widths = list(LABEL_WIDTHS)
+        # The columns on screen and their widths: those that fit the widget's width.
+        self._layout = list(enumerate(LABEL_WIDTHS))
         self._cursor = 0
 
     # -- what the screen and the tests ask -----------------------------------------------
@@ -357,9 +394,26 @@ class ChecksTable(ScrollView, can_focus=True):
             max(label, max(counts, default=0))
             for label, counts in zip(LABEL_WIDTHS, self._width_counts, strict=True)
         ]
-        size = Size(sum(self._widths) + 2 * len(COLUMNS), len(self._order) + 1)
+        self._layout = fit_columns(self._widths, self._room())
+        size = Size(self._line_width, len(self._order) + 1)
         if size != self.virtual_size:
             self.virtual_size = size
+
+    def _room(self) -> int:
+        """Cells a line may take without the table scrolling sideways; before the first
+        layout, no limit. The vertical scrollbar's share is kept free even while the rows fit,
+        so that filtering them never changes which columns show."""
+        if not self.size.width:
+            return sum(self._widths) + CELL_PADDING * len(COLUMNS)
+        return self.size.width - self.styles.scrollbar_size_vertical
+
+    @property
+    def _line_width(self) -> int:
+        return sum(width for _, width in self._layout) + CELL_PADDING * len(self._layout)
+
+    def on_resize(self) -> None:
+        self._resize()
+        self.refresh()
 
     # -- drawing -------------------------------------------------------------------------
 
@@ -384,16 +438,19 @@ class ChecksTable(ScrollView, can_focus=True):
         return line.crop_extend(x, x + self.size.width, base)
 
     def _line(self, cells: Cells, base: Style, over: Style | None) -> Strip:
-        """One segment run per cell, as wide as its column plus a blank either side."""
+        """One segment run per column shown, as wide as the column plus a blank either side."""
         segments: list[Segment] = []
-        for cell, width in zip(cells, self._widths, strict=True):
-            pad = " " * (width - cell_width(cell) + 1)
+        for column, width in self._layout:
+            cell = cells[column]
             if isinstance(cell, Text):
+                pad = " " * (width - cell.cell_len + 1)
                 segments += [Segment(" "), *self._segments(cell), Segment(pad)]
             else:
-                segments.append(Segment(f" {cell}{pad}"))
-        line_width = sum(self._widths) + 2 * len(COLUMNS)
-        return Strip(Segment.apply_style(segments, base, over), line_width)
+                text_width = cell_len(cell)
+                if text_width > width:  # only the name is ever given less (see fit_columns)
+                    cell, text_width = shortened(cell, width), width
+                segments.append(Segment(f" {cell}{' ' * (width - text_width + 1)}"))
+        return Strip(Segment.apply_style(segments, base, over), self._line_width)
 
     def _segments(self, text: Text) -> Iterable[Segment]:
         """A Text's segments with its own base style, which Text.render leaves out."""

@@ -1,0 +1,88 @@
+"""The checks table fits the terminal's width: in a narrow one (a tmux split) it leaves out
+its least important columns rather than scrolling sideways, and brings them back as the
+terminal widens."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from beatwatch.demo import FIXED_NOW, build_demo
+from beatwatch.engine.service import Service
+from beatwatch.ui.app import BeatwatchApp
+from beatwatch.ui.widgets.checks_table import (
+    COLUMN_INDEX,
+    COLUMNS,
+    NAME_LEAST,
+    ChecksTable,
+    fit_columns,
+)
+from tests.conftest import wait_for
+from tests.ui.conftest import SIZE
+
+# State, Name, Host, Schedule, Pinged, Next due, Run, Recent.
+WIDTHS = [14, 26, 8, 20, 7, 11, 3, 10]
+EVERY_COLUMN = sum(WIDTHS) + 2 * len(WIDTHS)
+LABELS = [label for _, label in COLUMNS]
+
+
+def shown(room: int) -> list[str]:
+    return [COLUMNS[column][0] for column, _ in fit_columns(WIDTHS, room)]
+
+
+def test_every_column_shows_when_there_is_room() -> None:
+    assert fit_columns(WIDTHS, EVERY_COLUMN) == list(enumerate(WIDTHS))
+
+
+def test_the_least_important_columns_go_first() -> None:
+    assert "last_run" not in shown(EVERY_COLUMN - 1)
+    assert len(shown(EVERY_COLUMN - 1)) == len(COLUMNS) - 1
+    # Host is too wide for what is left, Run is not.
+    assert shown(16 + 28 + 13 + 9 + 12 + 5) == [
+        "state",
+        "name",
+        "last_ping",
+        "next_due",
+        "last_run",
+        "recent",
+    ]
+    assert shown(16 + 28 + 13) == ["state", "name", "next_due"]
+
+
+def test_the_name_is_cut_only_when_state_name_and_next_due_do_not_fit() -> None:
+    name = COLUMN_INDEX["name"]
+    assert dict(fit_columns(WIDTHS, 16 + 28 + 13))[name] == 26
+    assert dict(fit_columns(WIDTHS, 16 + 20 + 13))[name] == 18
+    assert dict(fit_columns(WIDTHS, 20))[name] == NAME_LEAST
+
+
+async def demo_fleet(service: Service, tmp_path: Path) -> BeatwatchApp:
+    await build_demo(service, FIXED_NOW)
+    return BeatwatchApp(service, run_engine=False, clock=lambda: FIXED_NOW, user_theme_dir=tmp_path)
+
+
+def line(table: ChecksTable, y: int) -> str:
+    return table.render_line(y).text
+
+
+def fits(table: ChecksTable) -> bool:
+    return table.virtual_size.width <= table.scrollable_content_region.width
+
+
+async def test_a_narrow_terminal_shows_what_matters_and_a_wide_one_everything(service, tmp_path):
+    app = await demo_fleet(service, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.screen.query_one(ChecksTable)
+        await wait_for(lambda: table.row_count == 30 and "Pinged" in line(table, 0))
+        assert line(table, 0).split() == ["State", "Name", "Pinged", "Next", "due", "Recent"]
+        assert fits(table) and table.max_scroll_x == 0
+        # The worst check first, with how late it is, whole.
+        assert line(table, 1).split()[:5] == ["✖", "MISSED", "Borg", "backup", "(mail)"]
+        assert "overdue 2h" in line(table, 1)
+
+        await pilot.resize_terminal(*SIZE)
+        await wait_for(lambda: all(label in line(table, 0) for label in LABELS))
+        assert fits(table)
+
+        await pilot.resize_terminal(80, 24)
+        await wait_for(lambda: "Host" not in line(table, 0))
+        assert fits(table)
