@@ -12,12 +12,14 @@ The checks are seeded through the real catalog code, then BeatwatchApp runs head
 - key press to updated screen: the key event posted to the app, until its effect is there
   (cursor moved, filter applied) and the screen has drawn it: `down`, `/`, typing a filter
   that narrows 10,000 rows to one, and Esc bringing them all back;
+- terminal resize to updated screen: narrowed until the checks table leaves columns out,
+  then widened again, each until the table has its new width and the screen has drawn it;
 - ping ingest while the TUI runs: the load generator (its own process, 16 keep-alive
   clients) against the TUI's embedded receiver, then against `beatwatch serve` on the same
   data, and the ratio.
 
-Targets: first paint <= 2 s; refresh pass <= 50 ms; key to screen <= 100 ms; ingest with the
-TUI >= 50% of serve's.
+Targets: first paint <= 2 s; refresh pass <= 50 ms; key or resize to screen <= 100 ms; ingest
+with the TUI >= 50% of serve's.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from functools import partial
 from pathlib import Path
 
 from textual import events
+from textual.geometry import Size
 from textual.pilot import Pilot
 
 from beatwatch import config
@@ -61,6 +64,9 @@ from tests.bench.common import (
 )
 
 SIZE = (120, 40)
+# Too narrow for every column of the bench's checks.
+NARROW = (60, 24)
+RESIZES = 4
 CHANGED_PER_PASS = 200
 PASSES = 40
 DOWN_PRESSES = 30
@@ -131,6 +137,7 @@ async def _measure_tui(
                 ),
                 *await _refresh_passes(app, pilot, checks),
                 *await _key_presses(app, pilot, table),
+                await _resizes(pilot, table),
             ]
             with_tui = await asyncio.to_thread(_load, port, uuids_file, seconds)
             return figures, with_tui
@@ -265,6 +272,30 @@ async def _key(pilot: Pilot[None], key: str, char: str | None, done: Callable[[]
     await _until(done, f"the effect of key {key!r}")
     await _drawn(pilot)
     return time.perf_counter() - started
+
+
+async def _resizes(pilot: Pilot[None], table: ChecksTable) -> Figure:
+    times: list[float] = []
+    headers: list[str] = []
+    for n in range(RESIZES):
+        size = Size(*(NARROW if n % 2 == 0 else SIZE))
+        started = time.perf_counter()
+        # What Pilot.resize_terminal does, minus its pause.
+        pilot.app._driver._size = size  # type: ignore[union-attr]
+        pilot.app.post_message(events.Resize(size, size))
+        await _until(lambda size=size: table.size.width == size.width, f"a resize to {size}")
+        await _drawn(pilot)
+        times.append(time.perf_counter() - started)
+        headers.append(" ".join(table.render_line(0).text.split()))
+    return at_most(
+        "terminal resize to screen, slowest",
+        max(times) * 1000,
+        "ms",
+        TARGET_KEY_MS,
+        f"{NARROW[0]} and {SIZE[0]} columns by turns: "
+        + ", ".join(f"{ms * 1000:.0f}" for ms in times)
+        + f" ms; at {NARROW[0]}: {headers[0]}",
+    )
 
 
 def _ingest_figures(with_tui: LoadResult, serve: LoadResult) -> list[Figure]:
