@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from beatwatch.demo import FIXED_NOW, build_demo
+from beatwatch.engine.model import PingKind, PingRequest
 from beatwatch.engine.service import Service
 from beatwatch.ui.app import BeatwatchApp
 from beatwatch.ui.widgets.checks_table import (
@@ -73,7 +74,8 @@ async def test_a_narrow_terminal_shows_what_matters_and_a_wide_one_everything(se
     async with app.run_test(size=(80, 24)) as pilot:
         table = app.screen.query_one(ChecksTable)
         await wait_for(lambda: table.row_count == 30 and "Pinged" in line(table, 0))
-        assert line(table, 0).split() == ["State", "Name", "Pinged", "Next", "due", "Recent"]
+        narrow = line(table, 0)
+        assert narrow.split() == ["State", "Name", "Host", "Pinged", "Next", "due"]
         assert fits(table) and table.max_scroll_x == 0
         # The worst check first, with how late it is, whole.
         assert line(table, 1).split()[:5] == ["✖", "MISSED", "Borg", "backup", "(mail)"]
@@ -84,5 +86,17 @@ async def test_a_narrow_terminal_shows_what_matters_and_a_wide_one_everything(se
         assert fits(table)
 
         await pilot.resize_terminal(80, 24)
-        await wait_for(lambda: "Host" not in line(table, 0))
+        await wait_for(lambda: line(table, 0) == narrow)
         assert fits(table)
+
+
+async def test_a_ping_arriving_moves_no_column(service, tmp_path):
+    app = await demo_fleet(service, tmp_path)
+    async with app.run_test(size=(80, 24)):
+        table = app.screen.query_one(ChecksTable)
+        await wait_for(lambda: table.row_count == 30 and "Pinged" in line(table, 0))
+        header = line(table, 0)
+        [check] = [c for c in app.fleet.checks.values() if c.name == "Borg backup (mail)"]
+        await service.record_ping(PingRequest(PingKind.SUCCESS, uuid=check.uuid, at=FIXED_NOW))
+        await wait_for(lambda: table.get_cell(str(check.id), "last_ping") == "just now")
+        assert line(table, 0) == header

@@ -33,7 +33,7 @@ from beatwatch.engine.model import Check, PingKind, State
 from beatwatch.engine.rules import Evaluation, due_at
 from beatwatch.engine.schedule import describe
 from beatwatch.presentation import STATE_RANK, STATE_WORD, state_label
-from beatwatch.ui.fleet import Fleet, Result
+from beatwatch.ui.fleet import RESULTS_SHOWN, Fleet, Result
 from beatwatch.ui.formatting import shortened
 from beatwatch.ui.widgets.row_table import CURSOR_BINDINGS
 
@@ -53,7 +53,15 @@ COLUMNS = (
     ("recent", "Recent"),
 )
 COLUMN_INDEX = {key: n for n, (key, _) in enumerate(COLUMNS)}
-LABEL_WIDTHS = tuple(cell_len(label) for _, label in COLUMNS)
+# The columns whose cells change width as time passes are never narrower than their usual
+# widest cell, so that a ping arriving or a minute passing does not move the columns after
+# them, nor change which columns fit a narrow terminal.
+STEADY_WIDTHS = {
+    "last_ping": cell_len("just now"),
+    "next_due": cell_len("overdue 59m"),
+    "recent": RESULTS_SHOWN,
+}
+LEAST_WIDTHS = tuple(max(cell_len(label), STEADY_WIDTHS.get(key, 0)) for key, label in COLUMNS)
 # Most important first: what is wrong, with which job, and how late it is are what matter at
 # 3 a.m. A terminal too narrow for every column leaves out the last ones first; the first
 # ALWAYS_SHOWN always show.
@@ -264,9 +272,9 @@ class ChecksTable(ScrollView, can_focus=True):
         self._order: list[int] = []
         # How many cached cells of each width every column holds: its width is the widest.
         self._width_counts = [Counter[int]() for _ in COLUMNS]
-        self._widths = list(LABEL_WIDTHS)
+        self._widths = list(LEAST_WIDTHS)
         # The columns on screen and their widths: those that fit the widget's width.
-        self._layout = list(enumerate(LABEL_WIDTHS))
+        self._layout = list(enumerate(LEAST_WIDTHS))
         self._cursor = 0
 
     # -- what the screen and the tests ask -----------------------------------------------
@@ -391,8 +399,8 @@ class ChecksTable(ScrollView, can_focus=True):
 
     def _resize(self) -> None:
         self._widths = [
-            max(label, max(counts, default=0))
-            for label, counts in zip(LABEL_WIDTHS, self._width_counts, strict=True)
+            max(least, max(counts, default=0))
+            for least, counts in zip(LEAST_WIDTHS, self._width_counts, strict=True)
         ]
         self._layout = fit_columns(self._widths, self._room())
         size = Size(self._line_width, len(self._order) + 1)
