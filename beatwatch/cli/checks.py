@@ -23,7 +23,7 @@ from beatwatch.engine.schedule import describe
 from beatwatch.engine.serialize import check_to_dict, ping_to_dict, unknown_ping_to_dict
 from beatwatch.engine.service import Service
 from beatwatch.engine.timefmt import format_duration, format_relative, utc_iso
-from beatwatch.engine.validation import CheckSpec
+from beatwatch.engine.validation import CheckSpec, ValidationError
 from beatwatch.presentation import STATE_RANK, state_label
 
 
@@ -288,6 +288,10 @@ def rm_command(ctx: click.Context, ref: str, **where: Any) -> None:
     with_service(ctx, act, **where)
 
 
+# The service's names for the fields of a pause -> this command's options.
+_PAUSE_FLAGS = {"duration": "--for", "until": "--until"}
+
+
 @check_group.command("pause")
 @click.argument("ref")
 @click.option("--for", "duration", type=DURATION, help="Pause for this long, then resume.")
@@ -298,14 +302,13 @@ def pause_command(
     ctx: click.Context, ref: str, duration: int | None, until: float | None, **where: Any
 ) -> None:
     """Pause a check: it is not evaluated and never alerts until resumed."""
-    if duration is not None and until is not None:
-        raise click.UsageError("give --for or --until, not both")
-    if duration is not None:
-        until = time.time() + duration
 
     async def act(service: Service) -> None:
-        check = await service.pause_check(ref, until)
-        end = f" until {utc_iso(until)}" if until else " until resumed"
+        try:
+            check = await service.pause_check(ref, until=until, duration=duration)
+        except ValidationError as exc:
+            raise click.UsageError(exc.named(_PAUSE_FLAGS).message, ctx) from None
+        end = f" until {utc_iso(check.paused_until)}" if check.paused_until else " until resumed"
         click.echo(f"paused {check.name}{end}")
 
     with_service(ctx, act, **where)

@@ -58,9 +58,10 @@ _API_FIELD = {
     "max_duration": "max_duration_seconds",
     "escalate_after": "escalate_after_seconds",
     "remind_every": "remind_every_seconds",
-    "until": "paused_until",
 }
 _PAUSE_FIELDS: dict[str, http.Parser] = {"paused_until": http.point_in_time, "for": http.duration}
+# The service's names for a pause's fields -> the JSON's.
+_PAUSE_FIELD_NAMES = {"until": "paused_until", "duration": "for"}
 
 
 async def _spec_changes(request: web.Request) -> dict[str, Any]:
@@ -125,15 +126,14 @@ def check_routes(service: Service) -> list[web.RouteDef]:
 
     async def pause_check(request: web.Request) -> web.Response:
         given = http.parse_fields(await http.json_object(request, required=False), _PAUSE_FIELDS)
-        if len(given) > 1:
-            raise ValidationError("for", "give paused_until or for, not both")
-        until = given.get("paused_until")
-        if "for" in given:
-            until = time.time() + given["for"]
         try:
-            check = await service.pause_check(request.match_info["ref"], until)
+            check = await service.pause_check(
+                request.match_info["ref"],
+                until=given.get("paused_until"),
+                duration=given.get("for"),
+            )
         except ValidationError as exc:
-            raise exc.named(_API_FIELD) from None
+            raise exc.named(_PAUSE_FIELD_NAMES) from None
         return web.json_response(await check_json(request, check))
 
     async def resume_check(request: web.Request) -> web.Response:

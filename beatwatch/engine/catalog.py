@@ -182,10 +182,9 @@ def pause_check(
     until: float | None,
     now: float,
 ) -> tuple[Check, Transition | None]:
-    """Pause by hand (until None) or until a time; pausing again only moves the end."""
+    """Pause by hand (until None) or until a time, which the service has found to lie
+    ahead; pausing again only moves the end."""
     stored = _load(conn, check_id)
-    if until is not None and until <= now:
-        raise ValidationError("until", "the pause must end in the future")
     paused_at = stored.paused_at if is_paused(stored, now) else now
     check = stored.evolve(paused_at=paused_at, paused_until=until)
     return settle(conn, check, now, clock_driven=False, stored=stored)

@@ -113,7 +113,10 @@ SCHEMAS: dict[str, Schema] = {
     "Pause": {
         "type": "object",
         "additionalProperties": False,
-        "description": "Empty: paused until resumed. Otherwise paused_until or for, not both.",
+        "description": (
+            "Empty: paused until resumed. Otherwise paused_until (in the future) or for "
+            "(at most 3650d), not both."
+        ),
         "properties": {"paused_until": {"type": "string", "format": "date-time"}, "for": DURATION},
     },
     "Ping": {

@@ -44,7 +44,13 @@ from beatwatch.engine.self_ping import self_ping_loop
 from beatwatch.engine.store import Store
 from beatwatch.engine.timefmt import utc_iso
 from beatwatch.engine.tokens import Tokens
-from beatwatch.engine.validation import CheckSpec, default_alerts, default_grace, validate
+from beatwatch.engine.validation import (
+    CheckSpec,
+    default_alerts,
+    default_grace,
+    pause_end,
+    validate,
+)
 from beatwatch.engine.writer import StorageError
 
 log = logging.getLogger("beatwatch.engine")
@@ -279,12 +285,18 @@ class Service:
         self.events.publish(CheckRemoved(check.id))
         return check
 
-    async def pause_check(self, ref: str, until: float | None = None) -> Check:
+    async def pause_check(
+        self, ref: str, until: float | None = None, duration: int | None = None
+    ) -> Check:
+        """Pause until resumed by hand, until a time, or for `duration` seconds from now.
+        Errors name the fields by these parameters' names."""
+        now = time.time()
+        end = pause_end(now, until, duration)
         current = await self.get_check(ref)
         check, transition = await self.store.write(
-            partial(catalog.pause_check, check_id=current.id, until=until, now=time.time())
+            partial(catalog.pause_check, check_id=current.id, until=end, now=now)
         )
-        when = f" until {utc_iso(until)}" if until else ""
+        when = f" until {utc_iso(end)}" if end else ""
         log.info("check %s paused%s", check.slug, when)
         self._publish_check(check, [transition])
         return check

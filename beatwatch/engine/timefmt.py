@@ -10,6 +10,7 @@ _PART = re.compile(r"([0-9]+)([smhdw])")
 # Longer than any interval, pause or maintenance anyone means, and short enough that every
 # moment it reaches can still be shown as a date.
 LONGEST_DURATION = 3650 * 86400
+LONGEST_DURATION_TEXT = "3650d (ten years)"
 
 
 class DurationTooLong(ValueError):
@@ -29,7 +30,7 @@ def parse_duration(text: str) -> int:
     else:
         raise ValueError(f"{text!r} is not a duration (try 45s, 10m, 2h, 1d, 1w or plain seconds)")
     if seconds > LONGEST_DURATION:
-        raise DurationTooLong(f"{text.strip()[:20]!r} is too long: at most 3650d (ten years)")
+        raise DurationTooLong(f"{text.strip()[:20]!r} is too long: at most {LONGEST_DURATION_TEXT}")
     return seconds
 
 

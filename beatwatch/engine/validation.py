@@ -20,7 +20,12 @@ from beatwatch.engine.model import (
     Schedule,
 )
 from beatwatch.engine.schedule import ScheduleError, local_zone_name, upcoming, validate_cron, zone
-from beatwatch.engine.timefmt import format_duration, format_duration_exact
+from beatwatch.engine.timefmt import (
+    LONGEST_DURATION,
+    LONGEST_DURATION_TEXT,
+    format_duration,
+    format_duration_exact,
+)
 
 MIN_REMINDER = 60
 SLUG_MAX = 100
@@ -188,6 +193,26 @@ def _validate_schedule(spec: CheckSpec) -> Schedule:
     except ScheduleError as exc:
         raise ValidationError("cron", str(exc)) from None
     return Schedule(cron=cron, tz=tz)
+
+
+def pause_end(now: float, until: float | None, duration: int | None) -> float | None:
+    """When a pause asked for at `now` ends: at `until`, `duration` seconds from now, or
+    (neither given) never, until resumed by hand. Errors name the fields by these keys."""
+    if until is not None and duration is not None:
+        raise FieldsError("duration", "give {duration} or {until}, not both")
+    if duration is not None:
+        # The limit parse_duration sets, for a duration given as a number of seconds too:
+        # a pause of a million years would end on no date that can be written.
+        if duration > LONGEST_DURATION:
+            raise ValidationError("duration", f"a pause may last at most {LONGEST_DURATION_TEXT}")
+        field, end = "duration", now + duration
+    elif until is not None:
+        field, end = "until", until
+    else:
+        return None
+    if end <= now:
+        raise ValidationError(field, "the pause must end in the future")
+    return end
 
 
 def default_alerts(max_duration_seconds: int | None) -> frozenset[AlertType]:

@@ -422,7 +422,10 @@ class BeatwatchApp(App[None]):
             if choice is None:
                 return
             paused = await self.attempt(
-                "pause", self.service.pause_check(str(check_id), until=choice.until)
+                "pause",
+                self.service.pause_check(
+                    str(check_id), until=choice.until, duration=choice.duration
+                ),
             )
             if paused is not None:
                 self.fleet.upsert(paused, self.clock())

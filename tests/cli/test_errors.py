@@ -70,6 +70,27 @@ def test_maintenance_flags_that_would_be_ignored_are_refused(beatwatch: Beatwatc
     assert host["windows"] == []
 
 
+PAUSES_THAT_ARE_REFUSED = [
+    pytest.param(("--for", "1h", "--until", LATER), "give --for or --until, not both", id="both"),
+    pytest.param(("--for", "0s"), "the pause must end in the future", id="for-0"),
+    pytest.param(
+        ("--until", "2000-01-01T00:00:00Z"), "the pause must end in the future", id="past"
+    ),
+]
+
+
+def test_a_pause_that_cannot_be_made_is_a_usage_error(beatwatch: Beatwatch) -> None:
+    beatwatch("check", "add", "backup", "--every", "1h")
+    commands = [("check", "pause", "backup", *p.values[0]) for p in PAUSES_THAT_ARE_REFUSED]
+
+    results = beatwatch.all_at_once(*commands)
+
+    for param, result in zip(PAUSES_THAT_ARE_REFUSED, results, strict=True):
+        assert_one_line_error(result, 2, param.values[1], "beatwatch check pause --help")
+    [check] = beatwatch("check", "list", "--json").json()
+    assert check["state"] == "new"
+
+
 @pytest.mark.parametrize(
     "args",
     [
@@ -81,6 +102,8 @@ def test_maintenance_flags_that_would_be_ignored_are_refused(beatwatch: Beatwatc
     ids=["edit-nothing", "pause-twice", "maint-no-time", "add-no-schedule"],
 )
 def test_a_usage_error_points_to_help_once(beatwatch: Beatwatch, args: tuple[str, ...]) -> None:
+    beatwatch("check", "add", "backup", "--every", "1h", "--host", "db1")
+
     result = beatwatch(*args)
 
     assert_one_line_error(result, 2)

@@ -19,16 +19,22 @@ from beatwatch.ui.formatting import short_time
 
 @dataclass(frozen=True, slots=True)
 class Pause:
-    until: float | None  # None: until resumed by hand
+    """For `duration` seconds, until a time, or (neither) until resumed by hand."""
+
+    duration: int | None = None
+    until: float | None = None
+
+    def end(self, now: float) -> float | None:
+        return now + self.duration if self.duration is not None else self.until
 
 
-def pause_end(text: str, now: float) -> float | None:
-    """The end of a pause from what the user typed: a duration, a time, or nothing at all."""
+def pause_asked(text: str, now: float) -> Pause:
+    """The pause the user typed: a duration, a time, or nothing at all."""
     raw = text.strip()
     if not raw:
-        return None
+        return Pause()
     try:
-        return now + parse_duration(raw)
+        return Pause(duration=parse_duration(raw))
     except DurationTooLong:
         raise
     except ValueError:
@@ -41,7 +47,7 @@ def pause_end(text: str, now: float) -> float | None:
         ) from None
     if until <= now:
         raise ValueError(f"{raw!r} has passed; a pause must end in the future")
-    return until
+    return Pause(until=until)
 
 
 class PauseScreen(ModalScreen[Pause | None]):
@@ -71,8 +77,9 @@ class PauseScreen(ModalScreen[Pause | None]):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         error = self.query_one("#until-error", Label)
+        now = self._clock()
         try:
-            until = pause_end(event.value, self._clock())
+            until = pause_asked(event.value, now).end(now)
         except ValueError as exc:
             error.update(str(exc))
             return
@@ -89,11 +96,11 @@ class PauseScreen(ModalScreen[Pause | None]):
 
     def _submit(self) -> None:
         try:
-            until = pause_end(self.query_one("#until", Input).value, self._clock())
+            pause = pause_asked(self.query_one("#until", Input).value, self._clock())
         except ValueError as exc:
             self.query_one("#until-error", Label).update(str(exc))
             return
-        self.dismiss(Pause(until))
+        self.dismiss(pause)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
