@@ -16,7 +16,7 @@ from beatwatch.engine import alert_store, store
 from beatwatch.engine.channels import ChannelError, send, validate_url
 from beatwatch.engine.events import EventBus, IncidentChanged, SetupChanged
 from beatwatch.engine.incidents import IncidentNotFound, acknowledge, chosen_channels
-from beatwatch.engine.maintenance import is_open, occurrence, parse_weekly
+from beatwatch.engine.maintenance import check_window_fields, is_open, occurrence, parse_weekly
 from beatwatch.engine.messages import test_message
 from beatwatch.engine.model import (
     Channel,
@@ -30,7 +30,7 @@ from beatwatch.engine.model import (
 from beatwatch.engine.schedule import ScheduleError, zone
 from beatwatch.engine.store import Store
 from beatwatch.engine.url_masking import mask_url
-from beatwatch.engine.validation import FieldsError, ValidationError
+from beatwatch.engine.validation import ValidationError
 
 log = logging.getLogger("beatwatch.alerts")
 
@@ -203,19 +203,15 @@ class Alerts:
         host = host.strip()
         if not host:
             raise ValidationError("host", "give the host the window is for")
-        if sum(x is not None for x in (duration, ends_at, weekly)) != 1:
-            raise FieldsError(
-                "ends_at",
-                "give one of {duration}, {ends_at} (with an optional {starts_at}) or {weekly}",
-            )
-        # A one-off window is two points in time, which need no zone; a weekly one is a time
-        # of day, which does. Refused rather than dropped: whoever gave it meant something.
-        if tz is not None and weekly is None:
-            raise FieldsError("tz", "{tz} goes with {weekly}, not with {duration} or {ends_at}")
-        if starts_at is not None and ends_at is None:
-            raise FieldsError(
-                "starts_at", "{starts_at} goes with {ends_at}, not with {duration} or {weekly}"
-            )
+        check_window_fields(
+            {
+                "duration": duration,
+                "starts_at": starts_at,
+                "ends_at": ends_at,
+                "weekly": weekly,
+                "tz": tz,
+            }
+        )
         now = time.time()
         if weekly is not None:
             window = self._weekly_window(host, weekly, tz, reason, now)

@@ -1,4 +1,5 @@
-"""When a maintenance window is open. Pure: `now` comes in as an argument.
+"""How a maintenance window may be asked for, and when one is open. Pure: `now` comes in
+as an argument.
 
 Weekly windows are computed in their own zone (a Sunday 02:00 window stays at 02:00 local
 time across DST changes) and compared as UTC epoch seconds.
@@ -7,13 +8,46 @@ time across DST changes) and compared as UTC epoch seconds.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from beatwatch.engine.model import MaintenanceWindow
 from beatwatch.engine.schedule import zone
 from beatwatch.engine.timefmt import utc_iso
+from beatwatch.engine.validation import FieldsError
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# A window lasts a while from now, runs until a time, or recurs weekly.
+_WINDOW_KINDS = ("duration", "ends_at", "weekly")
+
+
+def check_window_fields(given: Mapping[str, object]) -> None:
+    """Refuse fields of a maintenance window that do not go together: one of duration,
+    ends_at (with an optional starts_at) and weekly (with an optional tz). `given` maps
+    these keys to the values asked for (absent or None: not given). The FieldsError names
+    fields by these keys and, beyond the ones to give, only fields that were given: an
+    interface may have no name for some (a setup file has no duration)."""
+    kinds = [key for key in _WINDOW_KINDS if given.get(key) is not None]
+    if not kinds:
+        raise FieldsError(
+            "ends_at",
+            "give one of {duration}, {ends_at} (with an optional {starts_at}) or {weekly}",
+        )
+    if len(kinds) > 1:
+        first, second = kinds[:2]
+        raise FieldsError(second, f"give {_ref(first)} or {_ref(second)}, not both")
+    [kind] = kinds
+    # A one-off window is two points in time, which need no zone; a weekly one is a time
+    # of day, which does. Refused rather than dropped: whoever gave it meant something.
+    if given.get("tz") is not None and kind != "weekly":
+        raise FieldsError("tz", "{tz} goes with {weekly}, not with " + _ref(kind))
+    if given.get("starts_at") is not None and kind != "ends_at":
+        raise FieldsError("starts_at", "{starts_at} goes with {ends_at}, not with " + _ref(kind))
+
+
+def _ref(key: str) -> str:
+    """`key` as a FieldsError's template names it."""
+    return "{" + key + "}"
 
 
 def occurrence(window: MaintenanceWindow, now: float) -> tuple[float, float] | None:

@@ -23,7 +23,7 @@ GIVE_ONE = "give one of for, ends_at (with an optional starts_at) or weekly"
             GOES_WITH,
         ),
         ({}, "ends_at", GIVE_ONE),
-        ({"for": "2h", "weekly": "sun 02:00-04:00"}, "ends_at", GIVE_ONE),
+        ({"for": "2h", "weekly": "sun 02:00-04:00"}, "weekly", "give for or weekly, not both"),
         ({"for": 0}, "for", "a maintenance window must end after it starts"),
         (
             {"starts_at": "2000-01-01T00:00:00Z", "ends_at": "2000-01-01T02:00:00Z"},

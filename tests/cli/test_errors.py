@@ -52,8 +52,13 @@ FLAGS_THAT_DO_NOT_GO_TOGETHER = [
     ),
     pytest.param(
         ("--for", "1h", "--weekly", "sun 02:00-04:00"),
-        "give one of --for, --until (with an optional --from) or --weekly",
+        "give --for or --weekly, not both",
         id="for-weekly",
+    ),
+    pytest.param(
+        ("--weekly", "sun 02:00-04:00", "--until", LATER),
+        "give --until or --weekly, not both",
+        id="until-weekly",
     ),
 ]
 

@@ -21,20 +21,32 @@ REFUSED = [
     ),
     pytest.param(
         {"duration": 3600, "weekly": "sun 02:00-04:00"},
-        "ends_at",
-        "give one of duration, ends_at (with an optional starts_at) or weekly",
+        "weekly",
+        "give duration or weekly, not both",
         id="two-times",
+    ),
+    pytest.param(
+        {"ends_at": LATER, "weekly": "sun 02:00-04:00", "tz": "UTC"},
+        "weekly",
+        "give ends_at or weekly, not both",
+        id="one-off-and-weekly",
     ),
     pytest.param(
         {"duration": 3600, "tz": "UTC"},
         "tz",
-        "tz goes with weekly, not with duration or ends_at",
+        "tz goes with weekly, not with duration",
         id="duration-tz",
+    ),
+    pytest.param(
+        {"starts_at": LATER, "ends_at": LATER + 3600, "tz": "UTC"},
+        "tz",
+        "tz goes with weekly, not with ends_at",
+        id="ends-at-tz",
     ),
     pytest.param(
         {"weekly": "sun 02:00-04:00", "starts_at": LATER},
         "starts_at",
-        "starts_at goes with ends_at, not with duration or weekly",
+        "starts_at goes with ends_at, not with weekly",
         id="weekly-starts-at",
     ),
     pytest.param(
@@ -65,7 +77,7 @@ async def test_an_interface_names_the_fields_its_own_way(engine: Service) -> Non
 
     assert (named.field, named.message) == (
         "--tz",
-        "--tz goes with --weekly, not with --for or ends_at",
+        "--tz goes with --weekly, not with --for",
     )
 
 
