@@ -21,11 +21,11 @@ import tomli_w
 
 from beatwatch.config import line_of
 from beatwatch.engine.catalog import channel_refs, unknown_channel_ref
-from beatwatch.engine.maintenance import parse_weekly, weekly_pattern
+from beatwatch.engine.maintenance import check_window_fields, parse_weekly, weekly_pattern
 from beatwatch.engine.model import AlertType, Channel, Check, MaintenanceWindow
 from beatwatch.engine.service import Service, spec_of
 from beatwatch.engine.timefmt import format_duration_exact, parse_duration, utc_iso
-from beatwatch.engine.validation import CheckSpec, ValidationError, validate
+from beatwatch.engine.validation import CheckSpec, FieldsError, ValidationError, validate
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 HEADER = "# beatwatch setup: `beatwatch import FILE` applies it (try --dry-run first).\n"
@@ -169,6 +169,9 @@ _CHECK_KEYS = {
 _CHANNEL_KEYS = {"name", "url", "default", "tags"}
 _HOST_KEYS = {"name", "window"}
 _WINDOW_KEYS = {"weekly", "tz", "starts_at", "ends_at", "reason"}
+_NEEDS_TIMES = (
+    'host {host!r}: a window needs weekly = "sun 02:00-04:00" or both starts_at and ends_at'
+)
 
 
 def parse_setup(text: str) -> Setup:
@@ -262,6 +265,13 @@ def _parse_channel(text: str, entry: dict[str, Any]) -> DesiredChannel:
 def _parse_window(text: str, host: str, entry: dict[str, Any]) -> DesiredWindow:
     _only(text, entry, _WINDOW_KEYS, f"window of host {host!r}:")
     reason = str(entry.get("reason", ""))
+    # A file has no "from now", so a one-off window needs both of its times.
+    if "weekly" not in entry and not {"starts_at", "ends_at"} <= entry.keys():
+        raise SetupError(_NEEDS_TIMES.format(host=host))
+    try:
+        check_window_fields(entry)
+    except FieldsError as exc:
+        raise SetupError(f"host {host!r}: {exc.message}") from None
     if "weekly" in entry:
         try:
             parse_weekly(str(entry["weekly"]))
@@ -273,11 +283,8 @@ def _parse_window(text: str, host: str, entry: dict[str, Any]) -> DesiredWindow:
     try:
         starts = _timestamp(entry["starts_at"])
         ends = _timestamp(entry["ends_at"])
-    except (KeyError, ValueError):
-        raise SetupError(
-            f'host {host!r}: a window needs weekly = "sun 02:00-04:00" '
-            "or both starts_at and ends_at"
-        ) from None
+    except ValueError:
+        raise SetupError(_NEEDS_TIMES.format(host=host)) from None
     return DesiredWindow(host, None, None, starts, ends, reason)
 
 

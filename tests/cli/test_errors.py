@@ -3,6 +3,8 @@ exit 1 for "no such thing", exit 2 for a usage mistake, one `beatwatch:` line ei
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.cli.conftest import Beatwatch, assert_one_line_error
@@ -71,6 +73,26 @@ def test_maintenance_flags_that_would_be_ignored_are_refused(beatwatch: Beatwatc
 
     for param, result in zip(FLAGS_THAT_DO_NOT_GO_TOGETHER, results, strict=True):
         assert_one_line_error(result, 2, param.values[1])
+    [host] = beatwatch("host", "list", "--json").json()
+    assert host["windows"] == []
+
+
+def test_a_setup_file_refuses_window_fields_that_do_not_go_together(
+    beatwatch: Beatwatch, tmp_path: Path
+) -> None:
+    beatwatch("check", "add", "backup", "--every", "1h", "--host", "db1")
+    setup = tmp_path / "setup.toml"
+    setup.write_text(
+        '[[host]]\nname = "db1"\n\n[[host.window]]\n'
+        'starts_at = "2099-01-01T00:00:00Z"\nends_at = "2099-01-01T02:00:00Z"\n'
+        'tz = "Europe/Berlin"\n\n'
+        '[[check]]\nname = "nightly"\nevery = "1d"\n'
+    )
+
+    result = beatwatch("import", str(setup))
+
+    assert_one_line_error(result, 2, "host 'db1': tz goes with weekly, not with ends_at")
+    assert [check["slug"] for check in beatwatch("check", "list", "--json").json()] == ["backup"]
     [host] = beatwatch("host", "list", "--json").json()
     assert host["windows"] == []
 

@@ -152,6 +152,10 @@ async def test_a_check_naming_an_unknown_channel_fails_the_plan(tmp_path: Path) 
         await service.close()
 
 
+DB1_WINDOW = '[[host]]\nname = "db1"\n[[host.window]]\n'
+LATER = "2099-01-01T02:00:00Z"
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -166,6 +170,22 @@ async def test_a_check_naming_an_unknown_channel_fails_the_plan(tmp_path: Path) 
         ('[[check]]\nname = "x"\nevery = "10s"\n', "check 'x': the interval is 10s"),
         ('[[check]]\nname = "x"\nevery = "soon"\n', "check 'x': every:"),
         ('[[wat]]\nname = "x"\n', "line 1: unknown section 'wat'"),
+        (
+            f'{DB1_WINDOW}weekly = "sun 02:00-04:00"\nstarts_at = {LATER}\nends_at = {LATER}\n',
+            "host 'db1': give ends_at or weekly, not both",
+        ),
+        (
+            f'{DB1_WINDOW}starts_at = {LATER}\nends_at = {LATER}\ntz = "UTC"\n',
+            "host 'db1': tz goes with weekly, not with ends_at",
+        ),
+        (
+            f'{DB1_WINDOW}weekly = "sun 02:00-04:00"\nstarts_at = {LATER}\n',
+            "host 'db1': starts_at goes with ends_at, not with weekly",
+        ),
+        (
+            f"{DB1_WINDOW}ends_at = {LATER}\n",
+            "host 'db1': a window needs weekly = \"sun 02:00-04:00\" or both starts_at and ends_at",
+        ),
         ("[[check]\n", "line 1"),
     ],
 )
