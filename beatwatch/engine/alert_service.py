@@ -30,7 +30,7 @@ from beatwatch.engine.model import (
 from beatwatch.engine.schedule import ScheduleError, zone
 from beatwatch.engine.store import Store
 from beatwatch.engine.url_masking import mask_url
-from beatwatch.engine.validation import ValidationError
+from beatwatch.engine.validation import ValidationError, refuse_too_long
 
 log = logging.getLogger("beatwatch.alerts")
 
@@ -216,6 +216,7 @@ class Alerts:
         if weekly is not None:
             window = self._weekly_window(host, weekly, tz, reason, now)
         elif duration is not None:
+            refuse_too_long("duration", duration, "a maintenance window")
             window = self._one_off_window(host, now, now + duration, "duration", reason, now)
         else:
             assert ends_at is not None  # the one of the three left

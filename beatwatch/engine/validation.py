@@ -195,16 +195,20 @@ def _validate_schedule(spec: CheckSpec) -> Schedule:
     return Schedule(cron=cron, tz=tz)
 
 
+def refuse_too_long(field_name: str, seconds: int, what: str) -> None:
+    """The limit parse_duration sets, for a duration given as a number of seconds too:
+    something lasting a million years would end on no date that can be written."""
+    if seconds > LONGEST_DURATION:
+        raise ValidationError(field_name, f"{what} may last at most {LONGEST_DURATION_TEXT}")
+
+
 def pause_end(now: float, until: float | None, duration: int | None) -> float | None:
     """When a pause asked for at `now` ends: at `until`, `duration` seconds from now, or
     (neither given) never, until resumed by hand. Errors name the fields by these keys."""
     if until is not None and duration is not None:
         raise FieldsError("duration", "give {duration} or {until}, not both")
     if duration is not None:
-        # The limit parse_duration sets, for a duration given as a number of seconds too:
-        # a pause of a million years would end on no date that can be written.
-        if duration > LONGEST_DURATION:
-            raise ValidationError("duration", f"a pause may last at most {LONGEST_DURATION_TEXT}")
+        refuse_too_long("duration", duration, "a pause")
         field, end = "duration", now + duration
     elif until is not None:
         field, end = "until", until

@@ -25,6 +25,7 @@ GIVE_ONE = "give one of for, ends_at (with an optional starts_at) or weekly"
         ({}, "ends_at", GIVE_ONE),
         ({"for": "2h", "weekly": "sun 02:00-04:00"}, "weekly", "give for or weekly, not both"),
         ({"for": 0}, "for", "a maintenance window must end after it starts"),
+        ({"for": 10**12}, "for", "a maintenance window may last at most 3650d (ten years)"),
         (
             {"starts_at": "2000-01-01T00:00:00Z", "ends_at": "2000-01-01T02:00:00Z"},
             "ends_at",

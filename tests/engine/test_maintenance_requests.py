@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from beatwatch.engine.service import Service
+from beatwatch.engine.timefmt import LONGEST_DURATION
 from beatwatch.engine.validation import ValidationError
 
 LATER = time.time() + 86400
@@ -48,6 +49,12 @@ REFUSED = [
         "starts_at",
         "starts_at goes with ends_at, not with weekly",
         id="weekly-starts-at",
+    ),
+    pytest.param(
+        {"duration": LONGEST_DURATION + 1},
+        "duration",
+        "a maintenance window may last at most 3650d (ten years)",
+        id="too-long",
     ),
     pytest.param(
         {"duration": 0},
