@@ -11,13 +11,13 @@ from textual.screen import Screen
 from textual.theme import Theme
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Footer, Header, Input
 
 from beatwatch.engine.model import State
-from beatwatch.presentation import STATE_RANK, STATE_SYMBOL, STATE_WORD, counted
 from beatwatch.ui.screens.check_detail import CheckDetailScreen
 from beatwatch.ui.themes import state_variable
 from beatwatch.ui.widgets.checks_table import ChecksTable, Colours, everything, matches_query
+from beatwatch.ui.widgets.summary_line import SummaryLine
 
 if TYPE_CHECKING:
     from beatwatch.ui.app import BeatwatchApp
@@ -59,7 +59,9 @@ class ChecksScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header(icon="♥")
-        yield Static(id="summary")
+        yield SummaryLine(
+            Text("No checks yet — press n to add one, or run `beatwatch demo`."), id="summary"
+        )
         yield ChecksTable(id="checks")
         yield Input(placeholder="filter by name, tag, host or state", id="filter")
         yield Footer(compact=True)
@@ -99,20 +101,8 @@ class ChecksScreen(Screen[None]):
                 # Most passes under steady pings leave the counts as they were; redrawing the
                 # line anyway would relayout the screen each time.
                 if counts != self._summary_counts:
-                    self._show_summary(counts)
-
-    def _show_summary(self, counts: dict[State, int]) -> None:
-        self._summary_counts = counts
-        summary = Text()
-        total = sum(counts.values())
-        for state in sorted(counts, key=STATE_RANK.__getitem__):
-            style = self._colours[state] + (" bold" if state.is_bad else "")
-            summary.append(f"{STATE_SYMBOL[state]} {counts[state]} {STATE_WORD[state]}", style)
-            summary.append("  ")
-        summary.append(counted(total, "check"), "dim")
-        if not total:
-            summary = Text("No checks yet — press n to add one, or run `beatwatch demo`.")
-        self.query_one("#summary", Static).update(summary)
+                    self._summary_counts = counts
+                    self.query_one(SummaryLine).show(counts, self._colours)
 
     # -- actions -------------------------------------------------------------------------
 
