@@ -14,7 +14,6 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import (
     DataTable,
-    Footer,
     Header,
     Label,
     Static,
@@ -35,6 +34,7 @@ from beatwatch.ui.snippets import SNIPPETS
 from beatwatch.ui.themes import state_variable
 from beatwatch.ui.widgets.checks_table import next_due_text
 from beatwatch.ui.widgets.duration_chart import DurationChart
+from beatwatch.ui.widgets.keys_footer import KeysFooter
 from beatwatch.ui.widgets.row_table import RowTable
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ class CheckDetailScreen(Screen[None]):
                 classes="section-title",
             )
             yield RowTable(id="pings", cursor_type="row")
-        yield Footer(compact=True)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#pings", RowTable)

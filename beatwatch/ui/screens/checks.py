@@ -11,12 +11,13 @@ from textual.screen import Screen
 from textual.theme import Theme
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Header, Input
+from textual.widgets import DataTable, Header, Input
 
 from beatwatch.engine.model import State
 from beatwatch.ui.screens.check_detail import CheckDetailScreen
 from beatwatch.ui.themes import state_variable
 from beatwatch.ui.widgets.checks_table import ChecksTable, Colours, everything, matches_query
+from beatwatch.ui.widgets.keys_footer import KeysFooter
 from beatwatch.ui.widgets.summary_line import SummaryLine
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ class ChecksScreen(Screen[None]):
         )
         yield ChecksTable(id="checks")
         yield Input(placeholder="filter by name, tag, host or state", id="filter")
-        yield Footer(compact=True)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self._colours = theme_colours(self.beatwatch)

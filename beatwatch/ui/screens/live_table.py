@@ -14,8 +14,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
+from beatwatch.ui.widgets.keys_footer import KeysFooter
 from beatwatch.ui.widgets.row_table import Cell, RowTable
 
 if TYPE_CHECKING:
@@ -125,7 +126,7 @@ class LiveTableScreen(Screen[None]):
         yield Static(id="summary")
         yield RowTable(cursor_type="row", zebra_stripes=True)
         yield Static(id="row-detail")
-        yield Footer(compact=True)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         for label in self.COLUMNS:

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Header, RichLog
+from textual.widgets import Header, RichLog
 
 from beatwatch.ui.messages import LogEntry
+from beatwatch.ui.widgets.keys_footer import KeysFooter
 
 if TYPE_CHECKING:
     from beatwatch.ui.app import BeatwatchApp
@@ -32,7 +33,7 @@ class LogScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header(icon="♥")
         yield RichLog(id="log", wrap=True, max_lines=2000)
-        yield Footer(compact=True)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self._tick()

@@ -1,0 +1,61 @@
+"""The footer's keys: in a narrow terminal the command palette's key makes way for help and
+quit; in a wide one it shows, beside every screen's keys."""
+
+from __future__ import annotations
+
+from textual.widgets._footer import FooterKey
+
+from beatwatch.demo import FIXED_NOW, build_demo
+from beatwatch.ui.app import BeatwatchApp
+from beatwatch.ui.screens.check_detail import CheckDetailScreen
+from beatwatch.ui.widgets.checks_table import ChecksTable
+from beatwatch.ui.widgets.keys_footer import PALETTE_KEY_WIDTH, KeysFooter
+from tests.conftest import wait_for
+
+
+def footer_keys(app: BeatwatchApp) -> dict[str, FooterKey]:
+    """The keys the footer shows, by their description."""
+    footer = app.screen.query_one(KeysFooter)
+    return {key.description: key for key in footer.query(FooterKey) if key.display}
+
+
+def shown_whole(app: BeatwatchApp, description: str) -> bool:
+    """The key is laid out in the footer, with no part of it past the right edge or under the
+    palette's key."""
+    keys = footer_keys(app)
+    if description not in keys or not keys[description].region:
+        return False
+    palette = keys.get("palette")
+    if palette is not None and not palette.region:
+        return False
+    right = palette.region.x if palette is not None else app.size.width
+    return keys[description].region.right <= right
+
+
+async def test_help_and_quit_show_in_an_80_column_terminal(service, tmp_path):
+    await build_demo(service, FIXED_NOW)
+    app = BeatwatchApp(service, run_engine=False, clock=lambda: FIXED_NOW, user_theme_dir=tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(lambda: shown_whole(app, "Help"))
+        assert shown_whole(app, "Quit") and shown_whole(app, "Filter")
+        assert "palette" not in footer_keys(app)
+
+        await pilot.resize_terminal(PALETTE_KEY_WIDTH, 40)
+        await wait_for(lambda: "palette" in footer_keys(app))
+        await pilot.resize_terminal(80, 24)
+        await wait_for(lambda: "palette" not in footer_keys(app))
+
+
+async def test_in_a_wide_terminal_every_screen_has_room_for_the_palette_key(service, tmp_path):
+    await build_demo(service, FIXED_NOW)
+    app = BeatwatchApp(service, run_engine=False, clock=lambda: FIXED_NOW, user_theme_dir=tmp_path)
+    async with app.run_test(size=(PALETTE_KEY_WIDTH, 40)) as pilot:
+        await wait_for(lambda: app.screen.query_one(ChecksTable).row_count == 30)
+        for key in ("enter", "2", "3", "4", "5", "6", "1"):
+            await pilot.press(key)
+            if key == "enter":
+                await wait_for(lambda: isinstance(app.screen, CheckDetailScreen))
+            await wait_for(lambda: "palette" in footer_keys(app))
+            # The app's keys come last: when they show whole, all the screen's do.
+            await wait_for(lambda: shown_whole(app, "Help"))
+            assert shown_whole(app, "Quit")
