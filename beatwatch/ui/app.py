@@ -18,7 +18,6 @@ from typing import ClassVar, TypeVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.theme import Theme
 
@@ -152,6 +151,7 @@ class BeatwatchApp(App[None]):
         self.attached_pid: int | None = None
         self._run_engine = run_engine
         self._keymap = keymap or {}
+        self._binding_owners = binding_owners(type(self))
         self._unsubscribe: Callable[[], None] | None = None
         # The EngineEvents message posted but not yet handled, which new events join.
         self._queued_events: EngineEvents | None = None
@@ -188,10 +188,11 @@ class BeatwatchApp(App[None]):
 
     async def on_mount(self) -> None:
         self.set_keymap(self._keymap)
-        for problem in keymap_problems(self._keymap, binding_owners(type(self))):
+        help_key = self.key_for("app.help")
+        for problem in keymap_problems(self._keymap, self._binding_owners, help_key):
             self.notify(f"[keymap] {problem}", title="Keymap", severity="warning", timeout=20)
         loop = asyncio.get_running_loop()
-        self._log_handler = UILogHandler(self, loop, self._no_channel_hint())
+        self._log_handler = UILogHandler(self, loop, f"; or here: {self.channel_hint()}")
         logging.getLogger("beatwatch").addHandler(self._log_handler)
         self._unsubscribe = self.service.events.subscribe(self._queue_engine_event)
         await self._connect_engine()
@@ -201,16 +202,17 @@ class BeatwatchApp(App[None]):
         self._sub_title = self.sub_title
         self.set_interval(HEALTH_CHECK_INTERVAL, self._show_engine_health)
 
-    def _no_channel_hint(self) -> str:
-        """How to give alerts a channel in this window, with the keys as bound."""
+    def key_for(self, binding_id: str) -> str:
+        """The key of the binding `binding_id` under the keymap, as the footer shows it: for
+        text that says which key to press."""
+        return self.get_key_display(as_bound(self._keymap, self._binding_owners, binding_id))
 
-        def key(owner: type[DOMNode], binding_id: str) -> str:
-            return self.get_key_display(as_bound(self._keymap, owner, binding_id))
-
+    def channel_hint(self) -> str:
+        """Where this window gives alerts a channel, with the keys as bound."""
         return (
-            f"; or here: on the Channels screen ({key(BeatwatchApp, 'app.show-channels')}), "
-            f"{key(ChannelsScreen, 'channels.add')} adds a channel and "
-            f"{key(ChannelsScreen, 'channels.default')} makes one a default"
+            f"on the Channels screen ({self.key_for('app.show-channels')}), "
+            f"{self.key_for('channels.add')} adds a channel and "
+            f"{self.key_for('channels.default')} makes one a default"
         )
 
     def _show_engine_health(self) -> None:

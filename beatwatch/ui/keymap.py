@@ -10,15 +10,18 @@ from textual.binding import Binding
 from textual.dom import DOMNode
 
 
-def keymap_problems(keymap: Mapping[str, str], owners: Iterable[type[DOMNode]]) -> list[str]:
+def keymap_problems(
+    keymap: Mapping[str, str], owners: Iterable[type[DOMNode]], help_key: str
+) -> list[str]:
     """What is wrong with `keymap`, one sentence each, for the bindings of `owners` (the app
     and each screen or widget class). The app's bindings count on every screen, and so do
-    those of the widgets a screen names in its KEYED_WIDGETS (its table)."""
+    those of the widgets a screen names in its KEYED_WIDGETS (its table). `help_key` opens
+    the list of keys."""
     owners = list(owners)
     bindings = {owner: _with_ids(owner) for owner in owners}
     known = {b.id for found in bindings.values() for b in found}
     problems = [
-        f"no key binding has the id {binding_id!r}, so it was ignored (? lists each "
+        f"no key binding has the id {binding_id!r}, so it was ignored ({help_key} lists each "
         "screen's keys with their ids)"
         for binding_id in keymap
         if binding_id not in known
@@ -44,10 +47,12 @@ def binding_owners(app_class: type[DOMNode]) -> list[type[DOMNode]]:
     return [app_class, *sorted(found, key=lambda cls: cls.__qualname__)]
 
 
-def as_bound(keymap: Mapping[str, str], owner: type[DOMNode], binding_id: str) -> Binding:
-    """`owner`'s binding `binding_id` with the key `keymap` gives it (the first, if it has
-    several): for text that tells which key to press."""
-    [binding] = [b for b in _with_ids(owner) if b.id == binding_id]
+def as_bound(
+    keymap: Mapping[str, str], owners: Iterable[type[DOMNode]], binding_id: str
+) -> Binding:
+    """The binding `binding_id` of `owners` with the key `keymap` gives it (the first, if it
+    has several): for text that tells which key to press."""
+    binding = next(b for owner in owners for b in _with_ids(owner) if b.id == binding_id)
     return binding.with_key(keymap.get(binding_id, binding.key).split(",")[0].strip())
 
 

@@ -52,8 +52,10 @@ class ChannelFormScreen(FormScreen[Channel | None]):
             )
             yield Label("", id="form-error", classes="field-error")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(Text("Add [ctrl+s]"), variant="primary", id="save")
-                yield Button(Text("Cancel [esc]"), id="cancel")
+                key = self.beatwatch.key_for
+                save = Text(f"Add [{key('channel-form.save')}]")
+                yield Button(save, variant="primary", id="save")
+                yield Button(Text(f"Cancel [{key('channel-form.cancel')}]"), id="cancel")
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -70,16 +70,21 @@ class ChannelsScreen(LiveTableScreen):
         ]
         return self._summary(channels), rows
 
-    @staticmethod
-    def _summary(channels: list[Channel]) -> str:
+    def _summary(self, channels: list[Channel]) -> str:
+        key = self.beatwatch.key_for
         if not channels:
-            return "No channels yet, so no alert can be sent — press a to add one."
+            return (
+                f"No channels yet, so no alert can be sent — press {key('channels.add')} to "
+                "add one."
+            )
         failing = sum(c.failing for c in channels)
         defaults = sum(c.is_default for c in channels)
         # One line at 120 columns, the keys included.
         return (
             f"{counted(len(channels), 'channel')}, {defaults} default (alerted by checks that "
-            f"name none), {failing} failing  —  a: add · t: test · m: default · d: remove"
+            f"name none), {failing} failing  —  {key('channels.add')}: add · "
+            f"{key('channels.test')}: test · {key('channels.default')}: default · "
+            f"{key('channels.remove')}: remove"
         )
 
     def detail(self, key: str) -> Text | str:
@@ -89,7 +94,8 @@ class ChannelsScreen(LiveTableScreen):
         text = Text(f"{channel.name}: {channel.masked_url}")
         if channel.failing:
             text.append(f"\nlast error: {channel.last_error or 'no reason given'}")
-            text.append("\nAlerts for it are retried; t sends a test once the URL is fixed.")
+            test = self.beatwatch.key_for("channels.test")
+            text.append(f"\nAlerts for it are retried; {test} sends a test once the URL is fixed.")
         return text
 
     def _selected(self) -> Channel | None:

@@ -177,7 +177,7 @@ class CheckDetailScreen(Screen[None]):
         ack = (
             f"acknowledged {format_relative(incident.acknowledged_at, now)}"
             if incident.acknowledged_at
-            else "not acknowledged (a: acknowledge)"
+            else f"not acknowledged ({self.beatwatch.key_for('detail.acknowledge')}: acknowledge)"
         )
         opened = format_relative(incident.opened_at, now)
         return f"{state_label(incident.state)} since {opened} · {ack}"
@@ -297,7 +297,8 @@ class CheckDetailScreen(Screen[None]):
         check = app.check(self.check_id)
         if check is None or not check.host:
             self.notify(
-                "This check names no host; set one with e to use maintenance windows.",
+                f"This check names no host; set one with {app.key_for('detail.edit')} to use "
+                "maintenance windows.",
                 severity="warning",
             )
             return
@@ -317,8 +318,8 @@ class CheckDetailScreen(Screen[None]):
             return
         if not targets:
             self.notify(
-                "No channel would get this check's alerts: on the Channels screen (6), add one "
-                "with a or make one a default with m; or name one in the check (e).",
+                f"No channel would get this check's alerts: {app.channel_hint()}; or name one "
+                f"in the check ({app.key_for('detail.edit')}).",
                 severity="warning",
                 timeout=10,
             )

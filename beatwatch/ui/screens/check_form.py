@@ -105,8 +105,9 @@ class CheckFormScreen(FormScreen[Check | None]):
                         yield Checkbox(alert.value, id=f"alert-{alert.value}")
                 yield Label("", id="form-error", classes="field-error")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(Text("Save [ctrl+s]"), variant="primary", id="save")
-                yield Button(Text("Cancel [esc]"), id="cancel")
+                key = self.beatwatch.key_for
+                yield Button(Text(f"Save [{key('form.save')}]"), variant="primary", id="save")
+                yield Button(Text(f"Cancel [{key('form.cancel')}]"), id="cancel")
 
     async def on_mount(self) -> None:
         super().on_mount()

@@ -60,8 +60,10 @@ class ChecksScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header(icon="♥")
+        new = self.beatwatch.key_for("checks.new")
         yield SummaryLine(
-            Text("No checks yet — press n to add one, or run `beatwatch demo`."), id="summary"
+            Text(f"No checks yet — press {new} to add one, or run `beatwatch demo`."),
+            id="summary",
         )
         yield ChecksTable(id="checks")
         yield Input(placeholder="filter by name, tag, host or state", id="filter")
@@ -139,7 +141,7 @@ class ChecksScreen(Screen[None]):
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.display = True
-        box.border_title = "type to filter · Enter: browse the matches · Esc: clear"
+        box.border_title = f"type to filter · {self._filter_keys()}"
         box.focus()
 
     def action_clear_filter(self) -> None:
@@ -154,12 +156,20 @@ class ChecksScreen(Screen[None]):
         app = self.beatwatch
         with app.batch_update():
             self.table.refilter(app.fleet, app.clock(), self._colours)
-        event.input.border_title = f"{self._matching()} · Enter: browse the matches · Esc: clear"
+        event.input.border_title = f"{self._matching()} · {self._filter_keys()}"
 
     def on_input_submitted(self) -> None:
         box = self.query_one("#filter", Input)
-        box.border_title = f"filtered, {self._matching()} · / to change · Esc to clear"
+        key = self.beatwatch.key_for
+        box.border_title = (
+            f"filtered, {self._matching()} · {key('checks.filter')} to change · "
+            f"{key('checks.clear-filter')} to clear"
+        )
         self.table.focus()
+
+    def _filter_keys(self) -> str:
+        """What the keys do while the filter is typed: enter is the box's own."""
+        return f"enter: browse the matches · {self.beatwatch.key_for('checks.clear-filter')}: clear"
 
     def _matching(self) -> str:
         return f"{len(self.table.shown_ids)} of {len(self.beatwatch.fleet.checks)} match"

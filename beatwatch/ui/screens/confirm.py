@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -10,6 +10,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
+
+if TYPE_CHECKING:
+    from beatwatch.ui.app import BeatwatchApp
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -24,13 +27,20 @@ class ConfirmScreen(ModalScreen[bool]):
         self._explanation = explanation
         self._confirm = confirm
 
+    @property
+    def beatwatch(self) -> BeatwatchApp:
+        return self.app  # type: ignore[return-value]
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(Text(self._title), classes="dialog-title")
             yield Static(Text(self._explanation), classes="dialog-text")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(Text(f"{self._confirm} [y]"), variant="error", id="yes")
-                yield Button(Text("Cancel [n]"), id="no")
+                key = self.beatwatch.key_for
+                yield Button(
+                    Text(f"{self._confirm} [{key('confirm.yes')}]"), variant="error", id="yes"
+                )
+                yield Button(Text(f"Cancel [{key('confirm.no')}]"), id="no")
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()

@@ -124,18 +124,21 @@ class HostsScreen(LiveTableScreen):
             return (
                 f"{host.name} is in maintenance until {short_time(until)}: the alerts of its "
                 f"{counted(host.checks, 'check')} are held (their states are still watched). "
-                "x ends it now."
+                f"{self.beatwatch.key_for('hosts.end-maintenance')} ends it now."
             )
         checks = counted(host.checks, "check")
-        return f"{host.name}: {checks}, alerting as usual. m starts maintenance."
+        start = self.beatwatch.key_for("hosts.start-maintenance")
+        return f"{host.name}: {checks}, alerting as usual. {start} starts maintenance."
 
-    @staticmethod
-    def _summary(hosts: int, in_maintenance: int) -> str:
+    def _summary(self, hosts: int, in_maintenance: int) -> str:
         if not hosts:
             return "No hosts yet: a host appears when a check names the machine it runs on."
+        key = self.beatwatch.key_for
         return (
             f"{counted(hosts, 'host')}, {in_maintenance} in maintenance (their checks are "
-            "watched, alerts are held)  —  m: start · x: end now · r: remove a window"
+            f"watched, alerts are held)  —  {key('hosts.start-maintenance')}: start · "
+            f"{key('hosts.end-maintenance')}: end now · {key('hosts.remove-window')}: remove "
+            "a window"
         )
 
     def _selected_host(self) -> str | None:

@@ -79,8 +79,7 @@ class IncidentsScreen(LiveTableScreen):
             ),
         )
 
-    @staticmethod
-    def _summary(incidents: list[Incident]) -> Text:
+    def _summary(self, incidents: list[Incident]) -> Text:
         if not incidents:
             return Text("No incidents: nothing has gone wrong since beatwatch started watching.")
         still_open = [i for i in incidents if i.resolved_at is None]
@@ -90,7 +89,12 @@ class IncidentsScreen(LiveTableScreen):
         if waiting:
             summary.append(f", {waiting} not acknowledged", "bold")
         summary.append(f" · {len(incidents) - len(still_open)} resolved", "dim")
-        summary.append("  —  a: acknowledge · enter: who was told", "dim")
+        key = self.beatwatch.key_for
+        summary.append(
+            f"  —  {key('incidents.acknowledge')}: acknowledge · "
+            f"{key('incidents.notifications')}: who was told",
+            "dim",
+        )
         return summary
 
     def detail(self, key: str) -> Text | str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -14,6 +14,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from beatwatch.engine.timefmt import parse_duration
+
+if TYPE_CHECKING:
+    from beatwatch.ui.app import BeatwatchApp
 
 DEFAULT_DURATION = "1h"
 
@@ -36,6 +39,10 @@ class MaintenanceScreen(ModalScreen[int | None]):
         self._host = host
         self._clock = clock
 
+    @property
+    def beatwatch(self) -> BeatwatchApp:
+        return self.app  # type: ignore[return-value]
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(Text(f"Maintenance on {self._host}"), classes="dialog-title")
@@ -49,7 +56,8 @@ class MaintenanceScreen(ModalScreen[int | None]):
             yield Label(id="duration-hint", classes="hint")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(Text("Start [enter]"), variant="primary", id="start")
-                yield Button(Text("Cancel [esc]"), id="cancel")
+                cancel = self.beatwatch.key_for("maintenance.cancel")
+                yield Button(Text(f"Cancel [{cancel}]"), id="cancel")
 
     def on_mount(self) -> None:
         self._show_end("")

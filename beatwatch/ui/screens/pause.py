@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -15,6 +15,9 @@ from textual.widgets import Button, Input, Label, Static
 
 from beatwatch.engine.timefmt import DurationTooLong, parse_duration, parse_time
 from beatwatch.ui.formatting import short_time
+
+if TYPE_CHECKING:
+    from beatwatch.ui.app import BeatwatchApp
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,10 @@ class PauseScreen(ModalScreen[Pause | None]):
         self._check_name = check_name
         self._clock = clock
 
+    @property
+    def beatwatch(self) -> BeatwatchApp:
+        return self.app  # type: ignore[return-value]
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(Text(f"Pause {self._check_name}"), classes="dialog-title")
@@ -73,7 +80,8 @@ class PauseScreen(ModalScreen[Pause | None]):
             yield Label("", id="until-error", classes="field-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(Text("Pause [enter]"), variant="primary", id="pause")
-                yield Button(Text("Cancel [esc]"), id="cancel")
+                cancel = self.beatwatch.key_for("pause.cancel")
+                yield Button(Text(f"Cancel [{cancel}]"), id="cancel")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         error = self.query_one("#until-error", Label)
