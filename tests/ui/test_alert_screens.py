@@ -17,6 +17,7 @@ from beatwatch.ui.screens.confirm import ConfirmScreen
 from beatwatch.ui.screens.help import HelpScreen
 from beatwatch.ui.screens.hosts import HostsScreen
 from beatwatch.ui.screens.incidents import IncidentsScreen
+from beatwatch.ui.screens.live_table import selected_key
 from beatwatch.ui.screens.maintenance import MaintenanceScreen
 from beatwatch.ui.screens.notifications import NotificationsScreen
 from beatwatch.ui.widgets.checks_table import ChecksTable
@@ -93,6 +94,59 @@ async def test_ages_stay_true_while_a_screen_stays_open(service, tmp_path):
         await wait_for(lambda: cell(app, row, "queued").endswith("(in 40m)"))
         now += 60 * 60
         await wait_for(lambda: cell(app, row, "queued").endswith("(20m ago)"))
+
+
+async def test_the_check_detail_keeps_its_ages_true_on_the_apps_clock(service, tmp_path):
+    check = await service.add_check(CheckSpec(name="pg dump", every_seconds=86400))
+    await fail(service, check)
+    [ping] = await service.pings(str(check.id), 1)
+    now = time.time()
+    app = BeatwatchApp(service, run_engine=False, user_theme_dir=tmp_path, clock=lambda: now)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(lambda: check.id in app.screen.query_one(ChecksTable).shown_ids)
+        await pilot.press("enter")
+        await wait_for(lambda: isinstance(app.screen, CheckDetailScreen))
+        row = str(ping.id)
+        await wait_for(lambda: cell(app, row, "when").endswith("(just now)"))
+        now += 20 * 60
+        await wait_for(lambda: cell(app, row, "when").endswith("(20m ago)"))
+        await wait_for(lambda: "FAILING  20m ago" in text_of(app, "#timeline"))
+        # A clock set back makes them wrong too.
+        now -= 60 * 60
+        await wait_for(lambda: cell(app, row, "when").endswith("(in 40m)"))
+        await wait_for(lambda: "FAILING  in 40m" in text_of(app, "#timeline"))
+
+
+async def test_a_new_ping_leaves_the_detail_cursor_on_its_ping(service, tmp_path):
+    check = await service.add_check(CheckSpec(name="pg dump", every_seconds=86400))
+    await fail(service, check)
+    [ping] = await service.pings(str(check.id), 1)
+    app = app_for(service, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(lambda: check.id in app.screen.query_one(ChecksTable).shown_ids)
+        await pilot.press("enter")
+        await wait_for(lambda: isinstance(app.screen, CheckDetailScreen))
+        table = app.screen.query_one(DataTable)
+        await wait_for(lambda: table.row_count == 1)
+        await service.record_ping(PingRequest(PingKind.SUCCESS, uuid=check.uuid, at=time.time()))
+        await wait_for(lambda: table.row_count == 2)
+        assert selected_key(table) == str(ping.id)
+
+
+async def test_the_detail_shows_job_output_as_it_is_not_as_markup(service, tmp_path):
+    check = await service.add_check(CheckSpec(name="pg dump", every_seconds=86400))
+    output = b"[error] disk full on [/var]"
+    await service.record_ping(
+        PingRequest(PingKind.FAIL, uuid=check.uuid, exit_code=1, body=output, at=time.time())
+    )
+    app = app_for(service, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(lambda: check.id in app.screen.query_one(ChecksTable).shown_ids)
+        await pilot.press("enter")
+        await wait_for(lambda: isinstance(app.screen, CheckDetailScreen))
+        table = app.screen.query_one(DataTable)
+        # It used to be read as markup, and that closing tag stopped the app.
+        await wait_for(lambda: "[error] disk full on [/var]" in table.render_line(1).text)
 
 
 async def test_maintenance_from_the_hosts_screen(service, tmp_path):

@@ -3,7 +3,6 @@ timeline of its states, its open incident and its host's maintenance."""
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -28,7 +27,7 @@ from beatwatch.engine.timefmt import format_duration, format_relative
 from beatwatch.presentation import state_label
 from beatwatch.ui.formatting import local_time, one_line, when
 from beatwatch.ui.screens.hosts import maintenance_until
-from beatwatch.ui.screens.live_table import AGES_REFRESH
+from beatwatch.ui.screens.live_table import LiveRows, Row, fill
 from beatwatch.ui.screens.ping_body import PingBodyScreen
 from beatwatch.ui.snippets import SNIPPETS
 from beatwatch.ui.themes import state_variable
@@ -64,10 +63,15 @@ class CheckDetailScreen(Screen[None]):
     def __init__(self, check_id: int) -> None:
         super().__init__()
         self.check_id = check_id
-        self._seen_version = -1
+        # The pings and the states are loaded again when the check changes, and when their
+        # "… ago" have aged on the app's clock.
+        self._history = LiveRows(
+            self,
+            lambda: self.beatwatch.clock(),
+            lambda: self.beatwatch.fleet.versions.get(check_id, 0),
+            self._load_history,
+        )
         self._pings: list[Ping] = []
-        self._transitions: list[Transition] = []
-        self._ages_drawn_at = 0.0
         self._alerts_seen = -1
         self._incident: Incident | None = None
         self._host: HostStatus | None = None
@@ -111,7 +115,11 @@ class CheckDetailScreen(Screen[None]):
             for snippet in SNIPPETS:
                 code = snippet.render(url, check)
                 self.query_one(f"#code-{snippet.key}", Static).update(Text(code))
+        self._history.start()
         self._tick()
+
+    def on_screen_resume(self) -> None:
+        self._history.resumed()
 
     def _tick(self) -> None:
         try:
@@ -128,12 +136,6 @@ class CheckDetailScreen(Screen[None]):
             self.dismiss()
             return
         self._show_info(check)
-        version = app.fleet.versions.get(self.check_id, 0)
-        if version != self._seen_version:
-            self._seen_version = version
-            self.run_worker(self._load_history(), group="history", exclusive=True)
-        elif time.monotonic() - self._ages_drawn_at >= AGES_REFRESH:
-            self._redraw_ages()
         if app.alerts_version != self._alerts_seen:
             self._alerts_seen = app.alerts_version
             self.run_worker(self._load_alerting(), group="alerting", exclusive=True)
@@ -205,6 +207,8 @@ class CheckDetailScreen(Screen[None]):
             self._show_info(check)
 
     async def _load_history(self) -> None:
+        if self.beatwatch.check(self.check_id) is None:
+            return  # deleted: the screen closes on its next tick
         service = self.beatwatch.service
         ref = str(self.check_id)
         pings = await self.beatwatch.attempt("load pings", service.pings(ref, PINGS_SHOWN))
@@ -221,24 +225,14 @@ class CheckDetailScreen(Screen[None]):
         chart.display = bool(durations)
         self.query_one("#no-durations").display = not durations
 
-    def _redraw_ages(self) -> None:
-        """Only the "… ago" texts, in place: the cursor in the pings table stays put."""
-        self._ages_drawn_at = time.monotonic()
-        table = self.query_one("#pings", RowTable)
-        now = self.beatwatch.clock()
-        for index, ping in enumerate(self._pings):
-            table.update_cell(str(index), "when", when(ping.at, now))
-        self._show_timeline(self._transitions)
-
     def _show_pings(self, pings: list[Ping]) -> None:
+        """The pings in place of those shown, the cursor staying on the ping it was on."""
         self._pings = pings
-        self._ages_drawn_at = time.monotonic()
-        table = self.query_one("#pings", RowTable)
         now = self.beatwatch.clock()
-        with self.app.batch_update():
-            table.clear()
-            for index, ping in enumerate(pings):
-                table.add_row(
+        rows = [
+            Row(
+                str(ping.id),
+                (
                     ping.kind.value,
                     when(ping.at, now),
                     "" if ping.exit_code is None else str(ping.exit_code),
@@ -246,11 +240,13 @@ class CheckDetailScreen(Screen[None]):
                     ping.remote_addr or "",
                     one_line(ping.user_agent or "", 30),
                     one_line(ping.body_text, BODY_PREVIEW),
-                    key=str(index),
-                )
+                ),
+            )
+            for ping in pings
+        ]
+        fill(self.query_one("#pings", RowTable), rows)
 
     def _show_timeline(self, transitions: list[Transition]) -> None:
-        self._transitions = transitions
         app = self.beatwatch
         now = app.clock()
         timeline = Text()
@@ -262,9 +258,10 @@ class CheckDetailScreen(Screen[None]):
         self.query_one("#timeline", Static).update(timeline or Text("no changes yet", "dim"))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        index = int(str(event.row_key.value))
-        if index < len(self._pings):
-            self.app.push_screen(PingBodyScreen(self._pings[index]))
+        key = event.row_key.value
+        ping = next((p for p in self._pings if str(p.id) == key), None)
+        if ping is not None:
+            self.app.push_screen(PingBodyScreen(ping))
 
     def action_copy_url(self) -> None:
         self.beatwatch.copy_ping_url(self.check_id)
