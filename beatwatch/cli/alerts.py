@@ -12,17 +12,17 @@ from beatwatch.cli.context import (
     TIME,
     json_option,
     location_options,
+    options_named,
     print_json,
     print_listing,
     print_table,
     with_service,
 )
+from beatwatch.engine.maintenance import check_window_fields, is_open
 from beatwatch.engine.maintenance import describe as describe_window
-from beatwatch.engine.maintenance import is_open
 from beatwatch.engine.serialize import channel_to_dict, host_to_dict, incident_to_dict
 from beatwatch.engine.service import Service
 from beatwatch.engine.timefmt import format_relative, utc_iso
-from beatwatch.engine.validation import ValidationError
 
 
 @click.group("channel")
@@ -189,20 +189,20 @@ def host_maint(
     **where: Any,
 ) -> None:
     """Open a maintenance window on HOST: now for a while, between two times, or weekly."""
+    times = {
+        "duration": duration,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "weekly": weekly,
+        "tz": tz,
+    }
+    # The service's own rule, asked first: flags that do not go together touch no database.
+    with options_named(ctx, _MAINT_FLAGS):
+        check_window_fields(times)
 
     async def act(service: Service) -> None:
-        try:
-            window = await service.alerts.start_maintenance(
-                host,
-                duration=duration,
-                starts_at=starts_at,
-                ends_at=ends_at,
-                weekly=weekly,
-                tz=tz,
-                reason=reason,
-            )
-        except ValidationError as exc:
-            raise click.UsageError(exc.named(_MAINT_FLAGS).message, ctx) from None
+        with options_named(ctx, _MAINT_FLAGS):
+            window = await service.alerts.start_maintenance(host, reason=reason, **times)
         click.echo(f"maintenance window #{window.id} on {host}: {describe_window(window)}")
 
     with_service(ctx, act, creates=True, **where)

@@ -12,6 +12,7 @@ from beatwatch.cli.context import (
     TIME,
     json_option,
     location_options,
+    options_named,
     print_json,
     print_listing,
     print_table,
@@ -23,7 +24,7 @@ from beatwatch.engine.schedule import describe
 from beatwatch.engine.serialize import check_to_dict, ping_to_dict, unknown_ping_to_dict
 from beatwatch.engine.service import Service
 from beatwatch.engine.timefmt import format_duration, format_relative, utc_iso
-from beatwatch.engine.validation import CheckSpec, ValidationError
+from beatwatch.engine.validation import CheckSpec, pause_end
 from beatwatch.presentation import STATE_RANK, state_label
 
 
@@ -302,12 +303,13 @@ def pause_command(
     ctx: click.Context, ref: str, duration: int | None, until: float | None, **where: Any
 ) -> None:
     """Pause a check: it is not evaluated and never alerts until resumed."""
+    # The service's own rule, asked first: flags that do not go together touch no database.
+    with options_named(ctx, _PAUSE_FLAGS):
+        pause_end(time.time(), until, duration)
 
     async def act(service: Service) -> None:
-        try:
+        with options_named(ctx, _PAUSE_FLAGS):
             check = await service.pause_check(ref, until=until, duration=duration)
-        except ValidationError as exc:
-            raise click.UsageError(exc.named(_PAUSE_FLAGS).message, ctx) from None
         end = f" until {utc_iso(check.paused_until)}" if check.paused_until else " until resumed"
         click.echo(f"paused {check.name}{end}")
 

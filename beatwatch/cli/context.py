@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -14,6 +15,7 @@ import click
 from beatwatch.config import Settings, load
 from beatwatch.engine.service import Service
 from beatwatch.engine.timefmt import parse_duration, parse_time
+from beatwatch.engine.validation import ValidationError
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -91,6 +93,16 @@ def with_service(
             await service.close()
 
     return asyncio.run(run())
+
+
+@contextmanager
+def options_named(ctx: click.Context, flags: Mapping[str, str]) -> Iterator[None]:
+    """Tell a ValidationError from the service as a usage error (exit 2) that calls its
+    fields by this command's `flags`."""
+    try:
+        yield
+    except ValidationError as exc:
+        raise click.UsageError(exc.named(flags).message, ctx) from None
 
 
 def print_json(data: Any) -> None:

@@ -67,6 +67,24 @@ def test_a_dry_run_import_finds_no_database_and_creates_none(
     assert not data_dir.exists()
 
 
+REFUSED_BEFORE_OPENING = [
+    ("check", "pause", "backup", "--for", "1h", "--until", "10:00"),
+    ("host", "maint", "db1"),
+    ("host", "maint", "db1", "--for", "1h", "--tz", "UTC"),
+]
+
+
+def test_flags_that_do_not_go_together_are_refused_before_any_database_is_opened(
+    beatwatch: Beatwatch, data_dir: Path
+) -> None:
+    results = beatwatch.all_at_once(*REFUSED_BEFORE_OPENING)
+
+    for command, result in zip(REFUSED_BEFORE_OPENING, results, strict=True):
+        assert_one_line_error(result, 2, f"beatwatch {' '.join(command[:2])} --help")
+        assert "no beatwatch database" not in result.stderr, command
+    assert not data_dir.exists()
+
+
 # `run` still runs its command, unreported, and exits with its code (true: 0).
 @pytest.mark.parametrize(
     ("command", "code"), [(("ping", "backup"), 1), (("run", "backup", "--", "true"), 0)]
