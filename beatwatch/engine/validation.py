@@ -127,6 +127,15 @@ def validate(spec: CheckSpec) -> CheckSpec:
             "slug", f"slug {slug!r} must be 1-{SLUG_MAX} characters of a-z, 0-9, '-' and '_'"
         )
 
+    # The API takes these as plain numbers, which parse_duration's limit never saw.
+    for field_name, seconds, what in (
+        ("grace", spec.grace_seconds, "the grace"),
+        ("max_duration", spec.max_duration_seconds, "the max duration"),
+        ("escalate_after", spec.escalate_after_seconds, "the escalation delay"),
+        ("remind_every", spec.remind_every_seconds, "the reminder interval"),
+    ):
+        if seconds is not None:
+            refuse_too_long(field_name, seconds, what, verb="be")
     schedule = _validate_schedule(spec)
     grace = _validate_grace(spec.grace_seconds, schedule)
 
@@ -195,11 +204,11 @@ def _validate_schedule(spec: CheckSpec) -> Schedule:
     return Schedule(cron=cron, tz=tz)
 
 
-def refuse_too_long(field_name: str, seconds: int, what: str) -> None:
+def refuse_too_long(field_name: str, seconds: int, what: str, verb: str = "last") -> None:
     """The limit parse_duration sets, for a duration given as a number of seconds too:
     something lasting a million years would end on no date that can be written."""
     if seconds > LONGEST_DURATION:
-        raise ValidationError(field_name, f"{what} may last at most {LONGEST_DURATION_TEXT}")
+        raise ValidationError(field_name, f"{what} may {verb} at most {LONGEST_DURATION_TEXT}")
 
 
 def pause_end(now: float, until: float | None, duration: int | None) -> float | None:
