@@ -188,7 +188,7 @@ def parse_setup(text: str) -> Setup:
     channels = [_parse_channel(text, e) for e in _entries(data, "channel")]
     hosts, windows = [], []
     for entry in _entries(data, "host"):
-        _only(text, entry, _HOST_KEYS, "host")
+        _only(text, entry, _HOST_KEYS, _named("host", entry))
         name = _text(text, entry, "name", "host")
         hosts.append(name)
         windows += [_parse_window(text, name, w) for w in entry.get("window", [])]
@@ -227,12 +227,17 @@ def _where(text: str, key: str) -> str:
     return f"line {line}: " if line else ""
 
 
-def _only(text: str, entry: dict[str, Any], allowed: set[str], what: str) -> None:
+def _named(what: str, entry: dict[str, Any]) -> str:
+    """How errors call an entry: "check 'backup'", or "a check without a name"."""
+    name = entry.get("name")
+    return f"{what} {name!r}" if isinstance(name, str) else f"a {what} without a name"
+
+
+def _only(text: str, entry: dict[str, Any], allowed: set[str], owner: str) -> None:
     for key in entry:
         if key not in allowed:
-            label = entry.get("name", "?")
             raise SetupError(
-                f"{_where(text, key)}{what} {label!r}: unknown key {key!r} "
+                f"{_where(text, key)}{owner}: unknown key {key!r} "
                 f"(known: {', '.join(sorted(allowed))})"
             )
 
@@ -247,12 +252,12 @@ def _text(text: str, entry: dict[str, Any], key: str, what: str) -> str:
 def _strings(entry: dict[str, Any], key: str, what: str) -> tuple[str, ...]:
     value = entry.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise SetupError(f"{what} {entry.get('name', '?')!r}: {key} must be a list of strings")
+        raise SetupError(f"{_named(what, entry)}: {key} must be a list of strings")
     return tuple(value)
 
 
 def _parse_channel(text: str, entry: dict[str, Any]) -> DesiredChannel:
-    _only(text, entry, _CHANNEL_KEYS, "channel")
+    _only(text, entry, _CHANNEL_KEYS, _named("channel", entry))
     name = _text(text, entry, "name", "channel")
     url = entry.get("url")
     if url is not None and not isinstance(url, str):
@@ -263,7 +268,7 @@ def _parse_channel(text: str, entry: dict[str, Any]) -> DesiredChannel:
 
 
 def _parse_window(text: str, host: str, entry: dict[str, Any]) -> DesiredWindow:
-    _only(text, entry, _WINDOW_KEYS, f"window of host {host!r}:")
+    _only(text, entry, _WINDOW_KEYS, f"a window of host {host!r}")
     reason = str(entry.get("reason", ""))
     # A file has no "from now", so a one-off window needs both of its times.
     if "weekly" not in entry and not {"starts_at", "ends_at"} <= entry.keys():
@@ -280,22 +285,26 @@ def _parse_window(text: str, host: str, entry: dict[str, Any]) -> DesiredWindow:
         return DesiredWindow(
             host, str(entry["weekly"]), str(entry.get("tz", "UTC")), None, None, reason
         )
-    try:
-        starts = _timestamp(entry["starts_at"])
-        ends = _timestamp(entry["ends_at"])
-    except ValueError:
-        raise SetupError(_NEEDS_TIMES.format(host=host)) from None
+    starts = _timestamp(host, entry, "starts_at")
+    ends = _timestamp(host, entry, "ends_at")
     return DesiredWindow(host, None, None, starts, ends, reason)
 
 
-def _timestamp(value: Any) -> float:
+def _timestamp(host: str, entry: dict[str, Any], key: str) -> float:
+    value = entry[key]
     if isinstance(value, datetime):
         return value.timestamp()
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        raise SetupError(
+            f"host {host!r}: {key} {str(value)[:40]!r} is not a time "
+            "(write it as 2026-11-24T06:00:00Z)"
+        ) from None
 
 
 def _parse_check(text: str, entry: dict[str, Any]) -> DesiredCheck:
-    _only(text, entry, _CHECK_KEYS, "check")
+    _only(text, entry, _CHECK_KEYS, _named("check", entry))
     name = _text(text, entry, "name", "check")
 
     def duration(key: str) -> int | None:

@@ -186,6 +186,18 @@ LATER = "2099-01-01T02:00:00Z"
             f"{DB1_WINDOW}ends_at = {LATER}\n",
             "host 'db1': a window needs weekly = \"sun 02:00-04:00\" or both starts_at and ends_at",
         ),
+        (
+            f'{DB1_WINDOW}weekly = "sun 02:00-04:00"\ncolour = "red"\n',
+            "line 5: a window of host 'db1': unknown key 'colour'",
+        ),
+        (
+            '[[channel]]\nurl = "json://x"\ncolour = "red"\n',
+            "line 3: a channel without a name: unknown key 'colour'",
+        ),
+        (
+            f'{DB1_WINDOW}starts_at = "tomorrow"\nends_at = {LATER}\n',
+            "host 'db1': starts_at 'tomorrow' is not a time (write it as 2026-11-24T06:00:00Z)",
+        ),
         ("[[check]\n", "line 1"),
     ],
 )
