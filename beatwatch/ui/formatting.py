@@ -6,8 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from rich.cells import cell_len, set_cell_size
+from textual.content import Content
 
 from beatwatch.engine.timefmt import format_relative
+
+# Between the parts of a line of facts, as in "✖ MISSED since 2h ago · not acknowledged".
+SEPARATOR = " · "
 
 
 def local_time(t: float) -> str:
@@ -32,3 +36,17 @@ def shortened(text: str, width: int) -> str:
 def one_line(text: str, width: int) -> str:
     """`text` on one line (its runs of whitespace made single spaces), cut to `width`."""
     return shortened(" ".join(text.split()), width)
+
+
+def hanging(text: str, indent: int, width: int) -> str:
+    """`text` wrapped to the `width` cells of a line less an `indent`, its later lines indented
+    to start under its first. It breaks at a " · " sooner than inside the part after one, and
+    the line break then stands for the "·"."""
+    room = max(1, width - indent)
+    lines: list[str] = []
+    for part in text.split(SEPARATOR):
+        if lines and cell_len(lines[-1] + SEPARATOR + part) <= room:
+            lines[-1] += SEPARATOR + part
+        else:
+            lines.extend(str(line) for line in Content(part).wrap(room))
+    return ("\n" + " " * indent).join(lines)

@@ -25,7 +25,7 @@ from beatwatch.engine.model import Check, Incident, Ping, State, Transition
 from beatwatch.engine.schedule import describe
 from beatwatch.engine.timefmt import format_duration, format_relative
 from beatwatch.presentation import state_label
-from beatwatch.ui.formatting import local_time, one_line, when
+from beatwatch.ui.formatting import SEPARATOR, hanging, local_time, one_line, when
 from beatwatch.ui.screens.hosts import maintenance_until
 from beatwatch.ui.screens.live_table import LiveRows, Row, fill
 from beatwatch.ui.screens.ping_body import PingBodyScreen
@@ -33,6 +33,7 @@ from beatwatch.ui.snippets import SNIPPETS
 from beatwatch.ui.themes import state_variable
 from beatwatch.ui.widgets.checks_table import next_due_text
 from beatwatch.ui.widgets.duration_chart import DurationChart
+from beatwatch.ui.widgets.fitted_text import FittedText
 from beatwatch.ui.widgets.keys_footer import KeysFooter
 from beatwatch.ui.widgets.row_table import RowTable
 
@@ -44,6 +45,20 @@ TRANSITIONS_SHOWN = 12
 BODY_PREVIEW = 40
 REFRESH_INTERVAL = 1.0
 NO_TIMED_RUNS = "no timed runs yet: a run is timed from its /start ping to its finish"
+# The facts' labels are right-aligned in this many cells, and their values start two after.
+LABEL_WIDTH = 13
+VALUE_COLUMN = LABEL_WIDTH + 2
+# Cells left clear after the longest fact, so that it does not run into the history beside it.
+GAP = 1
+
+
+def facts(rows: list[tuple[str, str]], width: int) -> Text:
+    """Labelled facts in `width` cells, a long value wrapping under itself, clear of the labels."""
+    text = Text()
+    for label, value in rows:
+        text.append(f"{label:>{LABEL_WIDTH}}  ", style="dim")
+        text.append(f"{hanging(value, VALUE_COLUMN, width - GAP)}\n")
+    return text
 
 
 class CheckDetailScreen(Screen[None]):
@@ -84,7 +99,7 @@ class CheckDetailScreen(Screen[None]):
         yield Header(icon="♥")
         with VerticalScroll(id="detail"):
             with Horizontal(id="detail-top"):
-                yield Static(id="info")
+                yield FittedText(id="info")
                 with Vertical(id="history"):
                     yield Label("Run durations (oldest → newest)", classes="section-title")
                     yield DurationChart(id="durations")
@@ -167,10 +182,7 @@ class CheckDetailScreen(Screen[None]):
             ("alerts on", ", ".join(sorted(a.value for a in check.alerts)) or "nothing"),
             ("slug", check.slug),
         ]
-        for label, value in rows:
-            info.append(f"{label:>13}  ", style="dim")
-            info.append(f"{value}\n")
-        self.query_one("#info", Static).update(info)
+        self.query_one("#info", FittedText).show(lambda width: info + facts(rows, width))
 
     def _incident_text(self, now: float) -> str:
         incident = self._incident
@@ -182,7 +194,7 @@ class CheckDetailScreen(Screen[None]):
             else f"not acknowledged ({self.beatwatch.key_for('detail.acknowledge')}: acknowledge)"
         )
         opened = format_relative(incident.opened_at, now)
-        return f"{state_label(incident.state)} since {opened} · {ack}"
+        return f"{state_label(incident.state)} since {opened}{SEPARATOR}{ack}"
 
     def _host_text(self, check: Check, now: float) -> str:
         if not check.host:
@@ -190,7 +202,7 @@ class CheckDetailScreen(Screen[None]):
         until = maintenance_until(self._host.windows, now) if self._host else None
         if until is None:
             return check.host
-        return f"{check.host} · in maintenance until {local_time(until)}, alerts held"
+        return f"{check.host}{SEPARATOR}in maintenance until {local_time(until)}, alerts held"
 
     async def _load_alerting(self) -> None:
         """The check's open incident and its host's maintenance, for the info panel."""

@@ -1,0 +1,69 @@
+"""The check detail fits an 80-column terminal (a tmux split): a long fact wraps under its
+value column, and each is laid out again when the terminal is resized."""
+
+from __future__ import annotations
+
+from textual.geometry import Region
+from textual.widget import Widget
+
+from beatwatch.engine.validation import CheckSpec
+from beatwatch.ui.formatting import hanging
+from beatwatch.ui.screens.check_detail import VALUE_COLUMN, CheckDetailScreen
+from beatwatch.ui.widgets.checks_table import ChecksTable
+from tests.conftest import wait_for
+from tests.ui.test_alert_screens import app_for, fail
+
+NARROW = (80, 24)
+WIDE = (160, 40)
+
+
+def drawn(widget: Widget) -> list[str]:
+    """The widget's lines as they are on screen, without the blanks at their ends."""
+    return [strip.text.rstrip() for strip in widget.render_lines(Region(0, 0, *widget.size))]
+
+
+def fact(lines: list[str], label: str) -> list[str]:
+    """The lines of one fact: its label's line and the continuations under its value."""
+    start = next(n for n, line in enumerate(lines) if line.lstrip().startswith(f"{label}  "))
+    rest = lines[start + 1 :]
+    more = next((n for n, line in enumerate(rest) if line[:VALUE_COLUMN].strip()), len(rest))
+    return lines[start : start + 1 + more]
+
+
+def test_a_long_value_breaks_at_a_separator_and_hangs_under_its_first_line() -> None:
+    value = "✖ MISSED since 2h ago · not acknowledged (a: acknowledge)"
+    indent = " " * VALUE_COLUMN
+    assert hanging(value, VALUE_COLUMN, 100) == value
+    assert hanging(value, VALUE_COLUMN, 50) == (
+        f"✖ MISSED since 2h ago\n{indent}not acknowledged (a: acknowledge)"
+    )
+    assert hanging(value, VALUE_COLUMN, 37) == (
+        f"✖ MISSED since 2h ago\n{indent}not acknowledged (a:\n{indent}acknowledge)"
+    )
+
+
+async def test_the_incident_wraps_under_the_value_column_and_follows_the_width(service, tmp_path):
+    check = await service.add_check(CheckSpec(name="pg dump", every_seconds=86400))
+    await fail(service, check)
+    app = app_for(service, tmp_path)
+    async with app.run_test(size=NARROW) as pilot:
+        await wait_for(lambda: check.id in app.screen.query_one(ChecksTable).shown_ids)
+        await pilot.press("enter")
+        await wait_for(lambda: isinstance(app.screen, CheckDetailScreen))
+        info = app.screen.query_one("#info")
+        await wait_for(lambda: "(a:" in "".join(drawn(info)))
+
+        incident = fact(drawn(info), "incident")
+        assert len(incident) > 1
+        for line in incident[1:]:
+            assert line.startswith(" " * VALUE_COLUMN) and line[VALUE_COLUMN] != " "
+        assert " ".join(line[VALUE_COLUMN:] for line in incident) == (
+            "✖ FAILING since just now not acknowledged (a: acknowledge)"
+        )
+        # Nothing runs to the edge of the column, into the history beside it.
+        assert all(len(line) < info.size.width for line in drawn(info))
+
+        await pilot.resize_terminal(*WIDE)
+        await wait_for(lambda: len(fact(drawn(info), "incident")) == 1)
+        await pilot.resize_terminal(*NARROW)
+        await wait_for(lambda: fact(drawn(info), "incident") == incident)
