@@ -3,19 +3,25 @@ a cut name reads the same wherever it is shown."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import TypeVar
 
 from rich.cells import cell_len, set_cell_size
+from rich.text import Text
 from textual.content import Content
 
 from beatwatch.engine.timefmt import format_relative
+
+Form = TypeVar("Form", str, Text)
 
 # Between the parts of a line of facts, as in "✖ MISSED since 2h ago · not acknowledged".
 SEPARATOR = " · "
 
 
-def local_time(t: float) -> str:
-    return f"{datetime.fromtimestamp(t).astimezone():%a %d %b %H:%M:%S}"
+def local_time(t: float, form: str = "%a %d %b %H:%M:%S") -> str:
+    """`t` in local time, written as strftime's `form` says."""
+    return datetime.fromtimestamp(t).astimezone().strftime(form)
 
 
 def short_time(t: float) -> str:
@@ -50,3 +56,12 @@ def hanging(text: str, indent: int, width: int) -> str:
         else:
             lines.extend(str(line) for line in Content(part).wrap(room))
     return ("\n" + " " * indent).join(lines)
+
+
+def first_fitting(forms: Sequence[Form], width: int) -> Form:
+    """The first of `forms`, fullest first, whose every line fits in `width` cells; the last,
+    the shortest, when none does."""
+    return next(
+        (form for form in forms if all(cell_len(line) <= width for line in str(form).split("\n"))),
+        forms[-1],
+    )

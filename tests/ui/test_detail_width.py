@@ -1,25 +1,40 @@
 """The check detail fits an 80-column terminal (a tmux split): a long fact wraps under its
-value column, and each is laid out again when the terminal is resized."""
+value column, the States rows give up parts rather than wrap, and both are laid out again when
+the terminal is resized."""
 
 from __future__ import annotations
+
+import re
 
 from textual.geometry import Region
 from textual.widget import Widget
 
+from beatwatch.demo import FIXED_NOW, build_demo
 from beatwatch.engine.validation import CheckSpec
+from beatwatch.ui.app import BeatwatchApp
 from beatwatch.ui.formatting import hanging
-from beatwatch.ui.screens.check_detail import VALUE_COLUMN, CheckDetailScreen
+from beatwatch.ui.screens.check_detail import (
+    TRANSITIONS_SHOWN,
+    VALUE_COLUMN,
+    CheckDetailScreen,
+)
 from beatwatch.ui.widgets.checks_table import ChecksTable
 from tests.conftest import wait_for
 from tests.ui.test_alert_screens import app_for, fail
 
 NARROW = (80, 24)
 WIDE = (160, 40)
+SECONDS = re.compile(r"\d\d:\d\d:\d\d")
 
 
 def drawn(widget: Widget) -> list[str]:
     """The widget's lines as they are on screen, without the blanks at their ends."""
     return [strip.text.rstrip() for strip in widget.render_lines(Region(0, 0, *widget.size))]
+
+
+def rows(widget: Widget) -> list[str]:
+    """The widget's lines with something on them."""
+    return [line for line in drawn(widget) if line]
 
 
 def fact(lines: list[str], label: str) -> list[str]:
@@ -67,3 +82,24 @@ async def test_the_incident_wraps_under_the_value_column_and_follows_the_width(s
         await wait_for(lambda: len(fact(drawn(info), "incident")) == 1)
         await pilot.resize_terminal(*NARROW)
         await wait_for(lambda: fact(drawn(info), "incident") == incident)
+
+
+async def test_the_states_give_up_parts_rather_than_wrap(service, tmp_path):
+    await build_demo(service, FIXED_NOW)
+    app = BeatwatchApp(service, run_engine=False, clock=lambda: FIXED_NOW, user_theme_dir=tmp_path)
+    async with app.run_test(size=NARROW) as pilot:
+        await wait_for(lambda: app.screen.query_one(ChecksTable).shown_ids)
+        await pilot.press("enter")  # the missed backup, with a run every day
+        await wait_for(lambda: isinstance(app.screen, CheckDetailScreen))
+        timeline = app.screen.query_one("#timeline")
+        await wait_for(lambda: "running" in "".join(rows(timeline)))
+
+        # A row a state, each with how long ago, at the cost of its seconds.
+        narrow = rows(timeline)
+        assert len(narrow) == TRANSITIONS_SHOWN
+        assert all(line.endswith(" ago") and not SECONDS.search(line) for line in narrow)
+
+        await pilot.resize_terminal(*WIDE)
+        await wait_for(lambda: all(SECONDS.search(line) for line in rows(timeline)))
+        await pilot.resize_terminal(*NARROW)
+        await wait_for(lambda: rows(timeline) == narrow)

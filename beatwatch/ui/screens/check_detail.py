@@ -25,7 +25,14 @@ from beatwatch.engine.model import Check, Incident, Ping, State, Transition
 from beatwatch.engine.schedule import describe
 from beatwatch.engine.timefmt import format_duration, format_relative
 from beatwatch.presentation import state_label
-from beatwatch.ui.formatting import SEPARATOR, hanging, local_time, one_line, when
+from beatwatch.ui.formatting import (
+    SEPARATOR,
+    first_fitting,
+    hanging,
+    local_time,
+    one_line,
+    when,
+)
 from beatwatch.ui.screens.hosts import maintenance_until
 from beatwatch.ui.screens.live_table import LiveRows, Row, fill
 from beatwatch.ui.screens.ping_body import PingBodyScreen
@@ -50,6 +57,14 @@ LABEL_WIDTH = 13
 VALUE_COLUMN = LABEL_WIDTH + 2
 # Cells left clear after the longest fact, so that it does not run into the history beside it.
 GAP = 1
+# The States rows, from the fullest form to the shortest: a narrow column loses the seconds,
+# then the weekday, then how long ago. All rows take one form, so that their times line up.
+TIMELINE_FORMS = (
+    ("%a %d %b %H:%M:%S", True),
+    ("%a %d %b %H:%M", True),
+    ("%d %b %H:%M", True),
+    ("%d %b %H:%M", False),
+)
 
 
 def facts(rows: list[tuple[str, str]], width: int) -> Text:
@@ -105,7 +120,7 @@ class CheckDetailScreen(Screen[None]):
                     yield DurationChart(id="durations")
                     yield Static(NO_TIMED_RUNS, id="no-durations")
                     yield Label("States", classes="section-title")
-                    yield Static(id="timeline")
+                    yield FittedText(id="timeline")
             yield Label("Ping this URL when the job runs", classes="section-title")
             yield Static(id="ping-url")
             with TabbedContent(id="snippets"):
@@ -259,15 +274,22 @@ class CheckDetailScreen(Screen[None]):
         fill(self.query_one("#pings", RowTable), rows)
 
     def _show_timeline(self, transitions: list[Transition]) -> None:
-        app = self.beatwatch
-        now = app.clock()
+        now = self.beatwatch.clock()
+        forms = [self._timeline(transitions, now, *form) for form in TIMELINE_FORMS]
+        self.query_one("#timeline", FittedText).show(lambda width: first_fitting(forms, width))
+
+    def _timeline(self, transitions: list[Transition], now: float, moment: str, aged: bool) -> Text:
+        """The states, newest first: when each began (as strftime's `moment` writes it), and
+        how long ago if `aged`."""
+        colours = self.beatwatch.theme_variables
         timeline = Text()
         for transition in transitions:
             state: State = transition.to_state
-            timeline.append(f"{local_time(transition.at)}  ", style="dim")
-            timeline.append(state_label(state), style=app.theme_variables[state_variable(state)])
-            timeline.append(f"  {format_relative(transition.at, now)}\n", style="dim")
-        self.query_one("#timeline", Static).update(timeline or Text("no changes yet", "dim"))
+            timeline.append(f"{local_time(transition.at, moment)}  ", style="dim")
+            timeline.append(state_label(state), style=colours[state_variable(state)])
+            age = f"  {format_relative(transition.at, now)}" if aged else ""
+            timeline.append(f"{age}\n", style="dim")
+        return timeline or Text("no changes yet", "dim")
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         key = event.row_key.value
