@@ -1,6 +1,6 @@
 """The check detail fits an 80-column terminal (a tmux split): a long fact wraps under its
-value column, the States rows give up parts rather than wrap, and both are laid out again when
-the terminal is resized."""
+value column, the States rows and the chart's caption give up parts rather than wrap, and all
+are laid out again when the terminal is resized."""
 
 from __future__ import annotations
 
@@ -84,22 +84,25 @@ async def test_the_incident_wraps_under_the_value_column_and_follows_the_width(s
         await wait_for(lambda: fact(drawn(info), "incident") == incident)
 
 
-async def test_the_states_give_up_parts_rather_than_wrap(service, tmp_path):
+async def test_the_states_and_the_caption_give_up_parts_rather_than_wrap(service, tmp_path):
     await build_demo(service, FIXED_NOW)
     app = BeatwatchApp(service, run_engine=False, clock=lambda: FIXED_NOW, user_theme_dir=tmp_path)
     async with app.run_test(size=NARROW) as pilot:
         await wait_for(lambda: app.screen.query_one(ChecksTable).shown_ids)
         await pilot.press("enter")  # the missed backup, with a run every day
         await wait_for(lambda: isinstance(app.screen, CheckDetailScreen))
-        timeline = app.screen.query_one("#timeline")
+        timeline, chart = app.screen.query_one("#timeline"), app.screen.query_one("#durations")
+        await wait_for(lambda: drawn(chart)[-1].startswith("latest"))
         await wait_for(lambda: "running" in "".join(rows(timeline)))
 
         # A row a state, each with how long ago, at the cost of its seconds.
         narrow = rows(timeline)
         assert len(narrow) == TRANSITIONS_SHOWN
         assert all(line.endswith(" ago") and not SECONDS.search(line) for line in narrow)
+        assert drawn(chart)[-1] == "latest 39m8s · longest 45m13s"
 
         await pilot.resize_terminal(*WIDE)
+        await wait_for(lambda: drawn(chart)[-1].endswith("· 10 runs shown"))
         await wait_for(lambda: all(SECONDS.search(line) for line in rows(timeline)))
         await pilot.resize_terminal(*NARROW)
         await wait_for(lambda: rows(timeline) == narrow)

@@ -21,5 +21,13 @@ def test_wider_columns_give_each_run_a_bar_and_a_gap() -> None:
 
 
 def test_the_caption_names_the_latest_and_the_longest_run() -> None:
-    assert caption([2713.0, 2348.0]) == "latest 39m8s · longest 45m13s · 2 runs shown"
-    assert caption([5.0]) == "latest 5s · longest 5s · 1 run shown"
+    assert caption([2713.0, 2348.0], 80) == "latest 39m8s · longest 45m13s · 2 runs shown"
+    assert caption([5.0], 80) == "latest 5s · longest 5s · 1 run shown"
+
+
+def test_a_narrow_caption_drops_the_count_then_the_longest_run() -> None:
+    durations = [2713.0, 2348.0]
+    assert caption(durations, 44) == "latest 39m8s · longest 45m13s · 2 runs shown"
+    assert caption(durations, 43) == "latest 39m8s · longest 45m13s"
+    assert caption(durations, 28) == "latest 39m8s"
+    assert caption(durations, 5) == "latest 39m8s"

@@ -15,6 +15,7 @@ from textual.widget import Widget
 
 from beatwatch.engine.timefmt import format_duration
 from beatwatch.presentation import counted
+from beatwatch.ui.formatting import SEPARATOR, first_fitting
 
 # Eighths of a row, empty to full.
 BARS = " ▁▂▃▄▅▆▇█"
@@ -35,9 +36,15 @@ def bar_rows(durations: Sequence[float], rows: int = ROWS, column: int = 1) -> l
     ]
 
 
-def caption(durations: Sequence[float]) -> str:
-    latest, longest = format_duration(durations[-1]), format_duration(max(durations))
-    return f"latest {latest} · longest {longest} · {counted(len(durations), 'run')} shown"
+def caption(durations: Sequence[float], width: int) -> str:
+    """The latest run, the longest and how many are shown, in `width` cells: when they do not
+    fit, the count goes first, then the longest."""
+    parts = (
+        f"latest {format_duration(durations[-1])}",
+        f"longest {format_duration(max(durations))}",
+        f"{counted(len(durations), 'run')} shown",
+    )
+    return first_fitting([SEPARATOR.join(parts[:n]) for n in (3, 2, 1)], width)
 
 
 class DurationChart(Widget):
@@ -58,5 +65,5 @@ class DurationChart(Widget):
         shown = self.durations[-width:]
         column = min(MAX_COLUMN, width // len(shown))
         chart = Text("\n".join(bar_rows(shown, column=column)))
-        chart.append("\n" + caption(shown), style="dim")
+        chart.append("\n" + caption(shown, width), style="dim")
         return chart
