@@ -120,6 +120,11 @@ async def test_the_alerting_screens_name_the_keys_as_bound(service, tmp_path):
         await wait_for(lambda: isinstance(app.screen, ChannelsScreen))
         summary = "+: add · T: test · D: default · R: remove"
         await wait_for(lambda: summary in text_of(app, "#summary"))
+        # ops is the only channel: unmarking it as the default strands the failed check.
+        await pilot.press("D")
+        await wait_for(lambda: "ops is now a default channel" in notices(app))
+        await pilot.press("D")
+        await wait_for(lambda: "D on any channel makes it a default." in notices(app))
         await pilot.press("plus")
         await wait_for(lambda: isinstance(app.screen, ChannelFormScreen))
         assert (button(app, "save"), button(app, "cancel")) == ("Add [^w]", "Cancel [f3]")

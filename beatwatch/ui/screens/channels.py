@@ -147,7 +147,7 @@ class ChannelsScreen(LiveTableScreen):
         self.notify(
             f"{name} is no longer a default channel, and no other channel is: the alerts of "
             f"{counted(len(stranded), 'check')} now reach no one ({names_of(stranded)}). "
-            "m on any channel makes it a default.",
+            f"{app.key_for('channels.default')} on any channel makes it a default.",
             title="No default channel",
             severity="warning",
             timeout=20,
