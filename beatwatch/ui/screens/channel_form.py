@@ -4,7 +4,7 @@ The service checks the URL; its complaint is shown beside the field it is about.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -15,9 +15,6 @@ from textual.widgets import Button, Checkbox, Input, Label, Static
 from beatwatch.engine.model import Channel
 from beatwatch.engine.validation import ValidationError
 from beatwatch.ui.screens.form import FieldSpec, FormScreen, labelled_input
-
-if TYPE_CHECKING:
-    from beatwatch.ui.app import BeatwatchApp
 
 log = logging.getLogger("beatwatch.ui")
 FIELDS = (
@@ -32,10 +29,6 @@ class ChannelFormScreen(FormScreen[Channel | None]):
         Binding("ctrl+s", "save", "Save", id="channel-form.save"),
         Binding("escape", "cancel", "Cancel", id="channel-form.cancel"),
     ]
-
-    @property
-    def beatwatch(self) -> BeatwatchApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):

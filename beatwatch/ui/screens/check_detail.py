@@ -3,7 +3,7 @@ timeline of its states, its open incident and its host's maintenance."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -35,6 +35,7 @@ from beatwatch.ui.formatting import (
 )
 from beatwatch.ui.screens.hosts import maintenance_until
 from beatwatch.ui.screens.live_table import LiveRows, Row, fill
+from beatwatch.ui.screens.on_app import OnBeatwatch
 from beatwatch.ui.screens.ping_body import PingBodyScreen
 from beatwatch.ui.snippets import SNIPPETS
 from beatwatch.ui.themes import state_variable
@@ -43,9 +44,6 @@ from beatwatch.ui.widgets.duration_chart import DurationChart
 from beatwatch.ui.widgets.fitted_text import FittedText
 from beatwatch.ui.widgets.keys_footer import KeysFooter
 from beatwatch.ui.widgets.row_table import RowTable
-
-if TYPE_CHECKING:
-    from beatwatch.ui.app import BeatwatchApp
 
 PINGS_SHOWN = 25
 TRANSITIONS_SHOWN = 12
@@ -76,7 +74,7 @@ def facts(rows: list[tuple[str, str]], width: int) -> Text:
     return text
 
 
-class CheckDetailScreen(Screen[None]):
+class CheckDetailScreen(OnBeatwatch, Screen[None]):
     # Widgets with keys of their own on this screen, for the keymap's clash check.
     KEYED_WIDGETS: ClassVar[tuple[type[Widget], ...]] = (RowTable,)
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -105,10 +103,6 @@ class CheckDetailScreen(Screen[None]):
         self._alerts_seen = -1
         self._incident: Incident | None = None
         self._host: HostStatus | None = None
-
-    @property
-    def beatwatch(self) -> BeatwatchApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Header(icon="♥")

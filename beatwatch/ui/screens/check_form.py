@@ -5,7 +5,7 @@ so an error the store finds (a name already taken) is shown beside its field too
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -20,9 +20,6 @@ from beatwatch.engine.timefmt import format_duration_exact, parse_duration
 from beatwatch.engine.validation import DEFAULT_ALERTS, CheckSpec, ValidationError
 from beatwatch.ui.formatting import short_time
 from beatwatch.ui.screens.form import FieldSpec, FormScreen, labelled_input
-
-if TYPE_CHECKING:
-    from beatwatch.ui.app import BeatwatchApp
 
 log = logging.getLogger("beatwatch.ui")
 PREVIEW_COUNT = 3
@@ -77,10 +74,6 @@ class CheckFormScreen(FormScreen[Check | None]):
         super().__init__()
         self._check = check
         self._initial: dict[str, str] = {}
-
-    @property
-    def beatwatch(self) -> BeatwatchApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         title = f"Edit {self._check.name}" if self._check else "New check"

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Header, Input
 
 from beatwatch.engine.model import State
 from beatwatch.ui.screens.check_detail import CheckDetailScreen
+from beatwatch.ui.screens.on_app import OnBeatwatch
 from beatwatch.ui.themes import state_variable
 from beatwatch.ui.widgets.checks_table import ChecksTable, Colours, everything, matches_query
 from beatwatch.ui.widgets.keys_footer import KeysFooter
@@ -31,7 +32,7 @@ def theme_colours(app: BeatwatchApp) -> Colours:
     return {state: app.theme_variables[state_variable(state)] for state in State}
 
 
-class ChecksScreen(Screen[None]):
+class ChecksScreen(OnBeatwatch, Screen[None]):
     # Widgets with keys of their own on this screen, for the keymap's clash check.
     KEYED_WIDGETS: ClassVar[tuple[type[Widget], ...]] = (ChecksTable,)
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -49,10 +50,6 @@ class ChecksScreen(Screen[None]):
         self._timer: Timer | None = None
         self._colours: Colours = {}
         self._summary_counts: dict[State, int] | None = None
-
-    @property
-    def beatwatch(self) -> BeatwatchApp:
-        return self.app  # type: ignore[return-value]
 
     @property
     def table(self) -> ChecksTable:

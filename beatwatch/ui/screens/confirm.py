@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -11,11 +11,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
-if TYPE_CHECKING:
-    from beatwatch.ui.app import BeatwatchApp
+from beatwatch.ui.screens.on_app import OnBeatwatch
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(OnBeatwatch, ModalScreen[bool]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Yes", id="confirm.yes"),
         Binding("n,escape", "answer(False)", "No", id="confirm.no"),
@@ -26,10 +25,6 @@ class ConfirmScreen(ModalScreen[bool]):
         self._title = title
         self._explanation = explanation
         self._confirm = confirm
-
-    @property
-    def beatwatch(self) -> BeatwatchApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):

@@ -11,6 +11,8 @@ from textual.containers import Horizontal
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
+from beatwatch.ui.screens.on_app import OnBeatwatch
+
 T = TypeVar("T")
 FORM_ERROR = "form"
 
@@ -30,7 +32,7 @@ def labelled_input(spec: FieldSpec) -> ComposeResult:
     yield Label("", id=f"{spec.key}-error", classes="field-error")
 
 
-class FormScreen(ModalScreen[T]):
+class FormScreen(OnBeatwatch, ModalScreen[T]):
     """A dialog that saves through `action_save` and shows refusals beside their field."""
 
     def on_mount(self) -> None:

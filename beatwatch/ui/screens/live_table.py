@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -16,11 +16,9 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Header, Static
 
+from beatwatch.ui.screens.on_app import OnBeatwatch
 from beatwatch.ui.widgets.keys_footer import KeysFooter
 from beatwatch.ui.widgets.row_table import Cell, RowTable
-
-if TYPE_CHECKING:
-    from beatwatch.ui.app import BeatwatchApp
 
 REFRESH_INTERVAL = 1.0
 # Rows say how long ago things happened: they are redrawn this often even if nothing changed.
@@ -104,7 +102,7 @@ class LiveRows:
         self._screen.run_worker(self._load(), group="reload", exclusive=True)
 
 
-class LiveTableScreen(Screen[None]):
+class LiveTableScreen(OnBeatwatch, Screen[None]):
     # Widgets with keys of their own on this screen, for the keymap's clash check.
     KEYED_WIDGETS: ClassVar[tuple[type[Widget], ...]] = (RowTable,)
     COLUMNS: ClassVar[tuple[str, ...]] = ()
@@ -112,10 +110,6 @@ class LiveTableScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self._live = LiveRows(self, lambda: self.beatwatch.clock(), self.data_version, self._reload)
-
-    @property
-    def beatwatch(self) -> BeatwatchApp:
-        return self.app  # type: ignore[return-value]
 
     @property
     def table(self) -> RowTable:

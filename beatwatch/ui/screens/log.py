@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -11,24 +10,18 @@ from textual.screen import Screen
 from textual.widgets import Header, RichLog
 
 from beatwatch.ui.messages import LogEntry
+from beatwatch.ui.screens.on_app import OnBeatwatch
 from beatwatch.ui.widgets.keys_footer import KeysFooter
-
-if TYPE_CHECKING:
-    from beatwatch.ui.app import BeatwatchApp
 
 REFRESH_INTERVAL = 0.5
 # The theme variable that colours each level; info lines keep the normal text colour.
 LEVEL_COLOUR = {"warning": "warning", "error": "error", "critical": "error"}
 
 
-class LogScreen(Screen[None]):
+class LogScreen(OnBeatwatch, Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self._seen = 0
-
-    @property
-    def beatwatch(self) -> BeatwatchApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Header(icon="♥")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -14,9 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from beatwatch.engine.timefmt import parse_duration
-
-if TYPE_CHECKING:
-    from beatwatch.ui.app import BeatwatchApp
+from beatwatch.ui.screens.on_app import OnBeatwatch
 
 DEFAULT_DURATION = "1h"
 
@@ -29,7 +27,7 @@ def maintenance_seconds(text: str) -> int:
     return seconds
 
 
-class MaintenanceScreen(ModalScreen[int | None]):
+class MaintenanceScreen(OnBeatwatch, ModalScreen[int | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="maintenance.cancel"),
     ]
@@ -38,10 +36,6 @@ class MaintenanceScreen(ModalScreen[int | None]):
         super().__init__()
         self._host = host
         self._clock = clock
-
-    @property
-    def beatwatch(self) -> BeatwatchApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):

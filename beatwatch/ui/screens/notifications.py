@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -18,10 +18,8 @@ from beatwatch.engine.timefmt import format_relative
 from beatwatch.presentation import state_label
 from beatwatch.ui.formatting import local_time, one_line, when
 from beatwatch.ui.screens.live_table import LiveRows, Row, fill
+from beatwatch.ui.screens.on_app import OnBeatwatch
 from beatwatch.ui.widgets.row_table import RowTable
-
-if TYPE_CHECKING:
-    from beatwatch.ui.app import BeatwatchApp
 
 # The outbox statuses, as a person would say them.
 STATUS_WORDS = {
@@ -53,7 +51,7 @@ def delivery_summary(notifications: list[Notification]) -> str:
     return " · ".join(f"{count} {status}" for status, count in counts.items())
 
 
-class NotificationsScreen(ModalScreen[None]):
+class NotificationsScreen(OnBeatwatch, ModalScreen[None]):
     # Widgets with keys of their own on this screen, for the keymap's clash check.
     KEYED_WIDGETS: ClassVar[tuple[type[Widget], ...]] = (RowTable,)
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -71,10 +69,6 @@ class NotificationsScreen(ModalScreen[None]):
             lambda: self.beatwatch.alerts_version,
             self._load,
         )
-
-    @property
-    def beatwatch(self) -> BeatwatchApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         incident = self._incident

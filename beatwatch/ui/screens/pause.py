@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -15,9 +15,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from beatwatch.engine.timefmt import DurationTooLong, parse_duration, parse_time
 from beatwatch.ui.formatting import short_time
-
-if TYPE_CHECKING:
-    from beatwatch.ui.app import BeatwatchApp
+from beatwatch.ui.screens.on_app import OnBeatwatch
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +51,7 @@ def pause_asked(text: str, now: float) -> Pause:
     return Pause(until=until)
 
 
-class PauseScreen(ModalScreen[Pause | None]):
+class PauseScreen(OnBeatwatch, ModalScreen[Pause | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="pause.cancel"),
     ]
@@ -62,10 +60,6 @@ class PauseScreen(ModalScreen[Pause | None]):
         super().__init__()
         self._check_name = check_name
         self._clock = clock
-
-    @property
-    def beatwatch(self) -> BeatwatchApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
