@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from beatwatch.engine.timefmt import DurationTooLong, parse_duration, parse_time
+from beatwatch.engine.validation import pause_end
 from beatwatch.ui.formatting import short_time
 from beatwatch.ui.screens.on_app import OnBeatwatch
 
@@ -24,9 +25,6 @@ class Pause:
 
     duration: int | None = None
     until: float | None = None
-
-    def end(self, now: float) -> float | None:
-        return now + self.duration if self.duration is not None else self.until
 
 
 def pause_asked(text: str, now: float) -> Pause:
@@ -81,7 +79,8 @@ class PauseScreen(OnBeatwatch, ModalScreen[Pause | None]):
         error = self.query_one("#until-error", Label)
         now = self._clock()
         try:
-            until = pause_asked(event.value, now).end(now)
+            asked = pause_asked(event.value, now)
+            until = pause_end(now, asked.until, asked.duration)
         except ValueError as exc:
             error.update(str(exc))
             return
