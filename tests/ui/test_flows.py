@@ -12,7 +12,7 @@ from pathlib import Path
 
 import aiohttp
 from textual.pilot import Pilot
-from textual.widgets import RichLog
+from textual.widgets import Label, RichLog
 
 from beatwatch.engine.model import Check, PingKind, PingRequest
 from beatwatch.engine.service import Service
@@ -129,6 +129,18 @@ async def test_pause_and_resume(service, tmp_path):
         assert stored.paused_until is not None and stored.paused_until > time.time() + 7000
         await pilot.press("p")
         await wait_for(lambda: "new" in cell(app, check.id, "state"))
+        assert (await service.get_check(str(check.id))).paused_at is None
+
+
+async def test_a_pause_the_service_would_refuse_is_refused_in_the_dialog(service, tmp_path):
+    async with one_check_shown(service, tmp_path, "logrotate", 86400) as (app, pilot, check):
+        await pilot.press("p")
+        await wait_for(lambda: isinstance(app.screen, PauseScreen))
+        await pilot.press(*"0s", "enter")
+
+        error = app.screen.query_one("#until-error", Label)
+        await wait_for(lambda: str(error.render()) == "the pause must end in the future")
+        assert isinstance(app.screen, PauseScreen)  # still open, to be corrected
         assert (await service.get_check(str(check.id))).paused_at is None
 
 

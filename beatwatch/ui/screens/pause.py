@@ -75,12 +75,17 @@ class PauseScreen(OnBeatwatch, ModalScreen[Pause | None]):
                 cancel = self.beatwatch.key_for("pause.cancel")
                 yield Button(Text(f"Cancel [{cancel}]"), id="cancel")
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        error = self.query_one("#until-error", Label)
+    def _read(self) -> tuple[Pause, float | None]:
+        """The pause typed and when it would end, checked by the service's own rule, so that
+        what the service would refuse is said here, beside the field."""
         now = self._clock()
+        pause = pause_asked(self.query_one("#until", Input).value, now)
+        return pause, pause_end(now, pause.until, pause.duration)
+
+    def on_input_changed(self) -> None:
+        error = self.query_one("#until-error", Label)
         try:
-            asked = pause_asked(event.value, now)
-            until = pause_end(now, asked.until, asked.duration)
+            _, until = self._read()
         except ValueError as exc:
             error.update(str(exc))
             return
@@ -97,7 +102,7 @@ class PauseScreen(OnBeatwatch, ModalScreen[Pause | None]):
 
     def _submit(self) -> None:
         try:
-            pause = pause_asked(self.query_one("#until", Input).value, self._clock())
+            pause, _ = self._read()
         except ValueError as exc:
             self.query_one("#until-error", Label).update(str(exc))
             return
