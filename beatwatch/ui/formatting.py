@@ -26,7 +26,7 @@ def local_time(t: float, form: str = "%a %d %b %H:%M:%S") -> str:
 
 def short_time(t: float) -> str:
     """To the minute, for times set by hand (a pause's or a maintenance window's end)."""
-    return f"{datetime.fromtimestamp(t).astimezone():%a %d %b %H:%M}"
+    return local_time(t, "%a %d %b %H:%M")
 
 
 def when(t: float, now: float) -> str:

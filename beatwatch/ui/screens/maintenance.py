@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
@@ -14,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from beatwatch.engine.timefmt import parse_duration
+from beatwatch.ui.formatting import short_time
 from beatwatch.ui.screens.on_app import OnBeatwatch
 
 DEFAULT_DURATION = "1h"
@@ -65,8 +65,7 @@ class MaintenanceScreen(OnBeatwatch, ModalScreen[int | None]):
             hint.update(f"✖ {exc}")
             hint.add_class("invalid")
             return None
-        end = datetime.fromtimestamp(self._clock() + seconds).astimezone()
-        hint.update(f"until {end:%a %d %b %H:%M}")
+        hint.update(f"until {short_time(self._clock() + seconds)}")
         hint.remove_class("invalid")
         return seconds
 
