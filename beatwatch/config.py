@@ -17,6 +17,7 @@ from typing import Any
 import platformdirs
 
 from beatwatch.engine.ratelimit import Rate, parse_rate
+from beatwatch.engine.timefmt import parse_duration
 
 APP = "beatwatch"
 DEFAULT_PORT = 8790
@@ -27,6 +28,16 @@ CONFIG_FILE = "beatwatch.toml"
 # forks and dashboards, which need less; the lower ceiling also slows anyone guessing tokens.
 DEFAULT_PING_RATE = Rate(per_second=50, burst=500)
 DEFAULT_API_RATE = Rate(per_second=20, burst=100)
+# Connections held at once, in all (lowered to fit the open-file limit) and per source address:
+# far above what pings need (each holds its connection for milliseconds), low enough that one
+# address cannot hold every descriptor. A request head must arrive within the head timeout;
+# an idle kept-alive connection is closed after the keep-alive timeout (a reverse proxy's
+# pool lives longer than its requests).
+DEFAULT_MAX_CONNECTIONS = 4096
+DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 256
+DEFAULT_HEAD_TIMEOUT = 10
+DEFAULT_KEEPALIVE_TIMEOUT = 60
+MAX_CONNECTION_TIMEOUT = 3600
 
 
 class ConfigError(ValueError):
@@ -49,6 +60,10 @@ class Settings:
     # Requests per source address; None for no limit.
     ping_rate_limit: Rate | None = DEFAULT_PING_RATE
     api_rate_limit: Rate | None = DEFAULT_API_RATE
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
+    max_connections_per_address: int = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS
+    request_head_timeout: int = DEFAULT_HEAD_TIMEOUT
+    keepalive_timeout: int = DEFAULT_KEEPALIVE_TIMEOUT
 
     @property
     def listen(self) -> str:
@@ -139,11 +154,39 @@ def _apply(settings: Settings, key: str, value: Any, where: str) -> Settings:
                 return replace(settings, **{key: parse_rate(value)})
             except ValueError as exc:
                 raise ConfigError(f"{where}: {key}: {exc}") from None
+        case "max_connections" | "max_connections_per_address":
+            return replace(settings, **{key: _positive_count(key, value, where)})
+        case "request_head_timeout" | "keepalive_timeout":
+            return replace(settings, **{key: _positive_duration(key, value, where)})
     known = (
         "listen, public_url, data_dir, trusted_proxies, self_ping_url, theme, keymap, "
-        "metrics_public, ping_rate_limit, api_rate_limit"
+        "metrics_public, ping_rate_limit, api_rate_limit, max_connections, "
+        "max_connections_per_address, request_head_timeout, keepalive_timeout"
     )
     raise ConfigError(f"{where}: unknown setting {key!r} (known: {known})")
+
+
+def _positive_count(key: str, value: Any, where: str) -> int:
+    # From the environment a number comes as text.
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{where}: {key} must be a whole number of at least 1")
+    return value
+
+
+def _positive_duration(key: str, value: Any, where: str) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise ConfigError(f'{where}: {key} must be a duration such as "10s" or "1m"')
+    try:
+        seconds = parse_duration(value)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {key}: {exc}") from None
+    if not 1 <= seconds <= MAX_CONNECTION_TIMEOUT:
+        raise ConfigError(f"{where}: {key} must be from 1 s to 1 h")
+    return seconds
 
 
 def line_of(text: str, key: str) -> int | None:
@@ -178,6 +221,10 @@ _ENV = {
     "BEATWATCH_THEME": "theme",
     "BEATWATCH_PING_RATE_LIMIT": "ping_rate_limit",
     "BEATWATCH_API_RATE_LIMIT": "api_rate_limit",
+    "BEATWATCH_MAX_CONNECTIONS": "max_connections",
+    "BEATWATCH_MAX_CONNECTIONS_PER_ADDRESS": "max_connections_per_address",
+    "BEATWATCH_REQUEST_HEAD_TIMEOUT": "request_head_timeout",
+    "BEATWATCH_KEEPALIVE_TIMEOUT": "keepalive_timeout",
 }
 
 

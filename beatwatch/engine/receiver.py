@@ -30,7 +30,7 @@ _SLUG = re.compile(r"^[a-z0-9_-]{1,100}$")
 _DIGITS = re.compile(r"^[0-9]+$")
 _ACTIONS = {"start": PingKind.START, "fail": PingKind.FAIL, "log": PingKind.LOG}
 _OK_BODY = json.dumps({"ok": True}).encode()
-_COMMON_HEADERS = {"Ping-Body-Limit": str(BODY_LIMIT), "Cache-Control": "no-store"}
+COMMON_HEADERS = {"Ping-Body-Limit": str(BODY_LIMIT), "Cache-Control": "no-store"}
 PING_METHODS = frozenset({"GET", "HEAD", "POST"})
 _NO_TARGET = "a ping URL names its check: /ping/<uuid> or /ping/<ping-key>/<slug>"
 USER_AGENT_LIMIT = 200
@@ -102,16 +102,16 @@ def client_address(
     """The pinging machine: the peer, or, behind a trusted proxy, the nearest untrusted
     address in X-Forwarded-For."""
     peer = request.remote
-    if not trusted or peer is None or not _is_trusted(peer, trusted):
+    if not trusted or peer is None or not is_trusted(peer, trusted):
         return peer
     forwarded = request.headers.get("X-Forwarded-For", "")
     for hop in reversed([h.strip() for h in forwarded.split(",") if h.strip()]):
-        if not _is_trusted(hop, trusted):
+        if not is_trusted(hop, trusted):
             return hop[:64]
     return peer
 
 
-def _is_trusted(
+def is_trusted(
     address: str, trusted: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network]
 ) -> bool:
     try:
@@ -135,16 +135,16 @@ async def read_capped_body(request: web.BaseRequest, limit: int = BODY_LIMIT) ->
 
 def _reply(status: int, body: bytes) -> web.Response:
     return web.Response(
-        status=status, body=body, content_type="application/json", headers=_COMMON_HEADERS
+        status=status, body=body, content_type="application/json", headers=COMMON_HEADERS
     )
 
 
-def _error(status: int, message: str) -> web.Response:
+def error_reply(status: int, message: str) -> web.Response:
     return _reply(status, json.dumps({"ok": False, "error": message}).encode())
 
 
 def _too_many(wait: float) -> web.Response:
-    reply = _error(
+    reply = error_reply(
         429,
         "too many pings from this address; slow down and retry after the Retry-After seconds "
         "(the limit is ping_rate_limit in beatwatch.toml)",
@@ -180,21 +180,21 @@ def ping_routes(
                 at=time.time(),
             )
         except BadPing as exc:
-            return _error(400, str(exc))
+            return error_reply(400, str(exc))
         try:
             await sink(ping)
         except StorageError as exc:
-            return _error(503, f"ping not stored: {exc}")
+            return error_reply(503, f"ping not stored: {exc}")
         except Exception:
             log.exception("ping not stored: unexpected error")
-            return _error(503, "ping not stored: internal error (see the beatwatch log)")
+            return error_reply(503, "ping not stored: internal error (see the beatwatch log)")
         return _reply(200, _OK_BODY)
 
     async def no_target(request: web.Request) -> web.Response:
         if request.method not in PING_METHODS:
             return await _method_not_allowed(request)
         await read_capped_body(request, 0)
-        return _error(400, _NO_TARGET)
+        return error_reply(400, _NO_TARGET)
 
     # Every method and any tail (newlines too) reach a handler, so that whatever a crontab
     # sends under /ping gets a JSON answer with the body limit, never a bare 404 or 405.
@@ -208,6 +208,6 @@ def ping_routes(
 
 async def _method_not_allowed(request: web.BaseRequest) -> web.Response:
     await read_capped_body(request, 0)
-    reply = _error(405, f"pings are sent with GET, HEAD or POST, not {request.method[:20]}")
+    reply = error_reply(405, f"pings are sent with GET, HEAD or POST, not {request.method[:20]}")
     reply.headers["Allow"] = "GET, HEAD, POST"
     return reply

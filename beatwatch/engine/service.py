@@ -22,6 +22,7 @@ from beatwatch.engine.alert_service import Alerts
 from beatwatch.engine.api import API_PREFIX, api_app
 from beatwatch.engine.badges import badge_routes
 from beatwatch.engine.catalog import CheckNotFound, Resumed
+from beatwatch.engine.descriptors import log_connection_room, raise_descriptor_limit
 from beatwatch.engine.dispatch import Delivery, Dispatcher
 from beatwatch.engine.evaluator import Evaluator, Settled
 from beatwatch.engine.events import (
@@ -34,6 +35,7 @@ from beatwatch.engine.events import (
     StoreChanged,
     UnknownPingRecorded,
 )
+from beatwatch.engine.http_server import BACKLOG, ConnectionLimits, GuardedRunner
 from beatwatch.engine.ingest import PingOutcome, record_ping
 from beatwatch.engine.lock import EngineInfo, EngineLock
 from beatwatch.engine.metrics import metrics_routes
@@ -119,9 +121,11 @@ class Service:
             app.add_routes(extra_routes or [])
             app.add_subapp(API_PREFIX, api_app(self, api_limiter))
             app.add_routes([*metrics_routes(self, api_limiter), *badge_routes(self, api_limiter)])
-            runner = web.AppRunner(app, access_log=None)
+            runner = GuardedRunner(app, self._connection_limits(), trusted)
             await runner.setup()
-            site = web.TCPSite(runner, self.settings.listen_host, self.settings.listen_port)
+            site = web.TCPSite(
+                runner, self.settings.listen_host, self.settings.listen_port, backlog=BACKLOG
+            )
             await site.start()
         except BaseException:
             self._lock.release()
@@ -142,6 +146,15 @@ class Service:
             self._tasks.append(asyncio.create_task(_keep_running(ping_loop), name="self-ping"))
         log.info(
             "listening on %s; ping URLs start with %s/ping/", self.settings.listen, self.base_url
+        )
+
+    def _connection_limits(self) -> ConnectionLimits:
+        settings = self.settings
+        return ConnectionLimits(
+            total=log_connection_room(raise_descriptor_limit(), settings.max_connections),
+            per_address=settings.max_connections_per_address,
+            head_timeout=settings.request_head_timeout,
+            keepalive_timeout=settings.keepalive_timeout,
         )
 
     def _after_foreign_commit(self) -> None:

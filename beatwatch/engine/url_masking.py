@@ -45,11 +45,7 @@ def mask_url(url: str) -> str:
         user = userinfo.split(":", 1)[0]
         netloc = f"{user}:****@{host}" if ":" in userinfo else f"{_mask_token(user)}@{host}"
     path = "/".join(_mask_token(segment) for segment in parts.path.split("/"))
-    # Split by hand: parse_qsl would turn the '+' of a +Header=value into a space.
-    pairs = [item.partition("=") for item in parts.query.split("&") if item]
-    query = "&".join(
-        f"{key}={value if key.lower() in _SAFE_QUERY_KEYS else '****'}" for key, _, value in pairs
-    )
+    query = _mask_query(parts.query)
     # A token may also sit where a host would (slack://TOKEN/..., tgram://BOT:SECRET/...).
     host, _, port = netloc.partition(":")
     if "@" not in netloc and (
@@ -57,6 +53,27 @@ def mask_url(url: str) -> str:
     ):
         netloc = ":".join(_mask_token(piece) for piece in netloc.split(":"))
     return f"{parts.scheme}://{netloc}{path}" + (f"?{query}" if query else "")
+
+
+def mask_request_target(target: str, limit: int = 100) -> str:
+    """A request's path and query as a log may show them: a check's uuid or the ping key
+    (any segment long enough to be a secret) shortened to its ends, query values hidden.
+    Short segments (ping, start, fail, an exit code) are kept: they say what was asked."""
+    path, _, query = target.partition("?")
+    path = "/".join(
+        _mask_token(segment) if len(segment) >= _SECRET_PATH_MIN else segment
+        for segment in path.split("/")
+    )
+    masked = path + (f"?{_mask_query(query)}" if query else "")
+    return masked if len(masked) <= limit else masked[: limit - 1] + "…"
+
+
+def _mask_query(query: str) -> str:
+    # Split by hand: parse_qsl would turn the '+' of a +Header=value into a space.
+    pairs = [item.partition("=") for item in query.split("&") if item]
+    return "&".join(
+        f"{key}={value if key.lower() in _SAFE_QUERY_KEYS else '****'}" for key, _, value in pairs
+    )
 
 
 def _mask_token(segment: str) -> str:

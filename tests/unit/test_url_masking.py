@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from beatwatch.engine.url_masking import mask_url
+from beatwatch.engine.url_masking import mask_request_target, mask_url
 
 
 @pytest.mark.parametrize(
@@ -50,3 +50,22 @@ def test_secrets_are_hidden_and_the_rest_is_kept(url: str, shown: str, secret: s
 def test_a_url_without_secrets_is_shown_as_it_is() -> None:
     url = "mailtos://mail.example.com?to=ops@example.com&from=beatwatch@example.com"
     assert mask_url(url) == url
+
+
+@pytest.mark.parametrize(
+    ("target", "shown"),
+    [
+        ("/ping/0c6f1b2e-1111-4222-8333-444455556666/fail/3", "/ping/0c…66/fail/3"),
+        (
+            "/ping/Xy9Kq2LmP4abcdEFGH/nightly?create=1&rid=abc",
+            "/ping/Xy…GH/nightly?create=****&rid=****",
+        ),
+        ("/api/v1/checks", "/api/v1/checks"),
+    ],
+)
+def test_a_request_target_keeps_its_shape_and_hides_its_secrets(target: str, shown: str) -> None:
+    assert mask_request_target(target) == shown
+
+
+def test_a_huge_request_target_is_cut_short() -> None:
+    assert len(mask_request_target("/ping/" + "a/" * 5000)) == 100
