@@ -47,7 +47,8 @@ log = logging.getLogger("beatwatch.receiver")
 Networks = Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network]
 # Room for bursts of connections while the event loop is busy (Linux caps it at somaxconn).
 BACKLOG = 1024
-_TARGET = re.compile(r"(?<![\w.])/[^\s'\"\\]*")
+# A path in aiohttp's quote of the request: after a space, the quote or an escaped byte.
+_TARGET = re.compile(r"(?:(?<=[\s'])|(?<=\\x[0-9a-f]{2}))/[^\s'\"\\]*")
 # Where aiohttp's parser messages start quoting the request itself.
 _QUOTE = re.compile(r":?\s*(?:b'|b\"|bytearray\(|'|\")")
 

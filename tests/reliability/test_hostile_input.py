@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import socket
 import subprocess
@@ -368,3 +369,52 @@ def test_one_address_holds_only_its_share_of_connections(strict_server: Server) 
     finally:
         for sock in busy:
             sock.close()
+
+
+def malformed_requests(uuid: str) -> dict[str, bytes]:
+    target = f"/ping/{uuid}".encode()
+    return {
+        "bad request line": b"GET " + target + b" HTTP/9.9\r\nHost: x\r\n\r\n",
+        "bad method": b"G\x00T " + target + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+        "bad URL": b"GET \x7f" + target + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+        "bad header": b"GET " + target + b" HTTP/1.1\r\nX-Job\x01: " + target + b"\r\n\r\n",
+        "line too long": b"GET " + target + b"?pad=" + b"a" * 9000 + b" HTTP/1.1\r\n\r\n",
+        "header too long": b"GET " + target + b" HTTP/1.1\r\nX-Pad: " + b"b" * 9000 + b"\r\n\r\n",
+    }
+
+
+def test_a_flood_of_malformed_requests_gets_json_400s_and_a_bounded_log(server: Server) -> None:
+    kinds = malformed_requests(server.known_uuid)
+    before = server.log_path.stat().st_size
+    replies = [exchange(server.port, raw) for _ in range(500) for raw in kinds.values()]
+
+    for reply in replies:
+        head, _, body = reply.partition(b"\r\n\r\n")
+        assert status_of(reply) == 400, reply[:300]
+        assert b"Content-Type: application/json" in head and b"Ping-Body-Limit:" in head
+        assert json.loads(body)["ok"] is False
+    deadline = time.monotonic() + 10
+    while server.log_path.read_bytes()[before:].count(b"suppressed") < 5:
+        assert time.monotonic() < deadline, "no 'suppressed' summary in the log"
+        time.sleep(0.05)
+    added = server.log_path.read_bytes()[before:]
+    print(f"\nlog flood: {len(replies)} malformed requests added {len(added)} bytes to the log")
+    assert len(added) < 32 * 1024
+    assert b"Traceback" not in added
+    assert server.known_uuid.encode() not in added
+    assert b"suppressed" in added and b"malformed request from 127.0.0.1" in added
+
+
+def test_a_malformed_request_never_logs_the_uuid_it_carries(strict_server: Server) -> None:
+    """Every kind once, on a fresh server: each is logged (none throttled), none with its uuid."""
+    before = strict_server.log_path.stat().st_size
+    for raw in malformed_requests(strict_server.known_uuid).values():
+        assert status_of(exchange(strict_server.port, raw)) == 400
+    deadline = time.monotonic() + 10
+    while strict_server.log_path.read_bytes()[before:].count(b"malformed request") < 6:
+        assert time.monotonic() < deadline, strict_server.log_path.read_text()[-2000:]
+        time.sleep(0.05)
+    added = strict_server.log_path.read_text()[before:]
+    assert strict_server.known_uuid not in added
+    assert strict_server.known_uuid[:8] not in added
+    assert "/ping/" + strict_server.known_uuid[:2] + "…" in added
