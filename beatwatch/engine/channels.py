@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from urllib.parse import parse_qsl, urlsplit
 
 import apprise
@@ -60,21 +61,37 @@ async def send(
     url: str, title: str, body: str, kind: str = "test", timeout: float = SEND_TIMEOUT
 ) -> str | None:
     """Send one message of `kind` (an outbox kind, or "test"); None on success, else
-    Apprise's reason (secrets masked)."""
-    notifier = apprise.Apprise()
+    Apprise's reason (secrets masked).
+
+    Apprise's plugins block (requests, smtplib) and no read timeout helps against an endpoint
+    that answers a byte at a time, so the send runs in a daemon thread of its own: after
+    `timeout`, or when the caller is cancelled at shutdown, it is left behind, and it can
+    neither hold up the event loop nor keep the process alive at exit, as a pool thread
+    (Apprise's own, or asyncio's) would.
+    """
+    notifier = apprise.Apprise(asset=_BLOCKING_IN_THIS_THREAD)
     if not notifier.add(url):
         return "Apprise cannot use this URL any more"
-    try:
-        result = await asyncio.wait_for(
-            notifier.async_notify(
+    loop = asyncio.get_running_loop()
+    outcome: asyncio.Future[apprise.AppriseResult] = loop.create_future()
+
+    def deliver() -> None:
+        try:
+            result = notifier.notify(
                 title=title,
                 body=body,
                 body_format=apprise.NotifyFormat.MARKDOWN,
                 notify_type=_NOTIFY_TYPES.get(kind, apprise.NotifyType.INFO),
-                timeout=timeout,
-            ),
-            timeout + 5,
-        )
+            )
+        except Exception as exc:  # handed to the awaiting task, which logs it
+            loop.call_soon_threadsafe(_settle, outcome, None, exc)
+        else:
+            loop.call_soon_threadsafe(_settle, outcome, result, None)
+
+    threading.Thread(target=deliver, name="apprise-send", daemon=True).start()
+    try:
+        async with asyncio.timeout(timeout):
+            result = await outcome
     except TimeoutError:
         return f"no answer within {timeout:.0f} s"
     if result:
@@ -82,6 +99,26 @@ async def send(
     problems = [e.message for e in result.logs() if e.level in ("WARNING", "ERROR", "CRITICAL")]
     reason = problems[-1] if problems else f"delivery failed ({result.status.name.lower()})"
     return _scrub(reason, url)
+
+
+# Every service sent one after another in the calling thread, with no deadline of Apprise's:
+# with one, Apprise hands the work to its shared pool, whose threads the interpreter waits
+# for at exit.
+_BLOCKING_IN_THIS_THREAD = apprise.AppriseAsset(async_mode=False, service_timeout=0)
+
+
+def _settle(
+    outcome: asyncio.Future[apprise.AppriseResult],
+    result: apprise.AppriseResult | None,
+    error: Exception | None,
+) -> None:
+    if outcome.done():  # the caller gave up waiting
+        return
+    if error is not None:
+        outcome.set_exception(error)
+    else:
+        assert result is not None
+        outcome.set_result(result)
 
 
 def _scrub(text: str, url: str) -> str:

@@ -32,6 +32,8 @@ GIVE_UP_AFTER = 24 * 3600.0
 DIGEST_HOLD = 15.0
 CONCURRENT_SENDS = 8
 POLL = 1.0
+# At shutdown, how long abandoned sends get to hand their messages back.
+RELEASE_TIMEOUT = 2.0
 PRUNE_EVERY = 3600.0
 KEEP_DELIVERED = 30 * 86400.0
 KEEP_RESOLVED = 90 * 86400.0
@@ -98,6 +100,15 @@ def claim_due(
         if cursor.rowcount == 1:
             claimed.append(Claimed(*row))
     return claimed
+
+
+def release_claim(conn: sqlite3.Connection, message_id: int) -> None:
+    """Hand back a message whose send was abandoned at shutdown, for the next start to send
+    at once rather than after the claim runs out. Not an attempt: nothing was refused."""
+    conn.execute(
+        "UPDATE outbox SET claimed_until = NULL WHERE id = ? AND status = ?",
+        (message_id, PENDING),
+    )
 
 
 def finish_delivery(
@@ -190,8 +201,13 @@ class Dispatcher:
                         await self._wake.wait()
                 self._wake.clear()
         finally:
-            for task in list(self._in_flight.values()):
+            # Sends under way are abandoned (a hung channel must not hold up shutdown); each
+            # hands its message back first, which takes a moment.
+            in_flight = list(self._in_flight.values())
+            for task in in_flight:
                 task.cancel()
+            if in_flight:
+                await asyncio.wait(in_flight, timeout=RELEASE_TIMEOUT)
 
     async def run_once(self) -> None:
         now = self._clock()
@@ -211,18 +227,30 @@ class Dispatcher:
             self._in_flight[message.channel_id] = task
             task.add_done_callback(lambda _, key=message.channel_id: self._in_flight.pop(key, None))
 
+    async def _send_one(self, message: Claimed) -> str | None:
+        async with self._slots:
+            try:
+                return await self._send(message.url, message.title, message.body, message.kind)
+            except Exception as exc:  # a plugin bug must not kill the dispatcher
+                log.exception("sending to channel %s failed unexpectedly", message.channel_name)
+                return f"unexpected error: {type(exc).__name__}"
+
     async def drain(self) -> None:
         """Wait for the sends under way (for tests and shutdown)."""
         while self._in_flight:
             await asyncio.gather(*list(self._in_flight.values()), return_exceptions=True)
 
     async def _deliver(self, message: Claimed) -> None:
-        async with self._slots:
-            try:
-                error = await self._send(message.url, message.title, message.body, message.kind)
-            except Exception as exc:  # a plugin bug must not kill the dispatcher
-                log.exception("sending to channel %s failed unexpectedly", message.channel_name)
-                error = f"unexpected error: {type(exc).__name__}"
+        try:
+            error = await self._send_one(message)
+        except asyncio.CancelledError:
+            await self._db.write(partial(release_claim, message_id=message.id))
+            log.info(
+                "stopped sending %s to %s; it goes out at the next start",
+                message.kind,
+                message.channel_name,
+            )
+            raise
         now = self._clock()
         gave_up = await self._db.write(
             partial(finish_delivery, message=message, error=error, now=now)

@@ -3,7 +3,12 @@ is delivered exactly once after the restart, and later restarts never send it ag
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import signal
 import sqlite3
+import time
+from collections.abc import AsyncIterator
 from contextlib import closing
 from pathlib import Path
 
@@ -80,3 +85,64 @@ async def test_a_pending_alert_survives_kill9_and_arrives_exactly_once(tmp_path:
     assert kinds == ["alert", "recovery"]
     assert "MISSED" not in received[1]["title"]
     print(f"\nrestart mid-incident: outbox {outbox(db_path)}, received {len(received)} messages")
+
+
+@contextlib.asynccontextmanager
+async def hung_server(port: int) -> AsyncIterator[list[bytes]]:
+    """A channel endpoint that hangs: it reads the request and never finishes its answer,
+    trickling a header byte now and then so no read timeout ever fires. Yields what each
+    connection sent."""
+    requests: list[bytes] = []
+
+    async def swallow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        requests.append(b"")
+        index = len(requests) - 1
+        with contextlib.suppress(ConnectionError):
+            requests[index] += await reader.read(65536)
+            writer.write(b"HTTP/1.1 200 OK\r\nX-Wait: ")
+            while True:
+                writer.write(b"z")
+                await writer.drain()
+                await asyncio.sleep(1)
+
+    server = await asyncio.start_server(swallow, "127.0.0.1", port)
+    try:
+        yield requests
+    finally:
+        server.close()
+        for task in [t for t in asyncio.all_tasks() if t.get_coro().__name__ == "swallow"]:
+            task.cancel()
+
+
+async def test_sigterm_during_a_hung_send_exits_soon_and_the_alert_goes_out_once_later(
+    tmp_path: Path,
+) -> None:
+    db_path = tmp_path / DB_FILE
+    hook_port = free_port()
+    check = await setup(tmp_path, hook_port)
+    shift_into_past(db_path, check.id, DOWNTIME)
+    server = ServeProcess(tmp_path)
+
+    async with hung_server(hook_port) as hung:
+        await server.start()
+        await wait_for(lambda: any(b"MISSED" in r for r in hung), timeout=10)
+        assert server.process is not None
+        asked_to_stop = time.monotonic()
+        server.process.send_signal(signal.SIGTERM)
+        try:
+            returncode = await asyncio.wait_for(server.process.wait(), 10)
+        finally:
+            if server.process.returncode is None:
+                server.kill()
+        took = time.monotonic() - asked_to_stop
+        assert len(hung) == 1
+    assert returncode == 0
+    assert [r[1:] for r in outbox(db_path)] == [("pending", 0)]
+
+    inbox = Hook(port=hook_port)
+    async with serving(inbox):
+        await server.start()
+        await wait_for(lambda: [r[1] for r in outbox(db_path)] == ["sent"], timeout=10)
+        assert await server.stop() == 0
+    assert len(inbox.received) == 1 and "MISSED" in inbox.received[0]["title"]
+    print(f"\nSIGTERM with a hung channel: exited in {took:.1f} s; alert sent once after restart")
