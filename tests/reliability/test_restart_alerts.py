@@ -98,7 +98,10 @@ async def hung_server(port: int) -> AsyncIterator[list[bytes]]:
         requests.append(b"")
         index = len(requests) - 1
         with contextlib.suppress(ConnectionError):
-            requests[index] += await reader.read(65536)
+            while not requests[index].endswith(b"}"):  # the JSON body, however it arrives
+                if not (chunk := await reader.read(65536)):
+                    return
+                requests[index] += chunk
             writer.write(b"HTTP/1.1 200 OK\r\nX-Wait: ")
             while True:
                 writer.write(b"z")
