@@ -35,6 +35,7 @@ from beatwatch.engine.events import (
     StoreChanged,
     UnknownPingRecorded,
 )
+from beatwatch.engine.header_text import readable_headers
 from beatwatch.engine.http_server import BACKLOG, ConnectionLimits, GuardedRunner
 from beatwatch.engine.ingest import PingOutcome, record_ping
 from beatwatch.engine.lock import EngineInfo, EngineLock
@@ -113,7 +114,7 @@ class Service:
                 f"another beatwatch{pid} already runs the engine on {self.settings.data_dir}"
             )
         try:
-            app = web.Application()
+            app = web.Application(middlewares=[readable_headers])
             trusted = self.settings.trusted_networks()
             ping_limiter = limiter_for(self.settings.ping_rate_limit)
             api_limiter = limiter_for(self.settings.api_rate_limit)  # also /metrics, badges

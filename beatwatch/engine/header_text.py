@@ -1,0 +1,38 @@
+"""Header values as text every handler can store, hash and print.
+
+aiohttp decodes header bytes as UTF-8 with `surrogateescape`, so a byte that is not UTF-8
+(a Latin-1 User-Agent such as b"J\\xf6rg") reaches handlers as a lone surrogate, which no
+later `.encode()` accepts: SQLite, hashlib and the log would all fail on it. Repairing the
+headers once, before any handler runs, turns each such byte into U+FFFD, as ping bodies are
+shown, and leaves well-formed requests untouched.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+from multidict import CIMultiDict
+
+
+def _repaired(value: str) -> str:
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _is_clean(value: str) -> bool:
+    if value.isascii():  # the usual case, and the cheap test
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+@web.middleware
+async def readable_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Hand the handler a request whose headers hold no undecodable bytes."""
+    headers = request.headers
+    if all(_is_clean(name) and _is_clean(value) for name, value in headers.items()):
+        return await handler(request)
+    cleaned = CIMultiDict((_repaired(name), _repaired(value)) for name, value in headers.items())
+    return await handler(request.clone(headers=cleaned))
