@@ -198,7 +198,7 @@ def host_maint(
     }
     # The service's own rule, asked first: flags that do not go together touch no database.
     with options_named(ctx, _MAINT_FLAGS):
-        check_window_fields(times)
+        check_window_fields(times, time.time())
 
     async def act(service: Service) -> None:
         with options_named(ctx, _MAINT_FLAGS):

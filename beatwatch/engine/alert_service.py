@@ -203,6 +203,7 @@ class Alerts:
         host = host.strip()
         if not host:
             raise ValidationError("host", "give the host the window is for")
+        now = time.time()
         check_window_fields(
             {
                 "duration": duration,
@@ -210,9 +211,9 @@ class Alerts:
                 "ends_at": ends_at,
                 "weekly": weekly,
                 "tz": tz,
-            }
+            },
+            now,
         )
-        now = time.time()
         if weekly is not None:
             window = self._weekly_window(host, weekly, tz, reason, now)
         elif duration is not None:

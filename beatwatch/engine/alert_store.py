@@ -8,6 +8,7 @@ import sqlite3
 from typing import Any
 
 from beatwatch.engine.model import Channel, Incident, MaintenanceWindow, Notification, State
+from beatwatch.engine.timefmt import within_calendar
 
 CHANNEL_COLUMNS = (
     "id, name, url, is_default, tags, created_at, failing, last_error, last_error_at, "
@@ -70,13 +71,13 @@ def window_from_row(r: sqlite3.Row) -> MaintenanceWindow:
         host=r["host"],
         reason=r["reason"],
         created_at=r["created_at"],
-        starts_at=r["starts_at"],
-        ends_at=r["ends_at"],
+        starts_at=within_calendar(r["starts_at"]),
+        ends_at=within_calendar(r["ends_at"]),
         weekdays=tuple(json.loads(r["weekdays"])),
         start_minute=r["start_minute"],
         duration_seconds=r["duration_seconds"],
         tz=r["tz"],
-        closed_until=r["closed_until"],
+        closed_until=within_calendar(r["closed_until"]),
     )
 
 

@@ -16,6 +16,7 @@ from operator import attrgetter
 from typing import Any
 
 from beatwatch.engine.model import AlertType, Check, PingKind, Schedule, State
+from beatwatch.engine.timefmt import within_calendar
 
 CHECK_COLUMNS = (
     "id, uuid, name, slug, every_seconds, cron, tz, grace_seconds, max_duration_seconds, host, "
@@ -55,7 +56,7 @@ def check_from_row(r: sqlite3.Row | tuple[Any, ...]) -> Check:
         created_at=r[15],
         clock_start=r[16],
         paused_at=r[17],
-        paused_until=r[18],
+        paused_until=within_calendar(r[18]),
         last_ping_at=r[19],
         last_finish_at=r[20],
         last_finish_kind=PingKind(r[21]) if r[21] else None,
@@ -65,7 +66,7 @@ def check_from_row(r: sqlite3.Row | tuple[Any, ...]) -> Check:
         run_started_at=r[25],
         state=State(r[26]),
         state_since=r[27],
-        next_change_at=r[28],
+        next_change_at=within_calendar(r[28]),
         alerted_state=State(r[29]) if r[29] else None,
         escalation_channels=_names(r[30]),
         escalate_after_seconds=r[31],

@@ -14,19 +14,20 @@ from datetime import datetime, timedelta
 from beatwatch.engine.model import MaintenanceWindow
 from beatwatch.engine.schedule import zone
 from beatwatch.engine.timefmt import utc_iso
-from beatwatch.engine.validation import FieldsError
+from beatwatch.engine.validation import FieldsError, refuse_far_time
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # A window lasts a while from now, runs until a time, or recurs weekly.
 _WINDOW_KINDS = ("duration", "ends_at", "weekly")
 
 
-def check_window_fields(given: Mapping[str, object]) -> None:
+def check_window_fields(given: Mapping[str, object], now: float) -> None:
     """Refuse fields of a maintenance window that do not go together: one of duration,
-    ends_at (with an optional starts_at) and weekly (with an optional tz). `given` maps
-    these keys to the values asked for (absent or None: not given). The FieldsError names
-    fields by these keys and, beyond the ones to give, only fields that were given: an
-    interface may have no name for some (a setup file has no duration)."""
+    ends_at (with an optional starts_at) and weekly (with an optional tz), and times too far
+    from `now`. `given` maps these keys to the values asked for (absent or None: not given;
+    starts_at and ends_at as epoch seconds). The FieldsError names fields by these keys and,
+    beyond the ones to give, only fields that were given: an interface may have no name for
+    some (a setup file has no duration)."""
     kinds = [key for key in _WINDOW_KINDS if given.get(key) is not None]
     if not kinds:
         raise FieldsError(
@@ -43,6 +44,10 @@ def check_window_fields(given: Mapping[str, object]) -> None:
         raise FieldsError("tz", "{tz} goes with {weekly}, not with " + _ref(kind))
     if given.get("starts_at") is not None and kind != "ends_at":
         raise FieldsError("starts_at", "{starts_at} goes with {ends_at}, not with " + _ref(kind))
+    for key in ("starts_at", "ends_at"):
+        at = given.get(key)
+        if isinstance(at, int | float):
+            refuse_far_time(key, at, now)
 
 
 def _ref(key: str) -> str:

@@ -273,8 +273,9 @@ def _parse_window(text: str, host: str, entry: dict[str, Any]) -> DesiredWindow:
     # A file has no "from now", so a one-off window needs both of its times.
     if "weekly" not in entry and not {"starts_at", "ends_at"} <= entry.keys():
         raise SetupError(_NEEDS_TIMES.format(host=host))
+    times = {key: _timestamp(host, entry, key) for key in ("starts_at", "ends_at") if key in entry}
     try:
-        check_window_fields(entry)
+        check_window_fields({**entry, **times}, time.time())
     except FieldsError as exc:
         raise SetupError(f"host {host!r}: {exc.message}") from None
     if "weekly" in entry:
@@ -285,18 +286,16 @@ def _parse_window(text: str, host: str, entry: dict[str, Any]) -> DesiredWindow:
         return DesiredWindow(
             host, str(entry["weekly"]), str(entry.get("tz", "UTC")), None, None, reason
         )
-    starts = _timestamp(host, entry, "starts_at")
-    ends = _timestamp(host, entry, "ends_at")
-    return DesiredWindow(host, None, None, starts, ends, reason)
+    return DesiredWindow(host, None, None, times["starts_at"], times["ends_at"], reason)
 
 
 def _timestamp(host: str, entry: dict[str, Any], key: str) -> float:
     value = entry[key]
-    if isinstance(value, datetime):
-        return value.timestamp()
     try:
+        if isinstance(value, datetime):
+            return value.timestamp()
         return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
-    except ValueError:
+    except (ValueError, OverflowError):
         raise SetupError(
             f"host {host!r}: {key} {str(value)[:40]!r} is not a time "
             "(write it as 2026-11-24T06:00:00Z)"

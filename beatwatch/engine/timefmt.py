@@ -13,6 +13,11 @@ LONGEST_DURATION = 3650 * 86400
 LONGEST_DURATION_TEXT = "3650d (ten years)"
 
 
+# The span every zone can write as a date: a day inside year 1 and year 9999 in UTC.
+EARLIEST_TIME = datetime(1, 1, 2, tzinfo=UTC).timestamp()
+LATEST_TIME = datetime(9999, 12, 30, tzinfo=UTC).timestamp()
+
+
 class DurationTooLong(ValueError):
     """A well-formed duration beyond LONGEST_DURATION."""
 
@@ -73,6 +78,12 @@ def format_relative(t: float, now: float) -> str:
     return f"in {text}" if delta > 0 else f"{text} ago"
 
 
+def within_calendar(t: float | None) -> float | None:
+    """A stored time brought inside EARLIEST_TIME..LATEST_TIME, so that reading it never
+    fails: older versions stored user-given times unbounded (a pause until year 10000)."""
+    return None if t is None else min(max(t, EARLIEST_TIME), LATEST_TIME)
+
+
 def utc_iso(t: float | None) -> str | None:
     """ISO 8601 UTC with a Z, to the second; None stays None."""
     if t is None:
@@ -100,6 +111,7 @@ def parse_time(text: str, now: float) -> float:
         raise ValueError(
             f"{text!r} is not a time (try 2026-11-24T06:00, 2026-11-24T06:00Z or 06:00)"
         ) from None
-    if parsed.tzinfo is None:
-        parsed = parsed.astimezone()
-    return parsed.timestamp()
+    try:
+        return (parsed if parsed.tzinfo else parsed.astimezone()).timestamp()
+    except (ValueError, OverflowError):  # local year 1 or 9999 pushed off the calendar
+        raise ValueError(f"{text!r} is not a time that can be written as a date") from None

@@ -225,7 +225,19 @@ def pause_end(now: float, until: float | None, duration: int | None) -> float | 
         return None
     if end <= now:
         raise ValidationError(field, "the pause must end in the future")
+    refuse_far_time("until", end, now)
     return end
+
+
+def refuse_far_time(field_name: str, at: float, now: float) -> None:
+    """The bound every duration has, for a point in time a user gives: within
+    LONGEST_DURATION of now, either way. Further out a time may not even be a date (year 9999
+    at -01:00 is year 10000 in UTC), and no pause or window is meant to reach that far. The
+    FieldsError names the field by `field_name`, so each interface can put in its own name."""
+    if abs(at - now) > LONGEST_DURATION:
+        raise FieldsError(
+            field_name, "{" + field_name + "} must lie within " + LONGEST_DURATION_TEXT + " of now"
+        )
 
 
 def default_alerts(max_duration_seconds: int | None) -> frozenset[AlertType]:

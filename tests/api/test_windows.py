@@ -3,9 +3,14 @@ together or make no window are refused by their JSON names, and no window is mad
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.api.conftest import Api, assert_error
+
+# Early next year: ahead, and well inside the ten years a time may lie from now.
+NEXT_YEAR = time.gmtime().tm_year + 1
 
 GOES_WITH = "goes with"
 GIVE_ONE = "give one of for, ends_at (with an optional starts_at) or weekly"
@@ -27,7 +32,7 @@ GIVE_ONE = "give one of for, ends_at (with an optional starts_at) or weekly"
         ({"for": 0}, "for", "a maintenance window must end after it starts"),
         ({"for": 10**12}, "for", "a maintenance window may last at most 3650d (ten years)"),
         (
-            {"starts_at": "2000-01-01T00:00:00Z", "ends_at": "2000-01-01T02:00:00Z"},
+            {"starts_at": "2020-01-01T00:00:00Z", "ends_at": "2020-01-01T02:00:00Z"},
             "ends_at",
             "that window would already be over",
         ),
@@ -53,7 +58,11 @@ async def test_each_kind_of_window_is_still_made(api: Api) -> None:
     await api.ok(
         "POST",
         "/windows",
-        {"host": "db1", "starts_at": "2099-01-01T02:00:00Z", "ends_at": "2099-01-01T04:00:00Z"},
+        {
+            "host": "db1",
+            "starts_at": f"{NEXT_YEAR}-01-01T02:00:00Z",
+            "ends_at": f"{NEXT_YEAR}-01-01T04:00:00Z",
+        },
         201,
     )
     await api.ok("POST", "/windows", {"host": "db1", "weekly": "sun 02:00-04:00", "tz": "UTC"}, 201)

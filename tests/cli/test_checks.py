@@ -127,9 +127,10 @@ def test_list_edit_pause_resume_and_rm(beatwatch: Beatwatch) -> None:
     shown = beatwatch("check", "show", "api-health", "--json").json()
     assert (shown["state"], shown["paused_until"]) == ("new", None)
 
-    beatwatch("check", "pause", "api-health", "--until", "2099-01-01T00:00:00Z")
+    next_year = f"{time.gmtime().tm_year + 1}-01-01T00:00:00Z"
+    beatwatch("check", "pause", "api-health", "--until", next_year)
     shown = beatwatch("check", "show", "api-health", "--json").json()
-    assert (shown["state"], shown["paused_until"]) == ("paused", "2099-01-01T00:00:00Z")
+    assert (shown["state"], shown["paused_until"]) == ("paused", next_year)
 
     removed = beatwatch("check", "rm", "api-health")
     assert removed.stdout == "deleted api health and its history\n"
