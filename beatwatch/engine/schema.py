@@ -3,8 +3,49 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 
-MIGRATIONS: list[str] = [
+# Tables whose ids users see and name (in URLs, on the command line, in a script's retry):
+# an id once given out is never given again, so a retried delete cannot hit a newer row.
+NEVER_REUSED_IDS = ("checks", "channels", "incidents", "maintenance_windows", "api_tokens")
+
+
+def _ids_never_reused(conn: sqlite3.Connection) -> None:
+    """AUTOINCREMENT on each of NEVER_REUSED_IDS. SQLite cannot add it to a table in place,
+    so each is rebuilt from its own stored definition (columns added later included), its
+    rows copied with their ids, its indexes made again. Copying sets the sequence to the
+    highest id present; an id deleted from the top before this ran has left no trace, so
+    that one id may be given once more (see the README's Choices)."""
+    for table in NEVER_REUSED_IDS:
+        [definition] = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+        ).fetchone()
+        dependents = [
+            sql
+            for (sql,) in conn.execute(
+                "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', "
+                "'trigger') AND sql IS NOT NULL",
+                (table,),
+            )
+        ]
+        rebuilt = f"{table}_rebuilt"
+        head = f"CREATE TABLE {table} (\n        id INTEGER PRIMARY KEY,"
+        if not definition.startswith(head):
+            raise RuntimeError(f"unexpected definition of table {table}: {definition[:80]}")
+        conn.execute(
+            f"CREATE TABLE {rebuilt} (\n        id INTEGER PRIMARY KEY AUTOINCREMENT,"
+            + definition.removeprefix(head)
+        )
+        conn.execute(f"INSERT INTO {rebuilt} SELECT * FROM {table}")
+        conn.execute(f"DROP TABLE {table}")
+        conn.execute(f"ALTER TABLE {rebuilt} RENAME TO {table}")
+        for sql in dependents:
+            conn.execute(sql)
+
+
+Migration = str | Callable[[sqlite3.Connection], None]
+
+MIGRATIONS: list[Migration] = [
     # 1: checks, pings, open runs, hosts, state history, unknown pings, instance settings.
     """
     CREATE TABLE settings (
@@ -184,13 +225,26 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX outbox_recoveries ON outbox(created_at, incident_id) WHERE kind = 'recovery';
     """,
+    # 6: ids of checks, channels, incidents, windows and tokens are never handed out twice.
+    _ids_never_reused,
 ]
 
 
 def migrate(conn: sqlite3.Connection) -> None:
     """Bring the schema up to date, each migration in its own transaction. The version is
     read again under the write lock: two processes opening a new file at once must not both
-    run the same migration."""
+    run the same migration. Foreign keys are off meanwhile (the pragma cannot change inside
+    a transaction): a table being rebuilt is dropped, and its rows' dependents must not go
+    with it."""
+    [enforced] = conn.execute("PRAGMA foreign_keys").fetchone()
+    conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        _run_migrations(conn)
+    finally:
+        conn.execute(f"PRAGMA foreign_keys = {'ON' if enforced else 'OFF'}")
+
+
+def _run_migrations(conn: sqlite3.Connection) -> None:
     while True:
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -203,8 +257,12 @@ def migrate(conn: sqlite3.Connection) -> None:
             if version == len(MIGRATIONS):
                 conn.execute("COMMIT")
                 return
-            for statement in _statements(MIGRATIONS[version]):
-                conn.execute(statement)
+            migration = MIGRATIONS[version]
+            if callable(migration):
+                migration(conn)
+            else:
+                for statement in _statements(migration):
+                    conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {version + 1}")
             conn.execute("COMMIT")
         except BaseException:
