@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -19,15 +20,50 @@ from beatwatch.presentation import counted
     is_flag=True,
     help="Include channel URLs and check uuids (the ping URL credentials).",
 )
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of printing (mode 0600 with --with-secrets).",
+)
 @location_options
 @click.pass_context
-def export_command(ctx: click.Context, with_secrets: bool, **where: Any) -> None:
+def export_command(
+    ctx: click.Context, with_secrets: bool, output: Path | None, **where: Any
+) -> None:
     """Print the setup (channels, hosts, maintenance windows, checks) as TOML."""
 
     async def act(service: Service) -> None:
-        click.echo(await export_setup(service, with_secrets), nl=False)
+        text = await export_setup(service, with_secrets)
+        if output is not None:
+            write_new_file(output, text, 0o600 if with_secrets else 0o666)
+            return
+        if with_secrets:
+            click.echo(
+                "beatwatch: warning: this export holds secrets (channel URLs, ping uuids); "
+                "--output FILE writes it readable by you alone",
+                err=True,
+            )
+        click.echo(text, nl=False)
 
     with_service(ctx, act, **where)
+
+
+def write_new_file(path: Path, text: str, mode: int) -> None:
+    """`text` in a new file at `path` that has `mode` from its creation (less the umask),
+    replacing whatever was there: an existing file would keep its own, perhaps wider, mode.
+    Written beside it and renamed into place, so a reader never sees half of it."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
 
 
 @click.command("import")

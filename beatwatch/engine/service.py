@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import shlex
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import replace
@@ -112,6 +113,15 @@ class Service:
             pid = f" (pid {holder.pid})" if holder and holder.pid else ""
             raise EngineBusy(
                 f"another beatwatch{pid} already runs the engine on {self.settings.data_dir}"
+            )
+        for path, mode in store.open_to_others(self.settings.data_dir):
+            log.warning(
+                "%s is open to other users (mode %s) and holds channel passwords and ping "
+                "uuids; make it private with: chmod %s %s",
+                path,
+                oct(mode)[2:],
+                "700" if path.is_dir() else "600",
+                shlex.quote(str(path)),
             )
         try:
             app = web.Application(middlewares=[readable_headers])

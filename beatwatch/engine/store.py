@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import sqlite3
+import stat
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -74,6 +75,22 @@ def prepare_files(data_dir: Path) -> Path:
     fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
     os.close(fd)
     return path
+
+
+def open_to_others(data_dir: Path) -> list[tuple[Path, int]]:
+    """The data dir and database files that other users may read or write (group or other
+    bits set), with their modes: a directory restored with `cp -r` or a umask of 022 leaves
+    channel passwords and ping uuids readable by every account on the machine."""
+    paths = [data_dir, *(data_dir / f"{DB_FILE}{suffix}" for suffix in ("", "-wal", "-shm"))]
+    found = []
+    for path in paths:
+        try:
+            mode = stat.S_IMODE(path.stat().st_mode)
+        except FileNotFoundError:
+            continue
+        if mode & 0o077:
+            found.append((path, mode))
+    return found
 
 
 class NoDatabase(NotFound):
