@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import sqlite3
 import stat
 from collections.abc import Callable, Iterable, Sequence
@@ -40,7 +41,7 @@ from beatwatch.engine.model import (
 )
 from beatwatch.engine.schema import migrate
 from beatwatch.engine.tokens import TOKEN_COLUMNS, Token, token_from_row
-from beatwatch.engine.writer import Writer
+from beatwatch.engine.writer import StorageError, Writer
 
 T = TypeVar("T")
 DB_FILE = "beatwatch.db"
@@ -93,6 +94,25 @@ def open_to_others(data_dir: Path) -> list[tuple[Path, int]]:
     return found
 
 
+def _reason(exc: BaseException) -> str:
+    return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+
+
+def _free_space(path: Path) -> str:
+    """The room left on the disk that holds `path` (or its nearest existing parent)."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    free = shutil.disk_usage(path).free
+    if free < 1024:
+        return f"{free} bytes"
+    size = free / 1024
+    for unit in ("KiB", "MiB"):
+        if size < 1024:
+            return f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GiB"
+
+
 class NoDatabase(NotFound):
     """A command that only reads or changes what exists found no database in the data dir:
     creating an empty one there would show a mistyped data dir as an instance with nothing."""
@@ -120,13 +140,23 @@ class Store:
         `create` is false: then raise NoDatabase and leave the disk as it was."""
         if not create and not (data_dir / DB_FILE).is_file():
             raise NoDatabase(data_dir)
-        store = cls(prepare_files(data_dir))
-        store.writer.start()
-        reader = await aiosqlite.connect(store.path, isolation_level=None)
-        reader.row_factory = sqlite3.Row
-        await reader.execute("PRAGMA busy_timeout = 5000")
-        await reader.execute("PRAGMA query_only = ON")
-        store._reader = reader
+        store = cls(data_dir / DB_FILE)
+        try:
+            prepare_files(data_dir)
+            store.writer.start()
+            reader = await aiosqlite.connect(store.path, isolation_level=None)
+            store._reader = reader
+            reader.row_factory = sqlite3.Row
+            await reader.execute("PRAGMA busy_timeout = 5000")
+            await reader.execute("PRAGMA query_only = ON")
+        except (sqlite3.Error, OSError) as exc:
+            await store.close()
+            # A full disk shows first here, as SQLite's "disk is full" or "disk I/O error"
+            # (it cannot map the WAL index): say how much room there is.
+            raise StorageError(
+                f"cannot open the database {store.path}: {_reason(exc)} "
+                f"({_free_space(data_dir)} free on its disk)"
+            ) from None
         return store
 
     def _open_writer_connection(self) -> sqlite3.Connection:

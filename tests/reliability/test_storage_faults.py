@@ -5,9 +5,7 @@ the storage returns."""
 
 from __future__ import annotations
 
-import contextlib
-import subprocess
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -16,25 +14,9 @@ import pytest
 from beatwatch.config import Settings
 from beatwatch.engine.service import Service
 from beatwatch.engine.validation import CheckSpec
+from tests.reliability.conftest import fill
 
 BODY = b"x" * 10_000
-
-
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    mount_point = tmp_path / "disk"
-    mount_point.mkdir()
-    result = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount_point)],
-        capture_output=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {result.stderr.decode().strip()}")
-    try:
-        yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=False)
 
 
 @pytest.fixture
@@ -57,15 +39,6 @@ async def ping(session: aiohttp.ClientSession, service: Service, uuid: str) -> t
     url = f"http://127.0.0.1:{service.bound_port}/ping/{uuid}"
     async with session.post(url, data=BODY) as reply:
         return reply.status, await reply.json()
-
-
-def fill(disk: Path) -> Path:
-    filler = disk / "filler"
-    with filler.open("wb") as handle, contextlib.suppress(OSError):
-        while True:
-            handle.write(b"\0" * 65536)
-            handle.flush()
-    return filler
 
 
 async def test_full_disk_gives_503_then_recovers(engine: Service, small_disk: Path) -> None:
