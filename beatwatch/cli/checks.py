@@ -267,9 +267,10 @@ def show_command(ctx: click.Context, ref: str, as_json: bool, **where: Any) -> N
             return
         # Status badges for dashboards: their keys reveal the state only, never the ping URL.
         badges = [("badge", service.badge_url((await service.badge_keys())[check.id]))]
-        if check.tags:
-            tag_key = await service.tag_badge_key()
-            badges += [(f"badge of tag {t}", service.tag_badge_url(tag_key, t)) for t in check.tags]
+        badges += [
+            (f"badge of tag {t}", service.tag_badge_url(await service.tag_badge_key(t), t))
+            for t in check.tags
+        ]
         _print_check(service, check, badges)
 
     with_service(ctx, act, **where)

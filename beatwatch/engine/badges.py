@@ -1,13 +1,17 @@
 """Status badges: small shields-style SVGs for a wiki page or a README.
 
 `/badge/<key>.svg` shows one check; `/badge/<tag-key>/<tag>.svg` the worst of the checks with
-that tag. Neither wants a token: the key in the URL is the secret. It is random and separate
-from the ping uuid, so publishing a badge never lets anyone send pings. Every unknown key or
-tag gets the same 404, so the reply tells a prober nothing.
+that tag. Neither wants a token: the key in the URL is the secret. A check's is random, a
+tag's is derived from the tag and an instance secret, so each tag has its own and one tag's
+URL opens no other; both are separate from the ping uuid, so publishing a badge never lets
+anyone send pings. Every unknown key or tag gets the same 404, so the reply tells a prober
+nothing.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import ipaddress
 import time
@@ -32,6 +36,15 @@ LABEL_MAX = 40
 CHAR_WIDTH = 7
 PADDING = 10
 _HEADERS = {"Cache-Control": "no-cache, no-store, max-age=0"}
+
+
+def derive_tag_key(secret: str, tag: str) -> str:
+    """`tag`'s badge key: an HMAC of the tag under the instance's secret, as long as a check's
+    random key. Nobody without the secret can work out the key of another tag."""
+    digest = hmac.new(
+        secret.encode(), tag.encode("utf-8", "surrogatepass"), hashlib.sha256
+    ).digest()
+    return base64.urlsafe_b64encode(digest[:16]).decode().rstrip("=")
 
 
 def badge_status(states: Iterable[State]) -> str:
@@ -98,7 +111,7 @@ def badge_routes(service: Service, limiter: RateLimiter | None = None) -> list[w
         if (refused := _over_limit(limiter, request, trusted)) is not None:
             return refused
         tag = request.match_info["tag"]
-        key, expected = request.match_info["key"], await service.tag_badge_key()
+        key, expected = request.match_info["key"], await service.tag_badge_key(tag)
         if not hmac.compare_digest(key.encode(), expected.encode()):
             return _no_badge()
         now = time.time()

@@ -227,6 +227,11 @@ MIGRATIONS: list[Migration] = [
     """,
     # 6: ids of checks, channels, incidents, windows and tokens are never handed out twice.
     _ids_never_reused,
+    # 7: tag badges get a key each, derived from a new secret (tag_badge_secret); the one
+    # key every tag badge URL shared is dropped, and with it every such URL.
+    """
+    DELETE FROM settings WHERE key = 'tag_badge_key';
+    """,
 ]
 
 

@@ -21,7 +21,7 @@ from beatwatch.config import ConfigError, Settings, parse_listen
 from beatwatch.engine import catalog, store
 from beatwatch.engine.alert_service import Alerts
 from beatwatch.engine.api import API_PREFIX, api_app
-from beatwatch.engine.badges import badge_routes
+from beatwatch.engine.badges import badge_routes, derive_tag_key
 from beatwatch.engine.catalog import CheckNotFound, Resumed
 from beatwatch.engine.descriptors import log_connection_room, raise_descriptor_limit
 from beatwatch.engine.dispatch import Delivery, Dispatcher
@@ -58,7 +58,8 @@ from beatwatch.engine.validation import (
 from beatwatch.engine.writer import StorageError
 
 log = logging.getLogger("beatwatch.engine")
-TAG_BADGE_KEY = "tag_badge_key"
+# The secret each tag's badge key is derived from; it never leaves the database.
+TAG_BADGE_SECRET = "tag_badge_secret"
 RESTART_DELAY = 1.0
 OTHER_WRITERS_INTERVAL = 0.5
 
@@ -380,11 +381,13 @@ class Service:
     async def check_by_badge_key(self, badge_key: str) -> Check | None:
         return await self.store.check_by_badge_key(badge_key)
 
-    async def tag_badge_key(self) -> str:
-        """The one key in every tag badge URL (a tag name alone is easy to guess)."""
-        return await self.store.setting(TAG_BADGE_KEY) or await self.store.write(
-            partial(store.ensure_secret_setting, key=TAG_BADGE_KEY)
+    async def tag_badge_key(self, tag: str) -> str:
+        """The key in `tag`'s badge URL (a tag name alone is easy to guess), one per tag:
+        holding one tag's badge URL tells nothing of another tag's."""
+        secret = await self.store.setting(TAG_BADGE_SECRET) or await self.store.write(
+            partial(store.ensure_secret_setting, key=TAG_BADGE_SECRET)
         )
+        return derive_tag_key(secret, tag)
 
     # -- events --------------------------------------------------------------------------
 
