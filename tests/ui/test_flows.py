@@ -144,6 +144,19 @@ async def test_a_pause_the_service_would_refuse_is_refused_in_the_dialog(service
         assert (await service.get_check(str(check.id))).paused_at is None
 
 
+async def test_a_pause_ending_past_year_9999_is_refused_in_the_dialog(service, tmp_path):
+    async with one_check_shown(service, tmp_path, "logrotate", 86400) as (app, pilot, check):
+        await pilot.press("p")
+        await wait_for(lambda: isinstance(app.screen, PauseScreen))
+        await pilot.press(*"9999-12-31T23:59:59-01:00", "enter")
+
+        error = app.screen.query_one("#until-error", Label)
+        expected = "the pause's end must lie within 3650d (ten years) of now"
+        await wait_for(lambda: str(error.render()) == expected)
+        assert isinstance(app.screen, PauseScreen)
+        assert (await service.get_check(str(check.id))).paused_at is None
+
+
 async def test_resuming_a_check_resumed_elsewhere_says_it_was_not_paused(service, tmp_path):
     async with paused_for_two_hours(service, tmp_path) as (app, pilot, check):
         # Another process resumes it; this UI, not watching the store, still shows it paused.

@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from beatwatch.engine.timefmt import DurationTooLong, parse_duration, parse_time
-from beatwatch.engine.validation import pause_end
+from beatwatch.engine.validation import ValidationError, pause_end
 from beatwatch.ui.formatting import short_time
 from beatwatch.ui.screens.on_app import OnBeatwatch
 
@@ -80,7 +80,10 @@ class PauseScreen(OnBeatwatch, ModalScreen[Pause | None]):
         what the service would refuse is said here, beside the field."""
         now = self._clock()
         pause = pause_asked(self.query_one("#until", Input).value, now)
-        return pause, pause_end(now, pause.until, pause.duration)
+        try:
+            return pause, pause_end(now, pause.until, pause.duration)
+        except ValidationError as exc:
+            raise exc.named({"until": "the pause's end"}) from None
 
     def on_input_changed(self) -> None:
         error = self.query_one("#until-error", Label)
