@@ -12,6 +12,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import replace
 from functools import partial
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -115,15 +116,7 @@ class Service:
             raise EngineBusy(
                 f"another beatwatch{pid} already runs the engine on {self.settings.data_dir}"
             )
-        for path, mode in store.open_to_others(self.settings.data_dir):
-            log.warning(
-                "%s is open to other users (mode %s) and holds channel passwords and ping "
-                "uuids; make it private with: chmod %s %s",
-                path,
-                oct(mode)[2:],
-                "700" if path.is_dir() else "600",
-                shlex.quote(str(path)),
-            )
+        _warn_if_open_to_others(self.settings.data_dir)
         try:
             app = web.Application(middlewares=[readable_headers])
             trusted = self.settings.trusted_networks()
@@ -412,6 +405,19 @@ class Service:
         self.dispatcher.poke()
         for check, transition in settled:
             self._publish_check(check, [transition])
+
+
+def _warn_if_open_to_others(data_dir: Path) -> None:
+    """Once, as the engine starts: each data file other users can read or write."""
+    for path, mode in store.open_to_others(data_dir):
+        log.warning(
+            "%s is open to other users (mode %s) and holds channel passwords and ping uuids; "
+            "make it private with: chmod %s %s",
+            path,
+            oct(mode)[2:],
+            "700" if path.is_dir() else "600",
+            shlex.quote(str(path)),
+        )
 
 
 async def _keep_running(loop: Callable[[], Awaitable[None]]) -> None:
