@@ -47,7 +47,8 @@ def channel_add(
     """Add a channel. The URL is checked by Apprise now, not when the first alert is due."""
 
     async def act(service: Service) -> None:
-        channel = await service.alerts.add_channel(name, url, is_default, tags)
+        with options_named(ctx, {"name": "NAME", "url": "URL", "tags": "--tag"}):
+            channel = await service.alerts.add_channel(name, url, is_default, tags)
         default = " (default)" if channel.is_default else ""
         click.echo(f"added channel {channel.name}{default}: {channel.masked_url}")
 
@@ -159,6 +160,8 @@ def host_list(ctx: click.Context, as_json: bool, **where: Any) -> None:
 
 # The service's names for the fields of a maintenance window -> this command's options.
 _MAINT_FLAGS = {
+    "host": "HOST",
+    "reason": "--reason",
     "duration": "--for",
     "starts_at": "--from",
     "ends_at": "--until",

@@ -103,6 +103,18 @@ _SPEC_TUPLES = {
 }
 
 
+# The service's names for the fields of a check -> the options of `check add` and `edit`.
+_CHECK_FLAGS = {
+    "cron": "--cron",
+    "tz": "--tz",
+    "host": "--host",
+    "tags": "--tag",
+    "description": "--description",
+    "channels": "--channel",
+    "escalate_to": "--escalate-to",
+}
+
+
 def _spec_changes(options: dict[str, Any]) -> dict[str, Any]:
     """The CheckSpec fields the user gave on the command line."""
     if options["every"] is not None and options["cron"] is not None:
@@ -184,7 +196,8 @@ def add_command(ctx: click.Context, name: str, as_json: bool, **options: Any) ->
     spec = CheckSpec(name=name, **_spec_changes(options))
 
     async def act(service: Service) -> None:
-        check = await service.add_check(spec)
+        with options_named(ctx, {**_CHECK_FLAGS, "name": "NAME"}):
+            check = await service.add_check(spec)
         if as_json:
             print_json(_check_json(service, check))
         else:
@@ -212,7 +225,8 @@ def edit_command(ctx: click.Context, ref: str, as_json: bool, **options: Any) ->
         raise click.UsageError("nothing to change: give at least one option")
 
     async def act(service: Service) -> None:
-        check = await service.update_check(ref, **changes)
+        with options_named(ctx, {**_CHECK_FLAGS, "name": "--name"}):
+            check = await service.update_check(ref, **changes)
         if as_json:
             print_json(_check_json(service, check))
         else:

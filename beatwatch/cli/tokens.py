@@ -7,7 +7,13 @@ from typing import Any
 
 import click
 
-from beatwatch.cli.context import json_option, location_options, print_listing, with_service
+from beatwatch.cli.context import (
+    json_option,
+    location_options,
+    options_named,
+    print_listing,
+    with_service,
+)
 from beatwatch.engine.serialize import token_to_dict
 from beatwatch.engine.service import Service
 from beatwatch.engine.timefmt import format_relative, utc_iso
@@ -27,7 +33,8 @@ def token_create(ctx: click.Context, name: str | None, read_only: bool, **where:
     """Make a token and print it. It is shown this once: only its hash is kept."""
 
     async def act(service: Service) -> None:
-        token, secret = await service.tokens.create(name, read_only)
+        with options_named(ctx, {"name": "--name"}):
+            token, secret = await service.tokens.create(name, read_only)
         kind = "read-only" if token.read_only else "read-write"
         click.echo(
             f"{kind} token {token.name} (id {token.id}); store it now, it is not shown again:",

@@ -30,7 +30,12 @@ from beatwatch.engine.model import (
 from beatwatch.engine.schedule import ScheduleError, zone
 from beatwatch.engine.store import Store
 from beatwatch.engine.url_masking import mask_url
-from beatwatch.engine.validation import ValidationError, refuse_too_long
+from beatwatch.engine.validation import (
+    ValidationError,
+    refuse_control,
+    refuse_control_in,
+    refuse_too_long,
+)
 
 log = logging.getLogger("beatwatch.alerts")
 
@@ -83,6 +88,8 @@ class Alerts:
     async def add_channel(
         self, name: str, url: str, is_default: bool = False, tags: tuple[str, ...] = ()
     ) -> Channel:
+        refuse_control("name", name)
+        refuse_control_in("tags", tags)
         name = name.strip()
         if not name or len(name) > 100:
             raise ValidationError("name", "a channel name is 1 to 100 characters")
@@ -117,6 +124,7 @@ class Alerts:
     ) -> Channel:
         """Change some settings of a channel; the rest keep their values."""
         channel = await self.channel(name)
+        refuse_control_in("tags", tags or ())
         if url is not None:
             try:
                 validate_url(url)
@@ -200,6 +208,8 @@ class Alerts:
     ) -> MaintenanceWindow:
         """A window from now for `duration` seconds, one from starts_at (None: now) to
         ends_at, or a weekly one. Errors name the fields by these parameters' names."""
+        refuse_control("host", host)
+        refuse_control("reason", reason)
         host = host.strip()
         if not host:
             raise ValidationError("host", "give the host the window is for")

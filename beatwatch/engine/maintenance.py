@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from beatwatch.engine.model import MaintenanceWindow
 from beatwatch.engine.schedule import zone
 from beatwatch.engine.timefmt import utc_iso
-from beatwatch.engine.validation import FieldsError, refuse_far_time
+from beatwatch.engine.validation import FieldsError, field_ref, refuse_far_time
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # A window lasts a while from now, runs until a time, or recurs weekly.
@@ -36,23 +36,20 @@ def check_window_fields(given: Mapping[str, object], now: float) -> None:
         )
     if len(kinds) > 1:
         first, second = kinds[:2]
-        raise FieldsError(second, f"give {_ref(first)} or {_ref(second)}, not both")
+        raise FieldsError(second, f"give {field_ref(first)} or {field_ref(second)}, not both")
     [kind] = kinds
     # A one-off window is two points in time, which need no zone; a weekly one is a time
     # of day, which does. Refused rather than dropped: whoever gave it meant something.
     if given.get("tz") is not None and kind != "weekly":
-        raise FieldsError("tz", "{tz} goes with {weekly}, not with " + _ref(kind))
+        raise FieldsError("tz", "{tz} goes with {weekly}, not with " + field_ref(kind))
     if given.get("starts_at") is not None and kind != "ends_at":
-        raise FieldsError("starts_at", "{starts_at} goes with {ends_at}, not with " + _ref(kind))
+        raise FieldsError(
+            "starts_at", "{starts_at} goes with {ends_at}, not with " + field_ref(kind)
+        )
     for key in ("starts_at", "ends_at"):
         at = given.get(key)
         if isinstance(at, int | float):
             refuse_far_time(key, at, now)
-
-
-def _ref(key: str) -> str:
-    """`key` as a FieldsError's template names it."""
-    return "{" + key + "}"
 
 
 def occurrence(window: MaintenanceWindow, now: float) -> tuple[float, float] | None:

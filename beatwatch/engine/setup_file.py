@@ -11,7 +11,8 @@ import math
 import re
 import time
 import tomllib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import datetime
 from functools import partial
@@ -25,7 +26,14 @@ from beatwatch.engine.maintenance import check_window_fields, parse_weekly, week
 from beatwatch.engine.model import AlertType, Channel, Check, MaintenanceWindow
 from beatwatch.engine.service import Service, spec_of
 from beatwatch.engine.timefmt import format_duration_exact, parse_duration, utc_iso
-from beatwatch.engine.validation import CheckSpec, FieldsError, ValidationError, validate
+from beatwatch.engine.validation import (
+    CheckSpec,
+    FieldsError,
+    ValidationError,
+    refuse_control,
+    refuse_control_in,
+    validate,
+)
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 HEADER = "# beatwatch setup: `beatwatch import FILE` applies it (try --dry-run first).\n"
@@ -190,6 +198,8 @@ def parse_setup(text: str) -> Setup:
     for entry in _entries(data, "host"):
         _only(text, entry, _HOST_KEYS, _named("host", entry))
         name = _text(text, entry, "name", "host")
+        with _entry_named(f"host {name!r}"):
+            refuse_control("name", name)
         hosts.append(name)
         windows += [_parse_window(text, name, w) for w in entry.get("window", [])]
     checks = [_parse_check(text, e) for e in _entries(data, "check")]
@@ -227,6 +237,15 @@ def _where(text: str, key: str) -> str:
     return f"line {line}: " if line else ""
 
 
+@contextmanager
+def _entry_named(owner: str) -> Iterator[None]:
+    """The engine's refusal of a value, told as the entry it is in."""
+    try:
+        yield
+    except ValidationError as exc:
+        raise SetupError(f"{owner}: {exc.message}") from None
+
+
 def _named(what: str, entry: dict[str, Any]) -> str:
     """How errors call an entry: "check 'backup'", or "a check without a name"."""
     name = entry.get("name")
@@ -262,14 +281,18 @@ def _parse_channel(text: str, entry: dict[str, Any]) -> DesiredChannel:
     url = entry.get("url")
     if url is not None and not isinstance(url, str):
         raise SetupError(f"channel {name!r}: url must be a string")
-    return DesiredChannel(
-        name, url, bool(entry.get("default", False)), _strings(entry, "tags", "channel")
-    )
+    tags = _strings(entry, "tags", "channel")
+    with _entry_named(f"channel {name!r}"):
+        refuse_control("name", name)
+        refuse_control_in("tags", tags)
+    return DesiredChannel(name, url, bool(entry.get("default", False)), tags)
 
 
 def _parse_window(text: str, host: str, entry: dict[str, Any]) -> DesiredWindow:
     _only(text, entry, _WINDOW_KEYS, f"a window of host {host!r}")
     reason = str(entry.get("reason", ""))
+    with _entry_named(f"a window of host {host!r}"):
+        refuse_control("reason", reason)
     # A file has no "from now", so a one-off window needs both of its times.
     if "weekly" not in entry and not {"starts_at", "ends_at"} <= entry.keys():
         raise SetupError(_NEEDS_TIMES.format(host=host))
@@ -343,10 +366,8 @@ def _parse_check(text: str, entry: dict[str, Any]) -> DesiredCheck:
         alerts=alerts,
         failure_threshold=int(entry.get("failure_threshold", 1)),
     )
-    try:
+    with _entry_named(f"check {name!r}"):
         return DesiredCheck(validate(spec), uuid)
-    except ValidationError as exc:
-        raise SetupError(f"check {name!r}: {exc.message}") from None
 
 
 # -- planning and applying -----------------------------------------------------------------

@@ -19,7 +19,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from beatwatch.engine.model import NotFound
-from beatwatch.engine.validation import ValidationError
+from beatwatch.engine.validation import ValidationError, refuse_control
 from beatwatch.engine.writer import StorageError
 
 if TYPE_CHECKING:
@@ -95,6 +95,7 @@ def touch_token(conn: sqlite3.Connection, token_id: int, now: float) -> None:
 
 
 def _valid_name(name: str) -> str:
+    refuse_control("name", name)
     name = name.strip()
     if not name or len(name) > NAME_MAX:
         raise ValidationError("name", f"a token name is 1 to {NAME_MAX} characters")

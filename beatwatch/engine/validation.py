@@ -34,6 +34,25 @@ _SLUG_OK = re.compile(r"[a-z0-9_-]+")
 _NOT_IN_SLUG = re.compile(r"[^a-z0-9_]+")
 SLUG_STAND_IN = "check"
 
+# Characters no name, tag, host or reason has any business holding: C0 controls, DEL and C1
+# controls (on a terminal they move the cursor, retitle the window, write the clipboard),
+# the Unicode line and paragraph separators, and the bidi overrides that make text display
+# as something it is not. Written as regex source, so that the OpenAPI document states the
+# very rule the service keeps.
+_REFUSED = r"\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+# Free text meant to span lines (a description) may also hold newlines and tabs.
+_REFUSED_IN_LINES = _REFUSED.replace(r"\x00-\x1f", r"\x00-\x08\x0b-\x1f")
+ONE_LINE_PATTERN = f"^[^{_REFUSED}]*$"
+LINES_PATTERN = f"^[^{_REFUSED_IN_LINES}]*$"
+_CONTROL_ON_ONE_LINE = re.compile(f"[{_REFUSED}]")
+_CONTROL_IN_LINES = re.compile(f"[{_REFUSED_IN_LINES}]")
+_CHARACTER_NAMES = {
+    "\t": "a tab",
+    "\n": "a newline",
+    "\r": "a carriage return",
+    "\x1b": "an escape",
+}
+
 
 class ValidationError(ValueError):
     """A value that breaks a rule. `field` is the service's key for it; an interface whose
@@ -108,15 +127,45 @@ def gets_stand_in_slug(name: str) -> bool:
     return _NOT_IN_SLUG.fullmatch(name.lower()) is not None
 
 
+def refuse_control(field_name: str, value: str, lines: bool = False) -> None:
+    """FieldsError naming `field_name` if `value` holds a character it may not: see
+    _REFUSED; with `lines`, newlines and tabs are fine. The error says which character and
+    where, never the value itself, which would put that character on the reader's screen."""
+    found = (_CONTROL_IN_LINES if lines else _CONTROL_ON_ONE_LINE).search(value)
+    if found is None:
+        return
+    char, at = found.group(), found.start() + 1
+    what = _CHARACTER_NAMES.get(char, "a control character")
+    rule = (
+        "it may hold newlines and tabs, but no other control characters"
+        if lines
+        else "it must be one line, without control characters"
+    )
+    raise FieldsError(
+        field_name,
+        f"{field_ref(field_name)} holds {what} (U+{ord(char):04X}) at character {at}; {rule}",
+    )
+
+
+def refuse_control_in(field_name: str, values: tuple[str, ...]) -> None:
+    """refuse_control for each name of a list (tags, channels)."""
+    for value in values:
+        refuse_control(field_name, value)
+
+
+def field_ref(key: str) -> str:
+    """`key` as a FieldsError's template names it."""
+    return "{" + key + "}"
+
+
 def validate(spec: CheckSpec) -> CheckSpec:
     """Check every rule and fill in defaults; returns the spec as it will be stored."""
+    refuse_control("name", spec.name)
     name = spec.name.strip()
     if not name:
         raise ValidationError("name", "the name must not be empty")
     if len(name) > NAME_MAX:
         raise ValidationError("name", f"the name is {len(name)} characters; at most {NAME_MAX}")
-    if any(not ch.isprintable() for ch in name):
-        raise ValidationError("name", "the name must be one line of printable characters")
     slug = spec.slug if spec.slug is not None else slugify(name)
     if slug.isdigit():
         raise ValidationError(
@@ -136,6 +185,19 @@ def validate(spec: CheckSpec) -> CheckSpec:
     ):
         if seconds is not None:
             refuse_too_long(field_name, seconds, what, verb="be")
+    for field_name, value in (
+        ("host", spec.host or ""),
+        ("cron", spec.cron or ""),
+        ("tz", spec.tz or ""),
+    ):
+        refuse_control(field_name, value)
+    refuse_control("description", spec.description, lines=True)
+    for field_name, values in (
+        ("tags", spec.tags),
+        ("channels", spec.channels),
+        ("escalate_to", spec.escalation_channels),
+    ):
+        refuse_control_in(field_name, values)
     schedule = _validate_schedule(spec)
     grace = _validate_grace(spec.grace_seconds, schedule)
 

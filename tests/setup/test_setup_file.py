@@ -204,3 +204,34 @@ LATER = "2099-01-01T02:00:00Z"
 def test_bad_files_name_the_problem(text: str, message: str) -> None:
     with pytest.raises(SetupError, match=re.escape(message)):
         parse_setup(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '[[check]]\nname = "x"\nevery = "1h"\nhost = "db1\\u001b[2J"\n',
+            "check 'x': host holds an escape (U+001B) at character 4",
+        ),
+        (
+            '[[check]]\nname = "x"\nevery = "1h"\ndescription = "ok\\n\\u0007"\n',
+            "check 'x': description holds a control character (U+0007)",
+        ),
+        (
+            '[[channel]]\nname = "ops\\u009b"\nurl = "json://x"\n',
+            "channel 'ops\\x9b': name holds a control character (U+009B)",
+        ),
+        (
+            '[[channel]]\nname = "ops"\nurl = "json://x"\ntags = ["a\\tb"]\n',
+            "channel 'ops': tags holds a tab (U+0009)",
+        ),
+        ('[[host]]\nname = "db\\u001b1"\n', "host 'db\\x1b1': name holds an escape"),
+        (
+            f'{DB1_WINDOW}weekly = "sun 02:00-04:00"\nreason = "up\\rgrade"\n',
+            "a window of host 'db1': reason holds a carriage return (U+000D)",
+        ),
+    ],
+)
+def test_control_characters_are_refused_naming_the_entry(text: str, message: str) -> None:
+    with pytest.raises(SetupError, match=re.escape(message)):
+        parse_setup(text)

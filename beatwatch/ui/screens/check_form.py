@@ -33,6 +33,8 @@ FIELD_INPUT = {
     "tz": "tz",
     "grace": "grace",
     "max_duration": "max-duration",
+    "host": "host",
+    "tags": "tags",
     "channels": "channels",
 }
 
