@@ -31,6 +31,7 @@ from beatwatch.engine.schedule import ScheduleError, zone
 from beatwatch.engine.store import Store
 from beatwatch.engine.url_masking import mask_url
 from beatwatch.engine.validation import (
+    Conflict,
     ValidationError,
     refuse_control,
     refuse_control_in,
@@ -109,7 +110,7 @@ class Alerts:
                 )
             )
         except sqlite3.IntegrityError:
-            raise ValidationError("name", f"a channel named {name!r} already exists") from None
+            raise Conflict("name", f"a channel named {name!r} already exists") from None
         log.info("channel %s added (%s)", name, mask_url(url))
         self._events.publish(SetupChanged())
         return await self.channel(name)

@@ -29,7 +29,7 @@ from beatwatch.engine.api_http import (
 from beatwatch.engine.model import NotFound
 from beatwatch.engine.openapi import OPENAPI_PATH, openapi_document
 from beatwatch.engine.ratelimit import RateLimiter
-from beatwatch.engine.validation import ValidationError
+from beatwatch.engine.validation import Conflict, ValidationError
 from beatwatch.engine.writer import StorageError
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResp
     except ApiError as exc:
         return error_response(exc.status, exc.message, exc.field, exc.headers)
     except ValidationError as exc:
-        return error_response(400, exc.message, exc.field)
+        return error_response(409 if isinstance(exc, Conflict) else 400, exc.message, exc.field)
     except NotFound as exc:
         return error_response(404, str(exc))
     except StorageError as exc:

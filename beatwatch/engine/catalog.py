@@ -19,6 +19,7 @@ from beatwatch.engine.transitions import end_pause, settle
 from beatwatch.engine.validation import (
     SLUG_STAND_IN,
     CheckSpec,
+    Conflict,
     ValidationError,
     gets_stand_in_slug,
 )
@@ -40,18 +41,16 @@ def _ensure_unique(conn: sqlite3.Connection, spec: CheckSpec, own_id: int | None
             raise _taken(column, value, spec.name, other)
 
 
-def _taken(column: str, value: str, name: str, other: Check) -> ValidationError:
+def _taken(column: str, value: str, name: str, other: Check) -> Conflict:
     if column == "slug" and value == SLUG_STAND_IN and gets_stand_in_slug(name):
         # The user never typed this slug: say where it came from, and what to change.
-        return ValidationError(
+        return Conflict(
             "name",
             f"{name!r} has no letters or digits (a-z, 0-9) to make a slug of, and the slug "
             f"used instead, {SLUG_STAND_IN!r}, is taken by {other.name!r} (id {other.id}); "
             "put a letter or digit in the name",
         )
-    return ValidationError(
-        column, f"a check with the {column} {value!r} already exists (id {other.id})"
-    )
+    return Conflict(column, f"a check with the {column} {value!r} already exists (id {other.id})")
 
 
 class NamedChannel(Protocol):

@@ -6,244 +6,23 @@ without the document following.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from beatwatch.engine.model import AlertType, State
+from beatwatch.engine.openapi_schemas import SCHEMAS, Schema, list_of, ref
 
 OPENAPI_PATH = "/openapi.json"
-Schema = dict[str, Any]
-
-
-def _ref(name: str) -> Schema:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _list(item: Schema) -> Schema:
-    return {"type": "array", "items": item}
-
-
-def _nullable(kind: str, **extra: Any) -> Schema:
-    return {"type": kind, "nullable": True, **extra}
-
-
-STRING, INTEGER, BOOLEAN = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
-TIME = _nullable("string", format="date-time")
-DURATION: Schema = {
-    "oneOf": [{"type": "integer", "minimum": 0}, {"type": "string", "example": "10m"}],
-    "nullable": True,
-    "description": "Seconds, or a duration such as 45s, 10m, 2h, 1d, 1w.",
-}
-NAMES = _list(STRING)
-
-_CHECK_INPUT: Schema = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {
-        "name": STRING,
-        "slug": STRING,
-        "every_seconds": DURATION,
-        "cron": _nullable("string", example="0 3 * * *"),
-        "tz": _nullable("string", example="Europe/Berlin"),
-        "grace_seconds": DURATION,
-        "max_duration_seconds": DURATION,
-        "host": _nullable("string"),
-        "tags": NAMES,
-        "description": STRING,
-        "alerts": _list({"type": "string", "enum": [a.value for a in AlertType]}),
-        "channels": NAMES,
-        "failure_threshold": {"type": "integer", "minimum": 1},
-        "escalate_to": NAMES,
-        "escalate_after_seconds": DURATION,
-        "remind_every_seconds": DURATION,
-    },
-}
-_CHECK: Schema = {
-    "type": "object",
-    "properties": {
-        **_CHECK_INPUT["properties"],
-        "id": INTEGER,
-        # null for a read-only token: a ping URL is a credential.
-        "uuid": _nullable("string"),
-        "ping_url": _nullable("string"),
-        "badge_url": _nullable("string"),
-        "state": {"type": "string", "enum": [s.value for s in State]},
-        "state_since": TIME,
-        "paused_until": TIME,
-        "created_at": TIME,
-        "last_ping_at": TIME,
-        "last_duration_seconds": _nullable("number"),
-        "next_change_at": TIME,
-    },
-}
-_NOTIFICATION: Schema = {
-    "type": "object",
-    "properties": {
-        "kind": STRING,
-        "channel": STRING,
-        "title": STRING,
-        "status": STRING,
-        "attempts": INTEGER,
-        "created_at": TIME,
-        "sent_at": TIME,
-        "last_error": _nullable("string"),
-    },
-}
-_WINDOW: Schema = {
-    "type": "object",
-    "properties": {
-        "id": INTEGER,
-        "host": STRING,
-        "reason": STRING,
-        "description": STRING,
-        "open": BOOLEAN,
-        "starts_at": TIME,
-        "ends_at": TIME,
-        "weekly": BOOLEAN,
-        "next_start": TIME,
-    },
-}
-SCHEMAS: dict[str, Schema] = {
-    "Error": {
-        "type": "object",
-        "properties": {"error": STRING, "field": _nullable("string")},
-        "required": ["error", "field"],
-    },
-    "CheckInput": _CHECK_INPUT,
-    "Check": _CHECK,
-    "Pause": {
-        "type": "object",
-        "additionalProperties": False,
-        "description": (
-            "Empty: paused until resumed. Otherwise paused_until (in the future) or for "
-            "(at most 3650d), not both."
-        ),
-        "properties": {"paused_until": {"type": "string", "format": "date-time"}, "for": DURATION},
-    },
-    "Ping": {
-        "type": "object",
-        "properties": {
-            "kind": {"type": "string", "enum": ["success", "start", "fail", "log"]},
-            "at": TIME,
-            "exit_code": _nullable("integer"),
-            "rid": _nullable("string"),
-            "duration_seconds": _nullable("number"),
-            "remote_addr": _nullable("string"),
-            "user_agent": _nullable("string"),
-            "body": STRING,
-        },
-    },
-    "Transition": {
-        "type": "object",
-        "properties": {"at": TIME, "from": STRING, "to": STRING},
-    },
-    "UnknownPings": {
-        "type": "object",
-        "properties": {
-            "total": INTEGER,
-            "latest": _list(
-                {
-                    "type": "object",
-                    "properties": {
-                        "at": TIME,
-                        "key": STRING,
-                        "remote_addr": _nullable("string"),
-                        "user_agent": _nullable("string"),
-                    },
-                }
-            ),
-        },
-    },
-    "Notification": _NOTIFICATION,
-    "Incident": {
-        "type": "object",
-        "properties": {
-            "id": INTEGER,
-            "check_id": INTEGER,
-            "check": _nullable("string"),
-            "state": STRING,
-            "reason": STRING,
-            "opened_at": TIME,
-            "resolved_at": TIME,
-            "resolution": _nullable("string"),
-            "acknowledged_at": TIME,
-            "escalated_at": TIME,
-            "notified": BOOLEAN,
-            "notifications": _list(_ref("Notification")),
-        },
-    },
-    "Window": _WINDOW,
-    "WindowInput": {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["host"],
-        "description": "One of: for (from now), ends_at (with optional starts_at), weekly.",
-        "properties": {
-            "host": STRING,
-            "for": DURATION,
-            "starts_at": {"type": "string", "format": "date-time"},
-            "ends_at": {"type": "string", "format": "date-time"},
-            "weekly": {"type": "string", "example": "sun 02:00-04:00"},
-            "tz": {"type": "string", "description": "Zone of a weekly window; default UTC."},
-            "reason": STRING,
-        },
-    },
-    "Host": {
-        "type": "object",
-        "properties": {
-            "name": STRING,
-            "checks": INTEGER,
-            "in_maintenance": BOOLEAN,
-            "windows": _list(_ref("Window")),
-        },
-    },
-    "ResumedCheck": {
-        "allOf": [
-            _ref("Check"),
-            {
-                "type": "object",
-                "properties": {
-                    "resumed": {
-                        "type": "boolean",
-                        "description": "false: the check was not paused, and nothing changed.",
-                    }
-                },
-            },
-        ]
-    },
-    "MaintenanceEnded": {
-        "type": "object",
-        "properties": {"host": STRING, "ended": INTEGER},
-    },
-    "Channel": {
-        "type": "object",
-        "properties": {
-            "id": INTEGER,
-            "name": STRING,
-            "url": {"type": "string", "description": "The Apprise URL with its secrets masked."},
-            "default": BOOLEAN,
-            "tags": NAMES,
-            "failing": BOOLEAN,
-            "last_error": _nullable("string"),
-            "last_error_at": TIME,
-            "last_success_at": TIME,
-        },
-    },
-    "ChannelInput": {
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {"name": STRING, "url": STRING, "default": BOOLEAN, "tags": NAMES},
-    },
-    "TestSent": {"type": "object", "properties": {"ok": BOOLEAN, "channel": STRING}},
-}
-
 _ERRORS = {
     "400": "Bad input; `field` names what to fix",
     "401": "No token, or one that is not valid",
     "403": "A read-only token on a route that changes something",
     "404": "Nothing with that id or name",
+    "413": "The request body is too large",
     "429": "Too many requests from this address; try again after Retry-After seconds",
+    "500": "beatwatch failed; its log says why",
     "503": "The database cannot take changes right now",
 }
+TAKEN = {"409": "The name (or slug) is taken by another; `field` names which"}
 
 
 def _json(schema: Schema, description: str) -> dict[str, Any]:
@@ -301,21 +80,21 @@ def _operation(
         else {status: {"description": "Done"}}
     )
     for code, text in {**_ERRORS, **(extra or {})}.items():
-        responses[code] = _json(_ref("Error"), text)
+        responses[code] = _json(ref("Error"), text)
     operation: dict[str, Any] = {"summary": summary, "responses": responses}
     if params:
         operation["parameters"] = params
     if body is not None:
         operation["requestBody"] = {
             "required": body_required,
-            "content": {"application/json": {"schema": _ref(body)}},
+            "content": {"application/json": {"schema": ref(body)}},
         }
     return operation
 
 
 def _paths() -> dict[str, dict[str, Any]]:
-    check, checks = _ref("Check"), _list(_ref("Check"))
-    incident = _ref("Incident")
+    check, checks = ref("Check"), list_of(ref("Check"))
+    incident = ref("Incident")
     return {
         "/checks": {
             "get": _operation("List every check", checks),
@@ -324,6 +103,7 @@ def _paths() -> dict[str, dict[str, Any]]:
                 check,
                 status="201",
                 body="CheckInput",
+                extra=TAKEN,
             ),
         },
         "/checks/{ref}": {
@@ -332,7 +112,8 @@ def _paths() -> dict[str, dict[str, Any]]:
                 "Change some fields of a check; the rest keep their values",
                 check,
                 params=[CHECK_REF],
-                body="CheckInput",
+                body="CheckChange",
+                extra=TAKEN,
             ),
             "delete": _operation(
                 "Delete a check and its history", None, status="204", params=[CHECK_REF]
@@ -350,33 +131,33 @@ def _paths() -> dict[str, dict[str, Any]]:
         "/checks/{ref}/resume": {
             "post": _operation(
                 "Resume a check; its missed clock starts again now",
-                _ref("ResumedCheck"),
+                ref("ResumedCheck"),
                 params=[CHECK_REF],
             )
         },
         "/checks/{ref}/pings": {
             "get": _operation(
                 "A check's pings, newest first",
-                _list(_ref("Ping")),
+                list_of(ref("Ping")),
                 params=[CHECK_REF, _limit(100, 100)],
             )
         },
         "/checks/{ref}/transitions": {
             "get": _operation(
                 "A check's state changes, newest first",
-                _list(_ref("Transition")),
+                list_of(ref("Transition")),
                 params=[CHECK_REF, _limit(100, 100)],
             )
         },
         "/unknown-pings": {
             "get": _operation(
-                "Pings that matched no check: where crontab typos show", _ref("UnknownPings")
+                "Pings that matched no check: where crontab typos show", ref("UnknownPings")
             )
         },
         "/incidents": {
             "get": _operation(
                 "Incidents, newest first, with their notifications",
-                _list(incident),
+                list_of(incident),
                 params=[
                     _query_param(
                         "open", "1: only unresolved incidents.", {"type": "integer", "enum": [0, 1]}
@@ -397,21 +178,21 @@ def _paths() -> dict[str, dict[str, Any]]:
         },
         "/hosts": {
             "get": _operation(
-                "Hosts with their checks and maintenance windows", _list(_ref("Host"))
+                "Hosts with their checks and maintenance windows", list_of(ref("Host"))
             )
         },
         "/hosts/{host}/end-maintenance": {
             "post": _operation(
                 "End the maintenance open on a host now (a weekly window skips this time only)",
-                _ref("MaintenanceEnded"),
+                ref("MaintenanceEnded"),
                 params=[HOST_NAME],
             )
         },
         "/windows": {
-            "get": _operation("Every maintenance window", _list(_ref("Window"))),
+            "get": _operation("Every maintenance window", list_of(ref("Window"))),
             "post": _operation(
                 "Open a maintenance window: now for a while, between two times, or weekly",
-                _ref("Window"),
+                ref("Window"),
                 status="201",
                 body="WindowInput",
             ),
@@ -422,20 +203,21 @@ def _paths() -> dict[str, dict[str, Any]]:
             )
         },
         "/channels": {
-            "get": _operation("Channels, URLs masked, with their health", _list(_ref("Channel"))),
+            "get": _operation("Channels, URLs masked, with their health", list_of(ref("Channel"))),
             "post": _operation(
                 "Add a channel (an Apprise URL, checked now)",
-                _ref("Channel"),
+                ref("Channel"),
                 status="201",
                 body="ChannelInput",
+                extra=TAKEN,
             ),
         },
         "/channels/{name}": {
             "patch": _operation(
                 "Change a channel's URL, default flag or tags",
-                _ref("Channel"),
+                ref("Channel"),
                 params=[CHANNEL_NAME],
-                body="ChannelInput",
+                body="ChannelChange",
             ),
             "delete": _operation(
                 "Remove a channel and its unsent messages",
@@ -447,7 +229,7 @@ def _paths() -> dict[str, dict[str, Any]]:
         "/channels/{name}/test": {
             "post": _operation(
                 "Send a test message now",
-                _ref("TestSent"),
+                ref("TestSent"),
                 params=[CHANNEL_NAME],
                 extra={"502": "The channel did not take the message; `error` says why"},
             )
@@ -460,6 +242,49 @@ def _paths() -> dict[str, dict[str, Any]]:
             }
         },
     }
+
+
+def operation_id(method: str, path: str) -> str:
+    """ "post", "/checks/{ref}/pause" -> "postChecksRefPause"."""
+    words = re.findall(r"[a-z]+", path.lower())
+    return method + "".join(w.capitalize() for w in words)
+
+
+# A reply that made something -> (where its id is, the path parameter it fills, the paths
+# that take it): links let a client (and a fuzzer) go on to what was made.
+_LINKS = {
+    "/checks": (
+        "$response.body#/id",
+        "ref",
+        [
+            "/checks/{ref}",
+            "/checks/{ref}/pause",
+            "/checks/{ref}/resume",
+            "/checks/{ref}/pings",
+            "/checks/{ref}/transitions",
+        ],
+    ),
+    "/channels": ("$response.body#/name", "name", ["/channels/{name}", "/channels/{name}/test"]),
+    "/windows": ("$response.body#/id", "window_id", ["/windows/{window_id}"]),
+}
+
+
+def _linked(paths: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Every operation with its operationId, and the creating ones with their links."""
+    for path, item in paths.items():
+        for method, operation in item.items():
+            operation["operationId"] = operation_id(method, path)
+    for source, (value, parameter, targets) in _LINKS.items():
+        created = paths[source]["post"]["responses"]["201"]
+        created["links"] = {
+            operation_id(method, target): {
+                "operationId": operation_id(method, target),
+                "parameters": {parameter: value},
+            }
+            for target in targets
+            for method in paths[target]
+        }
+    return paths
 
 
 def openapi_document(server_url: str) -> dict[str, Any]:
@@ -480,5 +305,5 @@ def openapi_document(server_url: str) -> dict[str, Any]:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": SCHEMAS,
         },
-        "paths": _paths(),
+        "paths": _linked(_paths()),
     }

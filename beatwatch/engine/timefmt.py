@@ -88,7 +88,8 @@ def utc_iso(t: float | None) -> str | None:
     """ISO 8601 UTC with a Z, to the second; None stays None."""
     if t is None:
         return None
-    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat, not strftime("%Y"), which writes the year 59 as "59" rather than "0059".
+    return datetime.fromtimestamp(t, UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def parse_time(text: str, now: float) -> float:

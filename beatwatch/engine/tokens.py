@@ -19,7 +19,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from beatwatch.engine.model import NotFound
-from beatwatch.engine.validation import ValidationError, refuse_control
+from beatwatch.engine.validation import Conflict, ValidationError, refuse_control
 from beatwatch.engine.writer import StorageError
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ def insert_token(
             (name, digest, int(read_only), now),
         )
     except sqlite3.IntegrityError:
-        raise ValidationError("name", f"an API token named {name!r} already exists") from None
+        raise Conflict("name", f"an API token named {name!r} already exists") from None
     assert cursor.lastrowid is not None
     return cursor.lastrowid
 

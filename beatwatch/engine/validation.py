@@ -10,6 +10,7 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Self
 
 from beatwatch.engine.model import (
     DEFAULT_GRACE_CAP,
@@ -39,13 +40,13 @@ SLUG_STAND_IN = "check"
 # the Unicode line and paragraph separators, and the bidi overrides that make text display
 # as something it is not. Written as regex source, so that the OpenAPI document states the
 # very rule the service keeps.
-_REFUSED = r"\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+REFUSED_CHARACTERS = r"\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
 # Free text meant to span lines (a description) may also hold newlines and tabs.
-_REFUSED_IN_LINES = _REFUSED.replace(r"\x00-\x1f", r"\x00-\x08\x0b-\x1f")
-ONE_LINE_PATTERN = f"^[^{_REFUSED}]*$"
-LINES_PATTERN = f"^[^{_REFUSED_IN_LINES}]*$"
-_CONTROL_ON_ONE_LINE = re.compile(f"[{_REFUSED}]")
-_CONTROL_IN_LINES = re.compile(f"[{_REFUSED_IN_LINES}]")
+_REFUSED_BUT_LINES = REFUSED_CHARACTERS.replace(r"\x00-\x1f", r"\x00-\x08\x0b-\x1f")
+ONE_LINE_PATTERN = f"^[^{REFUSED_CHARACTERS}]*$"
+LINES_PATTERN = f"^[^{_REFUSED_BUT_LINES}]*$"
+_CONTROL_ON_ONE_LINE = re.compile(f"[{REFUSED_CHARACTERS}]")
+_CONTROL_IN_LINES = re.compile(f"[{_REFUSED_BUT_LINES}]")
 _CHARACTER_NAMES = {
     "\t": "a tab",
     "\n": "a newline",
@@ -63,13 +64,23 @@ class ValidationError(ValueError):
         self.field = field_name
         self.message = message
 
-    def named(self, names: Mapping[str, str]) -> ValidationError:
+    def named(self, names: Mapping[str, str]) -> Self:
         """This error as told by an interface that calls fields by `names` (a key it lacks
         keeps its name)."""
-        return ValidationError(names.get(self.field, self.field), self._message_in(names))
+        # The same kind of error (a Conflict stays one), its fields renamed.
+        renamed = type(self).__new__(type(self))
+        renamed.__dict__.update(self.__dict__)
+        renamed.field = names.get(self.field, self.field)
+        renamed.message = self._message_in(names)
+        renamed.args = (renamed.message,)
+        return renamed
 
     def _message_in(self, names: Mapping[str, str]) -> str:
         return self.message
+
+
+class Conflict(ValidationError):
+    """A value another check, channel or token already has (the API answers 409)."""
 
 
 class FieldsError(ValidationError):
@@ -129,7 +140,7 @@ def gets_stand_in_slug(name: str) -> bool:
 
 def refuse_control(field_name: str, value: str, lines: bool = False) -> None:
     """FieldsError naming `field_name` if `value` holds a character it may not: see
-    _REFUSED; with `lines`, newlines and tabs are fine. The error says which character and
+    REFUSED_CHARACTERS; with `lines`, newlines and tabs are fine. The error says which character and
     where, never the value itself, which would put that character on the reader's screen."""
     found = (_CONTROL_IN_LINES if lines else _CONTROL_ON_ONE_LINE).search(value)
     if found is None:
