@@ -12,17 +12,21 @@ from typing import Any
 from beatwatch.engine.openapi_schemas import SCHEMAS, Schema, list_of, ref
 
 OPENAPI_PATH = "/openapi.json"
+# Status -> (the name it is described under, once, in components/responses; what it means).
 _ERRORS = {
-    "400": "Bad input; `field` names what to fix",
-    "401": "No token, or one that is not valid",
-    "403": "A read-only token on a route that changes something",
-    "404": "Nothing with that id or name",
-    "413": "The request body is too large",
-    "429": "Too many requests from this address; try again after Retry-After seconds",
-    "500": "beatwatch failed; its log says why",
-    "503": "The database cannot take changes right now",
+    "400": ("BadInput", "Bad input; `field` names what to fix"),
+    "401": ("NoToken", "No token, or one that is not valid"),
+    "403": ("ReadOnly", "A read-only token on a route that changes something"),
+    "404": ("NotFound", "Nothing with that id or name"),
+    "413": ("TooLarge", "The request body is too large"),
+    "429": ("TooMany", "Too many requests from this address; try again after Retry-After seconds"),
+    "500": ("Failed", "beatwatch failed; its log says why"),
+    "503": ("Unavailable", "The database cannot take changes right now"),
+    "409": ("Taken", "The name (or slug) is taken by another; `field` names which"),
+    "502": ("NotDelivered", "The channel did not take the message; `error` says why"),
 }
-TAKEN = {"409": "The name (or slug) is taken by another; `field` names which"}
+_ALWAYS = ("400", "401", "403", "404", "413", "429", "500", "503")
+TAKEN = ("409",)
 
 
 def _json(schema: Schema, description: str) -> dict[str, Any]:
@@ -72,15 +76,15 @@ def _operation(
     params: list[dict[str, Any]] | None = None,
     body: str | None = None,
     body_required: bool = True,
-    extra: dict[str, str] | None = None,
+    extra: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     responses: dict[str, Any] = (
         {status: _json(reply, "Success")}
         if reply is not None
         else {status: {"description": "Done"}}
     )
-    for code, text in {**_ERRORS, **(extra or {})}.items():
-        responses[code] = _json(ref("Error"), text)
+    for code in (*_ALWAYS, *extra):
+        responses[code] = {"$ref": f"#/components/responses/{_ERRORS[code][0]}"}
     operation: dict[str, Any] = {"summary": summary, "responses": responses}
     if params:
         operation["parameters"] = params
@@ -231,7 +235,7 @@ def _paths() -> dict[str, dict[str, Any]]:
                 "Send a test message now",
                 ref("TestSent"),
                 params=[CHANNEL_NAME],
-                extra={"502": "The channel did not take the message; `error` says why"},
+                extra=("502",),
             )
         },
         OPENAPI_PATH: {
@@ -304,6 +308,7 @@ def openapi_document(server_url: str) -> dict[str, Any]:
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": SCHEMAS,
+            "responses": {name: _json(ref("Error"), text) for name, text in _ERRORS.values()},
         },
         "paths": _linked(_paths()),
     }
