@@ -139,9 +139,9 @@ def gets_stand_in_slug(name: str) -> bool:
 
 
 def refuse_control(field_name: str, value: str, lines: bool = False) -> None:
-    """FieldsError naming `field_name` if `value` holds a character it may not: see
-    REFUSED_CHARACTERS; with `lines`, newlines and tabs are fine. The error says which character and
-    where, never the value itself, which would put that character on the reader's screen."""
+    """FieldsError naming `field_name` if `value` holds one of REFUSED_CHARACTERS (with
+    `lines`, newlines and tabs are fine). It says which character and where, never the
+    value itself, which would put that character on the reader's screen."""
     found = (_CONTROL_IN_LINES if lines else _CONTROL_ON_ONE_LINE).search(value)
     if found is None:
         return
