@@ -9,7 +9,7 @@ import click
 
 from beatwatch.cli.alerts import channel_group, host_group, incident_group, incidents_command
 from beatwatch.cli.checks import check_group, pings_command, unknown_command
-from beatwatch.cli.context import location_options
+from beatwatch.cli.context import echo, location_options
 from beatwatch.cli.run import ping_command, run_command
 from beatwatch.cli.serve import serve_command
 from beatwatch.cli.setup import export_command, import_command
@@ -63,7 +63,7 @@ cli.add_command(ping_command)
 
 
 def _fail(message: str, code: int) -> None:
-    click.echo(f"beatwatch: {message}", err=True)
+    echo(f"beatwatch: {message}", err=True)
     sys.exit(code)
 
 

@@ -10,9 +10,11 @@ import click
 from beatwatch.cli.context import (
     DURATION,
     TIME,
+    echo,
     json_option,
     location_options,
     options_named,
+    print_facts,
     print_json,
     print_listing,
     print_table,
@@ -50,7 +52,7 @@ def channel_add(
         with options_named(ctx, {"name": "NAME", "url": "URL", "tags": "--tag"}):
             channel = await service.alerts.add_channel(name, url, is_default, tags)
         default = " (default)" if channel.is_default else ""
-        click.echo(f"added channel {channel.name}{default}: {channel.masked_url}")
+        echo(f"added channel {channel.name}{default}: {channel.masked_url}")
 
     with_service(ctx, act, creates=True, **where)
 
@@ -100,7 +102,7 @@ def channel_test(ctx: click.Context, name: str, **where: Any) -> None:
         error = await service.alerts.test_channel(name)
         if error is not None:
             raise click.ClickException(f"the test message to {name} failed: {error}")
-        click.echo(f"test message sent to {name}")
+        echo(f"test message sent to {name}")
 
     with_service(ctx, act, **where)
 
@@ -114,10 +116,10 @@ def channel_rm(ctx: click.Context, name: str, **where: Any) -> None:
 
     async def act(service: Service) -> None:
         await service.alerts.remove_channel(name)
-        click.echo(f"removed channel {name}")
+        echo(f"removed channel {name}")
         if naming := await service.alerts.checks_naming(name):
             names = ", ".join(check.name for check in naming)
-            click.echo(
+            echo(
                 f"checks that named it alert the default channels instead "
                 f"(unless another channel they name is left): {names}"
             )
@@ -144,7 +146,7 @@ def host_list(ctx: click.Context, as_json: bool, **where: Any) -> None:
             print_json([host_to_dict(h, now) for h in hosts])
             return
         if not hosts:
-            click.echo("No hosts yet: a host appears when a check names it (--host).")
+            echo("No hosts yet: a host appears when a check names it (--host).")
             return
         rows = []
         for h in hosts:
@@ -206,7 +208,7 @@ def host_maint(
     async def act(service: Service) -> None:
         with options_named(ctx, _MAINT_FLAGS):
             window = await service.alerts.start_maintenance(host, reason=reason, **times)
-        click.echo(f"maintenance window #{window.id} on {host}: {describe_window(window)}")
+        echo(f"maintenance window #{window.id} on {host}: {describe_window(window)}")
 
     with_service(ctx, act, creates=True, **where)
 
@@ -220,7 +222,7 @@ def host_end(ctx: click.Context, host: str, **where: Any) -> None:
 
     async def act(service: Service) -> None:
         ended = await service.alerts.end_maintenance(host)
-        click.echo(f"ended maintenance on {host}" if ended else f"{host} was not in maintenance")
+        echo(f"ended maintenance on {host}" if ended else f"{host} was not in maintenance")
 
     with_service(ctx, act, **where)
 
@@ -234,7 +236,7 @@ def host_rm_window(ctx: click.Context, window_id: int, **where: Any) -> None:
 
     async def act(service: Service) -> None:
         await service.alerts.remove_window(window_id)
-        click.echo(f"deleted maintenance window #{window_id}")
+        echo(f"deleted maintenance window #{window_id}")
 
     with_service(ctx, act, **where)
 
@@ -263,7 +265,7 @@ def incidents_command(
             )
             return
         if not incidents:
-            click.echo("No open incidents." if open_only else "No incidents yet.")
+            echo("No open incidents." if open_only else "No incidents yet.")
             return
         now = time.time()
         rows = []
@@ -302,7 +304,7 @@ def incident_ack(ctx: click.Context, incident_id: int, **where: Any) -> None:
 
     async def act(service: Service) -> None:
         await service.alerts.acknowledge(incident_id)
-        click.echo(f"acknowledged incident {incident_id}")
+        echo(f"acknowledged incident {incident_id}")
 
     with_service(ctx, act, **where)
 
@@ -323,7 +325,7 @@ def incident_show(ctx: click.Context, incident_id: int, as_json: bool, **where: 
         if as_json:
             print_json(data)
             return
-        for key in (
+        keys = (
             "id",
             "check",
             "state",
@@ -332,13 +334,12 @@ def incident_show(ctx: click.Context, incident_id: int, as_json: bool, **where: 
             "resolution",
             "acknowledged_at",
             "escalated_at",
-        ):
-            if data[key] is not None:
-                click.echo(f"{key.replace('_', ' '):<16}{data[key]}")
-        click.echo(f"\n{incident.reason}\n")
+        )
+        print_facts([(k.replace("_", " "), str(data[k])) for k in keys if data[k] is not None])
+        echo(f"\n{incident.reason}\n")
         for n in notes:
             sent = f"sent {utc_iso(n.sent_at)}" if n.sent_at else f"{n.status}, {n.attempts} tries"
             error = f" — {n.last_error}" if n.last_error and not n.sent_at else ""
-            click.echo(f"- {n.kind} to {n.channel_name}: {sent}{error}")
+            echo(f"- {n.kind} to {n.channel_name}: {sent}{error}")
 
     with_service(ctx, act, **where)

@@ -10,9 +10,11 @@ import click
 from beatwatch.cli.context import (
     DURATION,
     TIME,
+    echo,
     json_option,
     location_options,
     options_named,
+    print_facts,
     print_json,
     print_listing,
     print_table,
@@ -168,9 +170,7 @@ def _print_check(service: Service, check: Check, badges: list[tuple[str, str]]) 
     if evaluation.state is State.PAUSED:
         until = _when(check.paused_until, now) if check.paused_until else "resumed by hand"
         rows.insert(1, ("paused until", until))
-    width = max(len(k) for k, _ in rows)
-    for key, value in rows:
-        click.echo(f"{key.ljust(width)}  {value}")
+    print_facts(rows)
 
 
 def _when(t: float | None, now: float) -> str:
@@ -201,7 +201,7 @@ def add_command(ctx: click.Context, name: str, as_json: bool, **options: Any) ->
         if as_json:
             print_json(_check_json(service, check))
         else:
-            click.echo(service.ping_url(check))
+            echo(service.ping_url(check))
 
     with_service(
         ctx,
@@ -230,7 +230,7 @@ def edit_command(ctx: click.Context, ref: str, as_json: bool, **options: Any) ->
         if as_json:
             print_json(_check_json(service, check))
         else:
-            click.echo(f"updated {check.name}")
+            echo(f"updated {check.name}")
 
     with_service(ctx, act, data_dir=options["data_dir"], config_path=options["config_path"])
 
@@ -299,7 +299,7 @@ def rm_command(ctx: click.Context, ref: str, **where: Any) -> None:
 
     async def act(service: Service) -> None:
         check = await service.delete_check(ref)
-        click.echo(f"deleted {check.name} and its history")
+        echo(f"deleted {check.name} and its history")
 
     with_service(ctx, act, **where)
 
@@ -326,7 +326,7 @@ def pause_command(
         with options_named(ctx, _PAUSE_FLAGS):
             check = await service.pause_check(ref, until=until, duration=duration)
         end = f" until {utc_iso(check.paused_until)}" if check.paused_until else " until resumed"
-        click.echo(f"paused {check.name}{end}")
+        echo(f"paused {check.name}{end}")
 
     with_service(ctx, act, **where)
 
@@ -341,9 +341,7 @@ def resume_command(ctx: click.Context, ref: str, **where: Any) -> None:
     async def act(service: Service) -> None:
         resumed = await service.resume_check(ref)
         name = resumed.check.name
-        click.echo(
-            f"resumed {name}" if resumed.was_paused else f"{name} is not paused; nothing changed"
-        )
+        echo(f"resumed {name}" if resumed.was_paused else f"{name} is not paused; nothing changed")
 
     with_service(ctx, act, **where)
 
@@ -391,7 +389,7 @@ def unknown_command(ctx: click.Context, as_json: bool, **where: Any) -> None:
         if as_json:
             print_json({"total": total, "latest": [unknown_ping_to_dict(p) for p in pings]})
             return
-        click.echo(f"{total} pings matched no check; the latest {len(pings)}:")
+        echo(f"{total} pings matched no check; the latest {len(pings)}:")
         now = time.time()
         print_table(
             ["WHEN", "KEY", "FROM", "USER AGENT"],

@@ -14,6 +14,7 @@ import click
 
 from beatwatch.config import Settings, load
 from beatwatch.engine.service import Service
+from beatwatch.engine.terminal_text import escaped_exactly, terminal_text
 from beatwatch.engine.timefmt import parse_duration, parse_time
 from beatwatch.engine.validation import ValidationError
 
@@ -105,12 +106,27 @@ def options_named(ctx: click.Context, flags: Mapping[str, str]) -> Iterator[None
         raise click.UsageError(exc.named(flags).message, ctx) from None
 
 
+def echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:
+    """Print `text` as every command prints: what it shows may come from the network or from a
+    database an older version wrote, so no control character reaches the terminal raw."""
+    click.echo(terminal_text(text, multiline=True), err=err, nl=nl)
+
+
 def print_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    """`data` exactly, and yet safe on a terminal: JSON escapes C0 controls itself; the others
+    are escaped here."""
+    click.echo(escaped_exactly(json.dumps(data, indent=2, ensure_ascii=False)))
+
+
+def print_facts(facts: Sequence[tuple[str, str]]) -> None:
+    """One labelled value a line, each value kept to its line."""
+    width = max(len(label) for label, _ in facts)
+    for label, value in facts:
+        click.echo(f"{label.ljust(width)}  {terminal_text(value)}")
 
 
 def print_table(headers: list[str], rows: Iterable[list[str]]) -> None:
-    rows = list(rows)
+    rows = [[terminal_text(cell) for cell in row] for row in rows]
     widths = [
         max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
     ]
@@ -136,6 +152,6 @@ def print_listing(
     if as_json:
         print_json([to_json(item) for item in items])
     elif not items:
-        click.echo(empty)
+        echo(empty)
     else:
         print_table(headers, (row(item) for item in items))

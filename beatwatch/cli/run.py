@@ -21,7 +21,7 @@ from typing import IO, Any
 
 import click
 
-from beatwatch.cli.context import location_options, settings_from, with_service
+from beatwatch.cli.context import echo, location_options, settings_from, with_service
 from beatwatch.client import (
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT,
@@ -111,7 +111,7 @@ def _try_ping(
     try:
         return pinger.send(action, rid, body)
     except PingFailed as exc:
-        click.echo(f"beatwatch: could not ping {pinger.target.redacted} ({label}): {exc}", err=True)
+        echo(f"beatwatch: could not ping {pinger.target.redacted} ({label}): {exc}", err=True)
         return None
 
 
@@ -153,7 +153,7 @@ def run_command(
         exit_code = _run_passing_through(command, tail)
     except OSError as exc:
         exit_code, reason = _why_not_started(command[0], exc)
-        click.echo(f"beatwatch: {reason}", err=True)
+        echo(f"beatwatch: {reason}", err=True)
         tail.add(reason.encode())
     if pinger is not None:
         label = "success" if exit_code == 0 else "fail"
@@ -173,7 +173,7 @@ def _pinger_if_found(
         reason = exc.format_message()
     except NotFound as exc:
         reason = str(exc)
-    click.echo(f"beatwatch: {reason}; running the command without reporting it", err=True)
+    echo(f"beatwatch: {reason}; running the command without reporting it", err=True)
     return None
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from beatwatch.cli.context import location_options, with_service
+from beatwatch.cli.context import echo, location_options, with_service
 from beatwatch.engine.service import Service
 from beatwatch.engine.setup_file import apply_changes, export_setup, parse_setup, plan_import
 from beatwatch.presentation import counted
@@ -39,12 +39,12 @@ def export_command(
             write_new_file(output, text, 0o600 if with_secrets else 0o666)
             return
         if with_secrets:
-            click.echo(
+            echo(
                 "beatwatch: warning: this export holds secrets (channel URLs, ping uuids); "
                 "--output FILE writes it readable by you alone",
                 err=True,
             )
-        click.echo(text, nl=False)
+        echo(text, nl=False)
 
     with_service(ctx, act, **where)
 
@@ -81,14 +81,14 @@ def import_command(
     async def act(service: Service) -> None:
         changes = await plan_import(service, setup, prune)
         for change in changes:
-            click.echo(str(change))
+            echo(str(change))
         if not changes:
-            click.echo("nothing to change: this instance already matches the file")
+            echo("nothing to change: this instance already matches the file")
         elif dry_run:
-            click.echo(f"{counted(len(changes), 'change')} (dry run: nothing was changed)")
+            echo(f"{counted(len(changes), 'change')} (dry run: nothing was changed)")
         else:
             await apply_changes(changes)
-            click.echo(f"{counted(len(changes), 'change')} applied")
+            echo(f"{counted(len(changes), 'change')} applied")
 
     # A dry run changes nothing, on disk included: with no database it finds none.
     with_service(ctx, act, creates=not dry_run, **where)

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from beatwatch.cli.context import (
+    echo,
     json_option,
     location_options,
     options_named,
@@ -36,11 +37,11 @@ def token_create(ctx: click.Context, name: str | None, read_only: bool, **where:
         with options_named(ctx, {"name": "--name"}):
             token, secret = await service.tokens.create(name, read_only)
         kind = "read-only" if token.read_only else "read-write"
-        click.echo(
+        echo(
             f"{kind} token {token.name} (id {token.id}); store it now, it is not shown again:",
             err=True,
         )
-        click.echo(secret)
+        echo(secret)
 
     with_service(ctx, act, creates=True, **where)
 
@@ -81,6 +82,6 @@ def token_revoke(ctx: click.Context, ref: str, **where: Any) -> None:
 
     async def act(service: Service) -> None:
         token = await service.tokens.revoke(ref)
-        click.echo(f"revoked token {token.name} (id {token.id})")
+        echo(f"revoked token {token.name} (id {token.id})")
 
     with_service(ctx, act, **where)

@@ -25,6 +25,7 @@ from beatwatch.engine.catalog import channel_refs, unknown_channel_ref
 from beatwatch.engine.maintenance import check_window_fields, parse_weekly, weekly_pattern
 from beatwatch.engine.model import AlertType, Channel, Check, MaintenanceWindow
 from beatwatch.engine.service import Service, spec_of
+from beatwatch.engine.terminal_text import escaped_exactly
 from beatwatch.engine.timefmt import format_duration_exact, parse_duration, utc_iso
 from beatwatch.engine.validation import (
     CheckSpec,
@@ -58,7 +59,7 @@ async def export_setup(service: Service, with_secrets: bool = False) -> str:
         for c in sorted(await service.list_checks(), key=lambda c: c.slug)
     ]
     document = {"channel": channels, "host": hosts, "check": checks}
-    return HEADER + tomli_w.dumps({k: v for k, v in document.items() if v})
+    return HEADER + escaped_exactly(tomli_w.dumps({k: v for k, v in document.items() if v}))
 
 
 def _channel_entry(channel: Channel, with_secrets: bool) -> dict[str, Any]:

@@ -62,7 +62,9 @@ def terminal_text(text: str, *, multiline: bool = False) -> str:
     return text.translate(table)
 
 
-def unsafe_characters(multiline: bool = False) -> frozenset[str]:
-    """The characters `terminal_text` replaces: for escaping them where text must stay exact
-    (JSON) and for tests."""
-    return frozenset(map(chr, _MULTILINE if multiline else _ONE_LINE))
+def escaped_exactly(document: str) -> str:
+    """A JSON or TOML `document` with the characters `terminal_text` replaces written as
+    \\uXXXX escapes, which read back as the characters themselves: the document stays exact
+    and is safe on a terminal. Both formats escape C0 controls inside strings already; DEL
+    (in JSON), C1 controls and bidi controls they leave raw."""
+    return _MULTILINE_UNSAFE.sub(lambda found: f"\\u{ord(found[0]):04x}", document)

@@ -4,16 +4,23 @@ ever comes out, each is shown by a visible stand-in, and printable text is left 
 from __future__ import annotations
 
 import ast
+import json
+import tomllib
 import unicodedata
 from pathlib import Path
 
+import tomli_w
 from hypothesis import given
 from hypothesis import strategies as st
 
 from beatwatch.engine import terminal_text as module
-from beatwatch.engine.terminal_text import terminal_text, unsafe_characters
+from beatwatch.engine.terminal_text import escaped_exactly, terminal_text
 
 BIDI_CONTROLS = [chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))]
+
+
+def unsafe_characters() -> set[str]:
+    return {ch for ch in map(chr, range(0x3000)) if terminal_text(ch) != ch}
 
 
 def is_control(ch: str) -> bool:
@@ -97,3 +104,21 @@ def test_it_is_pure() -> None:
     imported = {a.name for n in nodes if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module for n in nodes if isinstance(n, ast.ImportFrom)}
     assert imported <= {"__future__", "re"}
+
+
+@given(
+    st.recursive(
+        st.none() | hostile_text, lambda kids: st.lists(kids) | st.dictionaries(hostile_text, kids)
+    )
+)
+def test_json_stays_exact_and_holds_no_raw_control(value: object) -> None:
+    document = escaped_exactly(json.dumps(value, indent=2, ensure_ascii=False))
+    assert json.loads(document) == value
+    assert terminal_text(document, multiline=True) == document
+
+
+@given(st.dictionaries(hostile_text, hostile_text, max_size=4))
+def test_toml_stays_exact_and_holds_no_raw_control(value: dict[str, str]) -> None:
+    document = escaped_exactly(tomli_w.dumps({"table": value}))
+    assert tomllib.loads(document) == {"table": value}
+    assert terminal_text(document, multiline=True) == document
