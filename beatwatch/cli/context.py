@@ -120,9 +120,10 @@ def print_json(data: Any) -> None:
 
 def print_facts(facts: Sequence[tuple[str, str]]) -> None:
     """One labelled value a line, each value kept to its line."""
+    facts = [(terminal_text(label), terminal_text(value)) for label, value in facts]
     width = max(len(label) for label, _ in facts)
     for label, value in facts:
-        click.echo(f"{label.ljust(width)}  {terminal_text(value)}")
+        click.echo(f"{label.ljust(width)}  {value}")
 
 
 def print_table(headers: list[str], rows: Iterable[list[str]]) -> None:

@@ -1,0 +1,126 @@
+"""Nothing stored reaches a terminal raw: every command that prints stored or network text,
+run in a real pseudo-terminal over an instance whose every field holds escapes (OSC 52, a
+screen clear, a title, C1 controls, a bidi override), sends the terminal no control character
+it would act on; the escapes show as visible stand-ins. --json and export stay exact."""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import json
+import os
+import struct
+import subprocess
+import termios
+import tomllib
+import tty
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.reliability.conftest import BEATWATCH
+from tests.reliability.hostile_instance import (
+    CHECK_SLUG,
+    PAYLOAD,
+    HostileInstance,
+    build,
+    raw_controls,
+)
+
+COLUMNS, ROWS = 200, 50
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> HostileInstance:
+    return asyncio.run(build(tmp_path_factory.mktemp("hostile-text")))
+
+
+def run_in_pty(args: list[str], data_dir: Path) -> bytes:
+    """Everything a terminal receives from `beatwatch ARGS`. The terminal is raw, so that it
+    adds no CR of its own: any control byte seen is the program's."""
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
+    process = subprocess.Popen(
+        [*BEATWATCH, "--data-dir", str(data_dir), *args],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env={k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")},
+    )
+    os.close(slave)
+    chunks = []
+    try:
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the program closed the terminal
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(master)
+    assert process.wait(30) == 0, b"".join(chunks).decode(errors="replace")
+    return b"".join(chunks)
+
+
+TEXT_COMMANDS = [
+    ["pings", CHECK_SLUG],
+    ["unknown"],
+    ["check", "show", CHECK_SLUG],
+    ["check", "list"],
+    ["host", "list"],
+    ["channel", "list"],
+    ["incidents"],
+    ["token", "list"],
+]
+
+
+@pytest.mark.parametrize("args", TEXT_COMMANDS, ids=" ".join)
+def test_no_raw_control_reaches_the_terminal(hostile: HostileInstance, args: list[str]) -> None:
+    output = run_in_pty(args, hostile.data_dir)
+    assert raw_controls(output) == []
+    # Shown, not dropped: the reader sees there was a clipboard write in there.
+    assert "␛]52;c;aGVsbG8=␛\\".encode() in output
+
+
+def test_incident_show(hostile: HostileInstance) -> None:
+    output = run_in_pty(["incident", "show", str(hostile.incident_id)], hostile.data_dir)
+    assert raw_controls(output) == []
+    assert "␛]52;c;aGVsbG8=".encode() in output
+    assert b"Last output:" in output  # the reason keeps its lines
+
+
+def test_a_stored_multiline_value_stays_on_its_line(hostile: HostileInstance) -> None:
+    output = run_in_pty(["check", "show", CHECK_SLUG], hostile.data_dir).decode()
+    (line,) = [line for line in output.splitlines() if line.startswith("description")]
+    assert line.endswith("␊second line")
+
+
+JSON_COMMANDS = [
+    (["pings", CHECK_SLUG, "--json"], lambda data: data[0]["body"]),
+    (["check", "show", CHECK_SLUG, "--json"], lambda data: data["description"]),
+    (["channel", "list", "--json"], lambda data: data[0]["name"]),
+    (["unknown", "--json"], lambda data: data["latest"][0]["user_agent"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "field"), JSON_COMMANDS, ids=[" ".join(args) for args, _ in JSON_COMMANDS]
+)
+def test_json_stays_exact(
+    hostile: HostileInstance, args: list[str], field: Callable[[Any], str]
+) -> None:
+    output = run_in_pty(args, hostile.data_dir)
+    assert raw_controls(output) == []
+    assert PAYLOAD in field(json.loads(output))
+
+
+def test_export_stays_exact(hostile: HostileInstance) -> None:
+    output = run_in_pty(["export"], hostile.data_dir)
+    assert raw_controls(output) == []
+    checks = tomllib.loads(output.decode())["check"]
+    assert any(PAYLOAD in check["name"] for check in checks)
