@@ -7,8 +7,28 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import Any
+
+from beatwatch.engine.terminal_text import terminal_text
 
 LOG_FILE = "beatwatch.log"
+LINE_FORMAT = "%(levelname)s %(name)s: %(message)s"
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
+
+
+class TerminalSafeFormatter(logging.Formatter):
+    """Log lines hold user agents, names and channel errors: each record stays one line, with
+    no control character that would steer the terminal of whoever reads the log or the
+    journal. A traceback keeps its lines."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return terminal_text(super().formatMessage(record))
+
+    def formatException(self, ei: Any) -> str:
+        return terminal_text(super().formatException(ei), multiline=True)
+
+    def formatStack(self, stack_info: str) -> str:
+        return terminal_text(super().formatStack(stack_info), multiline=True)
 
 
 def _quiet_libraries() -> None:
@@ -19,11 +39,9 @@ def _quiet_libraries() -> None:
 
 def log_to_stderr(level: int = logging.INFO) -> None:
     under_journald = bool(os.environ.get("JOURNAL_STREAM"))
-    fmt = "%(levelname)s %(name)s: %(message)s"
-    if not under_journald:
-        fmt = "%(asctime)s " + fmt
+    fmt = LINE_FORMAT if under_journald else f"%(asctime)s {LINE_FORMAT}"
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(fmt, datefmt="%Y-%m-%dT%H:%M:%S%z"))
+    handler.setFormatter(TerminalSafeFormatter(fmt, TIME_FORMAT))
     _install(handler, level)
 
 
@@ -33,9 +51,7 @@ def log_to_file(data_dir: Path, level: int = logging.INFO) -> Path:
     fd = os.open(path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600)
     os.close(fd)
     handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S%z")
-    )
+    handler.setFormatter(TerminalSafeFormatter(f"%(asctime)s {LINE_FORMAT}", TIME_FORMAT))
     _install(handler, level)
     return path
 

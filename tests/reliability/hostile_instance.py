@@ -103,7 +103,7 @@ def _store_hostile_fields(db: Path) -> None:
         conn.execute("UPDATE hosts SET name = ?", (host,))
         conn.execute("UPDATE maintenance_windows SET host = ?, reason = ?", (host, PAYLOAD))
         conn.execute("UPDATE channels SET name = ?, last_error = ?", (f"ops{PAYLOAD}", PAYLOAD))
-        conn.execute("UPDATE outbox SET last_error = ?", (PAYLOAD,))
+        conn.execute("UPDATE outbox SET last_error = ?, title = title || ?", (PAYLOAD, PAYLOAD))
         conn.execute("UPDATE incidents SET reason = reason || ?", (PAYLOAD,))
         conn.execute("UPDATE api_tokens SET name = ?", (f"token{PAYLOAD}",))
         conn.execute("UPDATE pings SET user_agent = user_agent || ?", (PAYLOAD,))

@@ -8,10 +8,14 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import json
+import logging
 import os
+import shutil
+import sqlite3
 import struct
 import subprocess
 import termios
+import time
 import tomllib
 import tty
 from collections.abc import Callable
@@ -20,7 +24,8 @@ from typing import Any
 
 import pytest
 
-from tests.reliability.conftest import BEATWATCH
+from beatwatch.logs import log_to_file
+from tests.reliability.conftest import BEATWATCH, free_port
 from tests.reliability.hostile_instance import (
     CHECK_SLUG,
     PAYLOAD,
@@ -124,3 +129,65 @@ def test_export_stays_exact(hostile: HostileInstance) -> None:
     assert raw_controls(output) == []
     checks = tomllib.loads(output.decode())["check"]
     assert any(PAYLOAD in check["name"] for check in checks)
+
+
+def test_the_log_shows_stored_escapes_as_stand_ins(
+    hostile: HostileInstance, tmp_path: Path
+) -> None:
+    """serve logs its retry of the failed alert, naming the channel and the alert's title, both
+    full of escapes: the journal gets one line, with stand-ins."""
+    data_dir = tmp_path / "instance"
+    shutil.copytree(hostile.data_dir, data_dir)
+    with sqlite3.connect(data_dir / "beatwatch.db") as conn:
+        conn.execute("UPDATE outbox SET next_attempt_at = 0, claimed_until = NULL")
+    log = tmp_path / "journal"
+    with log.open("wb") as journal:
+        process = subprocess.Popen(
+            [
+                *BEATWATCH,
+                "serve",
+                "--listen",
+                f"127.0.0.1:{free_port()}",
+                "--data-dir",
+                str(data_dir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=journal,
+        )
+        try:
+            deadline = time.monotonic() + 20
+            while "will retry" not in log.read_text(errors="replace"):
+                assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+                time.sleep(0.05)
+        finally:
+            process.terminate()
+            process.wait(15)
+    written = log.read_bytes()
+    assert raw_controls(written) == []
+    (retry,) = [line for line in written.decode().splitlines() if "will retry" in line]
+    assert "to ops␛]52;c;aGVsbG8=␛\\" in retry
+
+
+def test_a_logged_user_agent_and_traceback_stay_safe(tmp_path: Path) -> None:
+    """The log file's own formatter, as the TUI sets it up: the record is one line, the
+    traceback keeps its lines, and neither holds a raw control."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        path = log_to_file(tmp_path)
+        try:
+            raise ValueError(f"bad body {PAYLOAD}")
+        except ValueError:
+            logging.getLogger("beatwatch.test").exception("ping from %s", f"curl{PAYLOAD}\nforged")
+        for handler in root.handlers:
+            handler.flush()
+    finally:
+        for handler in root.handlers:
+            handler.close()
+        root.handlers[:], _ = saved
+        root.setLevel(saved[1])
+    written = path.read_bytes()
+    assert raw_controls(written) == []
+    lines = written.decode().splitlines()
+    assert "ping from curl␛]52;c;aGVsbG8=␛\\" in lines[0] and lines[0].endswith("␊forged")
+    assert lines[1] == "Traceback (most recent call last):"
