@@ -14,6 +14,7 @@ import base64
 import hashlib
 import hmac
 import ipaddress
+import re
 import time
 from collections.abc import Iterable, Sequence
 from html import escape
@@ -25,6 +26,7 @@ from beatwatch.engine.api_http import ApiError, check_rate, error_response
 from beatwatch.engine.model import State
 from beatwatch.engine.ratelimit import RateLimiter
 from beatwatch.engine.rules import evaluate
+from beatwatch.engine.terminal_text import terminal_text
 
 if TYPE_CHECKING:
     from beatwatch.engine.service import Service
@@ -36,6 +38,7 @@ LABEL_MAX = 40
 CHAR_WIDTH = 7
 PADDING = 10
 _HEADERS = {"Cache-Control": "no-cache, no-store, max-age=0"}
+_NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
 
 
 def derive_tag_key(secret: str, tag: str) -> str:
@@ -55,7 +58,14 @@ def badge_status(states: Iterable[State]) -> str:
     return LATE if State.LATE in seen else UP
 
 
+def xml_text(text: str) -> str:
+    """`text` fit for XML 1.0, which allows no control character but tab and newline, nor
+    U+FFFE, U+FFFF or a lone surrogate: the controls get their stand-ins, the others U+FFFD."""
+    return _NOT_XML.sub("\ufffd", terminal_text(text))
+
+
 def render_badge(label: str, status: str) -> str:
+    label = xml_text(label)
     if len(label) > LABEL_MAX:
         label = label[: LABEL_MAX - 1] + "…"
     left = len(label) * CHAR_WIDTH + PADDING

@@ -18,14 +18,19 @@ import termios
 import time
 import tomllib
 import tty
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+import aiohttp
 import pytest
 
+from beatwatch.config import Settings
+from beatwatch.engine.service import Service
 from beatwatch.logs import log_to_file
-from tests.reliability.conftest import BEATWATCH, free_port
+from tests.reliability.conftest import BEATWATCH, ServeProcess, free_port
 from tests.reliability.hostile_instance import (
     CHECK_SLUG,
     PAYLOAD,
@@ -191,3 +196,39 @@ def test_a_logged_user_agent_and_traceback_stay_safe(tmp_path: Path) -> None:
     lines = written.decode().splitlines()
     assert "ping from curl␛]52;c;aGVsbG8=␛\\" in lines[0] and lines[0].endswith("␊forged")
     assert lines[1] == "Traceback (most recent call last):"
+
+
+def test_badges_of_stored_escapes_are_well_formed_xml(
+    hostile: HostileInstance, tmp_path: Path
+) -> None:
+    """The check's name and its tag hold ESC, BEL and C1 controls: both badges, served by a
+    real `beatwatch serve`, parse as XML and show the stand-ins."""
+    data_dir = tmp_path / "instance"
+    shutil.copytree(hostile.data_dir, data_dir)
+
+    async def fetch() -> list[str]:
+        service = await Service.open(Settings(data_dir=data_dir))
+        try:
+            (check,) = await service.list_checks()
+            paths = [service.badge_url((await service.badge_keys())[check.id])]
+            tag_key = await service.tag_badge_key()
+            paths += [service.tag_badge_url(tag_key, tag) for tag in check.tags]
+        finally:
+            await service.close()
+        serve = ServeProcess(data_dir)
+        await serve.start()
+        try:
+            async with aiohttp.ClientSession() as session:
+                replies = []
+                for url in paths:
+                    async with session.get(serve.base + urlsplit(url).path) as reply:
+                        assert reply.status == 200, url
+                        replies.append(await reply.text())
+                return replies
+        finally:
+            await serve.stop()
+
+    svgs = asyncio.run(fetch())
+    titles = [ET.fromstring(svg).findtext("{http://www.w3.org/2000/svg}title") for svg in svgs]
+    assert len(titles) == 2
+    assert all(title is not None and title.count("␛") >= 1 for title in titles)
