@@ -62,6 +62,12 @@ def terminal_text(text: str, *, multiline: bool = False) -> str:
     return text.translate(table)
 
 
+def without_controls(text: str) -> str:
+    """`text` with the characters `terminal_text` replaces on one line dropped: for a last
+    guard, after layout, where a stand-in would not fit (each of them is zero cells wide)."""
+    return text if _ONE_LINE_UNSAFE.search(text) is None else _ONE_LINE_UNSAFE.sub("", text)
+
+
 def escaped_exactly(document: str) -> str:
     """A JSON or TOML `document` with the characters `terminal_text` replaces written as
     \\uXXXX escapes, which read back as the characters themselves: the document stays exact

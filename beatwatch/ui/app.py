@@ -11,13 +11,14 @@ import asyncio
 import gc
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.filter import LineFilter
 from textual.screen import Screen
 from textual.theme import Theme
 
@@ -36,10 +37,12 @@ from beatwatch.engine.events import (
 from beatwatch.engine.incidents import NOT_SENT_NO_CHANNEL
 from beatwatch.engine.model import Check, Incident, NotFound, State
 from beatwatch.engine.service import EngineBusy, Service
+from beatwatch.engine.terminal_text import terminal_text
 from beatwatch.engine.timefmt import format_duration
 from beatwatch.engine.validation import ValidationError
 from beatwatch.presentation import counted
 from beatwatch.ui.commands import BeatwatchCommands
+from beatwatch.ui.controls_filter import ControlsDropped
 from beatwatch.ui.event_log import EventLog
 from beatwatch.ui.fleet import RESULTS_SHOWN, Fleet
 from beatwatch.ui.keymap import as_bound, binding_owners, keymap_problems
@@ -86,6 +89,8 @@ SECTIONS = (
 
 # The section keys share one footer entry, so the footer fits beside each screen's own keys.
 SECTIONS_GROUP = Binding.Group("Sections", compact=True)
+# One for the app: strips cache what a filter made of them, per filter.
+CONTROLS_DROPPED = ControlsDropped()
 
 
 class UILogHandler(logging.Handler):
@@ -164,6 +169,18 @@ class BeatwatchApp(App[None]):
         # Attached, and the engine's process has gone since.
         self._engine_lost = False
         self._install_themes(theme_name, user_theme_dir)
+
+    # -- terminal safety -----------------------------------------------------------------
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        return [*super().get_line_filters(), CONTROLS_DROPPED]
+
+    def notify(self, message: str, *, title: str = "", **options: Any) -> None:
+        """Every notification, from any screen: they name checks, hosts and channels, which
+        show their control characters as stand-ins."""
+        super().notify(
+            terminal_text(message, multiline=True), title=terminal_text(title), **options
+        )
 
     # -- themes --------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual.content import Content
 
+from beatwatch.engine.terminal_text import terminal_text
 from beatwatch.engine.timefmt import format_relative
 
 Form = TypeVar("Form", str, Text)
@@ -35,7 +36,9 @@ def when(t: float, now: float) -> str:
 
 
 def shortened(text: str, width: int) -> str:
-    """`text` in at most `width` cells, its end replaced by … when cut."""
+    """`text` on one line in at most `width` cells, its end replaced by … when cut; its
+    control characters shown by stand-ins (see terminal_text)."""
+    text = terminal_text(text)
     return text if cell_len(text) <= width else set_cell_size(text, width - 1) + "…"
 
 
@@ -50,12 +53,29 @@ def hanging(text: str, indent: int, width: int) -> str:
     the line break then stands for the "·"."""
     room = max(1, width - indent)
     lines: list[str] = []
-    for part in text.split(SEPARATOR):
+    for part in terminal_text(text).split(SEPARATOR):
         if lines and cell_len(lines[-1] + SEPARATOR + part) <= room:
             lines[-1] += SEPARATOR + part
         else:
             lines.extend(str(line) for line in Content(part).wrap(room))
     return ("\n" + " " * indent).join(lines)
+
+
+def safe_text(text: Text) -> Text:
+    """`text` with its control characters shown by stand-ins, its lines and styles kept: for
+    a Text built from names, hosts or job output."""
+    plain = text.plain
+    if terminal_text(plain, multiline=True) == plain:
+        return text
+    cuts = sorted({edge for span in text.spans for edge in (span.start, span.end)})
+    safe = Text(style=text.style, justify=text.justify, no_wrap=text.no_wrap, end=text.end)
+    for piece in text.divide(cuts):
+        # Cut at every span's edges, each span covers its piece whole.
+        shown = Text(terminal_text(piece.plain, multiline=True))
+        for span in piece.spans:
+            shown.stylize(span.style)
+        safe.append_text(shown)
+    return safe
 
 
 def first_fitting(forms: Sequence[Form], width: int) -> Form:

@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
+from beatwatch.engine.terminal_text import terminal_text
 from beatwatch.ui.screens.on_app import OnBeatwatch
 
 
@@ -28,8 +29,10 @@ class ConfirmScreen(OnBeatwatch, ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(Text(self._title), classes="dialog-title")
-            yield Static(Text(self._explanation), classes="dialog-text")
+            yield Label(Text(terminal_text(self._title)), classes="dialog-title")
+            yield Static(
+                Text(terminal_text(self._explanation, multiline=True)), classes="dialog-text"
+            )
             with Horizontal(classes="dialog-buttons"):
                 key = self.beatwatch.key_for
                 yield Button(

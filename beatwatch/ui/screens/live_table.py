@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Header, Static
 
+from beatwatch.ui.formatting import safe_text
 from beatwatch.ui.screens.on_app import OnBeatwatch
 from beatwatch.ui.widgets.keys_footer import KeysFooter
 from beatwatch.ui.widgets.row_table import Cell, RowTable
@@ -26,8 +27,9 @@ AGES_REFRESH = 15.0
 
 
 def plain(value: Cell) -> Text:
-    """Names, URLs and job output are shown as they are, never read as markup."""
-    return Text(value) if isinstance(value, str) else value
+    """Names, URLs and job output are shown as they are, never read as markup, and their
+    control characters as stand-ins."""
+    return safe_text(Text(value) if isinstance(value, str) else value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Header, RichLog
 
+from beatwatch.engine.terminal_text import terminal_text
 from beatwatch.ui.messages import LogEntry
 from beatwatch.ui.screens.on_app import OnBeatwatch
 from beatwatch.ui.widgets.keys_footer import KeysFooter
@@ -54,5 +55,5 @@ class LogScreen(OnBeatwatch, Screen[None]):
         variable = LEVEL_COLOUR.get(entry.level)
         colour = self.beatwatch.theme_variables.get(variable, "") if variable else ""
         line.append(f"{entry.level:<8}", style=colour)
-        line.append(entry.text, style=colour)
+        line.append(terminal_text(entry.text), style=colour)
         return line

@@ -12,6 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from beatwatch.engine.terminal_text import terminal_text
 from beatwatch.engine.timefmt import parse_duration
 from beatwatch.ui.formatting import short_time
 from beatwatch.ui.screens.on_app import OnBeatwatch
@@ -39,7 +40,7 @@ class MaintenanceScreen(OnBeatwatch, ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(Text(f"Maintenance on {self._host}"), classes="dialog-title")
+            yield Label(Text(f"Maintenance on {terminal_text(self._host)}"), classes="dialog-title")
             yield Static(
                 "While it lasts, the checks on this host are still watched and shown, but no "
                 "alert or recovery is sent for them. Nothing piles up to be sent afterwards.",

@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from beatwatch.engine.terminal_text import terminal_text
 from beatwatch.engine.timefmt import DurationTooLong, parse_duration, parse_time
 from beatwatch.engine.validation import ValidationError, pause_end
 from beatwatch.ui.formatting import short_time
@@ -61,7 +62,7 @@ class PauseScreen(OnBeatwatch, ModalScreen[Pause | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(Text(f"Pause {self._check_name}"), classes="dialog-title")
+            yield Label(Text(f"Pause {terminal_text(self._check_name)}"), classes="dialog-title")
             yield Static(
                 "A paused check is not evaluated and never alerts. When the pause ends, its "
                 "clock starts again from that moment.",

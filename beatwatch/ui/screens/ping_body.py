@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from beatwatch.engine.model import Ping
+from beatwatch.engine.terminal_text import terminal_text
 from beatwatch.engine.timefmt import utc_iso
 
 
@@ -32,7 +33,8 @@ class PingBodyScreen(ModalScreen[None]):
                 f"{ping.kind.value} ping at {utc_iso(ping.at)}{code}", classes="dialog-title"
             )
             with VerticalScroll():
-                yield Static(Text(ping.body_text or "(no body)"), classes="code")
+                body = terminal_text(ping.body_text, multiline=True)
+                yield Static(Text(body or "(no body)"), classes="code")
 
     def action_close(self) -> None:
         self.dismiss()

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from rich.text import Text
 from textual.widgets import Static
 
+from beatwatch.ui.formatting import safe_text
+
 Layout = Callable[[int], Text]
 
 
@@ -29,7 +31,7 @@ class FittedText(Static):
         width = self.content_size.width
         if self._layout is None or not width:
             return  # not laid out yet: the resize that follows draws it
-        text = self._layout(width)
+        text = safe_text(self._layout(width))
         # Screens show their text again on every tick: only a changed one is laid out again.
         if text != self._text:
             self._text = text
