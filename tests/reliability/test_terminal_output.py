@@ -10,6 +10,8 @@ import fcntl
 import json
 import logging
 import os
+import re
+import shlex
 import shutil
 import sqlite3
 import struct
@@ -18,6 +20,7 @@ import termios
 import time
 import tomllib
 import tty
+import uuid as uuidlib
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
@@ -34,12 +37,18 @@ from tests.reliability.conftest import BEATWATCH, ServeProcess, free_port
 from tests.reliability.hostile_instance import (
     CHECK_SLUG,
     PAYLOAD,
+    RAW_SEQUENCES,
     HostileInstance,
     build,
     raw_controls,
 )
 
 COLUMNS, ROWS = 200, 50
+# pytest exports COLUMNS and LINES for its own output; a program would take them over the
+# terminal's real size.
+TEXTUAL_POINTER = re.compile(rb"\x1b\]22;[\w-]*\x07")
+CSI = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]")
+TERMINAL_ENV = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +67,7 @@ def run_in_pty(args: list[str], data_dir: Path) -> bytes:
         stdin=slave,
         stdout=slave,
         stderr=slave,
-        env={k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")},
+        env=TERMINAL_ENV,
     )
     os.close(slave)
     chunks = []
@@ -232,3 +241,107 @@ def test_badges_of_stored_escapes_are_well_formed_xml(
     titles = [ET.fromstring(svg).findtext("{http://www.w3.org/2000/svg}title") for svg in svgs]
     assert len(titles) == 2
     assert all(title is not None and title.count("␛") >= 1 for title in titles)
+
+
+class Tmux:
+    """A tmux server of the test's own, whose one pane runs a command once told to start:
+    its output stream is piped to a file first, so not one byte goes unseen."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.socket = f"beatwatch-{uuidlib.uuid4().hex[:8]}"
+        self.go = workdir / "go"
+        self.stream = workdir / "stream"
+
+    def __call__(self, *args: str) -> str:
+        return subprocess.run(
+            ["tmux", "-L", self.socket, "-f", "/dev/null", *args],
+            check=True,
+            capture_output=True,
+            text=True,
+            env=TERMINAL_ENV,
+        ).stdout
+
+    def start(self, command: list[str]) -> None:
+        script = f"while [ ! -e {self.go} ]; do sleep 0.05; done; exec {shlex.join(command)}"
+        self("new-session", "-d", "-s", "tui", "-x", "160", "-y", "45", "sh", "-c", script)
+        # OSC 52 from the pane would write tmux's clipboard: its paste buffers.
+        self("set-option", "-g", "set-clipboard", "on")
+        self("pipe-pane", "-t", "tui", f"cat >> {self.stream}")
+        self.go.touch()
+
+    def wait_for(self, *texts: str, gone: str | None = None, timeout: float = 30.0) -> str:
+        """The screen once it shows every one of `texts`, and `gone` no more."""
+        deadline = time.monotonic() + timeout
+        while True:
+            screen = self("capture-pane", "-p", "-t", "tui")
+            if all(text in screen for text in texts) and (gone is None or gone not in screen):
+                return screen
+            missing = [text for text in texts if text not in screen]
+            assert time.monotonic() < deadline, f"{missing} never appeared in:\n{screen}"
+            time.sleep(0.1)
+
+    def keys(self, *keys: str) -> None:
+        for key in keys:
+            self("send-keys", "-t", "tui", key)
+
+    def redrawn_after(self, key: str, timeout: float = 10.0) -> None:
+        """Press `key` and wait until the screen, colours included, has changed."""
+        before = self("capture-pane", "-p", "-e", "-t", "tui")
+        self.keys(key)
+        deadline = time.monotonic() + timeout
+        while self("capture-pane", "-p", "-e", "-t", "tui") == before:
+            assert time.monotonic() < deadline, f"{key} changed nothing on the screen"
+            time.sleep(0.05)
+
+    def running(self) -> bool:
+        probe = ["tmux", "-L", self.socket, "has-session", "-t", "tui"]
+        return subprocess.run(probe, capture_output=True).returncode == 0
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_the_tui_sends_no_raw_control(hostile: HostileInstance, tmp_path: Path) -> None:
+    """The terminal UI over the same instance, in tmux: the checks table, the check detail,
+    a ping's body, the unknown pings, incidents, hosts, channels and the log. What the
+    terminal received holds none of the stored sequences, and tmux's clipboard stays empty."""
+    data_dir = tmp_path / "instance"
+    shutil.copytree(hostile.data_dir, data_dir)
+    tmux = Tmux(tmp_path)
+    listen = f"127.0.0.1:{free_port()}"
+    tmux.start([*BEATWATCH, "--data-dir", str(data_dir), "--listen", listen])
+    stand_in = "␛]52;c;aGVsbG8=␛\\"
+    try:
+        tmux.wait_for("FAILING", f"victim{stand_in}")
+        tmux.keys("Enter")
+        tmux.wait_for(f"host  db1{stand_in}", f"tags  tag{stand_in}", "127.0.0.1  backup")
+        # Tab on to the pings, past the snippets' tabs and their pane: enter shows a body.
+        tmux.redrawn_after("Tab")
+        tmux.redrawn_after("Tab")
+        tmux.keys("Enter")
+        tmux.wait_for("fail ping at", f"{stand_in}␛[2J␛]0;title␇␛[31m␛]0;c1 title␛\\<U+202E>")
+        # An Escape directly followed by another key reads as alt+key: one at a time.
+        tmux.keys("Escape")
+        tmux.wait_for("Recent pings", gone="fail ping at")
+        tmux.keys("Escape")
+        tmux.wait_for("Next due")
+        tmux.keys("3")
+        tmux.wait_for("matched no check", f"{stand_in}␛[2J")
+        tmux.keys("4")
+        tmux.wait_for(f"victim{stand_in}", "Notifications")
+        tmux.keys("5")
+        tmux.wait_for(f"db1{stand_in}")
+        tmux.keys("6")
+        tmux.wait_for(f"ops{stand_in}")
+        assert tmux("list-buffers") == ""  # before the UI quits, and its server with it
+        tmux.keys("2", "q")
+        tmux.wait_for("monitoring stops")
+        tmux.keys("y")
+        deadline = time.monotonic() + 20
+        while tmux.running():
+            assert time.monotonic() < deadline, "the UI did not quit"
+            time.sleep(0.1)
+        # Textual's own pointer shape is the one BEL it sends; its CSI sequences draw the UI.
+        received = TEXTUAL_POINTER.sub(b"", tmux.stream.read_bytes())
+        assert [seq for seq in RAW_SEQUENCES if seq in received] == []
+        assert raw_controls(CSI.sub(b"", received), allowed="\t\n\r") == []
+    finally:
+        subprocess.run(["tmux", "-L", tmux.socket, "kill-server"], capture_output=True)

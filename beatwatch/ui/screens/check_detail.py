@@ -23,6 +23,7 @@ from textual.widgets import (
 from beatwatch.engine.alert_service import HostStatus
 from beatwatch.engine.model import Check, Incident, Ping, State, Transition
 from beatwatch.engine.schedule import describe
+from beatwatch.engine.terminal_text import terminal_text
 from beatwatch.engine.timefmt import format_duration, format_relative
 from beatwatch.presentation import state_label
 from beatwatch.ui.formatting import (
@@ -138,7 +139,8 @@ class CheckDetailScreen(OnBeatwatch, Screen[None]):
             self.query_one("#ping-url", Static).update(Text(url, style="bold"))
             for snippet in SNIPPETS:
                 code = snippet.render(url, check)
-                self.query_one(f"#code-{snippet.key}", Static).update(Text(code))
+                shown = terminal_text(code, multiline=True)
+                self.query_one(f"#code-{snippet.key}", Static).update(Text(shown))
         self._history.start()
         self._tick()
 
@@ -170,7 +172,7 @@ class CheckDetailScreen(OnBeatwatch, Screen[None]):
         evaluation = app.fleet.evaluations[self.check_id]
         colour = app.theme_variables[state_variable(evaluation.state)]
         info = Text()
-        info.append(f"{check.name}\n", style="bold")
+        info.append(f"{terminal_text(check.name)}\n", style="bold")
         info.append(state_label(evaluation.state), style=f"{colour} bold")
         info.append(f"  since {format_relative(evaluation.since, now)}\n")
         rows = [

@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Header, Static
 
+from beatwatch.engine.terminal_text import terminal_text
 from beatwatch.ui.formatting import safe_text
 from beatwatch.ui.screens.on_app import OnBeatwatch
 from beatwatch.ui.widgets.keys_footer import KeysFooter
@@ -29,7 +30,8 @@ AGES_REFRESH = 15.0
 def plain(value: Cell) -> Text:
     """Names, URLs and job output are shown as they are, never read as markup, and their
     control characters as stand-ins."""
-    return safe_text(Text(value) if isinstance(value, str) else value)
+    # Before the Text is made: Rich drops a BEL or a CR it is given, unseen.
+    return Text(terminal_text(value)) if isinstance(value, str) else safe_text(value)
 
 
 @dataclass(frozen=True, slots=True)
