@@ -60,3 +60,18 @@ def test_ui_never_touches_storage_web_or_apprise():
 def test_pure_modules_do_no_io():
     pure = [PACKAGE / "engine" / "rules.py", PACKAGE / "engine" / "schedule.py"]
     assert offending(pure, ("asyncio", "sqlite3", "aiosqlite", "aiohttp", "socket")) == []
+
+
+def test_the_cli_prints_only_through_its_terminal_safe_helpers():
+    """cli/context.py's echo, print_table, print_facts and print_json apply the terminal-safe
+    rule; a command printing past them could send stored text raw."""
+    printing = []
+    for path in modules_under("cli"):
+        if path.name == "context.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call):
+                called = ast.unparse(node.func)
+                if called in ("click.echo", "click.secho", "print", "sys.stdout.write"):
+                    printing.append(f"{path.relative_to(PACKAGE.parent)}: {called}")
+    assert printing == []
