@@ -30,8 +30,11 @@ AGES_REFRESH = 15.0
 def plain(value: Cell) -> Text:
     """Names, URLs and job output are shown as they are, never read as markup, and their
     control characters as stand-ins."""
-    # Before the Text is made: Rich drops a BEL or a CR it is given, unseen.
-    return Text(terminal_text(value)) if isinstance(value, str) else safe_text(value)
+    # Before the Text is made: Rich drops a BEL or a CR it is given, unseen. A row's detail
+    # may span lines; a cell shows its first.
+    if isinstance(value, str):
+        return Text(terminal_text(value, multiline=True))
+    return safe_text(value)
 
 
 @dataclass(frozen=True, slots=True)
