@@ -220,8 +220,8 @@ def test_badges_of_stored_escapes_are_well_formed_xml(
         try:
             (check,) = await service.list_checks()
             paths = [service.badge_url((await service.badge_keys())[check.id])]
-            tag_key = await service.tag_badge_key()
-            paths += [service.tag_badge_url(tag_key, tag) for tag in check.tags]
+            for tag in check.tags:
+                paths.append(service.tag_badge_url(await service.tag_badge_key(tag), tag))
         finally:
             await service.close()
         serve = ServeProcess(data_dir)
