@@ -189,12 +189,6 @@ def channel_to_hc(channel: Channel) -> dict[str, Any]:
     return {"id": channel_uuid(channel), "name": channel.name, "kind": scheme}
 
 
-def channels_of(check: Check, channels: Sequence[Channel]) -> list[Channel]:
-    """The channels `check` alerts: those it names (by name or tag), else the defaults."""
-    named = [c for c in channels if c.name in check.channels or set(c.tags) & set(check.channels)]
-    return named or [c for c in channels if c.is_default]
-
-
 # -- healthchecks -> beatwatch ---------------------------------------------------------
 
 

@@ -37,6 +37,7 @@ from beatwatch.engine.events import (
     StoreChanged,
     UnknownPingRecorded,
 )
+from beatwatch.engine.hc_api import healthchecks_api
 from beatwatch.engine.header_text import readable_headers
 from beatwatch.engine.http_server import BACKLOG, ConnectionLimits, GuardedRunner
 from beatwatch.engine.ingest import PingOutcome, record_ping
@@ -54,6 +55,7 @@ from beatwatch.engine.validation import (
     default_alerts,
     default_grace,
     pause_end,
+    spec_of,
     validate,
 )
 from beatwatch.engine.writer import StorageError
@@ -118,10 +120,13 @@ class Service:
             )
         _warn_if_open_to_others(self.settings.data_dir)
         try:
-            app = web.Application(middlewares=[readable_headers])
             trusted = self.settings.trusted_networks()
             ping_limiter = limiter_for(self.settings.ping_rate_limit)
             api_limiter = limiter_for(self.settings.api_rate_limit)  # also /metrics, badges
+            # healthchecks' API answers before any route, as it shares /api/v1 with ours.
+            app = web.Application(
+                middlewares=[readable_headers, healthchecks_api(self, api_limiter)]
+            )
             app.add_routes(ping_routes(self.record_ping, trusted, ping_limiter))
             app.add_routes(extra_routes or [])
             app.add_subapp(API_PREFIX, api_app(self, api_limiter))
@@ -234,6 +239,9 @@ class Service:
     async def pings(self, ref: str, limit: int = 100) -> list[Ping]:
         check = await self.get_check(ref)
         return await self.store.pings(check.id, limit)
+
+    async def ping_counts(self) -> dict[int, int]:
+        return await self.store.ping_counts()
 
     async def recent_results(
         self, check_ids: Sequence[int], limit: int
@@ -442,26 +450,4 @@ def _log_transition(check: Check, transition: Transition) -> None:
         transition.from_state,
         transition.to_state,
         utc_iso(transition.at),
-    )
-
-
-def spec_of(check: Check) -> CheckSpec:
-    """The user-settable fields of a stored check, for editing."""
-    return CheckSpec(
-        name=check.name,
-        slug=check.slug,
-        every_seconds=check.schedule.every_seconds,
-        cron=check.schedule.cron,
-        tz=check.schedule.tz,
-        grace_seconds=check.grace_seconds,
-        max_duration_seconds=check.max_duration_seconds,
-        host=check.host,
-        tags=check.tags,
-        description=check.description,
-        alerts=check.alerts,
-        channels=check.channels,
-        failure_threshold=check.failure_threshold,
-        escalation_channels=check.escalation_channels,
-        escalate_after_seconds=check.escalate_after_seconds,
-        remind_every_seconds=check.remind_every_seconds,
     )

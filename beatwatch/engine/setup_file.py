@@ -13,7 +13,7 @@ import time
 import tomllib
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -24,15 +24,17 @@ from beatwatch.config import line_of
 from beatwatch.engine.catalog import channel_refs, unknown_channel_ref
 from beatwatch.engine.maintenance import check_window_fields, parse_weekly, weekly_pattern
 from beatwatch.engine.model import AlertType, Channel, Check, MaintenanceWindow
-from beatwatch.engine.service import Service, spec_of
+from beatwatch.engine.service import Service
 from beatwatch.engine.terminal_text import escaped_exactly
 from beatwatch.engine.timefmt import format_duration_exact, parse_duration, utc_iso
 from beatwatch.engine.validation import (
     CheckSpec,
     FieldsError,
     ValidationError,
+    differing_fields,
     refuse_control,
     refuse_control_in,
+    spec_of,
     validate,
 )
 
@@ -530,11 +532,7 @@ async def _plan_checks(service: Service, setup: Setup, prune: bool) -> list[Chan
             )
             continue
         before = spec_of(have)
-        differing = {
-            f.name: getattr(spec, f.name)
-            for f in fields(CheckSpec)
-            if getattr(spec, f.name) != getattr(before, f.name)
-        }
+        differing = differing_fields(before, spec)
         if differing:
             detail = ", ".join(
                 f"{key} {getattr(before, key)!r} -> {value!r}" for key, value in differing.items()

@@ -212,6 +212,11 @@ class Store:
         )
         return [ping_from_row(r) for r in rows]
 
+    async def ping_counts(self) -> dict[int, int]:
+        """How many pings each check that has any keeps (at most PINGS_KEPT)."""
+        rows = await self._fetchall("SELECT check_id, count(*) FROM pings GROUP BY check_id")
+        return {r[0]: r[1] for r in rows}
+
     async def recent_results(
         self, check_ids: Sequence[int], limit: int
     ) -> dict[int, list[tuple[PingKind, int | None]]]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from typing import Self
+from dataclasses import dataclass, fields, replace
+from typing import Any, Self
 
 from beatwatch.engine.model import (
     DEFAULT_GRACE_CAP,
@@ -18,6 +18,7 @@ from beatwatch.engine.model import (
     MIN_INTERVAL,
     NAME_MAX,
     AlertType,
+    Check,
     Schedule,
 )
 from beatwatch.engine.schedule import ScheduleError, local_zone_name, upcoming, validate_cron, zone
@@ -124,6 +125,15 @@ class CheckSpec:
     @property
     def schedule(self) -> Schedule:
         return Schedule(self.every_seconds, self.cron, self.tz)
+
+
+def differing_fields(before: CheckSpec, after: CheckSpec) -> dict[str, Any]:
+    """The fields `after` sets to other values than `before`, by CheckSpec field name."""
+    return {
+        f.name: getattr(after, f.name)
+        for f in fields(CheckSpec)
+        if getattr(after, f.name) != getattr(before, f.name)
+    }
 
 
 def slugify(name: str) -> str:
@@ -341,3 +351,25 @@ def _validate_grace(grace: int | None, schedule: Schedule) -> int:
             "missed run hide behind the next",
         )
     return grace
+
+
+def spec_of(check: Check) -> CheckSpec:
+    """The user-settable fields of a stored check, for editing."""
+    return CheckSpec(
+        name=check.name,
+        slug=check.slug,
+        every_seconds=check.schedule.every_seconds,
+        cron=check.schedule.cron,
+        tz=check.schedule.tz,
+        grace_seconds=check.grace_seconds,
+        max_duration_seconds=check.max_duration_seconds,
+        host=check.host,
+        tags=check.tags,
+        description=check.description,
+        alerts=check.alerts,
+        channels=check.channels,
+        failure_threshold=check.failure_threshold,
+        escalation_channels=check.escalation_channels,
+        escalate_after_seconds=check.escalate_after_seconds,
+        remind_every_seconds=check.remind_every_seconds,
+    )
