@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from beatwatch.cli.context import echo, location_options, with_service
+from beatwatch.cli.hc_import import import_from_healthchecks
 from beatwatch.engine.service import Service
 from beatwatch.engine.setup_file import apply_changes, export_setup, parse_setup, plan_import
 from beatwatch.presentation import counted
@@ -67,15 +68,65 @@ def write_new_file(path: Path, text: str, mode: int) -> None:
 
 
 @click.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=False
+)
 @click.option("--dry-run", is_flag=True, help="Show what would change, change nothing.")
 @click.option("--prune", is_flag=True, help="Also delete what the file does not list.")
+@click.option(
+    "--from-healthchecks",
+    "site",
+    metavar="URL",
+    help="Import checks (with their uuids) and channels from this healthchecks instance.",
+)
+@click.option(
+    "--from-file",
+    "hc_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Import from JSON saved from healthchecks' API (repeatable).",
+)
+@click.option(
+    "--api-key-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="File holding healthchecks' read-write API key (or set HEALTHCHECKS_API_KEY).",
+)
+@click.option(
+    "--ping-key-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="File holding healthchecks' ping key, so slug URLs keep working "
+    "(or set HEALTHCHECKS_PING_KEY).",
+)
+@click.option(
+    "--mail-via", metavar="CHANNEL", help="A mailto channel that e-mail integrations send through."
+)
 @location_options
 @click.pass_context
 def import_command(
-    ctx: click.Context, file: Path, dry_run: bool, prune: bool, **where: Any
+    ctx: click.Context,
+    file: Path | None,
+    dry_run: bool,
+    prune: bool,
+    site: str | None,
+    hc_files: tuple[Path, ...],
+    api_key_file: Path | None,
+    ping_key_file: Path | None,
+    mail_via: str | None,
+    **where: Any,
 ) -> None:
-    """Make this instance match a setup file. Importing the same file twice changes nothing."""
+    """Make this instance match a setup file, or bring checks over from healthchecks.
+    Importing the same thing twice changes nothing."""
+    from_healthchecks = site is not None or bool(hc_files)
+    if from_healthchecks == (file is not None):
+        raise click.UsageError("give a setup FILE, or --from-healthchecks URL / --from-file")
+    if from_healthchecks:
+        if prune:
+            raise click.UsageError("--prune goes with a setup FILE, not a healthchecks import")
+        import_from_healthchecks(
+            ctx, site, hc_files, api_key_file, ping_key_file, mail_via, dry_run, where
+        )
+        return
+    assert file is not None
     setup = parse_setup(file.read_text(encoding="utf-8"))
 
     async def act(service: Service) -> None:

@@ -373,11 +373,14 @@ def nearest_allowed(spec: CheckSpec) -> tuple[CheckSpec, list[str]]:
 
 def dropped_settings(data: Mapping[str, Any]) -> list[str]:
     """What a check exported from healthchecks sets that beatwatch will not keep."""
-    notes = [
-        f"{key} {data[key]!r} dropped (beatwatch receives no e-mail pings)"
+    filters = [
+        f"{key} {data[key]!r}"
         for key, default in MAIL_FIELDS.items()
         if data.get(key, default) not in (default, None)
     ]
+    notes = []
+    if filters:
+        notes.append(f"dropped {', '.join(filters)} (beatwatch receives no e-mail pings)")
     if data.get("methods"):
         notes.append("methods 'POST' dropped (beatwatch counts GET, POST and HEAD alike)")
     return notes

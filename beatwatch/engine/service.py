@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import shlex
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -52,6 +53,7 @@ from beatwatch.engine.timefmt import utc_iso
 from beatwatch.engine.tokens import Tokens
 from beatwatch.engine.validation import (
     CheckSpec,
+    ValidationError,
     default_alerts,
     default_grace,
     pause_end,
@@ -64,6 +66,7 @@ log = logging.getLogger("beatwatch.engine")
 # The secret each tag's badge key is derived from; it never leaves the database.
 TAG_BADGE_SECRET = "tag_badge_secret"
 RESTART_DELAY = 1.0
+PING_KEY_SYNTAX = re.compile(r"[A-Za-z0-9_-]{1,64}")
 OTHER_WRITERS_INTERVAL = 0.5
 
 
@@ -337,6 +340,20 @@ class Service:
             log.info("check %s resumed", resumed.check.slug)
             self._publish_check(resumed.check, [resumed.transition])
         return resumed
+
+    async def adopt_ping_key(self, ping_key: str) -> None:
+        """Make `ping_key` the instance's ping key (the secret in ping URLs by slug), so that
+        the slug URLs of checks brought over from elsewhere keep working. Those made with the
+        previous key stop working; another process running the engine takes it on restart."""
+        if not PING_KEY_SYNTAX.fullmatch(ping_key):
+            raise ValidationError(
+                "ping_key", "a ping key is 1 to 64 characters of A-Z, a-z, 0-9, '-' and '_'"
+            )
+        await self.store.write(
+            partial(store.set_setting, key=store.PING_KEY_SETTING, value=ping_key)
+        )
+        self.ping_key = ping_key
+        log.info("the ping key for slug URLs was replaced")
 
     # -- URLs ----------------------------------------------------------------------------
 

@@ -543,6 +543,14 @@ def get_setting(conn: sqlite3.Connection, key: str) -> str | None:
     return row[0] if row else None
 
 
+def set_setting(conn: sqlite3.Connection, key: str, value: str) -> None:
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
+
+
 def ensure_secret_setting(conn: sqlite3.Connection, key: str) -> str:
     """A per-instance secret, made once and kept."""
     value = get_setting(conn, key)
