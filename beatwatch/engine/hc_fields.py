@@ -163,8 +163,6 @@ def ping_to_hc(ping: Ping, body_url: str | None) -> dict[str, Any]:
         "rid": ping.rid,
         "body_url": body_url if ping.body else None,
     }
-    if ping.exit_code is not None:
-        result["exitstatus"] = ping.exit_code
     if ping.duration is not None:
         result["duration"] = round(ping.duration, 3)
     return result

@@ -62,6 +62,8 @@ async def test_create_with_unique_then_list_get_update_and_delete(api: Api, hc: 
     listed = await hc.get_checks()
     assert sorted(c.name for c in listed) == ["Nightly backup", "Weekday report"]
     assert [c.name for c in await hc.get_checks(tags=["backup"])] == ["Nightly backup"]
+    by_slug = await hc._client.get(f"{hc._api_url}checks/", params={"slug": "weekday-report"})
+    assert [c["name"] for c in by_slug.json()["checks"]] == ["Weekday report"]
     report = await hc.get_check(next(c.uuid for c in listed if c.name == "Weekday report"))
     assert (report.schedule if hasattr(report, "schedule") else None, report.timeout) == (
         None,
@@ -235,6 +237,9 @@ async def test_errors_have_healthchecks_shapes(api: Api, http):
         f"{base}/checks/", json={"api_key": api.token, "name": "in body"}
     ) as reply:
         assert reply.status == 201
+    async with http.get(f"{api.base}/api/v2/checks/", headers=key) as reply:
+        [in_body] = (await reply.json())["checks"]
+        assert in_body["update_url"].startswith(f"{api.base}/api/v2/checks/")
     async with http.get(f"{base}/status/") as reply:
         assert (reply.status, await reply.text()) == (200, "OK")
 

@@ -169,6 +169,9 @@ def test_pings_and_flips_have_healthchecks_fields():
     assert shown["date"] == recorded[2]["date"]
     start = ping_to_hc(Ping(6, 1, PingKind.START, epoch(recorded[3]["date"])), "unused")
     assert list(start) == list(recorded[3]) and start["body_url"] is None
+    # An exit code is not in healthchecks' ping JSON: a fail with one looks like any fail.
+    failed = ping_to_hc(Ping(9, 1, PingKind.FAIL, epoch(recorded[0]["date"]), exit_code=3), "x")
+    assert list(failed) == list(recorded[0]) and failed["type"] == "fail"
 
     recorded_flips = fixture("flips.json")["flips"]
     at = epoch(recorded_flips[0]["timestamp"])
