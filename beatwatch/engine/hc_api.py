@@ -76,7 +76,8 @@ class HcError(Exception):
         self.headers = headers or {}
 
 
-_NOT_FOUND = HcError(404, "not found")
+def _not_found() -> HcError:
+    return HcError(404, "not found")
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +181,7 @@ class HealthchecksApi:
     async def _dispatch(self, request: web.Request, version: int, tail: str) -> web.StreamResponse:
         matching = [r for r in self._routes if r.pattern.fullmatch(tail)]
         if not matching:
-            raise _NOT_FOUND
+            raise _not_found()
         route = next((r for r in matching if r.method == request.method), None)
         if route is None:
             allowed = ", ".join(sorted({r.method for r in matching}))
@@ -244,7 +245,7 @@ class HealthchecksApi:
             found = await self.service.get_check(code)
         # A check is also found by its slug or name: only the uuid counts here.
         if found is None or (len(code) != 40 and found.uuid != code):
-            raise _NOT_FOUND
+            raise _not_found()
         return found
 
     # -- handlers ------------------------------------------------------------------------
@@ -325,7 +326,7 @@ class HealthchecksApi:
         for ping in await self.service.pings(str(check.id)):
             if ping.id == number and ping.body:
                 return web.Response(body=ping.body, content_type="text/plain")
-        raise _NOT_FOUND
+        raise _not_found()
 
     async def flips(self, call: Call) -> web.Response:
         check = await self._check(call)
@@ -371,8 +372,13 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
 
 
 async def _json_body(request: web.Request) -> dict[str, Any]:
-    raw = await request.read()
-    if request.method != "POST" or not raw.strip():
+    if request.method != "POST":
+        return {}
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge as exc:
+        raise HcError(413, f"the request body is too large ({exc.text})") from None
+    if not raw.strip():
         return {}
     try:
         data = json.loads(raw)

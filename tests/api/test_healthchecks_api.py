@@ -232,6 +232,11 @@ async def test_errors_have_healthchecks_shapes(api: Api, http):
             assert reply.status == 400
             assert (await reply.json())["error"].startswith(f"{field}: "), body
 
+    async with http.post(f"{base}/checks/", headers=key, data=b" " * 2_000_000) as reply:
+        assert reply.status == 413 and "too large" in (await reply.json())["error"]
+    async with http.get(f"{base}/checks/", headers=key, data=b" " * 2_000_000) as reply:
+        assert reply.status == 200
+
     # The key may come in the body instead, as healthchecks allows for POST.
     async with http.post(
         f"{base}/checks/", json={"api_key": api.token, "name": "in body"}
