@@ -377,7 +377,8 @@ async def _json_body(request: web.Request) -> dict[str, Any]:
     try:
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge as exc:
-        raise HcError(413, f"the request body is too large ({exc.text})") from None
+        limit = exc.text.rstrip(".").lower()
+        raise HcError(413, f"the request body is too large: {limit}") from None
     if not raw.strip():
         return {}
     try:
