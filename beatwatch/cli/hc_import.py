@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from beatwatch.cli.context import with_service
+from beatwatch.cli.context import echo, with_service
 from beatwatch.engine.hc_fetch import fetch_documents
 from beatwatch.engine.hc_import import (
     HcExport,
@@ -63,18 +63,18 @@ def import_from_healthchecks(
             export = HcExport(fetched.checks + local.checks, fetched.channels + local.channels)
         steps = await plan_hc_import(service, export, ping_key, mail_via)
         for step in steps:
-            click.echo(str(step))
+            echo(str(step))
         changes = sum(step.apply is not None for step in steps)
         refused = len(steps) - changes
         left_out = f"; {counted(refused, 'thing')} not imported (see '!')" if refused else ""
         if not changes:
-            click.echo(f"nothing to change{left_out}")
+            echo(f"nothing to change{left_out}")
         elif dry_run:
-            click.echo(f"{counted(changes, 'change')} (dry run: nothing was changed){left_out}")
+            echo(f"{counted(changes, 'change')} (dry run: nothing was changed){left_out}")
         else:
             await apply_steps(steps)
-            click.echo(f"{counted(changes, 'change')} applied{left_out}")
+            echo(f"{counted(changes, 'change')} applied{left_out}")
             if ping_key is not None and service.engine_holder() is not None:
-                click.echo("restart the running beatwatch for slug URLs to use the new ping key")
+                echo("restart the running beatwatch for slug URLs to use the new ping key")
 
     with_service(ctx, act, creates=not dry_run, **where)
