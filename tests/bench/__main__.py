@@ -27,6 +27,7 @@ BENCHMARKS = {
     "evaluator": "tests.bench.evaluator",
     "footprint": "tests.bench.footprint",
     "tui": "tests.bench.tui",
+    "startup": "tests.bench.startup",
 }
 
 
