@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 
 from beatwatch.engine.model import BODY_LIMIT
-from beatwatch.engine.receiver import BadPing, parse_ping
+from beatwatch.engine.ping_url import BadPing, parse_ping
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_RETRIES = 3

@@ -10,7 +10,7 @@ from datetime import datetime
 import pytest
 
 from beatwatch.engine.model import PingKind
-from beatwatch.engine.receiver import BadPing, parse_ping
+from beatwatch.engine.ping_url import BadPing, parse_ping
 from beatwatch.engine.timefmt import (
     format_duration,
     format_duration_exact,
