@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 
 from beatwatch.engine.model import BODY_LIMIT
-from beatwatch.engine.ping_url import BadPing, parse_ping
+from beatwatch.engine.ping_url import parse_ping
+from beatwatch.errors import BadPing, PingFailed, PingUrlError
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_RETRIES = 3
@@ -40,14 +41,6 @@ def _user_agent() -> str:
 
 
 USER_AGENT = _user_agent()
-
-
-class PingUrlError(ValueError):
-    """Text that is not a usable ping URL; the message says why (without the secret part)."""
-
-
-class PingFailed(Exception):
-    """The server did not accept a ping; the message is the reason, fit for one line."""
 
 
 def is_ping_url(text: str) -> bool:

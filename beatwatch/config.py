@@ -18,6 +18,7 @@ import platformdirs
 
 from beatwatch.engine.ratelimit import Rate, parse_rate
 from beatwatch.engine.timefmt import parse_duration
+from beatwatch.errors import ConfigError
 
 APP = "beatwatch"
 DEFAULT_PORT = 8790
@@ -38,10 +39,6 @@ DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 256
 DEFAULT_HEAD_TIMEOUT = 10
 DEFAULT_KEEPALIVE_TIMEOUT = 60
 MAX_CONNECTION_TIMEOUT = 3600
-
-
-class ConfigError(ValueError):
-    """A setting that cannot be used; the message names it (and the file line, if any)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,15 +15,7 @@ from beatwatch.cli.serve import serve_command
 from beatwatch.cli.setup import export_command, import_command
 from beatwatch.cli.tokens import token_group
 from beatwatch.cli.tui import demo_command, open_tui
-from beatwatch.config import ConfigError
-from beatwatch.engine.model import NotFound
-from beatwatch.engine.service import EngineBusy
-from beatwatch.engine.setup_file import SetupError
-from beatwatch.engine.validation import ValidationError
-from beatwatch.engine.writer import StorageError
-
-USAGE_ERROR = 2
-FAILURE = 1
+from beatwatch.errors import FAILURE, USAGE_ERROR, BeatwatchError
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -73,10 +65,8 @@ def main(argv: list[str] | None = None) -> None:
     except click.UsageError as exc:
         hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
         _fail(f"{exc.format_message()}{hint}", USAGE_ERROR)
-    except (ValidationError, ConfigError, SetupError) as exc:
-        _fail(str(exc), USAGE_ERROR)
-    except (NotFound, EngineBusy, StorageError) as exc:
-        _fail(str(exc), FAILURE)
+    except BeatwatchError as exc:
+        _fail(str(exc), exc.exit_code)
     except OSError as exc:
         _fail(f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""), FAILURE)
     except click.Abort:

@@ -16,7 +16,7 @@ from beatwatch.config import Settings, load
 from beatwatch.engine.service import Service
 from beatwatch.engine.terminal_text import escaped_exactly, terminal_text
 from beatwatch.engine.timefmt import parse_duration, parse_time
-from beatwatch.engine.validation import ValidationError
+from beatwatch.errors import ValidationError
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])

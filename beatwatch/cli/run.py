@@ -27,18 +27,15 @@ from beatwatch.client import (
     DEFAULT_TIMEOUT,
     OutputTail,
     Pinger,
-    PingFailed,
     PingTarget,
-    PingUrlError,
     action_path,
     is_ping_url,
     parse_ping_url,
     retry_delays,
 )
-from beatwatch.engine.catalog import CheckNotFound
-from beatwatch.engine.model import BODY_LIMIT, NotFound
+from beatwatch.engine.model import BODY_LIMIT
 from beatwatch.engine.service import Service
-from beatwatch.engine.store import NoDatabase
+from beatwatch.errors import CheckNotFound, NoDatabase, NotFound, PingFailed, PingUrlError
 
 PING_KINDS = ("success", "start", "fail", "log")
 FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)

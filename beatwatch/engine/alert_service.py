@@ -13,9 +13,9 @@ from dataclasses import dataclass, replace
 from functools import partial
 
 from beatwatch.engine import alert_store, store
-from beatwatch.engine.channels import ChannelError, send, validate_url
+from beatwatch.engine.channels import send, validate_url
 from beatwatch.engine.events import EventBus, IncidentChanged, SetupChanged
-from beatwatch.engine.incidents import IncidentNotFound, acknowledge, chosen_channels
+from beatwatch.engine.incidents import acknowledge, chosen_channels
 from beatwatch.engine.maintenance import check_window_fields, is_open, occurrence, parse_weekly
 from beatwatch.engine.messages import test_message
 from beatwatch.engine.model import (
@@ -23,39 +23,25 @@ from beatwatch.engine.model import (
     Check,
     Incident,
     MaintenanceWindow,
-    NotFound,
     Notification,
     is_row_id,
 )
-from beatwatch.engine.schedule import ScheduleError, zone
+from beatwatch.engine.schedule import zone
 from beatwatch.engine.store import Store
 from beatwatch.engine.url_masking import mask_url
-from beatwatch.engine.validation import (
+from beatwatch.engine.validation import refuse_control, refuse_control_in, refuse_too_long
+from beatwatch.errors import (
+    ChannelError,
+    ChannelNotFound,
     Conflict,
+    HostNotFound,
+    IncidentNotFound,
+    ScheduleError,
     ValidationError,
-    refuse_control,
-    refuse_control_in,
-    refuse_too_long,
+    WindowNotFound,
 )
 
 log = logging.getLogger("beatwatch.alerts")
-
-
-class ChannelNotFound(NotFound):
-    def __init__(self, name: str) -> None:
-        super().__init__(f"no channel is named {name!r} (see `beatwatch channel list`)")
-
-
-class HostNotFound(NotFound):
-    def __init__(self, name: str) -> None:
-        super().__init__(f"no host is named {name!r} (see `beatwatch host list`)")
-
-
-class WindowNotFound(NotFound):
-    def __init__(self, window_id: int) -> None:
-        super().__init__(
-            f"no maintenance window has the id {window_id} (see `beatwatch host list`)"
-        )
 
 
 @dataclass(frozen=True, slots=True)

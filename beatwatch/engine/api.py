@@ -20,17 +20,14 @@ from beatwatch.engine.api_alerts import alert_routes
 from beatwatch.engine.api_checks import check_routes
 from beatwatch.engine.api_http import (
     TOKEN_KEY,
-    ApiError,
     authenticate,
     check_rate,
     error_response,
     require_write,
 )
-from beatwatch.engine.model import NotFound
 from beatwatch.engine.openapi import OPENAPI_PATH, openapi_document
 from beatwatch.engine.ratelimit import RateLimiter
-from beatwatch.engine.validation import Conflict, ValidationError
-from beatwatch.engine.writer import StorageError
+from beatwatch.errors import ApiError, NotFound, StorageError, ValidationError
 
 if TYPE_CHECKING:
     from beatwatch.engine.service import Service
@@ -45,13 +42,13 @@ async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResp
     try:
         return await handler(request)
     except ApiError as exc:
-        return error_response(exc.status, exc.message, exc.field, exc.headers)
+        return error_response(exc.http_status, exc.message, exc.field, exc.headers)
     except ValidationError as exc:
-        return error_response(409 if isinstance(exc, Conflict) else 400, exc.message, exc.field)
+        return error_response(exc.http_status, exc.message, exc.field)
     except NotFound as exc:
-        return error_response(404, str(exc))
+        return error_response(exc.http_status, str(exc))
     except StorageError as exc:
-        return error_response(503, f"the database cannot take changes right now: {exc}")
+        return error_response(exc.http_status, f"the database cannot take changes right now: {exc}")
     except web.HTTPMethodNotAllowed as exc:
         allowed = ", ".join(sorted(exc.allowed_methods))
         return error_response(

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from beatwatch.engine import api_http as http
-from beatwatch.engine.api_http import ApiError
 from beatwatch.engine.model import Incident
 from beatwatch.engine.serialize import (
     channel_to_dict,
@@ -16,7 +15,7 @@ from beatwatch.engine.serialize import (
     incident_to_dict,
     window_to_dict,
 )
-from beatwatch.engine.validation import ValidationError
+from beatwatch.errors import ApiError, ValidationError
 
 if TYPE_CHECKING:
     from beatwatch.engine.service import Service

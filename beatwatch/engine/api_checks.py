@@ -17,7 +17,8 @@ from beatwatch.engine.serialize import (
     unknown_ping_to_dict,
 )
 from beatwatch.engine.store import TRANSITIONS_KEPT
-from beatwatch.engine.validation import CheckSpec, ValidationError
+from beatwatch.engine.validation import CheckSpec
+from beatwatch.errors import ValidationError
 
 if TYPE_CHECKING:
     from beatwatch.engine.service import Service

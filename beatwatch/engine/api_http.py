@@ -19,7 +19,7 @@ from beatwatch.engine.ratelimit import RateLimiter, retry_after
 from beatwatch.engine.receiver import client_address
 from beatwatch.engine.timefmt import parse_duration, parse_time
 from beatwatch.engine.tokens import Token
-from beatwatch.engine.validation import ValidationError
+from beatwatch.errors import ApiError, ValidationError
 
 if TYPE_CHECKING:
     from beatwatch.engine.service import Service
@@ -28,23 +28,6 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 # Where the authentication middleware leaves the request's token.
 TOKEN_KEY = web.RequestKey("beatwatch.token", Token)
 Parser = Callable[[Any], Any]
-
-
-class ApiError(Exception):
-    """A reply other than success, decided by a handler."""
-
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        field: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.field = field
-        self.headers = headers or {}
 
 
 def error_response(

@@ -22,11 +22,12 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from beatwatch.engine.api_http import ApiError, check_rate, error_response
+from beatwatch.engine.api_http import check_rate, error_response
 from beatwatch.engine.model import State
 from beatwatch.engine.ratelimit import RateLimiter
 from beatwatch.engine.rules import evaluate
 from beatwatch.engine.terminal_text import terminal_text
+from beatwatch.errors import ApiError
 
 if TYPE_CHECKING:
     from beatwatch.engine.service import Service
@@ -142,5 +143,5 @@ def _over_limit(
     try:
         check_rate(limiter, request, trusted)
     except ApiError as exc:
-        return error_response(exc.status, exc.message, headers=exc.headers)
+        return error_response(exc.http_status, exc.message, headers=exc.headers)
     return None

@@ -13,24 +13,14 @@ from typing import Protocol
 
 from beatwatch.engine import alert_store, store
 from beatwatch.engine.check_rows import load_check_by
-from beatwatch.engine.model import Check, NotFound, State, Transition
+from beatwatch.engine.model import Check, State, Transition
 from beatwatch.engine.rules import is_paused
 from beatwatch.engine.transitions import end_pause, settle
-from beatwatch.engine.validation import (
-    SLUG_STAND_IN,
-    CheckSpec,
-    Conflict,
-    ValidationError,
-    gets_stand_in_slug,
-)
+from beatwatch.engine.validation import SLUG_STAND_IN, CheckSpec, gets_stand_in_slug
+from beatwatch.errors import CheckNotFound, Conflict, ValidationError
 
 # Channel names and tags listed when a check names one that does not exist.
 CHOICES_SHOWN = 10
-
-
-class CheckNotFound(NotFound):
-    def __init__(self, ref: str) -> None:
-        super().__init__(f"no check matches {ref!r} (give its name, slug, id or uuid)")
 
 
 def _ensure_unique(conn: sqlite3.Connection, spec: CheckSpec, own_id: int | None) -> None:

@@ -13,13 +13,11 @@ from urllib.parse import parse_qsl, urlsplit
 
 import apprise
 
+from beatwatch.errors import ChannelError
+
 log = logging.getLogger("beatwatch.channels")
 
 SEND_TIMEOUT = 30.0
-
-
-class ChannelError(ValueError):
-    """A channel URL Apprise cannot use; the message says why."""
 
 
 def validate_url(url: str) -> None:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from beatwatch.engine.api_http import ApiError, check_rate
+from beatwatch.engine.api_http import check_rate
 from beatwatch.engine.hc_fields import (
     CheckLinks,
     HcCheckFields,
@@ -44,13 +44,13 @@ from beatwatch.engine.hc_fields import (
     wants_upsert,
 )
 from beatwatch.engine.incidents import chosen_channels
-from beatwatch.engine.model import Channel, Check, NotFound, State
+from beatwatch.engine.model import Channel, Check, State
 from beatwatch.engine.ratelimit import RateLimiter
 from beatwatch.engine.rules import evaluate
 from beatwatch.engine.store import TRANSITIONS_KEPT
 from beatwatch.engine.tokens import Token
-from beatwatch.engine.validation import ValidationError, differing_fields, spec_of
-from beatwatch.engine.writer import StorageError
+from beatwatch.engine.validation import differing_fields, spec_of
+from beatwatch.errors import ApiError, NotFound, StorageError, ValidationError
 
 if TYPE_CHECKING:
     from beatwatch.engine.service import Service
@@ -71,7 +71,7 @@ _HC_FIELD = {
 class HcError(Exception):
     def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
-        self.status = status
+        self.http_status = status
         self.message = message
         self.headers = headers or {}
 
@@ -162,9 +162,9 @@ class HealthchecksApi:
             check_rate(self.limiter, request, self.service.settings.trusted_networks())
             return await self._dispatch(request, version, tail)
         except ApiError as exc:  # the rate limit
-            return _error(exc.status, exc.message, exc.headers)
+            return _error(exc.http_status, exc.message, exc.headers)
         except HcError as exc:
-            return _error(exc.status, exc.message, exc.headers)
+            return _error(exc.http_status, exc.message, exc.headers)
         except HcFieldError as exc:
             return _error(400, exc.message)
         except ValidationError as exc:

@@ -8,7 +8,7 @@ from typing import Any
 
 import aiohttp
 
-from beatwatch.engine.setup_file import SetupError
+from beatwatch.errors import SetupError
 
 TIMEOUT = aiohttp.ClientTimeout(total=30)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
-from beatwatch.engine.channels import ChannelError, validate_url
+from beatwatch.engine.channels import validate_url
 from beatwatch.engine.hc_channels import Converted, convert
 from beatwatch.engine.hc_fields import (
     HcFieldError,
@@ -25,15 +25,9 @@ from beatwatch.engine.hc_fields import (
     parse_hc_check,
 )
 from beatwatch.engine.service import Service
-from beatwatch.engine.setup_file import SetupError
 from beatwatch.engine.url_masking import mask_url
-from beatwatch.engine.validation import (
-    CheckSpec,
-    ValidationError,
-    differing_fields,
-    spec_of,
-    validate,
-)
+from beatwatch.engine.validation import CheckSpec, differing_fields, spec_of, validate
+from beatwatch.errors import ChannelError, SetupError, ValidationError
 
 CHANNEL_NAME_MAX = 100
 

@@ -10,8 +10,9 @@ from dataclasses import replace
 
 from beatwatch.engine import alert_store, messages, store
 from beatwatch.engine.maintenance import is_open
-from beatwatch.engine.model import Channel, Check, Incident, NotFound, PingKind, State
+from beatwatch.engine.model import Channel, Check, Incident, PingKind, State
 from beatwatch.engine.rules import AlertAction, alert_action
+from beatwatch.errors import IncidentNotFound
 
 log = logging.getLogger("beatwatch.alerts")
 
@@ -27,11 +28,6 @@ NOT_SENT_NO_CHANNEL = (
     "check %s: %s not sent: no channel to send it to "
     "(add a default one: `beatwatch channel add NAME URL --default`)"
 )
-
-
-class IncidentNotFound(NotFound):
-    def __init__(self, incident_id: int) -> None:
-        super().__init__(f"no incident has the id {incident_id}")
 
 
 def in_maintenance(conn: sqlite3.Connection, host: str | None, now: float) -> bool:

@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from beatwatch.engine.model import MaintenanceWindow
 from beatwatch.engine.schedule import zone
 from beatwatch.engine.timefmt import utc_iso
-from beatwatch.engine.validation import FieldsError, field_ref, refuse_far_time
+from beatwatch.engine.validation import field_ref, refuse_far_time
+from beatwatch.errors import FieldsError
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # A window lasts a while from now, runs until a time, or recurs weekly.

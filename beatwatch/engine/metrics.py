@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from beatwatch.engine.api_http import ApiError, authenticate, check_rate, error_response
+from beatwatch.engine.api_http import authenticate, check_rate, error_response
 from beatwatch.engine.model import State
 from beatwatch.engine.ratelimit import RateLimiter
 from beatwatch.engine.rules import evaluate
+from beatwatch.errors import ApiError
 
 if TYPE_CHECKING:
     from beatwatch.engine.service import Service
@@ -155,9 +156,9 @@ def metrics_routes(service: Service, limiter: RateLimiter | None = None) -> list
                 await authenticate(service, request)
         except ApiError as exc:
             message = exc.message
-            if exc.status == 401 and settings.metrics_public:
+            if exc.http_status == 401 and settings.metrics_public:
                 message += "; metrics_public applies only to a loopback listen address"
-            return error_response(exc.status, message, headers=exc.headers)
+            return error_response(exc.http_status, message, headers=exc.headers)
         body = await exposition(service, time.time())
         return web.Response(body=body.encode(), headers={"Content-Type": CONTENT_TYPE})
 

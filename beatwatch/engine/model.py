@@ -74,11 +74,6 @@ def is_row_id(number: int) -> bool:
     return 0 < number <= ROW_ID_MAX
 
 
-class NotFound(LookupError):
-    """What a command, request or form named does not exist. Each kind of thing has its own
-    subclass with its own message; callers that only report it catch this one."""
-
-
 # Kept by a trigger in the schema (migration 4), which says 100 itself.
 PINGS_KEPT = 100
 NAME_MAX = 100

@@ -10,15 +10,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from beatwatch.engine.model import PingKind, PingRequest
+from beatwatch.errors import BadPing
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _SLUG = re.compile(r"^[a-z0-9_-]{1,100}$")
 _DIGITS = re.compile(r"^[0-9]+$")
 _ACTIONS = {"start": PingKind.START, "fail": PingKind.FAIL, "log": PingKind.LOG}
-
-
-class BadPing(ValueError):
-    """A ping URL that is not of any accepted form; the message says what is wrong."""
 
 
 def parse_ping(key: str, tail: str, query: Mapping[str, str], **received: Any) -> PingRequest:

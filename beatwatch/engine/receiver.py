@@ -17,9 +17,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from aiohttp import web
 
 from beatwatch.engine.model import BODY_LIMIT, PingRequest
-from beatwatch.engine.ping_url import BadPing, parse_ping
+from beatwatch.engine.ping_url import parse_ping
 from beatwatch.engine.ratelimit import RateLimiter, retry_after
-from beatwatch.engine.writer import StorageError
+from beatwatch.errors import BadPing, StorageError
 
 log = logging.getLogger("beatwatch.receiver")
 

@@ -16,10 +16,7 @@ from cronsim import CronSim, CronSimError
 
 from beatwatch.engine.model import Schedule
 from beatwatch.engine.timefmt import format_duration
-
-
-class ScheduleError(ValueError):
-    """A schedule the user gave cannot be used; the message says why."""
+from beatwatch.errors import ScheduleError
 
 
 @lru_cache(maxsize=1024)

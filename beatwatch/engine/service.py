@@ -19,12 +19,12 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from beatwatch.config import ConfigError, Settings, parse_listen
+from beatwatch.config import Settings, parse_listen
 from beatwatch.engine import catalog, store
 from beatwatch.engine.alert_service import Alerts
 from beatwatch.engine.api import API_PREFIX, api_app
 from beatwatch.engine.badges import badge_routes, derive_tag_key
-from beatwatch.engine.catalog import CheckNotFound, Resumed
+from beatwatch.engine.catalog import Resumed
 from beatwatch.engine.descriptors import log_connection_room, raise_descriptor_limit
 from beatwatch.engine.dispatch import Delivery, Dispatcher
 from beatwatch.engine.evaluator import Evaluator, Settled
@@ -53,14 +53,13 @@ from beatwatch.engine.timefmt import utc_iso
 from beatwatch.engine.tokens import Tokens
 from beatwatch.engine.validation import (
     CheckSpec,
-    ValidationError,
     default_alerts,
     default_grace,
     pause_end,
     spec_of,
     validate,
 )
-from beatwatch.engine.writer import StorageError
+from beatwatch.errors import CheckNotFound, ConfigError, EngineBusy, StorageError, ValidationError
 
 log = logging.getLogger("beatwatch.engine")
 # The secret each tag's badge key is derived from; it never leaves the database.
@@ -68,10 +67,6 @@ TAG_BADGE_SECRET = "tag_badge_secret"
 RESTART_DELAY = 1.0
 PING_KEY_SYNTAX = re.compile(r"[A-Za-z0-9_-]{1,64}")
 OTHER_WRITERS_INTERVAL = 0.5
-
-
-class EngineBusy(RuntimeError):
-    """Another process already runs the engine on this data dir."""
 
 
 class Service:

@@ -29,21 +29,16 @@ from beatwatch.engine.terminal_text import escaped_exactly
 from beatwatch.engine.timefmt import format_duration_exact, parse_duration, utc_iso
 from beatwatch.engine.validation import (
     CheckSpec,
-    FieldsError,
-    ValidationError,
     differing_fields,
     refuse_control,
     refuse_control_in,
     spec_of,
     validate,
 )
+from beatwatch.errors import FieldsError, SetupError, ValidationError
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 HEADER = "# beatwatch setup: `beatwatch import FILE` applies it (try --dry-run first).\n"
-
-
-class SetupError(ValueError):
-    """The setup file cannot be used; the message names the entry and, if known, the line."""
 
 
 # -- export --------------------------------------------------------------------------------

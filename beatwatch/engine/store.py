@@ -30,7 +30,6 @@ from beatwatch.engine.model import (
     Check,
     Incident,
     MaintenanceWindow,
-    NotFound,
     Notification,
     Ping,
     PingKind,
@@ -41,7 +40,8 @@ from beatwatch.engine.model import (
 )
 from beatwatch.engine.schema import migrate
 from beatwatch.engine.tokens import TOKEN_COLUMNS, Token, token_from_row
-from beatwatch.engine.writer import StorageError, Writer
+from beatwatch.engine.writer import Writer
+from beatwatch.errors import NoDatabase, StorageError
 
 T = TypeVar("T")
 DB_FILE = "beatwatch.db"
@@ -111,18 +111,6 @@ def _free_space(path: Path) -> str:
             return f"{size:.1f} {unit}"
         size /= 1024
     return f"{size:.1f} GiB"
-
-
-class NoDatabase(NotFound):
-    """A command that only reads or changes what exists found no database in the data dir:
-    creating an empty one there would show a mistyped data dir as an instance with nothing."""
-
-    def __init__(self, data_dir: Path) -> None:
-        super().__init__(
-            f"no beatwatch database in {data_dir} (is that the right data dir? "
-            "`beatwatch serve` or adding a check creates one)"
-        )
-        self.data_dir = data_dir
 
 
 class Store:

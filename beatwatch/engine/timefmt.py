@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+from beatwatch.errors import DurationTooLong
+
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _PART = re.compile(r"([0-9]+)([smhdw])")
 # Longer than any interval, pause or maintenance anyone means, and short enough that every
@@ -16,10 +18,6 @@ LONGEST_DURATION_TEXT = "3650d (ten years)"
 # The span every zone can write as a date: a day inside year 1 and year 9999 in UTC.
 EARLIEST_TIME = datetime(1, 1, 2, tzinfo=UTC).timestamp()
 LATEST_TIME = datetime(9999, 12, 30, tzinfo=UTC).timestamp()
-
-
-class DurationTooLong(ValueError):
-    """A well-formed duration beyond LONGEST_DURATION."""
 
 
 def parse_duration(text: str) -> int:

@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
-from beatwatch.engine.model import NotFound
-from beatwatch.engine.validation import Conflict, ValidationError, refuse_control
-from beatwatch.engine.writer import StorageError
+from beatwatch.engine.validation import refuse_control
+from beatwatch.errors import Conflict, StorageError, TokenNotFound, ValidationError
 
 if TYPE_CHECKING:
     from beatwatch.engine.store import Store
@@ -30,11 +29,6 @@ NAME_MAX = 100
 # "Last used" is kept to the minute: a write on every API call would cost an fsync each.
 TOUCH_EVERY = 60.0
 TOKEN_COLUMNS = "id, name, digest, read_only, created_at, last_used_at"
-
-
-class TokenNotFound(NotFound):
-    def __init__(self, ref: str) -> None:
-        super().__init__(f"no API token has the id or name {ref!r} (see `beatwatch token list`)")
 
 
 @dataclass(frozen=True, slots=True)

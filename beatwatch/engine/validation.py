@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
-from typing import Any, Self
+from typing import Any
 
 from beatwatch.engine.model import (
     DEFAULT_GRACE_CAP,
@@ -21,13 +20,14 @@ from beatwatch.engine.model import (
     Check,
     Schedule,
 )
-from beatwatch.engine.schedule import ScheduleError, local_zone_name, upcoming, validate_cron, zone
+from beatwatch.engine.schedule import local_zone_name, upcoming, validate_cron, zone
 from beatwatch.engine.timefmt import (
     LONGEST_DURATION,
     LONGEST_DURATION_TEXT,
     format_duration,
     format_duration_exact,
 )
+from beatwatch.errors import FieldsError, ScheduleError, ValidationError
 
 MIN_REMINDER = 60
 SLUG_MAX = 100
@@ -54,51 +54,6 @@ _CHARACTER_NAMES = {
     "\r": "a carriage return",
     "\x1b": "an escape",
 }
-
-
-class ValidationError(ValueError):
-    """A value that breaks a rule. `field` is the service's key for it; an interface whose
-    own name for a field differs says so with `named`."""
-
-    def __init__(self, field_name: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field_name
-        self.message = message
-
-    def named(self, names: Mapping[str, str]) -> Self:
-        """This error as told by an interface that calls fields by `names` (a key it lacks
-        keeps its name)."""
-        # The same kind of error (a Conflict stays one), its fields renamed.
-        renamed = type(self).__new__(type(self))
-        renamed.__dict__.update(self.__dict__)
-        renamed.field = names.get(self.field, self.field)
-        renamed.message = self._message_in(names)
-        renamed.args = (renamed.message,)
-        return renamed
-
-    def _message_in(self, names: Mapping[str, str]) -> str:
-        return self.message
-
-
-class Conflict(ValidationError):
-    """A value another check, channel or token already has (the API answers 409)."""
-
-
-class FieldsError(ValidationError):
-    """A rule about which fields go together. Its message names fields as {key}, so that
-    `named` can put in each interface's own names; unnamed, the keys stand for themselves."""
-
-    def __init__(self, field_name: str, template: str) -> None:
-        self.template = template
-        super().__init__(field_name, self._message_in({}))
-
-    def _message_in(self, names: Mapping[str, str]) -> str:
-        return self.template.format_map(_NameOrKey(names))
-
-
-class _NameOrKey(dict[str, str]):
-    def __missing__(self, key: str) -> str:
-        return key
 
 
 @dataclass(frozen=True, slots=True)

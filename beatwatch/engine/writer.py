@@ -25,6 +25,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from beatwatch.errors import StorageError
+
 T = TypeVar("T")
 Job = Callable[[sqlite3.Connection], Any]
 Queued = tuple[Job, "asyncio.Future[Any]", bool]
@@ -34,10 +36,6 @@ log = logging.getLogger("beatwatch.store")
 MAX_BATCH = 512
 # How long a batch waits for another process's write lock before it fails.
 LOCK_WAIT = 5.0
-
-
-class StorageError(RuntimeError):
-    """The database could not store a change; the message says why."""
 
 
 class Writer:

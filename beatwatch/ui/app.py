@@ -35,11 +35,11 @@ from beatwatch.engine.events import (
     UnknownPingRecorded,
 )
 from beatwatch.engine.incidents import NOT_SENT_NO_CHANNEL
-from beatwatch.engine.model import Check, Incident, NotFound, State
-from beatwatch.engine.service import EngineBusy, Service
+from beatwatch.engine.model import Check, Incident, State
+from beatwatch.engine.service import Service
 from beatwatch.engine.terminal_text import terminal_text
 from beatwatch.engine.timefmt import format_duration
-from beatwatch.engine.validation import ValidationError
+from beatwatch.errors import EngineBusy, NotFound, ValidationError
 from beatwatch.presentation import counted
 from beatwatch.ui.commands import BeatwatchCommands
 from beatwatch.ui.controls_filter import ControlsDropped

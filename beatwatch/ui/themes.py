@@ -25,6 +25,7 @@ from textual.theme import Theme
 
 from beatwatch.config import APP
 from beatwatch.engine.model import State
+from beatwatch.errors import ThemeFileError
 
 DEFAULT_THEME = "beatwatch-dark"
 _COLOUR_FIELDS = (
@@ -60,13 +61,6 @@ STATE_COLOUR_DEFAULTS = {
     state_variable(State.STUCK): "#d08cff",
     state_variable(State.PAUSED): "#6b7280",
 }
-
-
-class ThemeFileError(ValueError):
-    def __init__(self, origin: str, problem: str) -> None:
-        super().__init__(f"theme file {origin}: {problem}")
-        self.origin = origin
-        self.problem = problem
 
 
 @dataclass(frozen=True, slots=True)

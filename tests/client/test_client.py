@@ -11,14 +11,13 @@ from beatwatch.client import (
     MAX_BODY_LIMIT,
     OutputTail,
     Pinger,
-    PingFailed,
-    PingUrlError,
     action_path,
     body_limit_from,
     parse_ping_url,
     retry_delays,
 )
 from beatwatch.engine.model import BODY_LIMIT
+from beatwatch.errors import PingFailed, PingUrlError
 from tests.client.conftest import Stub, closed_port
 
 UUID = str(uuid.uuid4())

@@ -20,7 +20,7 @@ from beatwatch.engine.model import PingKind, PingRequest
 from beatwatch.engine.schema import migrate
 from beatwatch.engine.service import Service
 from beatwatch.engine.validation import CheckSpec, validate
-from beatwatch.engine.writer import StorageError
+from beatwatch.errors import StorageError
 from tests.engine.conftest import Send
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from beatwatch.engine.service import Service
 from beatwatch.engine.timefmt import LONGEST_DURATION
-from beatwatch.engine.validation import ValidationError
+from beatwatch.errors import ValidationError
 
 LATER = time.time() + 86400
 REFUSED = [

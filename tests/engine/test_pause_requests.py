@@ -10,7 +10,8 @@ import pytest
 
 from beatwatch.engine.service import Service
 from beatwatch.engine.timefmt import LONGEST_DURATION
-from beatwatch.engine.validation import CheckSpec, ValidationError
+from beatwatch.engine.validation import CheckSpec
+from beatwatch.errors import ValidationError
 
 REFUSED = [
     pytest.param(

@@ -9,10 +9,10 @@ from contextlib import closing
 
 import pytest
 
-from beatwatch.engine.catalog import CheckNotFound
 from beatwatch.engine.model import PINGS_KEPT, Check, Ping, PingKind, State
 from beatwatch.engine.service import Service
 from beatwatch.engine.validation import CheckSpec
+from beatwatch.errors import CheckNotFound
 from tests.engine.conftest import Send
 
 

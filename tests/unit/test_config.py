@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from beatwatch.config import ConfigError, load
+from beatwatch.config import load
+from beatwatch.errors import ConfigError
 
 
 def test_a_bad_listen_address_in_the_file_names_the_file_and_its_line(tmp_path: Path) -> None:

@@ -18,15 +18,15 @@ from beatwatch.engine.openapi_schemas import (
     SPACES,
     WEEKLY_PATTERN,
 )
-from beatwatch.engine.timefmt import DurationTooLong, parse_duration
+from beatwatch.engine.timefmt import parse_duration
 from beatwatch.engine.validation import (
     LINES_PATTERN,
     ONE_LINE_PATTERN,
     CheckSpec,
-    ValidationError,
     refuse_control,
     validate,
 )
+from beatwatch.errors import DurationTooLong, ValidationError
 
 TRICKY = " \t\n\r\x0b\x1b\x1f\x7f\x85\x9b\xa0\u1680\u2000\u2028\u202e\u2066\u3000\ufeff"
 LETTERS = "0123456789aAzZ_-K\u212a\u0130\u00e9\u0663smhdw,:"

@@ -10,7 +10,7 @@ from datetime import datetime
 import pytest
 
 from beatwatch.engine.model import PingKind
-from beatwatch.engine.ping_url import BadPing, parse_ping
+from beatwatch.engine.ping_url import parse_ping
 from beatwatch.engine.timefmt import (
     format_duration,
     format_duration_exact,
@@ -19,7 +19,8 @@ from beatwatch.engine.timefmt import (
     parse_time,
     utc_iso,
 )
-from beatwatch.engine.validation import CheckSpec, ValidationError, slugify, validate
+from beatwatch.engine.validation import CheckSpec, slugify, validate
+from beatwatch.errors import BadPing, ValidationError
 from tests.unit.factory import utc
 
 UUID = "0f8fad5b-d9cb-469f-a165-70867728950e"

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from beatwatch.engine.model import Channel
-from beatwatch.engine.validation import ValidationError
+from beatwatch.errors import ValidationError
 from beatwatch.ui.screens.form import FieldSpec, FormScreen, labelled_input
 
 log = logging.getLogger("beatwatch.ui")

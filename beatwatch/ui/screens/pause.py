@@ -14,8 +14,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from beatwatch.engine.terminal_text import terminal_text
-from beatwatch.engine.timefmt import DurationTooLong, parse_duration, parse_time
-from beatwatch.engine.validation import ValidationError, pause_end
+from beatwatch.engine.timefmt import parse_duration, parse_time
+from beatwatch.engine.validation import pause_end
+from beatwatch.errors import DurationTooLong, ValidationError
 from beatwatch.ui.formatting import short_time
 from beatwatch.ui.screens.on_app import OnBeatwatch
 
