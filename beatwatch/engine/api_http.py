@@ -18,7 +18,7 @@ from aiohttp import web
 from beatwatch.engine.ratelimit import RateLimiter, retry_after
 from beatwatch.engine.receiver import client_address
 from beatwatch.engine.timefmt import parse_duration, parse_time
-from beatwatch.engine.tokens import Token
+from beatwatch.engine.token_rows import Token
 from beatwatch.errors import ApiError, ValidationError
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from beatwatch.engine.model import (
 )
 from beatwatch.engine.rules import evaluate
 from beatwatch.engine.timefmt import utc_iso
-from beatwatch.engine.tokens import Token
+from beatwatch.engine.token_rows import Token
 
 
 def check_to_dict(check: Check, ping_url: str | None, now: float) -> dict[str, Any]:

@@ -39,7 +39,7 @@ from beatwatch.engine.model import (
     is_row_id,
 )
 from beatwatch.engine.schema import migrate
-from beatwatch.engine.tokens import TOKEN_COLUMNS, Token, token_from_row
+from beatwatch.engine.token_rows import TOKEN_COLUMNS, Token, token_from_row
 from beatwatch.engine.writer import Writer
 from beatwatch.errors import NoDatabase, StorageError
 

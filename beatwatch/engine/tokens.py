@@ -12,33 +12,18 @@ import contextlib
 import hashlib
 import hmac
 import secrets
-import sqlite3
 import time
-from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING
 
+from beatwatch.engine.store import Store
+from beatwatch.engine.token_rows import Token, delete_token, insert_token, touch_token
 from beatwatch.engine.validation import refuse_control
-from beatwatch.errors import Conflict, StorageError, TokenNotFound, ValidationError
-
-if TYPE_CHECKING:
-    from beatwatch.engine.store import Store
+from beatwatch.errors import StorageError, TokenNotFound, ValidationError
 
 TOKEN_PREFIX = "bw_"
 NAME_MAX = 100
 # "Last used" is kept to the minute: a write on every API call would cost an fsync each.
 TOUCH_EVERY = 60.0
-TOKEN_COLUMNS = "id, name, digest, read_only, created_at, last_used_at"
-
-
-@dataclass(frozen=True, slots=True)
-class Token:
-    id: int
-    name: str
-    digest: str
-    read_only: bool
-    created_at: float
-    last_used_at: float | None = None
 
 
 def new_secret() -> str:
@@ -47,45 +32,6 @@ def new_secret() -> str:
 
 def digest_of(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def token_from_row(r: sqlite3.Row) -> Token:
-    return Token(
-        id=r["id"],
-        name=r["name"],
-        digest=r["digest"],
-        read_only=bool(r["read_only"]),
-        created_at=r["created_at"],
-        last_used_at=r["last_used_at"],
-    )
-
-
-# -- writer jobs ---------------------------------------------------------------------------
-
-
-def insert_token(
-    conn: sqlite3.Connection, name: str, digest: str, read_only: bool, now: float
-) -> int:
-    try:
-        cursor = conn.execute(
-            "INSERT INTO api_tokens (name, digest, read_only, created_at) VALUES (?, ?, ?, ?)",
-            (name, digest, int(read_only), now),
-        )
-    except sqlite3.IntegrityError:
-        raise Conflict("name", f"an API token named {name!r} already exists") from None
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
-
-
-def delete_token(conn: sqlite3.Connection, token_id: int) -> None:
-    conn.execute("DELETE FROM api_tokens WHERE id = ?", (token_id,))
-
-
-def touch_token(conn: sqlite3.Connection, token_id: int, now: float) -> None:
-    conn.execute("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", (now, token_id))
-
-
-# -- the service side ----------------------------------------------------------------------
 
 
 def _valid_name(name: str) -> str:
