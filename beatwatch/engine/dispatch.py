@@ -11,47 +11,34 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sqlite3
 import time
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 
-from beatwatch.engine import alert_store, messages
-from beatwatch.engine.alert_store import DIGESTED, EXPIRED, HELD, PENDING, SENT
 from beatwatch.engine.channels import SEND_TIMEOUT, send
 from beatwatch.engine.incidents import run_incident_actions
+from beatwatch.engine.outbox import (
+    Claimed,
+    claim_due,
+    finish_delivery,
+    prune,
+    release_claim,
+    release_digests,
+)
 from beatwatch.engine.store import Store
 
 log = logging.getLogger("beatwatch.dispatch")
 
-FIRST_RETRY = 10.0
-MAX_RETRY = 30 * 60.0
-GIVE_UP_AFTER = 24 * 3600.0
-# Storm alerts are gathered this long before they go out as one digest per channel.
-DIGEST_HOLD = 15.0
 CONCURRENT_SENDS = 8
 POLL = 1.0
 # At shutdown, how long abandoned sends get to hand their messages back.
 RELEASE_TIMEOUT = 2.0
 PRUNE_EVERY = 3600.0
-KEEP_DELIVERED = 30 * 86400.0
-KEEP_RESOLVED = 90 * 86400.0
+# A claimed message is left alone this long: a send lasts at most SEND_TIMEOUT.
+CLAIM_LEASE = SEND_TIMEOUT + 30
 
 Sender = Callable[[str, str, str, str], Awaitable[str | None]]  # url, title, body, kind
-
-
-@dataclass(frozen=True, slots=True)
-class Claimed:
-    id: int
-    channel_id: int
-    channel_name: str
-    url: str
-    kind: str
-    title: str
-    body: str
-    created_at: float
-    attempts: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,113 +48,6 @@ class Delivery:
     title: str
     error: str | None
     gave_up: bool = False
-
-
-def retry_delay(attempts: int) -> float:
-    """10 s, 20 s, 40 s, ... up to 30 minutes."""
-    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), MAX_RETRY)
-
-
-def claim_due(
-    conn: sqlite3.Connection, now: float, limit: int, sending_to: Collection[int] = ()
-) -> list[Claimed]:
-    """Claim the next due message of each channel, except those in `sending_to`: a channel
-    gets its messages one at a time, the oldest first, so a recovery never lands before the
-    alert it answers."""
-    rows = conn.execute(
-        "SELECT id, channel_id, name, url, kind, title, body, created_at, attempts FROM ("
-        "SELECT o.id, o.channel_id, c.name, c.url, o.kind, o.title, o.body, o.created_at, "
-        "o.attempts, o.next_attempt_at, row_number() OVER "
-        "(PARTITION BY o.channel_id ORDER BY o.next_attempt_at, o.id) AS place "
-        "FROM outbox o JOIN channels c ON c.id = o.channel_id "
-        "WHERE o.status = ? AND o.next_attempt_at <= ? "
-        "AND (o.claimed_until IS NULL OR o.claimed_until < ?)"
-        ") WHERE place = 1 ORDER BY next_attempt_at, id",
-        (PENDING, now, now),
-    ).fetchall()
-    lease = now + SEND_TIMEOUT + 30
-    claimed: list[Claimed] = []
-    for row in rows:
-        if row[1] in sending_to:
-            continue
-        if len(claimed) == limit:
-            break
-        cursor = conn.execute(
-            "UPDATE outbox SET claimed_until = ? WHERE id = ? AND status = ? "
-            "AND (claimed_until IS NULL OR claimed_until < ?)",
-            (lease, row[0], PENDING, now),
-        )
-        if cursor.rowcount == 1:
-            claimed.append(Claimed(*row))
-    return claimed
-
-
-def release_claim(conn: sqlite3.Connection, message_id: int) -> None:
-    """Hand back a message whose send was abandoned at shutdown, for the next start to send
-    at once rather than after the claim runs out. Not an attempt: nothing was refused."""
-    conn.execute(
-        "UPDATE outbox SET claimed_until = NULL WHERE id = ? AND status = ?",
-        (message_id, PENDING),
-    )
-
-
-def finish_delivery(
-    conn: sqlite3.Connection, message: Claimed, error: str | None, now: float
-) -> bool:
-    """Record a send attempt; returns True if the message was given up on."""
-    alert_store.record_delivery(conn, message.channel_id, error, now)
-    attempts = message.attempts + 1
-    if error is None:
-        conn.execute(
-            "UPDATE outbox SET status = ?, sent_at = ?, attempts = ?, claimed_until = NULL "
-            "WHERE id = ?",
-            (SENT, now, attempts, message.id),
-        )
-        return False
-    if now - message.created_at >= GIVE_UP_AFTER:
-        conn.execute(
-            "UPDATE outbox SET status = ?, attempts = ?, last_error = ?, claimed_until = NULL "
-            "WHERE id = ?",
-            (EXPIRED, attempts, error, message.id),
-        )
-        return True
-    conn.execute(
-        "UPDATE outbox SET attempts = ?, last_error = ?, next_attempt_at = ?, "
-        "claimed_until = NULL WHERE id = ?",
-        (attempts, error, now + retry_delay(attempts), message.id),
-    )
-    return False
-
-
-def release_digests(conn: sqlite3.Connection, now: float) -> int:
-    """Combine each channel's held storm messages into one digest once they have gathered."""
-    ready = conn.execute(
-        "SELECT channel_id FROM outbox WHERE status = ? GROUP BY channel_id "
-        "HAVING min(created_at) <= ?",
-        (HELD, now - DIGEST_HOLD),
-    ).fetchall()
-    for (channel_id,) in ready:
-        held = conn.execute(
-            "SELECT id, kind, title FROM outbox WHERE status = ? AND channel_id = ? ORDER BY id",
-            (HELD, channel_id),
-        ).fetchall()
-        title, body = messages.digest([(r[1], r[2]) for r in held])
-        alert_store.enqueue(conn, channel_id, None, "digest", title, body, now)
-        conn.executemany(
-            "UPDATE outbox SET status = ? WHERE id = ?", [(DIGESTED, r[0]) for r in held]
-        )
-    return len(ready)
-
-
-def prune(conn: sqlite3.Connection, now: float) -> None:
-    conn.execute(
-        "DELETE FROM outbox WHERE status IN (?, ?, ?) AND created_at < ?",
-        (SENT, EXPIRED, DIGESTED, now - KEEP_DELIVERED),
-    )
-    conn.execute(
-        "DELETE FROM incidents WHERE resolved_at IS NOT NULL AND resolved_at < ?",
-        (now - KEEP_RESOLVED,),
-    )
 
 
 class Dispatcher:
@@ -221,7 +101,13 @@ class Dispatcher:
             return
         # A channel still sending is left out even if its send outlived its claim, so that
         # message is never sent twice at once.
-        claim = partial(claim_due, now=now, limit=free, sending_to=set(self._in_flight))
+        claim = partial(
+            claim_due,
+            now=now,
+            limit=free,
+            sending_to=set(self._in_flight),
+            lease=CLAIM_LEASE,
+        )
         for message in await self._db.write(claim):
             task = asyncio.create_task(self._deliver(message))
             self._in_flight[message.channel_id] = task

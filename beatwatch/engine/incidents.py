@@ -9,6 +9,7 @@ import sqlite3
 from dataclasses import replace
 
 from beatwatch.engine import alert_store, messages, store
+from beatwatch.engine.alert_policy import STORM_LIMIT, STORM_WINDOW
 from beatwatch.engine.maintenance import is_open
 from beatwatch.engine.model import Channel, Check, Incident, PingKind, State
 from beatwatch.engine.rules import AlertAction, alert_action
@@ -16,10 +17,6 @@ from beatwatch.errors import IncidentNotFound
 
 log = logging.getLogger("beatwatch.alerts")
 
-# More checks than this going bad (or coming back) within STORM_WINDOW seconds: the rest go
-# out as a digest.
-STORM_LIMIT = 50
-STORM_WINDOW = 60.0
 # While a host is in maintenance, due escalations and reminders are looked at again this often.
 MAINTENANCE_RECHECK = 60.0
 # Logged for each alert that has nowhere to go. The remedy named is the command line's; the

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from beatwatch.config import Settings
-from beatwatch.engine.dispatch import GIVE_UP_AFTER, retry_delay
+from beatwatch.engine.alert_policy import GIVE_UP_AFTER, retry_delay
 from beatwatch.engine.model import AlertType, Check, PingKind, PingRequest, State
 from beatwatch.engine.service import Service
 from tests.alerts.conftest import Clock, Harness
