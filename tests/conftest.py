@@ -15,6 +15,7 @@ import pytest
 
 from beatwatch.config import Settings
 from beatwatch.engine.service import Service
+from beatwatch.runtime import start_engine
 from tests.webhook import Hook, serving
 
 Predicate = Callable[[], bool | Awaitable[bool]]
@@ -43,7 +44,7 @@ async def running_engine(settings: Settings) -> AsyncIterator[Service]:
     """A service with its ping receiver and evaluator running, closed on the way out."""
     service = await Service.open(settings)
     try:
-        await service.start_engine()
+        await start_engine(service)
         yield service
     finally:
         await service.close()

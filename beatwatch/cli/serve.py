@@ -14,6 +14,7 @@ from beatwatch.cli.context import location_options, settings_from
 from beatwatch.cli.event_loop import run_event_loop
 from beatwatch.engine.service import Service
 from beatwatch.logs import log_to_stderr
+from beatwatch.runtime import start_engine
 
 log = logging.getLogger("beatwatch")
 
@@ -36,7 +37,7 @@ async def _serve(settings: Any) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     try:
-        await service.start_engine()
+        await start_engine(service)
         checks = len(await service.list_checks())
         log.info("beatwatch is watching %d checks; data in %s", checks, settings.data_dir)
         await stop.wait()

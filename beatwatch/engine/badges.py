@@ -10,8 +10,6 @@ nothing.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import ipaddress
 import re
@@ -40,15 +38,6 @@ CHAR_WIDTH = 7
 PADDING = 10
 _HEADERS = {"Cache-Control": "no-cache, no-store, max-age=0"}
 _NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
-
-
-def derive_tag_key(secret: str, tag: str) -> str:
-    """`tag`'s badge key: an HMAC of the tag under the instance's secret, as long as a check's
-    random key. Nobody without the secret can work out the key of another tag."""
-    digest = hmac.new(
-        secret.encode(), tag.encode("utf-8", "surrogatepass"), hashlib.sha256
-    ).digest()
-    return base64.urlsafe_b64encode(digest[:16]).decode().rstrip("=")
 
 
 def badge_status(states: Iterable[State]) -> str:

@@ -1,31 +1,24 @@
-"""The one interface the CLI, the API and the TUI use: every operation on checks and pings,
-and — when this process runs the engine — the ping receiver and the evaluator.
+"""The one interface the CLI, the API and the TUI use: every operation on checks and pings.
+It holds the engine's loops but does not run them: runtime.py does, with the listener, in
+the process that runs the engine.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
-import shlex
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import replace
 from functools import partial
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
-
-from aiohttp import web
 
 from beatwatch.config import Settings, parse_listen
 from beatwatch.engine import catalog, store
 from beatwatch.engine.alert_service import Alerts
-from beatwatch.engine.api import API_PREFIX, api_app
-from beatwatch.engine.badges import badge_routes, derive_tag_key
 from beatwatch.engine.catalog import Resumed
-from beatwatch.engine.descriptors import log_connection_room, raise_descriptor_limit
 from beatwatch.engine.dispatch import Delivery, Dispatcher
 from beatwatch.engine.evaluator import Evaluator, Settled
 from beatwatch.engine.events import (
@@ -38,19 +31,12 @@ from beatwatch.engine.events import (
     StoreChanged,
     UnknownPingRecorded,
 )
-from beatwatch.engine.hc_api import healthchecks_api
-from beatwatch.engine.header_text import readable_headers
-from beatwatch.engine.http_server import BACKLOG, ConnectionLimits, GuardedRunner
 from beatwatch.engine.ingest import PingOutcome, record_ping
 from beatwatch.engine.lock import EngineInfo, EngineLock
-from beatwatch.engine.metrics import metrics_routes
 from beatwatch.engine.model import Check, Ping, PingKind, PingRequest, Transition, UnknownPing
-from beatwatch.engine.ratelimit import limiter_for
-from beatwatch.engine.receiver import ping_routes
-from beatwatch.engine.self_ping import self_ping_loop
 from beatwatch.engine.store import Store
 from beatwatch.engine.timefmt import utc_iso
-from beatwatch.engine.tokens import Tokens
+from beatwatch.engine.tokens import Tokens, derive_tag_key
 from beatwatch.engine.validation import (
     CheckSpec,
     default_alerts,
@@ -59,12 +45,11 @@ from beatwatch.engine.validation import (
     spec_of,
     validate,
 )
-from beatwatch.errors import CheckNotFound, ConfigError, EngineBusy, StorageError, ValidationError
+from beatwatch.errors import CheckNotFound, ConfigError, ValidationError
 
 log = logging.getLogger("beatwatch.engine")
 # The secret each tag's badge key is derived from; it never leaves the database.
 TAG_BADGE_SECRET = "tag_badge_secret"
-RESTART_DELAY = 1.0
 PING_KEY_SYNTAX = re.compile(r"[A-Za-z0-9_-]{1,64}")
 OTHER_WRITERS_INTERVAL = 0.5
 
@@ -82,10 +67,9 @@ class Service:
         # Counted since this process started, for /metrics.
         self.pings_received = 0
         self.delivery_failures = 0
-        self._lock = EngineLock(settings.data_dir)
-        self._runner: web.AppRunner | None = None
-        self._tasks: list[asyncio.Task[None]] = []
+        # Where this process's engine listens, while it runs one.
         self.bound_port: int | None = None
+        self._closers: list[Callable[[], Awaitable[None]]] = []
 
     @classmethod
     async def open(cls, settings: Settings, create: bool = True) -> Service:
@@ -94,76 +78,35 @@ class Service:
         ping_key = await db.write(partial(store.ensure_secret_setting, key=store.PING_KEY_SETTING))
         return cls(settings, db, ping_key)
 
+    def on_close(self, closer: Callable[[], Awaitable[None]]) -> None:
+        """Have `closer` run first when the service closes (the runtime stops its engine)."""
+        self._closers.append(closer)
+
     async def close(self) -> None:
-        await self.stop_engine()
+        for closer in reversed(self._closers):
+            await closer()
+        self._closers.clear()
         await self.store.close()
 
     # -- the engine ----------------------------------------------------------------------
 
     @property
     def runs_engine(self) -> bool:
-        return self._runner is not None
+        return self.bound_port is not None
 
     def engine_holder(self) -> EngineInfo | None:
         """Which process runs the engine on this data dir, if any."""
-        return self._lock.holder()
+        return EngineLock(self.settings.data_dir).holder()
 
-    async def start_engine(self, extra_routes: list[web.RouteDef] | None = None) -> None:
-        """Listen for pings and run the evaluator. Raises EngineBusy or OSError (port taken)."""
-        if not self._lock.acquire(self.settings.listen):
-            holder = self._lock.holder()
-            pid = f" (pid {holder.pid})" if holder and holder.pid else ""
-            raise EngineBusy(
-                f"another beatwatch{pid} already runs the engine on {self.settings.data_dir}"
-            )
-        _warn_if_open_to_others(self.settings.data_dir)
-        try:
-            trusted = self.settings.trusted_networks()
-            ping_limiter = limiter_for(self.settings.ping_rate_limit)
-            api_limiter = limiter_for(self.settings.api_rate_limit)  # also /metrics, badges
-            # healthchecks' API answers before any route, as it shares /api/v1 with ours.
-            app = web.Application(
-                middlewares=[readable_headers, healthchecks_api(self, api_limiter)]
-            )
-            app.add_routes(ping_routes(self.record_ping, trusted, ping_limiter))
-            app.add_routes(extra_routes or [])
-            app.add_subapp(API_PREFIX, api_app(self, api_limiter))
-            app.add_routes([*metrics_routes(self, api_limiter), *badge_routes(self, api_limiter)])
-            runner = GuardedRunner(app, self._connection_limits(), trusted)
-            await runner.setup()
-            site = web.TCPSite(
-                runner, self.settings.listen_host, self.settings.listen_port, backlog=BACKLOG
-            )
-            await site.start()
-        except BaseException:
-            self._lock.release()
-            raise
-        self._runner = runner
-        self.bound_port = runner.addresses[0][1] if runner.addresses else self.settings.listen_port
-        self._lock.announce(replace(self.settings, listen_port=self.bound_port).listen)
+    def engine_started(self, port: int) -> None:
+        """This process now runs the engine, listening on `port`: every commit of its own
+        wakes the loops."""
+        self.bound_port = port
         self.store.writer.after_commit = self._poke_loops
-        self._tasks.append(
-            asyncio.create_task(_keep_running(self.watch_store), name="other-writers")
-        )
-        self._tasks.append(asyncio.create_task(_keep_running(self.evaluator.run), name="evaluator"))
-        self._tasks.append(
-            asyncio.create_task(_keep_running(self.dispatcher.run), name="dispatcher")
-        )
-        if url := self.settings.self_ping_url:
-            ping_loop = partial(self_ping_loop, url, lambda: self.evaluator.alive_at)
-            self._tasks.append(asyncio.create_task(_keep_running(ping_loop), name="self-ping"))
-        log.info(
-            "listening on %s; ping URLs start with %s/ping/", self.settings.listen, self.base_url
-        )
 
-    def _connection_limits(self) -> ConnectionLimits:
-        settings = self.settings
-        return ConnectionLimits(
-            total=log_connection_room(raise_descriptor_limit(), settings.max_connections),
-            per_address=settings.max_connections_per_address,
-            head_timeout=settings.request_head_timeout,
-            keepalive_timeout=settings.keepalive_timeout,
-        )
+    def engine_stopped(self) -> None:
+        self.bound_port = None
+        self.store.writer.after_commit = None
 
     def _after_foreign_commit(self) -> None:
         # Another process changed checks or alerts: deadlines and the outbox may have moved.
@@ -178,21 +121,6 @@ class Service:
     def storage_fault(self) -> str | None:
         """Why the database last refused a write, until it accepts one again."""
         return self.store.writer.fault
-
-    async def stop_engine(self) -> None:
-        for task in self._tasks:
-            # Cancel until it takes: a cancel that lands as an await completes can be lost.
-            while not task.done():
-                task.cancel()
-                await asyncio.wait({task}, timeout=1.0)
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                task.result()
-        self._tasks.clear()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-            self.store.writer.after_commit = None
-            self._lock.release()
 
     async def watch_store(self, interval: float = OTHER_WRITERS_INTERVAL) -> None:
         """Until cancelled, notice what other processes commit: the command line, or for an
@@ -425,34 +353,6 @@ class Service:
         self.dispatcher.poke()
         for check, transition in settled:
             self._publish_check(check, [transition])
-
-
-def _warn_if_open_to_others(data_dir: Path) -> None:
-    """Once, as the engine starts: each data file other users can read or write."""
-    for path, mode in store.open_to_others(data_dir):
-        log.warning(
-            "%s is open to other users (mode %s) and holds channel passwords and ping uuids; "
-            "make it private with: chmod %s %s",
-            path,
-            oct(mode)[2:],
-            "700" if path.is_dir() else "600",
-            shlex.quote(str(path)),
-        )
-
-
-async def _keep_running(loop: Callable[[], Awaitable[None]]) -> None:
-    """Run an engine loop for good: after a storage fault (already logged by the writer) or
-    any other error it starts again a second later, so one bad moment never ends monitoring."""
-    while True:
-        try:
-            await loop()
-        except asyncio.CancelledError:
-            raise
-        except StorageError:
-            pass
-        except Exception:
-            log.exception("an engine task failed; restarting it")
-        await asyncio.sleep(RESTART_DELAY)
 
 
 def _log_transition(check: Check, transition: Transition) -> None:

@@ -41,6 +41,7 @@ from beatwatch.engine.terminal_text import terminal_text
 from beatwatch.engine.timefmt import format_duration
 from beatwatch.errors import EngineBusy, NotFound, ValidationError
 from beatwatch.presentation import counted
+from beatwatch.runtime import start_engine
 from beatwatch.ui.commands import BeatwatchCommands
 from beatwatch.ui.controls_filter import ControlsDropped
 from beatwatch.ui.event_log import EventLog
@@ -269,7 +270,7 @@ class BeatwatchApp(App[None]):
         holder = self.service.engine_holder()
         if holder is None:
             try:
-                await self.service.start_engine()
+                await start_engine(self.service)
                 self.sub_title = f"watching · pings to {self.service.base_url}/ping/…"
                 return
             except EngineBusy:

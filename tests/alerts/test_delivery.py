@@ -13,6 +13,7 @@ from beatwatch.config import Settings
 from beatwatch.engine.alert_policy import GIVE_UP_AFTER, retry_delay
 from beatwatch.engine.model import AlertType, Check, PingKind, PingRequest, State
 from beatwatch.engine.service import Service
+from beatwatch.runtime import start_engine
 from tests.alerts.conftest import Clock, Harness
 from tests.conftest import wait_for
 from tests.webhook import Hook
@@ -330,7 +331,7 @@ async def test_restart_with_pending_outbox_delivers_once(tmp_path: Path, hook: H
 
     second = await Service.open(settings)
     try:
-        await second.start_engine()
+        await start_engine(second)
         await wait_for(lambda: len(hook.received) == 1)
         await second.evaluator.run_pass()
         await second.dispatcher.run_once()

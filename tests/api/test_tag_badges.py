@@ -15,6 +15,7 @@ from beatwatch.engine.schema import MIGRATIONS
 from beatwatch.engine.service import Service
 from beatwatch.engine.store import DB_FILE
 from beatwatch.engine.validation import CheckSpec
+from beatwatch.runtime import start_engine
 from tests.api.conftest import Api
 from tests.conftest import engine_settings
 
@@ -74,7 +75,7 @@ async def test_upgrade_drops_the_shared_tag_key_and_keeps_check_badges(tmp_path:
 
     service = await Service.open(settings)
     try:
-        await service.start_engine()
+        await start_engine(service)
         base = f"http://127.0.0.1:{service.bound_port}"
         async with aiohttp.ClientSession() as http:
             async with http.get(f"{base}/badge/OldCheckKey.svg") as reply:

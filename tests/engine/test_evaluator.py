@@ -15,6 +15,7 @@ from beatwatch.engine.events import Event, EventBus, StateChanged
 from beatwatch.engine.model import PingKind, PingRequest, State, Transition
 from beatwatch.engine.service import Service
 from beatwatch.engine.validation import CheckSpec
+from beatwatch.runtime import start_engine
 from tests.conftest import running_engine, wait_for
 from tests.engine.conftest import sender, shift_into_past
 
@@ -76,7 +77,7 @@ async def test_the_evaluator_acts_within_a_second_of_the_due_time(settings: Sett
         due = check.clock_start - (INTERVAL - 1) + INTERVAL
         seen = record_state_changes(service.events)
 
-        await service.start_engine()
+        await start_engine(service)
         await wait_for(lambda: seen, what="the late transition")
 
         [(published_at, transition)] = seen

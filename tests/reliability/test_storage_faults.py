@@ -14,13 +14,14 @@ import pytest
 from beatwatch.config import Settings
 from beatwatch.engine.service import Service
 from beatwatch.engine.validation import CheckSpec
+from beatwatch.runtime import Runtime, start_engine
 from tests.reliability.conftest import fill
 
 BODY = b"x" * 10_000
 
 
 @pytest.fixture
-async def engine(small_disk: Path) -> AsyncIterator[Service]:
+async def runtime(small_disk: Path) -> AsyncIterator[Runtime]:
     service = await Service.open(
         # Thousands of pings from one address until the disk is full: no rate limit here.
         Settings(
@@ -30,9 +31,13 @@ async def engine(small_disk: Path) -> AsyncIterator[Service]:
             ping_rate_limit=None,
         )
     )
-    await service.start_engine()
-    yield service
+    yield await start_engine(service)
     await service.close()
+
+
+@pytest.fixture
+def engine(runtime: Runtime) -> Service:
+    return runtime.service
 
 
 async def ping(session: aiohttp.ClientSession, service: Service, uuid: str) -> tuple[int, dict]:
@@ -41,7 +46,9 @@ async def ping(session: aiohttp.ClientSession, service: Service, uuid: str) -> t
         return reply.status, await reply.json()
 
 
-async def test_full_disk_gives_503_then_recovers(engine: Service, small_disk: Path) -> None:
+async def test_full_disk_gives_503_then_recovers(
+    runtime: Runtime, engine: Service, small_disk: Path
+) -> None:
     check = await engine.add_check(CheckSpec(name="backup", every_seconds=3600))
     async with aiohttp.ClientSession() as session:
         assert (await ping(session, engine, check.uuid))[0] == 200
@@ -69,6 +76,6 @@ async def test_full_disk_gives_503_then_recovers(engine: Service, small_disk: Pa
                 break
         assert replies[-1] == 200
         assert engine.storage_fault is None
-        assert all(not task.done() for task in engine._tasks), "an engine task died"
+        assert all(not task.done() for task in runtime._tasks), "an engine task died"
     stored = await engine.pings(check.slug, limit=100)
     assert len(stored) == min(100, acknowledged + replies.count(200))

@@ -1,0 +1,154 @@
+"""Running an engine in this process: the lock on the data dir, the aiohttp listener (pings,
+the API, badges, metrics) and the engine's loops, each started again after a failure.
+
+The service is what every interface calls; this is what `beatwatch serve` and the terminal
+UI add to it when they receive pings themselves. Closing the service stops it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import shlex
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+
+from aiohttp import web
+
+from beatwatch.config import Settings
+from beatwatch.engine.api import API_PREFIX, api_app
+from beatwatch.engine.badges import badge_routes
+from beatwatch.engine.descriptors import log_connection_room, raise_descriptor_limit
+from beatwatch.engine.hc_api import healthchecks_api
+from beatwatch.engine.header_text import readable_headers
+from beatwatch.engine.http_server import BACKLOG, ConnectionLimits, GuardedRunner
+from beatwatch.engine.lock import EngineLock
+from beatwatch.engine.metrics import metrics_routes
+from beatwatch.engine.ratelimit import limiter_for
+from beatwatch.engine.receiver import ping_routes
+from beatwatch.engine.self_ping import self_ping_loop
+from beatwatch.engine.service import Service
+from beatwatch.engine.store import open_to_others
+from beatwatch.errors import EngineBusy, StorageError
+
+log = logging.getLogger("beatwatch.engine")
+RESTART_DELAY = 1.0
+
+
+class Runtime:
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        self._lock = EngineLock(service.settings.data_dir)
+        self._runner: web.AppRunner | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        """Listen for pings and run the loops. Raises EngineBusy or OSError (port taken)."""
+        service, settings = self.service, self.service.settings
+        if not self._lock.acquire(settings.listen):
+            holder = self._lock.holder()
+            pid = f" (pid {holder.pid})" if holder and holder.pid else ""
+            raise EngineBusy(
+                f"another beatwatch{pid} already runs the engine on {settings.data_dir}"
+            )
+        _warn_if_open_to_others(settings.data_dir)
+        try:
+            runner = GuardedRunner(
+                _web_app(service), _connection_limits(settings), settings.trusted_networks()
+            )
+            await runner.setup()
+            site = web.TCPSite(runner, settings.listen_host, settings.listen_port, backlog=BACKLOG)
+            await site.start()
+        except BaseException:
+            self._lock.release()
+            raise
+        self._runner = runner
+        port = runner.addresses[0][1] if runner.addresses else settings.listen_port
+        self._lock.announce(replace(settings, listen_port=port).listen)
+        service.engine_started(port)
+        service.on_close(self.stop)
+        self._run(service.watch_store, "other-writers")
+        self._run(service.evaluator.run, "evaluator")
+        self._run(service.dispatcher.run, "dispatcher")
+        if url := settings.self_ping_url:
+            self._run(partial(self_ping_loop, url, lambda: service.evaluator.alive_at), "self-ping")
+        log.info(
+            "listening on %s; ping URLs start with %s/ping/", settings.listen, service.base_url
+        )
+
+    def _run(self, loop: Callable[[], Awaitable[None]], name: str) -> None:
+        self._tasks.append(asyncio.create_task(_keep_running(loop), name=name))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            # Cancel until it takes: a cancel that lands as an await completes can be lost.
+            while not task.done():
+                task.cancel()
+                await asyncio.wait({task}, timeout=1.0)
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                task.result()
+        self._tasks.clear()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+            self.service.engine_stopped()
+            self._lock.release()
+
+
+async def start_engine(service: Service) -> Runtime:
+    """Run the engine of `service` in this process until the service is closed."""
+    runtime = Runtime(service)
+    await runtime.start()
+    return runtime
+
+
+def _web_app(service: Service) -> web.Application:
+    settings = service.settings
+    ping_limiter = limiter_for(settings.ping_rate_limit)
+    api_limiter = limiter_for(settings.api_rate_limit)  # also /metrics, badges
+    # healthchecks' API answers before any route, as it shares /api/v1 with ours.
+    app = web.Application(middlewares=[readable_headers, healthchecks_api(service, api_limiter)])
+    app.add_routes(ping_routes(service.record_ping, settings.trusted_networks(), ping_limiter))
+    app.add_subapp(API_PREFIX, api_app(service, api_limiter))
+    app.add_routes([*metrics_routes(service, api_limiter), *badge_routes(service, api_limiter)])
+    return app
+
+
+def _connection_limits(settings: Settings) -> ConnectionLimits:
+    return ConnectionLimits(
+        total=log_connection_room(raise_descriptor_limit(), settings.max_connections),
+        per_address=settings.max_connections_per_address,
+        head_timeout=settings.request_head_timeout,
+        keepalive_timeout=settings.keepalive_timeout,
+    )
+
+
+def _warn_if_open_to_others(data_dir: Path) -> None:
+    """Once, as the engine starts: each data file other users can read or write."""
+    for path, mode in open_to_others(data_dir):
+        log.warning(
+            "%s is open to other users (mode %s) and holds channel passwords and ping uuids; "
+            "make it private with: chmod %s %s",
+            path,
+            oct(mode)[2:],
+            "700" if path.is_dir() else "600",
+            shlex.quote(str(path)),
+        )
+
+
+async def _keep_running(loop: Callable[[], Awaitable[None]]) -> None:
+    """Run an engine loop for good: after a storage fault (already logged by the writer) or
+    any other error it starts again a second later, so one bad moment never ends monitoring."""
+    while True:
+        try:
+            await loop()
+        except asyncio.CancelledError:
+            raise
+        except StorageError:
+            pass
+        except Exception:
+            log.exception("an engine task failed; restarting it")
+        await asyncio.sleep(RESTART_DELAY)
