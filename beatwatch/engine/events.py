@@ -57,6 +57,16 @@ class DeliveryAttempted:
 
 
 @dataclass(frozen=True, slots=True)
+class AlertUnsent:
+    """An alert went to nobody: no channel was chosen for it. `message` is the engine's
+    log line, which names the command that fixes it."""
+
+    check_slug: str
+    kind: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
 class StoreChanged:
     """Another process wrote to the store; anything shown may be stale."""
 
@@ -70,8 +80,12 @@ Event = (
     | IncidentChanged
     | SetupChanged
     | DeliveryAttempted
+    | AlertUnsent
     | StoreChanged
 )
+# `extra` for a log line whose fact is also published as an event: an interface that shows
+# both the log and the events shows it once, from the event.
+TOLD_AS_EVENT = {"told_as_event": True}
 Listener = Callable[[Event], None]
 
 

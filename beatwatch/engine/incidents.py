@@ -10,17 +10,19 @@ from dataclasses import replace
 
 from beatwatch.engine import alert_store, messages, store
 from beatwatch.engine.alert_policy import STORM_LIMIT, STORM_WINDOW
+from beatwatch.engine.events import TOLD_AS_EVENT, AlertUnsent
 from beatwatch.engine.maintenance import is_open
 from beatwatch.engine.model import Channel, Check, Incident, PingKind, State
 from beatwatch.engine.rules import AlertAction, alert_action
+from beatwatch.engine.writer import tell
 from beatwatch.errors import IncidentNotFound
 
 log = logging.getLogger("beatwatch.alerts")
 
 # While a host is in maintenance, due escalations and reminders are looked at again this often.
 MAINTENANCE_RECHECK = 60.0
-# Logged for each alert that has nowhere to go. The remedy named is the command line's; the
-# terminal UI, which shows the line too, tells of its own keys for it.
+# Logged, and told as AlertUnsent, for each alert that has nowhere to go. The remedy named is
+# the command line's; the terminal UI tells of its own keys for it.
 NOT_SENT_NO_CHANNEL = (
     "check %s: %s not sent: no channel to send it to "
     "(add a default one: `beatwatch channel add NAME URL --default`)"
@@ -165,7 +167,8 @@ def _send(
     """Queue a message about `check`, held for a digest in a storm. While an earlier message
     about the check waits for a digest, this one joins it, so none overtakes another."""
     if not channels:
-        log.warning(NOT_SENT_NO_CHANNEL, check.slug, kind)
+        log.warning(NOT_SENT_NO_CHANNEL, check.slug, kind, extra=TOLD_AS_EVENT)
+        tell(AlertUnsent(check.slug, kind, NOT_SENT_NO_CHANNEL % (check.slug, kind)))
         return
     held = storm or alert_store.held_for_digest(conn, check.id)
     for channel in channels:

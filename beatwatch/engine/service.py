@@ -12,7 +12,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import replace
 from functools import partial
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 from beatwatch.config import Settings, parse_listen
@@ -25,6 +25,7 @@ from beatwatch.engine.events import (
     CheckChanged,
     CheckRemoved,
     DeliveryAttempted,
+    Event,
     EventBus,
     PingRecorded,
     StateChanged,
@@ -70,6 +71,7 @@ class Service:
         # Where this process's engine listens, while it runs one.
         self.bound_port: int | None = None
         self._closers: list[Callable[[], Awaitable[None]]] = []
+        db.writer.on_notes = self._publish_notes
 
     @classmethod
     async def open(cls, settings: Settings, create: bool = True) -> Service:
@@ -347,6 +349,11 @@ class Service:
         self.events.publish(
             DeliveryAttempted(delivery.channel_name, delivery.kind, delivery.title, delivery.error)
         )
+
+    def _publish_notes(self, notes: list[object]) -> None:
+        """What writer jobs told (see writer.tell): engine events, published once committed."""
+        for note in notes:
+            self.events.publish(cast(Event, note))
 
     def _publish_settled(self, settled: Settled) -> None:
         # The evaluator's writes are quiet; what it settled may have queued alerts.

@@ -23,6 +23,7 @@ from textual.screen import Screen
 from textual.theme import Theme
 
 from beatwatch.engine.events import (
+    AlertUnsent,
     CheckChanged,
     CheckRemoved,
     DeliveryAttempted,
@@ -34,7 +35,6 @@ from beatwatch.engine.events import (
     StoreChanged,
     UnknownPingRecorded,
 )
-from beatwatch.engine.incidents import NOT_SENT_NO_CHANNEL
 from beatwatch.engine.model import Check, Incident, State
 from beatwatch.engine.service import Service
 from beatwatch.engine.terminal_text import terminal_text
@@ -95,23 +95,18 @@ CONTROLS_DROPPED = ControlsDropped()
 
 
 class UILogHandler(logging.Handler):
-    """Engine warnings and errors, shown on the log screen (from any thread). The engine's
-    line for an alert with no channel names the command that fixes it; this window adds
-    `no_channel_hint`, its own way."""
+    """Engine warnings and errors, shown on the log screen (from any thread); a line whose
+    fact also comes as an engine event is shown from the event instead."""
 
-    def __init__(
-        self, app: BeatwatchApp, loop: asyncio.AbstractEventLoop, no_channel_hint: str
-    ) -> None:
+    def __init__(self, app: BeatwatchApp, loop: asyncio.AbstractEventLoop) -> None:
         super().__init__(logging.WARNING)
         self._app = app
         self._loop = loop
-        self._no_channel_hint = no_channel_hint
 
     def emit(self, record: logging.LogRecord) -> None:
-        text = record.getMessage()
-        if record.msg == NOT_SENT_NO_CHANNEL:
-            text += self._no_channel_hint
-        entry = LogEntry(record.created, record.levelname.lower(), text)
+        if getattr(record, "told_as_event", False):
+            return
+        entry = LogEntry(record.created, record.levelname.lower(), record.getMessage())
         self._loop.call_soon_threadsafe(self._app.post_message, LogPosted(entry))
 
 
@@ -210,7 +205,7 @@ class BeatwatchApp(App[None]):
         for problem in keymap_problems(self._keymap, self._binding_owners, help_key):
             self.notify(f"[keymap] {problem}", title="Keymap", severity="warning", timeout=20)
         loop = asyncio.get_running_loop()
-        self._log_handler = UILogHandler(self, loop, f"; or here: {self.channel_hint()}")
+        self._log_handler = UILogHandler(self, loop)
         logging.getLogger("beatwatch").addHandler(self._log_handler)
         self._unsubscribe = self.service.events.subscribe(self._queue_engine_event)
         await self._connect_engine()
@@ -371,6 +366,10 @@ class BeatwatchApp(App[None]):
                         LogEntry(now, "warning", f"alert {title!r} to {channel}: {error}")
                     )
                 self.alerts_version += 1
+            case AlertUnsent(message=message):
+                # The engine's line names the command that fixes it; this window adds its keys.
+                hint = f"; or here: {self.channel_hint()}"
+                self.event_log.add(LogEntry(now, "warning", message + hint))
             case IncidentChanged() | SetupChanged():
                 self.alerts_version += 1
             case StoreChanged():

@@ -11,6 +11,7 @@ import pytest
 
 from beatwatch.config import Settings
 from beatwatch.engine.alert_policy import GIVE_UP_AFTER, retry_delay
+from beatwatch.engine.events import AlertUnsent
 from beatwatch.engine.model import AlertType, Check, PingKind, PingRequest, State
 from beatwatch.engine.service import Service
 from beatwatch.runtime import start_engine
@@ -128,6 +129,20 @@ async def test_an_alert_with_no_channel_is_logged_with_the_command_that_fixes_it
         "check certbot: alert not sent: no channel to send it to "
         "(add a default one: `beatwatch channel add NAME URL --default`)"
     )
+
+
+async def test_an_alert_with_no_channel_is_told_to_interfaces_as_an_event(
+    harness: Harness,
+) -> None:
+    check = await harness.add("certbot")
+    told: list[object] = []
+    harness.service.events.subscribe(told.append)
+
+    await harness.evaluate_at(check.created_at + MISSED_AFTER)
+
+    [unsent] = [e for e in told if isinstance(e, AlertUnsent)]
+    assert (unsent.check_slug, unsent.kind) == ("certbot", "alert")
+    assert unsent.message.startswith("check certbot: alert not sent: no channel to send it to")
 
 
 async def test_failure_threshold_alerts_on_the_third_failure(harness: Harness, hook: Hook) -> None:
