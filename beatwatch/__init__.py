@@ -1,0 +1,3 @@
+"""beatwatch: a local-first heartbeat monitor."""
+
+__version__ = "0.1.0"

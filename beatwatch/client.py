@@ -18,8 +18,8 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 
+from beatwatch import __version__
 from beatwatch.engine.model import BODY_LIMIT
 from beatwatch.engine.ping_url import parse_ping
 from beatwatch.errors import BadPing, PingFailed, PingUrlError
@@ -33,14 +33,7 @@ BODY_LIMIT_HEADER = "Ping-Body-Limit"
 _ERROR_PREVIEW = 500
 
 
-def _user_agent() -> str:
-    try:
-        return f"beatwatch/{version('beatwatch')}"
-    except PackageNotFoundError:
-        return "beatwatch"
-
-
-USER_AGENT = _user_agent()
+USER_AGENT = f"beatwatch/{__version__}"
 
 
 def is_ping_url(text: str) -> bool:

@@ -7,18 +7,38 @@ from typing import Any
 
 import click
 
-from beatwatch.cli.alerts import channel_group, host_group, incident_group, incidents_command
-from beatwatch.cli.checks import check_group, pings_command, unknown_command
+from beatwatch import __version__
 from beatwatch.cli.context import echo, location_options
-from beatwatch.cli.run import ping_command, run_command
-from beatwatch.cli.serve import serve_command
-from beatwatch.cli.setup import export_command, import_command
-from beatwatch.cli.tokens import token_group
-from beatwatch.cli.tui import demo_command, open_tui
+from beatwatch.cli.lazy_group import LazyGroup
 from beatwatch.errors import FAILURE, USAGE_ERROR, BeatwatchError
 
+# Each command's module is imported only when that command runs (or --help lists them all):
+# `beatwatch ping` and `run` in a crontab must start fast, without the engine, the web
+# server, Apprise or Textual.
+COMMANDS = {
+    "check": "beatwatch.cli.checks:check_group",
+    "channel": "beatwatch.cli.alerts:channel_group",
+    "host": "beatwatch.cli.alerts:host_group",
+    "incidents": "beatwatch.cli.alerts:incidents_command",
+    "incident": "beatwatch.cli.alerts:incident_group",
+    "export": "beatwatch.cli.setup:export_command",
+    "import": "beatwatch.cli.setup:import_command",
+    "pings": "beatwatch.cli.checks:pings_command",
+    "unknown": "beatwatch.cli.checks:unknown_command",
+    "serve": "beatwatch.cli.serve:serve_command",
+    "token": "beatwatch.cli.tokens:token_group",
+    "demo": "beatwatch.cli.tui:demo_command",
+    "run": "beatwatch.cli.run:run_command",
+    "ping": "beatwatch.cli.run:ping_command",
+}
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+
+@click.group(
+    cls=LazyGroup,
+    commands_by_name=COMMANDS,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @location_options
 @click.option(
     "--theme", help="Colour theme of the terminal UI (beatwatch-dark, beatwatch-light, ...)."
@@ -26,7 +46,7 @@ from beatwatch.errors import FAILURE, USAGE_ERROR, BeatwatchError
 @click.option(
     "--listen", help="HOST:PORT the terminal UI receives pings on (default 0.0.0.0:8790)."
 )
-@click.version_option(package_name="beatwatch")
+@click.version_option(__version__, package_name="beatwatch")
 @click.pass_context
 def cli(ctx: click.Context, theme: str | None, listen: str | None, **where: Any) -> None:
     """beatwatch: a heartbeat monitor for cron jobs, timers and workers.
@@ -35,23 +55,9 @@ def cli(ctx: click.Context, theme: str | None, listen: str | None, **where: Any)
     receives pings headless. The commands below do one thing each, for scripts.
     """
     if ctx.invoked_subcommand is None:
+        from beatwatch.cli.tui import open_tui
+
         open_tui(ctx, theme=theme, listen=listen)
-
-
-cli.add_command(check_group)
-cli.add_command(channel_group)
-cli.add_command(host_group)
-cli.add_command(incidents_command)
-cli.add_command(incident_group)
-cli.add_command(export_command)
-cli.add_command(import_command)
-cli.add_command(pings_command)
-cli.add_command(unknown_command)
-cli.add_command(serve_command)
-cli.add_command(token_group)
-cli.add_command(demo_command)
-cli.add_command(run_command)
-cli.add_command(ping_command)
 
 
 def _fail(message: str, code: int) -> None:

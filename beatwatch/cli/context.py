@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from beatwatch.config import Settings, load
-from beatwatch.engine.service import Service
 from beatwatch.engine.terminal_text import escaped_exactly, terminal_text
 from beatwatch.engine.timefmt import parse_duration, parse_time
 from beatwatch.errors import ValidationError
+
+if TYPE_CHECKING:
+    from beatwatch.engine.service import Service
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -85,6 +86,11 @@ def with_service(
     `creates` something may create the database; any other finds none (NoDatabase) in a
     mistyped data dir, rather than an empty instance there."""
     settings = settings_from(ctx, **flags)
+    # Here, not at the top: `beatwatch ping URL` and `run URL` share this module and never
+    # open a store, so they start without asyncio and the engine.
+    import asyncio
+
+    from beatwatch.engine.service import Service
 
     async def run() -> T:
         service = await Service.open(settings, create=creates)

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from functools import partial
 from types import FrameType
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
@@ -34,8 +34,10 @@ from beatwatch.client import (
     retry_delays,
 )
 from beatwatch.engine.model import BODY_LIMIT
-from beatwatch.engine.service import Service
 from beatwatch.errors import CheckNotFound, NoDatabase, NotFound, PingFailed, PingUrlError
+
+if TYPE_CHECKING:
+    from beatwatch.engine.service import Service
 
 PING_KINDS = ("success", "start", "fail", "log")
 FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
