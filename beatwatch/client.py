@@ -20,9 +20,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from beatwatch import __version__
-from beatwatch.engine.model import BODY_LIMIT
-from beatwatch.engine.ping_url import parse_ping
-from beatwatch.errors import BadPing, PingFailed, PingUrlError
+from beatwatch.core.errors import BadPing, PingFailed, PingUrlError
+from beatwatch.core.model import BODY_LIMIT
+from beatwatch.core.ping_url import parse_ping
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_RETRIES = 3

@@ -16,9 +16,9 @@ from typing import Any
 
 import platformdirs
 
-from beatwatch.engine.ratelimit import Rate, parse_rate
-from beatwatch.engine.timefmt import parse_duration
-from beatwatch.errors import ConfigError
+from beatwatch.core.errors import ConfigError
+from beatwatch.core.ratelimit import Rate, parse_rate
+from beatwatch.core.timefmt import parse_duration
 
 APP = "beatwatch"
 DEFAULT_PORT = 8790

@@ -20,13 +20,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import partial
 
-from beatwatch.engine import alert_store, catalog, store
-from beatwatch.engine.channels import send
-from beatwatch.engine.messages import test_message
-from beatwatch.engine.model import Check, MaintenanceWindow, PingKind, PingRequest, Schedule
-from beatwatch.engine.schedule import upcoming
-from beatwatch.engine.service import Service
-from beatwatch.engine.validation import CheckSpec, default_grace, validate
+from beatwatch.core.alert_text import test_message
+from beatwatch.core.model import Check, MaintenanceWindow, PingKind, PingRequest, Schedule
+from beatwatch.core.schedule import upcoming
+from beatwatch.core.validation import CheckSpec, default_grace, validate
+from beatwatch.engine import check_edits
+from beatwatch.engine.apprise_sender import send
+from beatwatch.service.service import Service
+from beatwatch.store import alert_rows, database
 
 SEED = 8790
 HISTORY_RUNS = 10
@@ -350,7 +351,7 @@ async def _build_one(service: Service, job: DemoJob, now: float, rng: random.Ran
     )
     # The store is written directly so that the creation time can lie in the past.
     check = await service.store.write(
-        partial(catalog.create_check, spec=spec, now=created, uuid_text=_uuid(rng))
+        partial(check_edits.create_check, spec=spec, now=created, uuid_text=_uuid(rng))
     )
     for ping in history:
         outcome = await service.record_ping(_request(job, check, ping))
@@ -358,7 +359,7 @@ async def _build_one(service: Service, job: DemoJob, now: float, rng: random.Ran
         check = outcome.check
     if job.story is Story.PAUSED:
         check, _ = await service.store.write(
-            partial(catalog.pause_check, check_id=check.id, until=None, now=now - PAUSED_FOR)
+            partial(check_edits.pause_check, check_id=check.id, until=None, now=now - PAUSED_FOR)
         )
     return check
 
@@ -370,7 +371,7 @@ async def _add_channels(service: Service, now: float) -> None:
     # A real attempt, so the error shown is the one Apprise gives; dated as of the demo's now.
     error = await send(webhook.url, *test_message())
     await service.store.write(
-        partial(alert_store.record_delivery, channel_id=webhook.id, error=error, now=now - 240)
+        partial(alert_rows.record_delivery, channel_id=webhook.id, error=error, now=now - 240)
     )
 
 
@@ -382,8 +383,8 @@ async def _add_maintenance(service: Service, now: float) -> None:
 
     def job(conn: sqlite3.Connection) -> None:
         # Written directly, like the checks, so that the window can start in the past.
-        store.ensure_host(conn, upgrade.host, now)
-        alert_store.insert_window(conn, upgrade)
+        database.ensure_host(conn, upgrade.host, now)
+        alert_rows.insert_window(conn, upgrade)
 
     await service.store.write(job)
     await service.alerts.start_maintenance(

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from beatwatch.engine.terminal_text import terminal_text
+from beatwatch.core.terminal_text import terminal_text
 
 LOG_FILE = "beatwatch.log"
 LINE_FORMAT = "%(levelname)s %(name)s: %(message)s"

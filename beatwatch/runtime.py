@@ -19,20 +19,20 @@ from pathlib import Path
 from aiohttp import web
 
 from beatwatch.config import Settings
-from beatwatch.engine.api import API_PREFIX, api_app
-from beatwatch.engine.badges import badge_routes
-from beatwatch.engine.descriptors import log_connection_room, raise_descriptor_limit
-from beatwatch.engine.hc_api import healthchecks_api
-from beatwatch.engine.header_text import readable_headers
-from beatwatch.engine.http_server import BACKLOG, ConnectionLimits, GuardedRunner
+from beatwatch.core.errors import EngineBusy, StorageError
+from beatwatch.core.ratelimit import limiter_for
 from beatwatch.engine.lock import EngineLock
-from beatwatch.engine.metrics import metrics_routes
-from beatwatch.engine.ratelimit import limiter_for
-from beatwatch.engine.receiver import ping_routes
 from beatwatch.engine.self_ping import self_ping_loop
-from beatwatch.engine.service import Service
-from beatwatch.engine.store import open_to_others
-from beatwatch.errors import EngineBusy, StorageError
+from beatwatch.service.service import Service
+from beatwatch.store.database import open_to_others
+from beatwatch.web.api import API_PREFIX, api_app
+from beatwatch.web.badges import badge_routes
+from beatwatch.web.descriptors import log_connection_room, raise_descriptor_limit
+from beatwatch.web.header_text import readable_headers
+from beatwatch.web.healthchecks_api import healthchecks_api
+from beatwatch.web.http_server import BACKLOG, ConnectionLimits, GuardedRunner
+from beatwatch.web.metrics import metrics_routes
+from beatwatch.web.pings import ping_routes
 
 log = logging.getLogger("beatwatch.engine")
 RESTART_DELAY = 1.0

@@ -14,8 +14,8 @@ import aiohttp
 import pytest
 
 from beatwatch.config import Settings
-from beatwatch.engine.service import Service
 from beatwatch.runtime import start_engine
+from beatwatch.service.service import Service
 from tests.webhook import Hook, serving
 
 Predicate = Callable[[], bool | Awaitable[bool]]

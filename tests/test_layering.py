@@ -56,16 +56,23 @@ def test_ui_never_touches_storage_web_or_apprise():
         "aiosqlite",
         "aiohttp",
         "apprise",
-        "beatwatch.engine.channels",
-        "beatwatch.engine.store",
-        "beatwatch.engine.writer",
-        "beatwatch.engine.receiver",
+        "beatwatch.engine.apprise_sender",
+        "beatwatch.store.database",
+        "beatwatch.store.writer",
+        "beatwatch.web.pings",
     )
     assert offending(paths, forbidden) == []
 
 
 def test_pure_modules_do_no_io():
-    pure = [module_path(f"beatwatch.engine.{name}") for name in ("rules", "schedule", "hc_fields")]
+    pure = [
+        module_path(name)
+        for name in (
+            "beatwatch.core.rules",
+            "beatwatch.core.schedule",
+            "beatwatch.core.healthchecks_fields",
+        )
+    ]
     assert offending(pure, ("asyncio", "sqlite3", "aiosqlite", "aiohttp", "socket")) == []
 
 

@@ -10,7 +10,7 @@ import click
 from beatwatch import __version__
 from beatwatch.cli.context import echo, location_options
 from beatwatch.cli.lazy_group import LazyGroup
-from beatwatch.errors import FAILURE, USAGE_ERROR, BeatwatchError
+from beatwatch.core.errors import FAILURE, USAGE_ERROR, BeatwatchError
 
 # Each command's module is imported only when that command runs (or --help lists them all):
 # `beatwatch ping` and `run` in a crontab must start fast, without the engine, the web

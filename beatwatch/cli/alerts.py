@@ -20,11 +20,11 @@ from beatwatch.cli.context import (
     print_table,
     with_service,
 )
-from beatwatch.engine.maintenance import check_window_fields, is_open
-from beatwatch.engine.maintenance import describe as describe_window
-from beatwatch.engine.serialize import channel_to_dict, host_to_dict, incident_to_dict
-from beatwatch.engine.service import Service
-from beatwatch.engine.timefmt import format_relative, utc_iso
+from beatwatch.core.maintenance import check_window_fields, is_open
+from beatwatch.core.maintenance import describe as describe_window
+from beatwatch.core.timefmt import format_relative, utc_iso
+from beatwatch.service.json_shapes import channel_to_dict, host_to_dict, incident_to_dict
+from beatwatch.service.service import Service
 
 
 @click.group("channel")

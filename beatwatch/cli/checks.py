@@ -20,14 +20,14 @@ from beatwatch.cli.context import (
     print_table,
     with_service,
 )
-from beatwatch.engine.model import AlertType, Check, State
-from beatwatch.engine.rules import evaluate
-from beatwatch.engine.schedule import describe
-from beatwatch.engine.serialize import check_to_dict, ping_to_dict, unknown_ping_to_dict
-from beatwatch.engine.service import Service
-from beatwatch.engine.timefmt import format_duration, format_relative, utc_iso
-from beatwatch.engine.validation import CheckSpec, pause_end
-from beatwatch.presentation import STATE_RANK, state_label
+from beatwatch.core.model import AlertType, Check, State
+from beatwatch.core.presentation import STATE_RANK, state_label
+from beatwatch.core.rules import evaluate
+from beatwatch.core.schedule import describe
+from beatwatch.core.timefmt import format_duration, format_relative, utc_iso
+from beatwatch.core.validation import CheckSpec, pause_end
+from beatwatch.service.json_shapes import check_to_dict, ping_to_dict, unknown_ping_to_dict
+from beatwatch.service.service import Service
 
 
 class AlertTypes(click.ParamType):

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from beatwatch.config import Settings, load
-from beatwatch.engine.terminal_text import escaped_exactly, terminal_text
-from beatwatch.engine.timefmt import parse_duration, parse_time
-from beatwatch.errors import ValidationError
+from beatwatch.core.errors import ValidationError
+from beatwatch.core.terminal_text import escaped_exactly, terminal_text
+from beatwatch.core.timefmt import parse_duration, parse_time
 
 if TYPE_CHECKING:
-    from beatwatch.engine.service import Service
+    from beatwatch.service.service import Service
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -90,7 +90,7 @@ def with_service(
     # open a store, so they start without asyncio and the engine.
     import asyncio
 
-    from beatwatch.engine.service import Service
+    from beatwatch.service.service import Service
 
     async def run() -> T:
         service = await Service.open(settings, create=creates)

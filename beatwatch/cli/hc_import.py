@@ -11,16 +11,16 @@ from typing import Any
 import click
 
 from beatwatch.cli.context import echo, with_service
-from beatwatch.engine.hc_fetch import fetch_documents
-from beatwatch.engine.hc_import import (
+from beatwatch.core.presentation import counted
+from beatwatch.service.healthchecks_fetch import fetch_documents
+from beatwatch.service.healthchecks_import import (
     HcExport,
     apply_steps,
     plan_hc_import,
     read_export,
     read_export_text,
 )
-from beatwatch.engine.service import Service
-from beatwatch.presentation import counted
+from beatwatch.service.service import Service
 
 API_KEY_ENV = "HEALTHCHECKS_API_KEY"
 PING_KEY_ENV = "HEALTHCHECKS_PING_KEY"

@@ -33,11 +33,11 @@ from beatwatch.client import (
     parse_ping_url,
     retry_delays,
 )
-from beatwatch.engine.model import BODY_LIMIT
-from beatwatch.errors import CheckNotFound, NoDatabase, NotFound, PingFailed, PingUrlError
+from beatwatch.core.errors import CheckNotFound, NoDatabase, NotFound, PingFailed, PingUrlError
+from beatwatch.core.model import BODY_LIMIT
 
 if TYPE_CHECKING:
-    from beatwatch.engine.service import Service
+    from beatwatch.service.service import Service
 
 PING_KINDS = ("success", "start", "fail", "log")
 FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)

@@ -12,9 +12,9 @@ import click
 
 from beatwatch.cli.context import location_options, settings_from
 from beatwatch.cli.event_loop import run_event_loop
-from beatwatch.engine.service import Service
 from beatwatch.logs import log_to_stderr
 from beatwatch.runtime import start_engine
+from beatwatch.service.service import Service
 
 log = logging.getLogger("beatwatch")
 

@@ -10,9 +10,9 @@ import click
 
 from beatwatch.cli.context import echo, location_options, with_service
 from beatwatch.cli.hc_import import import_from_healthchecks
-from beatwatch.engine.service import Service
-from beatwatch.engine.setup_file import apply_changes, export_setup, parse_setup, plan_import
-from beatwatch.presentation import counted
+from beatwatch.core.presentation import counted
+from beatwatch.service.service import Service
+from beatwatch.service.setup_file import apply_changes, export_setup, parse_setup, plan_import
 
 
 @click.command("export")

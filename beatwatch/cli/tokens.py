@@ -15,9 +15,9 @@ from beatwatch.cli.context import (
     print_listing,
     with_service,
 )
-from beatwatch.engine.serialize import token_to_dict
-from beatwatch.engine.service import Service
-from beatwatch.engine.timefmt import format_relative, utc_iso
+from beatwatch.core.timefmt import format_relative, utc_iso
+from beatwatch.service.json_shapes import token_to_dict
+from beatwatch.service.service import Service
 
 
 @click.group("token")

@@ -14,8 +14,8 @@ import click
 from beatwatch.cli.context import settings_from
 from beatwatch.cli.event_loop import run_event_loop
 from beatwatch.config import Settings
-from beatwatch.engine.service import Service
 from beatwatch.logs import log_to_file
+from beatwatch.service.service import Service
 
 Prepare = Callable[[Service], Awaitable[Callable[[], Awaitable[None]] | None]]
 

@@ -16,9 +16,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 
-from beatwatch.engine.channels import SEND_TIMEOUT, send
+from beatwatch.engine.apprise_sender import SEND_TIMEOUT, send
 from beatwatch.engine.incidents import run_incident_actions
-from beatwatch.engine.outbox import (
+from beatwatch.store.database import Store
+from beatwatch.store.outbox import (
     Claimed,
     claim_due,
     finish_delivery,
@@ -26,7 +27,6 @@ from beatwatch.engine.outbox import (
     release_claim,
     release_digests,
 )
-from beatwatch.engine.store import Store
 
 log = logging.getLogger("beatwatch.dispatch")
 

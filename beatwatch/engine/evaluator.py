@@ -14,10 +14,10 @@ import sqlite3
 import time
 from collections.abc import Callable
 
-from beatwatch.engine import store
-from beatwatch.engine.model import Check, Transition
-from beatwatch.engine.store import Store
+from beatwatch.core.model import Check, Transition
 from beatwatch.engine.transitions import settle
+from beatwatch.store import database
+from beatwatch.store.database import Store
 
 log = logging.getLogger("beatwatch.evaluator")
 
@@ -35,7 +35,7 @@ def evaluate_due(conn: sqlite3.Connection, now: float, limit: int) -> Settled:
     """Writer job: settle every check whose next change is due."""
     return [
         settle(conn, check, now, clock_driven=True, stored=check)
-        for check in store.load_due_checks(conn, now, limit)
+        for check in database.load_due_checks(conn, now, limit)
     ]
 
 

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from beatwatch.engine.model import Check, Incident, Ping, Transition
+from beatwatch.core.model import Check, Incident, Ping, Transition
 
 log = logging.getLogger("beatwatch.events")
 

@@ -8,14 +8,15 @@ import logging
 import sqlite3
 from dataclasses import replace
 
-from beatwatch.engine import alert_store, messages, store
-from beatwatch.engine.alert_policy import STORM_LIMIT, STORM_WINDOW
+from beatwatch.core import alert_text
+from beatwatch.core.alert_policy import STORM_LIMIT, STORM_WINDOW
+from beatwatch.core.errors import IncidentNotFound
+from beatwatch.core.maintenance import is_open
+from beatwatch.core.model import Channel, Check, Incident, PingKind, State
+from beatwatch.core.rules import AlertAction, alert_action
 from beatwatch.engine.events import TOLD_AS_EVENT, AlertUnsent
-from beatwatch.engine.maintenance import is_open
-from beatwatch.engine.model import Channel, Check, Incident, PingKind, State
-from beatwatch.engine.rules import AlertAction, alert_action
-from beatwatch.engine.writer import tell
-from beatwatch.errors import IncidentNotFound
+from beatwatch.store import alert_rows, database
+from beatwatch.store.writer import tell
 
 log = logging.getLogger("beatwatch.alerts")
 
@@ -32,7 +33,7 @@ NOT_SENT_NO_CHANNEL = (
 def in_maintenance(conn: sqlite3.Connection, host: str | None, now: float) -> bool:
     if not host:
         return False
-    return any(is_open(w, now) for w in alert_store.windows_for_host(conn, host))
+    return any(is_open(w, now) for w in alert_rows.windows_for_host(conn, host))
 
 
 def chosen_channels(channels: list[Channel], refs: tuple[str, ...]) -> list[Channel]:
@@ -44,7 +45,7 @@ def chosen_channels(channels: list[Channel], refs: tuple[str, ...]) -> list[Chan
 
 
 def channels_for(conn: sqlite3.Connection, refs: tuple[str, ...]) -> list[Channel]:
-    return chosen_channels(alert_store.load_channels(conn), refs)
+    return chosen_channels(alert_rows.load_channels(conn), refs)
 
 
 def _targets(conn: sqlite3.Connection, check: Check, escalated: bool) -> list[Channel]:
@@ -70,20 +71,20 @@ def apply_alerting(conn: sqlite3.Connection, check: Check, now: float) -> Check:
 
 
 def _open(conn: sqlite3.Connection, check: Check, now: float, wants_notice: bool) -> None:
-    previous = alert_store.open_incident(conn, check.id)
+    previous = alert_rows.open_incident(conn, check.id)
     if previous is not None:
-        alert_store.resolve_incident(
+        alert_rows.resolve_incident(
             conn, previous.id, check.state_since, f"became {check.state.value}"
         )
     held_for_maintenance = wants_notice and in_maintenance(conn, check.host, now)
     notify = wants_notice and not held_for_maintenance
     last_failure = (
-        store.last_ping_of_kind(conn, check.id, PingKind.FAIL)
+        database.last_ping_of_kind(conn, check.id, PingKind.FAIL)
         if check.state is State.FAILING
         else None
     )
-    ping_key = store.get_setting(conn, store.PING_KEY_SETTING) if last_failure else None
-    reason = messages.why(check, last_failure, now, [ping_key] if ping_key else [])
+    ping_key = database.get_setting(conn, database.PING_KEY_SETTING) if last_failure else None
+    reason = alert_text.why(check, last_failure, now, [ping_key] if ping_key else [])
     incident = Incident(
         id=0,
         check_id=check.id,
@@ -96,8 +97,8 @@ def _open(conn: sqlite3.Connection, check: Check, now: float, wants_notice: bool
         streak_notified=notify or (previous.streak_notified if previous else False),
     )
     incident = replace(incident, next_action_at=_next_action_at(check, incident))
-    storm = notify and alert_store.notified_since(conn, now - STORM_WINDOW) >= STORM_LIMIT
-    incident_id = alert_store.insert_incident(conn, incident)
+    storm = notify and alert_rows.notified_since(conn, now - STORM_WINDOW) >= STORM_LIMIT
+    incident_id = alert_rows.insert_incident(conn, incident)
     if held_for_maintenance:
         log.info(
             "check %s is %s during maintenance on %s; no alert sent",
@@ -107,9 +108,9 @@ def _open(conn: sqlite3.Connection, check: Check, now: float, wants_notice: bool
         )
     if not notify:
         return
-    if storm and alert_store.notified_since(conn, now - STORM_WINDOW) == STORM_LIMIT + 1:
+    if storm and alert_rows.notified_since(conn, now - STORM_WINDOW) == STORM_LIMIT + 1:
         _log_storm("went bad")
-    title, body = messages.alert(check, reason, now)
+    title, body = alert_text.alert(check, reason, now)
     _send(
         conn,
         check,
@@ -124,19 +125,19 @@ def _open(conn: sqlite3.Connection, check: Check, now: float, wants_notice: bool
 
 
 def _resolve(conn: sqlite3.Connection, check: Check, now: float, announce: bool) -> None:
-    incident = alert_store.open_incident(conn, check.id)
+    incident = alert_rows.open_incident(conn, check.id)
     if incident is None:
         return
-    alert_store.resolve_incident(
+    alert_rows.resolve_incident(
         conn, incident.id, check.state_since, "recovered" if announce else check.state.value
     )
     if not (announce and incident.streak_notified) or in_maintenance(conn, check.host, now):
         return
     bad_for = check.state_since - incident.streak_started_at
-    title, body = messages.recovery(check, incident.state, bad_for, now)
+    title, body = alert_text.recovery(check, incident.state, bad_for, now)
     targets = _targets(conn, check, escalated=incident.escalated_at is not None)
     # After an outage the checks that went bad together come back together.
-    announced = alert_store.recoveries_announced_since(conn, now - STORM_WINDOW)
+    announced = alert_rows.recoveries_announced_since(conn, now - STORM_WINDOW)
     if announced == STORM_LIMIT and targets:
         _log_storm("came back")
     storm = announced >= STORM_LIMIT
@@ -170,9 +171,9 @@ def _send(
         log.warning(NOT_SENT_NO_CHANNEL, check.slug, kind, extra=TOLD_AS_EVENT)
         tell(AlertUnsent(check.slug, kind, NOT_SENT_NO_CHANNEL % (check.slug, kind)))
         return
-    held = storm or alert_store.held_for_digest(conn, check.id)
+    held = storm or alert_rows.held_for_digest(conn, check.id)
     for channel in channels:
-        alert_store.enqueue(conn, channel.id, incident_id, kind, title, body, now, held)
+        alert_rows.enqueue(conn, channel.id, incident_id, kind, title, body, now, held)
 
 
 def _next_action_at(check: Check, incident: Incident) -> float | None:
@@ -191,13 +192,13 @@ def _next_action_at(check: Check, incident: Incident) -> float | None:
 def run_incident_actions(conn: sqlite3.Connection, now: float) -> int:
     """Writer job: send due escalations and reminders; returns how many incidents acted."""
     acted = 0
-    for incident in alert_store.due_incident_actions(conn, now):
-        check = store.load_check(conn, incident.check_id)
+    for incident in alert_rows.due_incident_actions(conn, now):
+        check = database.load_check(conn, incident.check_id)
         if check is None or incident.resolved_at or incident.acknowledged_at:
-            alert_store.update_incident(conn, incident.id, next_action_at=None)
+            alert_rows.update_incident(conn, incident.id, next_action_at=None)
             continue
         if in_maintenance(conn, check.host, now):
-            alert_store.update_incident(conn, incident.id, next_action_at=now + MAINTENANCE_RECHECK)
+            alert_rows.update_incident(conn, incident.id, next_action_at=now + MAINTENANCE_RECHECK)
             continue
         updated = incident
         assert incident.notified_at is not None
@@ -206,19 +207,19 @@ def run_incident_actions(conn: sqlite3.Connection, now: float) -> int:
             and incident.escalated_at is None
             and now >= incident.notified_at + check.escalate_after_seconds
         ):
-            title, body = messages.alert(check, incident.reason, now, prefix="[escalated] ")
+            title, body = alert_text.alert(check, incident.reason, now, prefix="[escalated] ")
             channels = channels_for(conn, check.escalation_channels)
             _send(conn, check, channels, incident.id, "escalation", title, body, now)
             updated = replace(updated, escalated_at=now)
         if check.remind_every_seconds and now >= (
             (incident.last_reminded_at or incident.notified_at) + check.remind_every_seconds
         ):
-            title, body = messages.alert(check, incident.reason, now, prefix="[reminder] ")
+            title, body = alert_text.alert(check, incident.reason, now, prefix="[reminder] ")
             targets = _targets(conn, check, escalated=updated.escalated_at is not None)
             _send(conn, check, targets, incident.id, "reminder", title, body, now)
             updated = replace(updated, last_reminded_at=now)
         updated = replace(updated, next_action_at=_next_action_at(check, updated))
-        alert_store.update_incident(
+        alert_rows.update_incident(
             conn,
             incident.id,
             escalated_at=updated.escalated_at,
@@ -231,10 +232,10 @@ def run_incident_actions(conn: sqlite3.Connection, now: float) -> int:
 
 def acknowledge(conn: sqlite3.Connection, incident_id: int, now: float) -> Incident:
     """Writer job: stop escalation and reminders for an incident."""
-    incident = alert_store.load_incident(conn, incident_id)
+    incident = alert_rows.load_incident(conn, incident_id)
     if incident is None:
         raise IncidentNotFound(incident_id)
     if incident.acknowledged_at is None:
-        alert_store.update_incident(conn, incident_id, acknowledged_at=now, next_action_at=None)
+        alert_rows.update_incident(conn, incident_id, acknowledged_at=now, next_action_at=None)
         incident = replace(incident, acknowledged_at=now, next_action_at=None)
     return incident

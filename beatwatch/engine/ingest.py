@@ -7,13 +7,13 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from beatwatch.engine import store
-from beatwatch.engine.catalog import create_check
-from beatwatch.engine.check_cache import CheckCache
-from beatwatch.engine.check_rows import load_check_by
-from beatwatch.engine.model import Check, Ping, PingKind, PingRequest, Transition
+from beatwatch.core.model import Check, Ping, PingKind, PingRequest, Transition
+from beatwatch.core.validation import CheckSpec, validate
+from beatwatch.engine.check_edits import create_check
 from beatwatch.engine.transitions import settle
-from beatwatch.engine.validation import CheckSpec, validate
+from beatwatch.store import database
+from beatwatch.store.check_cache import CheckCache
+from beatwatch.store.check_rows import load_check_by
 
 # A check made by `?create=1` watches a daily job until someone edits it.
 AUTO_CREATE_EVERY = 86400
@@ -44,7 +44,9 @@ def record_ping(
     if stored is None:
         label = _unknown_label(request, ping_key)
         changes_before = conn.total_changes
-        store.record_unknown_ping(conn, request.at, label, request.remote_addr, request.user_agent)
+        database.record_unknown_ping(
+            conn, request.at, label, request.remote_addr, request.user_agent
+        )
         cache.wrote_no_check(conn, changes_before)
         return PingOutcome(None, None, unknown_label=label)
 
@@ -58,14 +60,14 @@ def record_ping(
     duration: float | None = None
     changes: dict[str, Any] = {"last_ping_at": now}
     if request.kind is PingKind.START:
-        store.open_run(conn, stored.id, request.rid, now, OPEN_RUNS_KEPT)
-        changes["run_started_at"] = store.newest_open_run(conn, stored.id)
+        database.open_run(conn, stored.id, request.rid, now, OPEN_RUNS_KEPT)
+        changes["run_started_at"] = database.newest_open_run(conn, stored.id)
     # run_started_at is the newest open run's start, so None means there is none to close.
     elif request.kind.is_finish and stored.run_started_at is not None:
-        started = store.close_run(conn, stored.id, request.rid)
+        started = database.close_run(conn, stored.id, request.rid)
         if started is not None:
             duration = max(0.0, now - started)  # a clock stepped back gives no negative run
-            changes["run_started_at"] = store.newest_open_run(conn, stored.id)
+            changes["run_started_at"] = database.newest_open_run(conn, stored.id)
     if request.kind.is_finish:
         changes.update(
             last_finish_at=now,
@@ -89,7 +91,7 @@ def record_ping(
         body=request.body,
     )
     # The insert also drops the check's pings beyond the newest 100 (a schema trigger).
-    ping = store.insert_ping(conn, ping)
+    ping = database.insert_ping(conn, ping)
     check, transition = settle(
         conn, stored.evolve(**changes), now, clock_driven=False, stored=stored
     )

@@ -8,21 +8,21 @@ from __future__ import annotations
 
 import sqlite3
 
-from beatwatch.engine import store
+from beatwatch.core.model import Check, Transition
+from beatwatch.core.rules import evaluate, is_paused, transition_time
 from beatwatch.engine.incidents import apply_alerting
-from beatwatch.engine.model import Check, Transition
-from beatwatch.engine.rules import evaluate, is_paused, transition_time
+from beatwatch.store import database
 
 
 def end_pause(conn: sqlite3.Connection, check: Check, resumed_at: float) -> Check:
     """Resume: the missed clock restarts, and runs opened before the pause are abandoned."""
     if check.paused_at is not None:
-        store.drop_runs_before(conn, check.id, check.paused_at)
+        database.drop_runs_before(conn, check.id, check.paused_at)
     return check.evolve(
         paused_at=None,
         paused_until=None,
         clock_start=max(check.clock_start, resumed_at),
-        run_started_at=store.newest_open_run(conn, check.id),
+        run_started_at=database.newest_open_run(conn, check.id),
     )
 
 
@@ -49,7 +49,7 @@ def settle(
     if evaluation.state is not check.state:
         at = transition_time(check, evaluation) if clock_driven else now
         transition = Transition(check.id, at, check.state, evaluation.state)
-        store.insert_transition(conn, transition)
+        database.insert_transition(conn, transition)
         check = check.evolve(
             state=evaluation.state,
             state_since=at,
@@ -58,5 +58,5 @@ def settle(
     elif check.next_change_at != evaluation.next_change_at:
         check = check.evolve(next_change_at=evaluation.next_change_at)
     check = apply_alerting(conn, check, now)
-    store.update_check(conn, check, stored)
+    database.update_check(conn, check, stored)
     return check, transition

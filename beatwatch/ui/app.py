@@ -22,6 +22,11 @@ from textual.filter import LineFilter
 from textual.screen import Screen
 from textual.theme import Theme
 
+from beatwatch.core.errors import EngineBusy, NotFound, ValidationError
+from beatwatch.core.model import Check, Incident, State
+from beatwatch.core.presentation import counted
+from beatwatch.core.terminal_text import terminal_text
+from beatwatch.core.timefmt import format_duration
 from beatwatch.engine.events import (
     AlertUnsent,
     CheckChanged,
@@ -35,13 +40,8 @@ from beatwatch.engine.events import (
     StoreChanged,
     UnknownPingRecorded,
 )
-from beatwatch.engine.model import Check, Incident, State
-from beatwatch.engine.service import Service
-from beatwatch.engine.terminal_text import terminal_text
-from beatwatch.engine.timefmt import format_duration
-from beatwatch.errors import EngineBusy, NotFound, ValidationError
-from beatwatch.presentation import counted
 from beatwatch.runtime import start_engine
+from beatwatch.service.service import Service
 from beatwatch.ui.commands import BeatwatchCommands
 from beatwatch.ui.controls_filter import ControlsDropped
 from beatwatch.ui.event_log import EventLog

@@ -11,7 +11,7 @@ from rich.segment import Segment
 from textual.color import Color
 from textual.filter import LineFilter
 
-from beatwatch.engine.terminal_text import without_controls
+from beatwatch.core.terminal_text import without_controls
 
 
 class ControlsDropped(LineFilter):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Mapping
 
-from beatwatch.engine.model import Check, State
-from beatwatch.presentation import state_label
+from beatwatch.core.model import Check, State
+from beatwatch.core.presentation import state_label
 from beatwatch.ui.formatting import local_time
 from beatwatch.ui.messages import LogEntry
 

@@ -13,8 +13,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from functools import cache
 
-from beatwatch.engine.model import Check, Ping, PingKind, State
-from beatwatch.engine.rules import Evaluation, evaluate
+from beatwatch.core.model import Check, Ping, PingKind, State
+from beatwatch.core.rules import Evaluation, evaluate
 
 RESULTS_SHOWN = 10
 # The heap is rebuilt when outdated entries outnumber the checks this many times over.

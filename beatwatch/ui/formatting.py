@@ -11,8 +11,8 @@ from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual.content import Content
 
-from beatwatch.engine.terminal_text import terminal_text
-from beatwatch.engine.timefmt import format_relative
+from beatwatch.core.terminal_text import terminal_text
+from beatwatch.core.timefmt import format_relative
 
 Form = TypeVar("Form", str, Text)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from beatwatch.engine.model import Check
+from beatwatch.core.model import Check
 
 CURL = "curl -fsS -m 10 --retry 5 -o /dev/null"
 

@@ -24,8 +24,8 @@ from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
 from beatwatch.config import APP
-from beatwatch.engine.model import State
-from beatwatch.errors import ThemeFileError
+from beatwatch.core.errors import ThemeFileError
+from beatwatch.core.model import State
 
 DEFAULT_THEME = "beatwatch-dark"
 _COLOUR_FIELDS = (

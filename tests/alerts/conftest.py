@@ -19,10 +19,10 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from beatwatch.config import Settings
+from beatwatch.core.validation import CheckSpec
 from beatwatch.engine.dispatch import Delivery, Dispatcher
 from beatwatch.engine.evaluator import evaluate_due
-from beatwatch.engine.service import Service
-from beatwatch.engine.validation import CheckSpec
+from beatwatch.service.service import Service
 
 
 class MailBox:

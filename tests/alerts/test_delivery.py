@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from beatwatch.config import Settings
-from beatwatch.engine.alert_policy import GIVE_UP_AFTER, retry_delay
+from beatwatch.core.alert_policy import GIVE_UP_AFTER, retry_delay
+from beatwatch.core.model import AlertType, Check, PingKind, PingRequest, State
 from beatwatch.engine.events import AlertUnsent
-from beatwatch.engine.model import AlertType, Check, PingKind, PingRequest, State
-from beatwatch.engine.service import Service
 from beatwatch.runtime import start_engine
+from beatwatch.service.service import Service
 from tests.alerts.conftest import Clock, Harness
 from tests.conftest import wait_for
 from tests.webhook import Hook

@@ -9,7 +9,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from beatwatch.engine.service import Service
+from beatwatch.service.service import Service
 from tests.engine.conftest import Reply
 
 ABSENT = object()

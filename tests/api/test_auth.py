@@ -11,10 +11,10 @@ from typing import cast
 import pytest
 from aiohttp import web
 
-from beatwatch.engine.api import API_PREFIX, api_app
-from beatwatch.engine.openapi import OPENAPI_PATH
-from beatwatch.engine.service import Service
-from beatwatch.engine.store import DB_FILE
+from beatwatch.service.service import Service
+from beatwatch.store.database import DB_FILE
+from beatwatch.web.api import API_PREFIX, api_app
+from beatwatch.web.openapi import OPENAPI_PATH
 from tests.api.conftest import Api, assert_error
 
 SAMPLE_PARAMS = {"ref": "no-such-check", "incident_id": "1", "window_id": "1", "name": "x"}

@@ -10,8 +10,8 @@ import pytest
 from healthchecks_io import AsyncClient, CheckCreate, CheckUpdate
 from healthchecks_io.client.exceptions import CheckNotFoundError, HCAPIAuthError
 
-from beatwatch.engine.hc_fields import unique_key
-from beatwatch.engine.validation import CheckSpec
+from beatwatch.core.healthchecks_fields import unique_key
+from beatwatch.core.validation import CheckSpec
 from tests.api.conftest import Api
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

@@ -8,10 +8,10 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
-from beatwatch.engine.schema import MIGRATIONS, NEVER_REUSED_IDS, migrate
-from beatwatch.engine.service import Service
-from beatwatch.engine.store import DB_FILE
-from beatwatch.engine.validation import CheckSpec
+from beatwatch.core.validation import CheckSpec
+from beatwatch.service.service import Service
+from beatwatch.store.database import DB_FILE
+from beatwatch.store.schema import MIGRATIONS, NEVER_REUSED_IDS, migrate
 from tests.api.conftest import Api, assert_error
 from tests.conftest import engine_settings
 

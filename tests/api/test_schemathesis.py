@@ -10,9 +10,9 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from beatwatch.engine.openapi import OPENAPI_PATH
-from beatwatch.engine.service import Service
-from beatwatch.engine.validation import CheckSpec
+from beatwatch.core.validation import CheckSpec
+from beatwatch.service.service import Service
+from beatwatch.web.openapi import OPENAPI_PATH
 from tests.conftest import engine_settings, running_engine
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")

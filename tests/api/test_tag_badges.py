@@ -11,11 +11,11 @@ from pathlib import Path
 
 import aiohttp
 
-from beatwatch.engine.schema import MIGRATIONS
-from beatwatch.engine.service import Service
-from beatwatch.engine.store import DB_FILE
-from beatwatch.engine.validation import CheckSpec
+from beatwatch.core.validation import CheckSpec
 from beatwatch.runtime import start_engine
+from beatwatch.service.service import Service
+from beatwatch.store.database import DB_FILE
+from beatwatch.store.schema import MIGRATIONS
 from tests.api.conftest import Api
 from tests.conftest import engine_settings
 

@@ -13,7 +13,7 @@ import json
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from beatwatch.engine.model import BODY_LIMIT
+from beatwatch.core.model import BODY_LIMIT
 from tests.bench.common import HOST
 
 OK_BODY = json.dumps({"ok": True}).encode()

@@ -14,7 +14,7 @@ import time
 from functools import partial
 from pathlib import Path
 
-from beatwatch.engine.store import Store
+from beatwatch.store.database import Store
 from tests.bench.common import (
     Figure,
     Scale,

@@ -20,10 +20,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from beatwatch.engine import catalog
-from beatwatch.engine.model import PINGS_KEPT, PingKind
-from beatwatch.engine.store import DB_FILE
-from beatwatch.engine.validation import CheckSpec, validate
+from beatwatch.core.model import PINGS_KEPT, PingKind
+from beatwatch.core.validation import CheckSpec, validate
+from beatwatch.engine import check_edits
+from beatwatch.store.database import DB_FILE
 
 HOST = "127.0.0.1"
 SERVE_STARTUP_TIMEOUT = 60.0
@@ -110,7 +110,7 @@ def free_port() -> int:
 def seed_checks(
     conn: sqlite3.Connection, count: int, every_seconds: int, created_at: Callable[[int], float]
 ) -> list[str]:
-    """Writer job: one check made by catalog.create_check (the code every real check goes
+    """Writer job: one check made by check_edits.create_check (the code every real check goes
     through), then copies of its row with their own id, uuid, name and slug, and its times
     shifted to `created_at(n)`: the rows create_check would write, at bulk-insert speed.
     Returns the uuids in order."""
@@ -119,7 +119,7 @@ def seed_checks(
     origin = created_at(0)
     template = dict(
         conn.execute(
-            "SELECT * FROM checks WHERE id = ?", (catalog.create_check(conn, spec, origin).id,)
+            "SELECT * FROM checks WHERE id = ?", (check_edits.create_check(conn, spec, origin).id,)
         ).fetchone()
     )
     del template["id"]

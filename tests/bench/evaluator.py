@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 
 from beatwatch.engine.evaluator import Evaluator, Settled
-from beatwatch.engine.store import Store
+from beatwatch.store.database import Store
 from tests.bench.common import (
     Figure,
     Scale,

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from beatwatch.engine.store import connect, prepare_files
-from beatwatch.engine.writer import Writer
+from beatwatch.store.database import connect, prepare_files
+from beatwatch.store.writer import Writer
 from tests.bench.bare_server import handle as bare_handle
 from tests.bench.bare_server import ping_app
 from tests.bench.common import HOST

@@ -20,9 +20,9 @@ from functools import partial
 from pathlib import Path
 
 from beatwatch.config import Settings
-from beatwatch.engine.model import PINGS_KEPT, PingKind, PingRequest
-from beatwatch.engine.service import Service
-from beatwatch.engine.store import Store
+from beatwatch.core.model import PINGS_KEPT, PingKind, PingRequest
+from beatwatch.service.service import Service
+from beatwatch.store.database import Store
 from tests.bench.common import (
     HOST,
     Figure,

@@ -31,11 +31,11 @@ from functools import partial
 from pathlib import Path
 
 from beatwatch.config import Settings
+from beatwatch.core.model import PingKind, PingRequest
+from beatwatch.core.validation import CheckSpec
 from beatwatch.engine.ingest import record_ping
-from beatwatch.engine.model import PingKind, PingRequest
-from beatwatch.engine.service import Service
-from beatwatch.engine.store import Store
-from beatwatch.engine.validation import CheckSpec
+from beatwatch.service.service import Service
+from beatwatch.store.database import Store
 from tests.bench.common import (
     HOST,
     Figure,

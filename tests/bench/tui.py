@@ -37,9 +37,9 @@ from textual.pilot import Pilot
 
 from beatwatch import config
 from beatwatch.cli.event_loop import run_event_loop
-from beatwatch.engine.model import Ping, PingKind
-from beatwatch.engine.service import Service
-from beatwatch.engine.store import Store
+from beatwatch.core.model import Ping, PingKind
+from beatwatch.service.service import Service
+from beatwatch.store.database import Store
 from beatwatch.ui.app import BeatwatchApp
 from beatwatch.ui.screens.checks import ChecksScreen
 from beatwatch.ui.widgets.checks_table import ChecksTable

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from beatwatch.config import Settings
-from beatwatch.engine.model import PingKind, PingRequest
-from beatwatch.engine.service import Service
+from beatwatch.core.model import PingKind, PingRequest
+from beatwatch.service.service import Service
 from tests.cli.conftest import Beatwatch, assert_one_line_error
 
 UTC_SECOND = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")

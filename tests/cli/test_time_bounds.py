@@ -7,7 +7,7 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
-from beatwatch.engine.store import DB_FILE
+from beatwatch.store.database import DB_FILE
 from tests.cli.conftest import Beatwatch, assert_one_line_error
 
 # Year 9999 in its zone, year 10000 in UTC.

@@ -16,8 +16,8 @@ from beatwatch.client import (
     parse_ping_url,
     retry_delays,
 )
-from beatwatch.engine.model import BODY_LIMIT
-from beatwatch.errors import PingFailed, PingUrlError
+from beatwatch.core.errors import PingFailed, PingUrlError
+from beatwatch.core.model import BODY_LIMIT
 from tests.client.conftest import Stub, closed_port
 
 UUID = str(uuid.uuid4())

@@ -13,9 +13,9 @@ import pytest
 
 HEAVY = ("aiohttp", "apprise", "textual", "rich", "aiosqlite", "sqlite3", "cronsim")
 LAYERS_NOT_NEEDED = (
-    "beatwatch.engine.service",
-    "beatwatch.engine.store",
-    "beatwatch.engine.receiver",
+    "beatwatch.service.service",
+    "beatwatch.store.database",
+    "beatwatch.web.pings",
     "beatwatch.runtime",
     "beatwatch.ui",
 )
@@ -75,4 +75,4 @@ def test_the_pinger_loads_neither_the_engine_nor_the_web_nor_the_ui(args):
 def test_a_command_that_opens_the_store_does_load_it(tmp_path):
     # The probe itself can see a heavy import: the list above is not vacuous.
     loaded = modules_loaded_by("check", "list", "--data-dir", str(tmp_path))
-    assert "beatwatch.engine.service" in loaded and "aiosqlite" in loaded
+    assert "beatwatch.service.service" in loaded and "aiosqlite" in loaded

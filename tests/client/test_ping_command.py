@@ -7,9 +7,9 @@ import uuid
 
 import pytest
 
-from beatwatch.engine.model import BODY_LIMIT, PingKind
-from beatwatch.engine.service import Service
-from beatwatch.engine.validation import CheckSpec
+from beatwatch.core.model import BODY_LIMIT, PingKind
+from beatwatch.core.validation import CheckSpec
+from beatwatch.service.service import Service
 from tests.client.conftest import Cli, Stub, closed_port
 
 LONG_LOG = b"copying...\n" * BODY_LIMIT + b"no space left on device\n"

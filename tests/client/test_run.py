@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from beatwatch.engine.model import BODY_LIMIT, Check, Ping, PingKind
-from beatwatch.engine.service import Service
-from beatwatch.engine.validation import CheckSpec
+from beatwatch.core.model import BODY_LIMIT, Check, Ping, PingKind
+from beatwatch.core.validation import CheckSpec
+from beatwatch.service.service import Service
 from tests.client.conftest import Cli, Stub, closed_port, finish
 
 PYTHON = sys.executable

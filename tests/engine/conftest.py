@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 from multidict import CIMultiDictProxy
 
-from beatwatch.engine.service import Service
+from beatwatch.service.service import Service
 
 
 @dataclass(frozen=True)

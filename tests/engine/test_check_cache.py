@@ -12,15 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from beatwatch.engine import store
-from beatwatch.engine.catalog import create_check
-from beatwatch.engine.check_cache import CheckCache
+from beatwatch.core.errors import StorageError
+from beatwatch.core.model import PingKind, PingRequest
+from beatwatch.core.validation import CheckSpec, validate
+from beatwatch.engine.check_edits import create_check
 from beatwatch.engine.ingest import record_ping
-from beatwatch.engine.model import PingKind, PingRequest
-from beatwatch.engine.schema import migrate
-from beatwatch.engine.service import Service
-from beatwatch.engine.validation import CheckSpec, validate
-from beatwatch.errors import StorageError
+from beatwatch.service.service import Service
+from beatwatch.store import database
+from beatwatch.store.check_cache import CheckCache
+from beatwatch.store.schema import migrate
 from tests.engine.conftest import Send
 
 
@@ -74,7 +74,7 @@ async def test_a_ping_uses_an_edit_made_in_this_process(engine: Service, send: S
 
 
 async def test_a_rolled_back_ping_is_forgotten(tmp_path: Path) -> None:
-    db = await store.Store.open(tmp_path / "data")
+    db = await database.Store.open(tmp_path / "data")
     try:
         spec = validate(CheckSpec(name="backup", every_seconds=3600))
         check = await db.write(partial(create_check, spec=spec, now=time.time()))
@@ -123,8 +123,8 @@ async def test_a_ping_updates_only_the_columns_it_changes(engine: Service, send:
 
 
 def test_the_oldest_checks_leave_a_full_cache(tmp_path: Path) -> None:
-    path = store.prepare_files(tmp_path / "data")
-    with closing(store.connect(path)) as conn:
+    path = database.prepare_files(tmp_path / "data")
+    with closing(database.connect(path)) as conn:
         migrate(conn)
         checks = [
             create_check(conn, validate(CheckSpec(name=f"job-{n}", every_seconds=60)), 0.0)
@@ -141,15 +141,15 @@ def test_the_oldest_checks_leave_a_full_cache(tmp_path: Path) -> None:
 
 
 def test_an_unknown_ping_keeps_the_cache_but_not_an_earlier_edit(tmp_path: Path) -> None:
-    path = store.prepare_files(tmp_path / "data")
-    with closing(store.connect(path)) as conn:
+    path = database.prepare_files(tmp_path / "data")
+    with closing(database.connect(path)) as conn:
         migrate(conn)
         check = create_check(conn, validate(CheckSpec(name="backup", every_seconds=60)), 0.0)
         cache = CheckCache()
 
         def unknown_ping() -> None:
             changes_before = conn.total_changes
-            store.record_unknown_ping(conn, 1.0, "slug nope", None, None)
+            database.record_unknown_ping(conn, 1.0, "slug nope", None, None)
             cache.wrote_no_check(conn, changes_before)
 
         cache.remember(conn, check)

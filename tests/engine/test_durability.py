@@ -10,9 +10,9 @@ from contextlib import closing
 import aiohttp
 
 from beatwatch.config import Settings
-from beatwatch.engine.service import Service
-from beatwatch.engine.validation import CheckSpec
-from beatwatch.engine.writer import Writer
+from beatwatch.core.validation import CheckSpec
+from beatwatch.service.service import Service
+from beatwatch.store.writer import Writer
 from tests.conftest import running_engine
 from tests.engine.conftest import Send, sender
 

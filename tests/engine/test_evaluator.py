@@ -11,11 +11,11 @@ import aiohttp
 import pytest
 
 from beatwatch.config import Settings
+from beatwatch.core.model import PingKind, PingRequest, State, Transition
+from beatwatch.core.validation import CheckSpec
 from beatwatch.engine.events import Event, EventBus, StateChanged
-from beatwatch.engine.model import PingKind, PingRequest, State, Transition
-from beatwatch.engine.service import Service
-from beatwatch.engine.validation import CheckSpec
 from beatwatch.runtime import start_engine
+from beatwatch.service.service import Service
 from tests.conftest import running_engine, wait_for
 from tests.engine.conftest import sender, shift_into_past
 

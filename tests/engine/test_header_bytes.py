@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from beatwatch.engine.service import Service
-from beatwatch.engine.validation import CheckSpec
+from beatwatch.core.validation import CheckSpec
+from beatwatch.service.service import Service
 from tests.conftest import engine_settings, running_engine
 
 

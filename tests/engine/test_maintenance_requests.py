@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from beatwatch.engine.service import Service
-from beatwatch.engine.timefmt import LONGEST_DURATION
-from beatwatch.errors import ValidationError
+from beatwatch.core.errors import ValidationError
+from beatwatch.core.timefmt import LONGEST_DURATION
+from beatwatch.service.service import Service
 
 LATER = time.time() + 86400
 REFUSED = [

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from beatwatch.engine.catalog import create_check
+from beatwatch.core.model import PingKind, PingRequest, State
+from beatwatch.core.validation import CheckSpec, validate
+from beatwatch.engine.check_edits import create_check
 from beatwatch.engine.ingest import record_ping
-from beatwatch.engine.model import PingKind, PingRequest, State
-from beatwatch.engine.store import Store
-from beatwatch.engine.validation import CheckSpec, validate
+from beatwatch.store.database import Store
 
 EVERY, GRACE = 3600, 300
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from beatwatch.engine.service import Service
-from beatwatch.engine.timefmt import LONGEST_DURATION
-from beatwatch.engine.validation import CheckSpec
-from beatwatch.errors import ValidationError
+from beatwatch.core.errors import ValidationError
+from beatwatch.core.timefmt import LONGEST_DURATION
+from beatwatch.core.validation import CheckSpec
+from beatwatch.service.service import Service
 
 REFUSED = [
     pytest.param(

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from beatwatch.engine.model import BODY_LIMIT, Check, PingKind, State
-from beatwatch.engine.serialize import ping_to_dict
-from beatwatch.engine.service import Service
-from beatwatch.engine.validation import DEFAULT_ALERTS, CheckSpec
+from beatwatch.core.model import BODY_LIMIT, Check, PingKind, State
+from beatwatch.core.validation import DEFAULT_ALERTS, CheckSpec
+from beatwatch.service.json_shapes import ping_to_dict
+from beatwatch.service.service import Service
 from tests.engine.conftest import Send
 
 OK = {"ok": True}

@@ -9,8 +9,8 @@ from pathlib import Path
 import aiohttp
 
 from beatwatch.config import Settings
-from beatwatch.engine.ratelimit import Rate
-from beatwatch.engine.validation import CheckSpec
+from beatwatch.core.ratelimit import Rate
+from beatwatch.core.validation import CheckSpec
 from tests.conftest import engine_settings, running_engine
 from tests.engine.conftest import Reply, Send, sender
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from beatwatch.engine.service import Service
-from beatwatch.engine.validation import CheckSpec
+from beatwatch.core.validation import CheckSpec
+from beatwatch.service.service import Service
 
 
 async def test_a_read_sees_the_write_before_it_while_other_reads_run(engine: Service) -> None:

@@ -9,10 +9,10 @@ from contextlib import closing
 
 import pytest
 
-from beatwatch.engine.model import PINGS_KEPT, Check, Ping, PingKind, State
-from beatwatch.engine.service import Service
-from beatwatch.engine.validation import CheckSpec
-from beatwatch.errors import CheckNotFound
+from beatwatch.core.errors import CheckNotFound
+from beatwatch.core.model import PINGS_KEPT, Check, Ping, PingKind, State
+from beatwatch.core.validation import CheckSpec
+from beatwatch.service.service import Service
 from tests.engine.conftest import Send
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import aiohttp
 
 from beatwatch.config import Settings
-from beatwatch.engine.service import Service
-from beatwatch.engine.validation import CheckSpec
+from beatwatch.core.validation import CheckSpec
+from beatwatch.service.service import Service
 from tests.reliability.conftest import ServeProcess
 
 # Write the clipboard (OSC 52), clear the screen, set the window title, and their 8-bit C1

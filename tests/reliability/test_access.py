@@ -10,7 +10,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from beatwatch.engine.validation import CheckSpec
+from beatwatch.core.validation import CheckSpec
 from tests.api import conftest as api_fixtures
 from tests.api.conftest import Api, assert_error
 from tests.conftest import engine_settings, running_engine

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from beatwatch.config import Settings
+from beatwatch.core.model import Check, PingKind, PingRequest, State
+from beatwatch.core.validation import CheckSpec
 from beatwatch.engine.evaluator import Evaluator
-from beatwatch.engine.model import Check, PingKind, PingRequest, State
-from beatwatch.engine.service import Service
-from beatwatch.engine.validation import CheckSpec
+from beatwatch.service.service import Service
 from tests.conftest import wait_for
 
 HOUR = 3600

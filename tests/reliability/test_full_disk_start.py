@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from beatwatch.engine.store import DB_FILE
+from beatwatch.store.database import DB_FILE
 from tests.reliability.conftest import BEATWATCH, fill, free_port
 
 

@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from beatwatch.config import Settings
-from beatwatch.engine.service import Service
-from beatwatch.engine.validation import CheckSpec
+from beatwatch.core.validation import CheckSpec
+from beatwatch.service.service import Service
 from tests.reliability.conftest import BEATWATCH, free_port
 
 FUZZ_EXAMPLES = int(os.environ.get("BEATWATCH_FUZZ_EXAMPLES", "300"))

@@ -12,8 +12,8 @@ import aiohttp
 import pytest
 
 from beatwatch.config import Settings
-from beatwatch.engine.service import Service
-from beatwatch.engine.validation import CheckSpec
+from beatwatch.core.validation import CheckSpec
+from beatwatch.service.service import Service
 from tests.conftest import wait_for
 from tests.reliability.conftest import ServeProcess
 

@@ -11,7 +11,7 @@ import stat
 import subprocess
 from pathlib import Path
 
-from beatwatch.engine.store import DB_FILE
+from beatwatch.store.database import DB_FILE
 from tests.reliability.conftest import BEATWATCH, ServeProcess
 
 SECRET_URL = "json://alert:PlantedPw123@127.0.0.1:9/hook"

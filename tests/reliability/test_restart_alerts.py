@@ -15,10 +15,10 @@ from pathlib import Path
 import aiohttp
 
 from beatwatch.config import Settings
-from beatwatch.engine.model import Check
-from beatwatch.engine.service import Service
-from beatwatch.engine.store import DB_FILE
-from beatwatch.engine.validation import CheckSpec
+from beatwatch.core.model import Check
+from beatwatch.core.validation import CheckSpec
+from beatwatch.service.service import Service
+from beatwatch.store.database import DB_FILE
 from tests.conftest import wait_for
 from tests.engine.conftest import shift_into_past
 from tests.reliability.conftest import ServeProcess, free_port

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import aiohttp
 
-from beatwatch.engine.store import DB_FILE
+from beatwatch.store.database import DB_FILE
 from tests.conftest import wait_for
 from tests.engine.conftest import shift_into_past
 from tests.reliability.conftest import BEATWATCH, ServeProcess, free_port

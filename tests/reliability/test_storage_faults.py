@@ -12,9 +12,9 @@ import aiohttp
 import pytest
 
 from beatwatch.config import Settings
-from beatwatch.engine.service import Service
-from beatwatch.engine.validation import CheckSpec
+from beatwatch.core.validation import CheckSpec
 from beatwatch.runtime import Runtime, start_engine
+from beatwatch.service.service import Service
 from tests.reliability.conftest import fill
 
 BODY = b"x" * 10_000

@@ -31,8 +31,8 @@ import aiohttp
 import pytest
 
 from beatwatch.config import Settings
-from beatwatch.engine.service import Service
 from beatwatch.logs import log_to_file
+from beatwatch.service.service import Service
 from tests.reliability.conftest import BEATWATCH, ServeProcess, free_port
 from tests.reliability.hostile_instance import (
     CHECK_SLUG,

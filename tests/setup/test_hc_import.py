@@ -14,9 +14,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from beatwatch.engine.hc_import import apply_steps, plan_hc_import, read_export
-from beatwatch.engine.service import Service
-from beatwatch.engine.validation import CheckSpec
+from beatwatch.core.validation import CheckSpec
+from beatwatch.service.healthchecks_import import apply_steps, plan_hc_import, read_export
+from beatwatch.service.service import Service
 from tests.cli.conftest import Beatwatch, Result, assert_one_line_error
 from tests.conftest import engine_settings, running_engine
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from beatwatch.config import Settings
-from beatwatch.engine.service import Service
-from beatwatch.engine.setup_file import apply_changes, export_setup, parse_setup, plan_import
-from beatwatch.engine.validation import CheckSpec
-from beatwatch.errors import SetupError
+from beatwatch.core.errors import SetupError
+from beatwatch.core.validation import CheckSpec
+from beatwatch.service.service import Service
+from beatwatch.service.setup_file import apply_changes, export_setup, parse_setup, plan_import
 
 SECRET_URL = "json://127.0.0.1:9/hook?+X-Token=planted-secret-42"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from beatwatch.config import Settings
-from beatwatch.engine.service import Service
+from beatwatch.service.service import Service
 
 SIZE = (120, 40)
 

@@ -20,7 +20,7 @@ from textual.pilot import Pilot
 
 from beatwatch.config import Settings
 from beatwatch.demo import FIXED_NOW, build_demo
-from beatwatch.engine.service import Service
+from beatwatch.service.service import Service
 from beatwatch.ui.app import BeatwatchApp
 
 SIZE = (120, 40)

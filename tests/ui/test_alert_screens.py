@@ -7,8 +7,8 @@ import time
 
 from textual.widgets import DataTable, Static
 
-from beatwatch.engine.model import Check, PingKind, PingRequest
-from beatwatch.engine.validation import CheckSpec
+from beatwatch.core.model import Check, PingKind, PingRequest
+from beatwatch.core.validation import CheckSpec
 from beatwatch.ui.app import BeatwatchApp
 from beatwatch.ui.screens.channel_form import ChannelFormScreen
 from beatwatch.ui.screens.channels import ChannelsScreen

@@ -9,8 +9,8 @@ import re
 from textual.geometry import Region
 from textual.widget import Widget
 
+from beatwatch.core.validation import CheckSpec
 from beatwatch.demo import FIXED_NOW, build_demo
-from beatwatch.engine.validation import CheckSpec
 from beatwatch.ui.app import BeatwatchApp
 from beatwatch.ui.formatting import hanging
 from beatwatch.ui.screens.check_detail import (

@@ -15,9 +15,9 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Label, RichLog
 
-from beatwatch.engine.model import Check, PingKind, PingRequest
-from beatwatch.engine.service import Service
-from beatwatch.engine.validation import CheckSpec
+from beatwatch.core.model import Check, PingKind, PingRequest
+from beatwatch.core.validation import CheckSpec
+from beatwatch.service.service import Service
 from beatwatch.ui.app import BeatwatchApp
 from beatwatch.ui.formatting import local_time
 from beatwatch.ui.screens.check_detail import CheckDetailScreen

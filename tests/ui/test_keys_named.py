@@ -7,9 +7,9 @@ import time
 
 from textual.widgets import Button, Input, Static
 
-from beatwatch.engine.model import PingKind, PingRequest
-from beatwatch.engine.service import Service
-from beatwatch.engine.validation import CheckSpec
+from beatwatch.core.model import PingKind, PingRequest
+from beatwatch.core.validation import CheckSpec
+from beatwatch.service.service import Service
 from beatwatch.ui.app import BeatwatchApp
 from beatwatch.ui.screens.channel_form import ChannelFormScreen
 from beatwatch.ui.screens.channels import ChannelsScreen

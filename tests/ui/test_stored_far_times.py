@@ -8,7 +8,7 @@ from contextlib import closing
 
 from textual.widgets import DataTable
 
-from beatwatch.engine.validation import CheckSpec
+from beatwatch.core.validation import CheckSpec
 from beatwatch.ui.app import BeatwatchApp
 from beatwatch.ui.screens.hosts import HostsScreen
 from beatwatch.ui.widgets.checks_table import ChecksTable

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 
+from beatwatch.core.model import State
 from beatwatch.demo import FIXED_NOW, build_demo
-from beatwatch.engine.model import State
 from beatwatch.ui.app import BeatwatchApp
 from beatwatch.ui.widgets.summary_line import (
     NEEDS_ACTION,

@@ -9,9 +9,9 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
-from beatwatch.engine.model import PingKind, PingRequest
-from beatwatch.engine.service import Service
-from beatwatch.engine.validation import CheckSpec
+from beatwatch.core.model import PingKind, PingRequest
+from beatwatch.core.validation import CheckSpec
+from beatwatch.service.service import Service
 from beatwatch.ui.app import BeatwatchApp
 from beatwatch.ui.screens.check_detail import CheckDetailScreen
 from beatwatch.ui.screens.help import HelpScreen

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from beatwatch.core.model import PingKind, PingRequest
 from beatwatch.demo import FIXED_NOW, build_demo
-from beatwatch.engine.model import PingKind, PingRequest
-from beatwatch.engine.service import Service
+from beatwatch.service.service import Service
 from beatwatch.ui.app import BeatwatchApp
 from beatwatch.ui.widgets.checks_table import (
     COLUMN_INDEX,

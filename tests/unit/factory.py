@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from beatwatch.engine.model import Check, PingKind, Schedule
+from beatwatch.core.model import Check, PingKind, Schedule
 
 MINUTE = 60
 HOUR = 3600

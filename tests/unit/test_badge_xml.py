@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 from hypothesis import given
 from hypothesis import strategies as st
 
-from beatwatch.engine.badges import DOWN, UP, render_badge
+from beatwatch.web.badges import DOWN, UP, render_badge
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from beatwatch.config import load
-from beatwatch.errors import ConfigError
+from beatwatch.core.errors import ConfigError
 
 
 def test_a_bad_listen_address_in_the_file_names_the_file_and_its_line(tmp_path: Path) -> None:

@@ -3,7 +3,7 @@ one never; one address can only push out its own; a trusted proxy is not counted
 
 from __future__ import annotations
 
-from beatwatch.engine.connections import ConnectionTable
+from beatwatch.web.connections import ConnectionTable
 
 
 def table(total: int = 4, per_address: int = 2, proxy: str = "10.0.0.1") -> ConnectionTable[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from beatwatch.engine.model import Check, State
+from beatwatch.core.model import Check, State
 from beatwatch.ui.event_log import EventLog
 from beatwatch.ui.formatting import local_time
 from tests.unit.factory import CREATED, HOUR, make_check

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from beatwatch.engine.channels import validate_url
-from beatwatch.engine.hc_channels import Converted, NotConverted, convert
+from beatwatch.core.healthchecks_channels import Converted, NotConverted, convert
+from beatwatch.engine.apprise_sender import validate_url
 
 MAIL = "mailtos://user:pass@smtp.example.com?from=bw@example.com"
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from beatwatch.engine.hc_fields import (
+from beatwatch.core.healthchecks_fields import (
     CheckLinks,
     HcFieldError,
     check_to_hc,
@@ -26,8 +26,8 @@ from beatwatch.engine.hc_fields import (
     unique_key,
     wants_upsert,
 )
-from beatwatch.engine.model import Check, Ping, PingKind, State, Transition
-from beatwatch.engine.validation import CheckSpec, validate
+from beatwatch.core.model import Check, Ping, PingKind, State, Transition
+from beatwatch.core.validation import CheckSpec, validate
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "healthchecks-v3"
 SITE = "http://localhost:8000"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from beatwatch.engine.log_throttle import LogThrottle
+from beatwatch.core.log_throttle import LogThrottle
 
 
 def test_a_flood_logs_a_few_lines_a_second_and_counts_the_rest() -> None:

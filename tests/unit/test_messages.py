@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from beatwatch.engine.messages import digest, local_time, why
-from beatwatch.engine.model import Check, PingKind, Schedule, State
+from beatwatch.core.alert_text import digest, local_time, why
+from beatwatch.core.model import Check, PingKind, Schedule, State
 
 NOW = 1_800_000_000.0
 EVERY, GRACE = 3600, 300

@@ -10,23 +10,23 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from beatwatch.engine.maintenance import parse_weekly
-from beatwatch.engine.openapi_schemas import (
-    CHECK_NAME_PATTERN,
-    CRON_PATTERN,
-    DURATION_PATTERN,
-    SPACES,
-    WEEKLY_PATTERN,
-)
-from beatwatch.engine.timefmt import parse_duration
-from beatwatch.engine.validation import (
+from beatwatch.core.errors import DurationTooLong, ValidationError
+from beatwatch.core.maintenance import parse_weekly
+from beatwatch.core.timefmt import parse_duration
+from beatwatch.core.validation import (
     LINES_PATTERN,
     ONE_LINE_PATTERN,
     CheckSpec,
     refuse_control,
     validate,
 )
-from beatwatch.errors import DurationTooLong, ValidationError
+from beatwatch.web.openapi_schemas import (
+    CHECK_NAME_PATTERN,
+    CRON_PATTERN,
+    DURATION_PATTERN,
+    SPACES,
+    WEEKLY_PATTERN,
+)
 
 TRICKY = " \t\n\r\x0b\x1b\x1f\x7f\x85\x9b\xa0\u1680\u2000\u2028\u202e\u2066\u3000\ufeff"
 LETTERS = "0123456789aAzZ_-K\u212a\u0130\u00e9\u0663smhdw,:"

@@ -9,9 +9,10 @@ from datetime import datetime
 
 import pytest
 
-from beatwatch.engine.model import PingKind
-from beatwatch.engine.ping_url import parse_ping
-from beatwatch.engine.timefmt import (
+from beatwatch.core.errors import BadPing, ValidationError
+from beatwatch.core.model import PingKind
+from beatwatch.core.ping_url import parse_ping
+from beatwatch.core.timefmt import (
     format_duration,
     format_duration_exact,
     format_relative,
@@ -19,8 +20,7 @@ from beatwatch.engine.timefmt import (
     parse_time,
     utc_iso,
 )
-from beatwatch.engine.validation import CheckSpec, slugify, validate
-from beatwatch.errors import BadPing, ValidationError
+from beatwatch.core.validation import CheckSpec, slugify, validate
 from tests.unit.factory import utc
 
 UUID = "0f8fad5b-d9cb-469f-a165-70867728950e"

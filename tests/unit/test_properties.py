@@ -6,8 +6,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from beatwatch.engine.model import Check, PingKind, State
-from beatwatch.engine.rules import evaluate
+from beatwatch.core.model import Check, PingKind, State
+from beatwatch.core.rules import evaluate
 from tests.unit.factory import CREATED, DAY, every, finished, make_check
 
 # A check whose last event is a success at `last`, with its interval and grace.

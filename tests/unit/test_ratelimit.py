@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from beatwatch.config import DEFAULT_API_RATE, DEFAULT_PING_RATE, load
-from beatwatch.engine.ratelimit import Rate, RateLimiter, parse_rate, retry_after
-from beatwatch.errors import ConfigError
+from beatwatch.core.errors import ConfigError
+from beatwatch.core.ratelimit import Rate, RateLimiter, parse_rate, retry_after
 
 T0 = 1000.0
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from beatwatch.engine.model import Check, PingKind, State
-from beatwatch.engine.rules import Evaluation, evaluate
+from beatwatch.core.model import Check, PingKind, State
+from beatwatch.core.rules import Evaluation, evaluate
 from tests.unit.factory import CREATED, GRACE, HOUR, MINUTE, every, finished, make_check
 
 I, G = HOUR, GRACE  # noqa: E741 - the SPEC's own names for interval and grace

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from beatwatch.engine.model import PingKind, Schedule, State
-from beatwatch.engine.rules import Evaluation, evaluate
-from beatwatch.engine.schedule import due_after, next_slot
+from beatwatch.core.model import PingKind, Schedule, State
+from beatwatch.core.rules import Evaluation, evaluate
+from beatwatch.core.schedule import due_after, next_slot
 from tests.unit.factory import GRACE, HOUR, MINUTE, cron, every, finished, make_check, utc
 
 

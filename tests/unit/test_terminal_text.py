@@ -13,8 +13,8 @@ import tomli_w
 from hypothesis import given
 from hypothesis import strategies as st
 
-from beatwatch.engine import terminal_text as module
-from beatwatch.engine.terminal_text import escaped_exactly, terminal_text
+from beatwatch.core import terminal_text as module
+from beatwatch.core.terminal_text import escaped_exactly, terminal_text
 
 BIDI_CONTROLS = [chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from beatwatch.engine.url_masking import mask_request_target, mask_url
+from beatwatch.core.url_masking import mask_request_target, mask_url
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
-from beatwatch.engine.model import Channel
-from beatwatch.errors import ValidationError
+from beatwatch.core.errors import ValidationError
+from beatwatch.core.model import Channel
 from beatwatch.ui.screens.form import FieldSpec, FormScreen, labelled_input
 
 log = logging.getLogger("beatwatch.ui")

@@ -10,9 +10,9 @@ from typing import ClassVar
 from rich.text import Text
 from textual.binding import Binding, BindingType
 
-from beatwatch.engine.model import Channel, Check
-from beatwatch.engine.timefmt import format_relative
-from beatwatch.presentation import counted
+from beatwatch.core.model import Channel, Check
+from beatwatch.core.presentation import counted
+from beatwatch.core.timefmt import format_relative
 from beatwatch.ui.screens.channel_form import ChannelFormScreen
 from beatwatch.ui.screens.confirm import ConfirmScreen
 from beatwatch.ui.screens.live_table import LiveTableScreen, Row

@@ -20,12 +20,12 @@ from textual.widgets import (
     TabPane,
 )
 
-from beatwatch.engine.alert_service import HostStatus
-from beatwatch.engine.model import Check, Incident, Ping, State, Transition
-from beatwatch.engine.schedule import describe
-from beatwatch.engine.terminal_text import terminal_text
-from beatwatch.engine.timefmt import format_duration, format_relative
-from beatwatch.presentation import state_label
+from beatwatch.core.model import Check, Incident, Ping, State, Transition
+from beatwatch.core.presentation import state_label
+from beatwatch.core.schedule import describe
+from beatwatch.core.terminal_text import terminal_text
+from beatwatch.core.timefmt import format_duration, format_relative
+from beatwatch.service.alerts import HostStatus
 from beatwatch.ui.formatting import (
     SEPARATOR,
     first_fitting,

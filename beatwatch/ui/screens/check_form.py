@@ -13,12 +13,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
 
-from beatwatch.engine.catalog import channel_refs
-from beatwatch.engine.model import AlertType, Check, Schedule
-from beatwatch.engine.schedule import local_zone_name, upcoming, validate_cron
-from beatwatch.engine.timefmt import format_duration_exact, parse_duration
-from beatwatch.engine.validation import DEFAULT_ALERTS, CheckSpec
-from beatwatch.errors import CheckNotFound, ScheduleError, ValidationError
+from beatwatch.core.errors import CheckNotFound, ScheduleError, ValidationError
+from beatwatch.core.model import AlertType, Check, Schedule
+from beatwatch.core.schedule import local_zone_name, upcoming, validate_cron
+from beatwatch.core.timefmt import format_duration_exact, parse_duration
+from beatwatch.core.validation import DEFAULT_ALERTS, CheckSpec
+from beatwatch.engine.check_edits import channel_refs
 from beatwatch.ui.formatting import short_time
 from beatwatch.ui.screens.form import FieldSpec, FormScreen, labelled_input
 

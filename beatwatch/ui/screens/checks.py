@@ -13,7 +13,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import DataTable, Header, Input
 
-from beatwatch.engine.model import State
+from beatwatch.core.model import State
 from beatwatch.ui.screens.check_detail import CheckDetailScreen
 from beatwatch.ui.screens.on_app import OnBeatwatch
 from beatwatch.ui.themes import state_variable

@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
-from beatwatch.engine.terminal_text import terminal_text
+from beatwatch.core.terminal_text import terminal_text
 from beatwatch.ui.screens.on_app import OnBeatwatch
 
 

@@ -9,11 +9,11 @@ from typing import ClassVar
 from rich.text import Text
 from textual.binding import Binding, BindingType
 
-from beatwatch.engine.alert_service import HostStatus
-from beatwatch.engine.maintenance import describe, next_start, occurrence
-from beatwatch.engine.model import MaintenanceWindow
-from beatwatch.engine.timefmt import format_relative
-from beatwatch.presentation import counted
+from beatwatch.core.maintenance import describe, next_start, occurrence
+from beatwatch.core.model import MaintenanceWindow
+from beatwatch.core.presentation import counted
+from beatwatch.core.timefmt import format_relative
+from beatwatch.service.alerts import HostStatus
 from beatwatch.ui.formatting import short_time
 from beatwatch.ui.screens.confirm import ConfirmScreen
 from beatwatch.ui.screens.live_table import LiveTableScreen, Row

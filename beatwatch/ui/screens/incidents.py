@@ -8,9 +8,9 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
-from beatwatch.engine.model import Incident, Notification
-from beatwatch.engine.timefmt import format_relative
-from beatwatch.presentation import state_label
+from beatwatch.core.model import Incident, Notification
+from beatwatch.core.presentation import state_label
+from beatwatch.core.timefmt import format_relative
 from beatwatch.ui.formatting import when
 from beatwatch.ui.screens.live_table import LiveTableScreen, Row
 from beatwatch.ui.screens.notifications import NotificationsScreen, delivery_summary

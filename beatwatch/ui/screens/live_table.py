@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Header, Static
 
-from beatwatch.engine.terminal_text import terminal_text
+from beatwatch.core.terminal_text import terminal_text
 from beatwatch.ui.formatting import safe_text
 from beatwatch.ui.screens.on_app import OnBeatwatch
 from beatwatch.ui.widgets.keys_footer import KeysFooter

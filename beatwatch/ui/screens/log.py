@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Header, RichLog
 
-from beatwatch.engine.terminal_text import terminal_text
+from beatwatch.core.terminal_text import terminal_text
 from beatwatch.ui.messages import LogEntry
 from beatwatch.ui.screens.on_app import OnBeatwatch
 from beatwatch.ui.widgets.keys_footer import KeysFooter

@@ -13,9 +13,9 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Label, Static
 
-from beatwatch.engine.model import Incident, Notification
-from beatwatch.engine.timefmt import format_relative
-from beatwatch.presentation import state_label
+from beatwatch.core.model import Incident, Notification
+from beatwatch.core.presentation import state_label
+from beatwatch.core.timefmt import format_relative
 from beatwatch.ui.formatting import local_time, one_line, when
 from beatwatch.ui.screens.live_table import LiveRows, Row, fill
 from beatwatch.ui.screens.on_app import OnBeatwatch

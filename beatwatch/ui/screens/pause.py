@@ -13,10 +13,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from beatwatch.engine.terminal_text import terminal_text
-from beatwatch.engine.timefmt import parse_duration, parse_time
-from beatwatch.engine.validation import pause_end
-from beatwatch.errors import DurationTooLong, ValidationError
+from beatwatch.core.errors import DurationTooLong, ValidationError
+from beatwatch.core.terminal_text import terminal_text
+from beatwatch.core.timefmt import parse_duration, parse_time
+from beatwatch.core.validation import pause_end
 from beatwatch.ui.formatting import short_time
 from beatwatch.ui.screens.on_app import OnBeatwatch
 

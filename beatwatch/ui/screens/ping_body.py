@@ -11,9 +11,9 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from beatwatch.engine.model import Ping
-from beatwatch.engine.terminal_text import terminal_text
-from beatwatch.engine.timefmt import utc_iso
+from beatwatch.core.model import Ping
+from beatwatch.core.terminal_text import terminal_text
+from beatwatch.core.timefmt import utc_iso
 
 
 class PingBodyScreen(ModalScreen[None]):

@@ -29,10 +29,10 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets.data_table import RowKey
 
-from beatwatch.engine.model import Check, PingKind, State
-from beatwatch.engine.rules import Evaluation, due_at
-from beatwatch.engine.schedule import describe
-from beatwatch.presentation import STATE_RANK, STATE_WORD, state_label
+from beatwatch.core.model import Check, PingKind, State
+from beatwatch.core.presentation import STATE_RANK, STATE_WORD, state_label
+from beatwatch.core.rules import Evaluation, due_at
+from beatwatch.core.schedule import describe
 from beatwatch.ui.fleet import RESULTS_SHOWN, Fleet, Result
 from beatwatch.ui.formatting import shortened
 from beatwatch.ui.widgets.row_table import CURSOR_BINDINGS

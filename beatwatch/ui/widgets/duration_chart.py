@@ -13,8 +13,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from beatwatch.engine.timefmt import format_duration
-from beatwatch.presentation import counted
+from beatwatch.core.presentation import counted
+from beatwatch.core.timefmt import format_duration
 from beatwatch.ui.formatting import SEPARATOR, first_fitting
 
 # Eighths of a row, empty to full.

@@ -15,8 +15,8 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Static
 
-from beatwatch.engine.model import State
-from beatwatch.presentation import STATE_RANK, STATE_SYMBOL, STATE_WORD, counted
+from beatwatch.core.model import State
+from beatwatch.core.presentation import STATE_RANK, STATE_SYMBOL, STATE_WORD, counted
 from beatwatch.ui.widgets.checks_table import Colours
 
 Counts = Mapping[State, int]

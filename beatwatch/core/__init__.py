@@ -1,0 +1,1 @@
+"""Pure: no I/O, no asyncio. Knows nothing of the layers above it."""

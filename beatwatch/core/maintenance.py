@@ -1,0 +1,153 @@
+"""How a maintenance window may be asked for, and when one is open. Pure: `now` comes in
+as an argument.
+
+Weekly windows are computed in their own zone (a Sunday 02:00 window stays at 02:00 local
+time across DST changes) and compared as UTC epoch seconds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from beatwatch.core.errors import FieldsError
+from beatwatch.core.model import MaintenanceWindow
+from beatwatch.core.schedule import zone
+from beatwatch.core.timefmt import utc_iso
+from beatwatch.core.validation import field_ref, refuse_far_time
+
+WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# A window lasts a while from now, runs until a time, or recurs weekly.
+_WINDOW_KINDS = ("duration", "ends_at", "weekly")
+
+
+def check_window_fields(given: Mapping[str, object], now: float) -> None:
+    """Refuse fields of a maintenance window that do not go together: one of duration,
+    ends_at (with an optional starts_at) and weekly (with an optional tz), and times too far
+    from `now`. `given` maps these keys to the values asked for (absent or None: not given;
+    starts_at and ends_at as epoch seconds). The FieldsError names fields by these keys and,
+    beyond the ones to give, only fields that were given: an interface may have no name for
+    some (a setup file has no duration)."""
+    kinds = [key for key in _WINDOW_KINDS if given.get(key) is not None]
+    if not kinds:
+        raise FieldsError(
+            "ends_at",
+            "give one of {duration}, {ends_at} (with an optional {starts_at}) or {weekly}",
+        )
+    if len(kinds) > 1:
+        first, second = kinds[:2]
+        raise FieldsError(second, f"give {field_ref(first)} or {field_ref(second)}, not both")
+    [kind] = kinds
+    # A one-off window is two points in time, which need no zone; a weekly one is a time
+    # of day, which does. Refused rather than dropped: whoever gave it meant something.
+    if given.get("tz") is not None and kind != "weekly":
+        raise FieldsError("tz", "{tz} goes with {weekly}, not with " + field_ref(kind))
+    if given.get("starts_at") is not None and kind != "ends_at":
+        raise FieldsError(
+            "starts_at", "{starts_at} goes with {ends_at}, not with " + field_ref(kind)
+        )
+    for key in ("starts_at", "ends_at"):
+        at = given.get(key)
+        if isinstance(at, int | float):
+            refuse_far_time(key, at, now)
+
+
+def occurrence(window: MaintenanceWindow, now: float) -> tuple[float, float] | None:
+    """The (start, end) of the occurrence open at `now`, or None if the window is closed."""
+    if not window.is_weekly:
+        assert window.starts_at is not None and window.ends_at is not None
+        return (
+            (window.starts_at, window.ends_at) if window.starts_at <= now < window.ends_at else None
+        )
+    if window.closed_until is not None and now < window.closed_until:
+        return None
+    assert window.start_minute is not None and window.duration_seconds is not None
+    tz = zone(window.tz or "UTC")
+    today = datetime.fromtimestamp(now, tz).date()
+    # An occurrence may have started up to a week ago (a long window spans days).
+    for days_back in range(8):
+        day = today - timedelta(days=days_back)
+        if day.weekday() not in window.weekdays:
+            continue
+        hour, minute = divmod(window.start_minute, 60)
+        start = datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz).timestamp()
+        end = start + window.duration_seconds
+        if start <= now < end:
+            return start, end
+    return None
+
+
+def is_open(window: MaintenanceWindow, now: float) -> bool:
+    return occurrence(window, now) is not None
+
+
+def next_start(window: MaintenanceWindow, now: float) -> float | None:
+    """When the window next opens after `now` (None for a one-off window already begun)."""
+    if not window.is_weekly:
+        assert window.starts_at is not None
+        return window.starts_at if window.starts_at > now else None
+    assert window.start_minute is not None
+    tz = zone(window.tz or "UTC")
+    today = datetime.fromtimestamp(now, tz).date()
+    hour, minute = divmod(window.start_minute, 60)
+    for days_ahead in range(8):
+        day = today + timedelta(days=days_ahead)
+        if day.weekday() in window.weekdays:
+            start = datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz).timestamp()
+            if start > now:
+                return start
+    return None
+
+
+_WEEKLY = re.compile(
+    r"^\s*(?P<days>[a-z]{3}(?:-[a-z]{3})?(?:,[a-z]{3}(?:-[a-z]{3})?)*)\s+"
+    r"(?P<start>[0-9]{1,2}:[0-9]{2})\s*-\s*(?P<end>[0-9]{1,2}:[0-9]{2})\s*$"
+)
+
+
+def parse_weekly(text: str) -> tuple[tuple[int, ...], int, int]:
+    """ "sun 02:00-04:00", "mon-fri 22:00-23:30", "sat,sun 01:00-05:00" ->
+    (weekdays, start minute, duration seconds). An end before the start runs past midnight.
+    Raises ValueError with a message fit to show the user."""
+    match = _WEEKLY.match(text.lower())
+    if not match:
+        raise ValueError(
+            f'{text!r} is not a weekly window (try "sun 02:00-04:00" or "mon-fri 22:00-23:30")'
+        )
+    days: list[int] = []
+    for part in match["days"].split(","):
+        first, _, last = part.partition("-")
+        a, b = _weekday(first), _weekday(last or first)
+        days.extend(range(a, b + 1) if a <= b else [*range(a, 7), *range(0, b + 1)])
+    start, end = _minute_of_day(match["start"]), _minute_of_day(match["end"])
+    duration = (end - start) % (24 * 60) or 24 * 60
+    return tuple(sorted(set(days))), start, duration * 60
+
+
+def _weekday(name: str) -> int:
+    if name not in WEEKDAY_NAMES:
+        raise ValueError(f"{name!r} is not a weekday (mon, tue, wed, thu, fri, sat, sun)")
+    return WEEKDAY_NAMES.index(name)
+
+
+def _minute_of_day(text: str) -> int:
+    hour, minute = (int(p) for p in text.split(":"))
+    if hour > 23 or minute > 59:
+        raise ValueError(f"{text!r} is not a time of day")
+    return hour * 60 + minute
+
+
+def describe(window: MaintenanceWindow) -> str:
+    if not window.is_weekly:
+        return f"{utc_iso(window.starts_at)} to {utc_iso(window.ends_at)}"
+    return f"weekly {weekly_pattern(window)} {window.tz}"
+
+
+def weekly_pattern(window: MaintenanceWindow) -> str:
+    """The window as `parse_weekly` reads it: "sun 02:00-04:00"."""
+    assert window.start_minute is not None and window.duration_seconds is not None
+    days = ",".join(WEEKDAY_NAMES[d] for d in window.weekdays)
+    start_h, start_m = divmod(window.start_minute, 60)
+    end_h, end_m = divmod((window.start_minute + window.duration_seconds // 60) % 1440, 60)
+    return f"{days} {start_h:02d}:{start_m:02d}-{end_h:02d}:{end_m:02d}"

@@ -1,0 +1,1 @@
+"""What the command line, the API and the terminal UI call."""

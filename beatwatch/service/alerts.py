@@ -1,0 +1,326 @@
+"""The alerting side of the service: channels, maintenance windows and incidents.
+
+Reached as `service.alerts`; the CLI, the API and the TUI all go through here.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from functools import partial
+
+from beatwatch.core.alert_text import test_message
+from beatwatch.core.errors import (
+    ChannelError,
+    ChannelNotFound,
+    Conflict,
+    HostNotFound,
+    IncidentNotFound,
+    ScheduleError,
+    ValidationError,
+    WindowNotFound,
+)
+from beatwatch.core.maintenance import check_window_fields, is_open, occurrence, parse_weekly
+from beatwatch.core.model import (
+    Channel,
+    Check,
+    Incident,
+    MaintenanceWindow,
+    Notification,
+    is_row_id,
+)
+from beatwatch.core.schedule import zone
+from beatwatch.core.url_masking import mask_url
+from beatwatch.core.validation import refuse_control, refuse_control_in, refuse_too_long
+from beatwatch.engine.apprise_sender import send, validate_url
+from beatwatch.engine.events import EventBus, IncidentChanged, SetupChanged
+from beatwatch.engine.incidents import acknowledge, chosen_channels
+from beatwatch.store import alert_rows, database
+from beatwatch.store.database import Store
+
+log = logging.getLogger("beatwatch.alerts")
+
+
+@dataclass(frozen=True, slots=True)
+class HostStatus:
+    name: str
+    windows: list[MaintenanceWindow]
+    in_maintenance: bool
+    checks: int
+
+
+class Alerts:
+    def __init__(self, db: Store, events: EventBus) -> None:
+        self._db = db
+        self._events = events
+
+    # -- channels ------------------------------------------------------------------------
+
+    async def channels(self) -> list[Channel]:
+        return await self._db.channels()
+
+    async def channels_alerted_by(self, check: Check) -> list[Channel]:
+        """The channels the check's first alert goes to."""
+        return chosen_channels(await self._db.channels(), check.channels)
+
+    async def channel(self, name: str) -> Channel:
+        for channel in await self._db.channels():
+            if channel.name == name:
+                return channel
+        raise ChannelNotFound(name)
+
+    async def add_channel(
+        self, name: str, url: str, is_default: bool = False, tags: tuple[str, ...] = ()
+    ) -> Channel:
+        refuse_control("name", name)
+        refuse_control_in("tags", tags)
+        name = name.strip()
+        if not name or len(name) > 100:
+            raise ValidationError("name", "a channel name is 1 to 100 characters")
+        try:
+            validate_url(url)
+        except ChannelError as exc:
+            raise ValidationError("url", str(exc)) from None
+        try:
+            await self._db.write(
+                partial(
+                    alert_rows.insert_channel,
+                    name=name,
+                    url=url,
+                    is_default=is_default,
+                    tags=tags,
+                    now=time.time(),
+                )
+            )
+        except sqlite3.IntegrityError:
+            raise Conflict("name", f"a channel named {name!r} already exists") from None
+        log.info("channel %s added (%s)", name, mask_url(url))
+        self._events.publish(SetupChanged())
+        return await self.channel(name)
+
+    async def update_channel(
+        self,
+        name: str,
+        *,
+        url: str | None = None,
+        is_default: bool | None = None,
+        tags: tuple[str, ...] | None = None,
+    ) -> Channel:
+        """Change some settings of a channel; the rest keep their values."""
+        channel = await self.channel(name)
+        refuse_control_in("tags", tags or ())
+        if url is not None:
+            try:
+                validate_url(url)
+            except ChannelError as exc:
+                raise ValidationError("url", str(exc)) from None
+        await self._db.write(
+            partial(
+                alert_rows.update_channel,
+                channel_id=channel.id,
+                url=channel.url if url is None else url,
+                is_default=channel.is_default if is_default is None else is_default,
+                tags=channel.tags if tags is None else tags,
+            )
+        )
+        self._events.publish(SetupChanged())
+        return await self.channel(name)
+
+    async def remove_channel(self, name: str) -> Channel:
+        channel = await self.channel(name)
+        await self._db.write(partial(alert_rows.delete_channel, channel_id=channel.id))
+        log.info("channel %s removed", name)
+        self._events.publish(SetupChanged())
+        return channel
+
+    async def checks_naming(self, name: str) -> list[Check]:
+        """The checks that name the channel `name` (theirs or for escalation)."""
+        return [
+            check
+            for check in await self._db.list_checks()
+            if name in check.channels or name in check.escalation_channels
+        ]
+
+    async def checks_alerting_no_one(self) -> list[Check]:
+        """The checks whose alerts would reach no channel: none of the channels they name
+        exists, and no channel is a default."""
+        channels = await self._db.channels()
+        checks = await self._db.list_checks()
+        return [check for check in checks if not chosen_channels(channels, check.channels)]
+
+    async def test_channel(self, name: str) -> str | None:
+        """Send a test message now; None if it went through, else Apprise's reason."""
+        channel = await self.channel(name)
+        title, body = test_message()
+        error = await send(channel.url, title, body)
+        now = time.time()
+        await self._db.write(
+            partial(alert_rows.record_delivery, channel_id=channel.id, error=error, now=now)
+        )
+        self._events.publish(SetupChanged())
+        return error
+
+    # -- hosts and maintenance -----------------------------------------------------------
+
+    async def hosts(self) -> list[HostStatus]:
+        now = time.time()
+        windows = await self._db.windows()
+        checks = await self._db.list_checks()
+        statuses = []
+        for name in await self._db.hosts():
+            own = [w for w in windows if w.host == name]
+            statuses.append(
+                HostStatus(
+                    name=name,
+                    windows=own,
+                    in_maintenance=any(is_open(w, now) for w in own),
+                    checks=sum(1 for c in checks if c.host == name),
+                )
+            )
+        return statuses
+
+    async def start_maintenance(
+        self,
+        host: str,
+        *,
+        duration: int | None = None,
+        starts_at: float | None = None,
+        ends_at: float | None = None,
+        weekly: str | None = None,
+        tz: str | None = None,
+        reason: str = "",
+    ) -> MaintenanceWindow:
+        """A window from now for `duration` seconds, one from starts_at (None: now) to
+        ends_at, or a weekly one. Errors name the fields by these parameters' names."""
+        refuse_control("host", host)
+        refuse_control("reason", reason)
+        host = host.strip()
+        if not host:
+            raise ValidationError("host", "give the host the window is for")
+        now = time.time()
+        check_window_fields(
+            {
+                "duration": duration,
+                "starts_at": starts_at,
+                "ends_at": ends_at,
+                "weekly": weekly,
+                "tz": tz,
+            },
+            now,
+        )
+        if weekly is not None:
+            window = self._weekly_window(host, weekly, tz, reason, now)
+        elif duration is not None:
+            refuse_too_long("duration", duration, "a maintenance window")
+            window = self._one_off_window(host, now, now + duration, "duration", reason, now)
+        else:
+            assert ends_at is not None  # the one of the three left
+            start = now if starts_at is None else starts_at
+            window = self._one_off_window(host, start, ends_at, "ends_at", reason, now)
+
+        def job(conn: sqlite3.Connection) -> int:
+            database.ensure_host(conn, host, now)
+            return alert_rows.insert_window(conn, window)
+
+        window_id = await self._db.write(job)
+        log.info("maintenance window %d on %s added", window_id, host)
+        self._events.publish(SetupChanged())
+        return replace(window, id=window_id)
+
+    @staticmethod
+    def _one_off_window(
+        host: str, start: float, end: float, end_field: str, reason: str, now: float
+    ) -> MaintenanceWindow:
+        """`end_field` is the field the end came from, for the error about it."""
+        if end <= start:
+            raise ValidationError(end_field, "a maintenance window must end after it starts")
+        if end <= now:
+            raise ValidationError(end_field, "that window would already be over")
+        return MaintenanceWindow(0, host, reason, now, starts_at=start, ends_at=end)
+
+    @staticmethod
+    def _weekly_window(
+        host: str, weekly: str, tz: str | None, reason: str, now: float
+    ) -> MaintenanceWindow:
+        try:
+            weekdays, start_minute, duration = parse_weekly(weekly)
+        except ValueError as exc:
+            raise ValidationError("weekly", str(exc)) from None
+        zone_name = tz or "UTC"
+        try:
+            zone(zone_name)
+        except ScheduleError as exc:
+            raise ValidationError("tz", str(exc)) from None
+        return MaintenanceWindow(
+            0,
+            host,
+            reason,
+            now,
+            weekdays=weekdays,
+            start_minute=start_minute,
+            duration_seconds=duration,
+            tz=zone_name,
+        )
+
+    async def end_maintenance(self, host: str) -> int:
+        """End every window open on `host` now; returns how many were open."""
+        now = time.time()
+
+        def job(conn: sqlite3.Connection) -> int:
+            if not database.host_exists(conn, host):
+                raise HostNotFound(host)
+            ended = 0
+            for window in alert_rows.windows_for_host(conn, host):
+                current = occurrence(window, now)
+                if current is None:
+                    continue
+                ended += 1
+                alert_rows.end_window(conn, window, now, current[1])
+            return ended
+
+        ended = await self._db.write(job)
+        if ended:
+            log.info("maintenance on %s ended early", host)
+            self._events.publish(SetupChanged())
+        return ended
+
+    async def remove_window(self, window_id: int) -> None:
+        removed = is_row_id(window_id) and await self._db.write(
+            partial(alert_rows.delete_window, window_id=window_id)
+        )
+        if not removed:
+            raise WindowNotFound(window_id)
+        self._events.publish(SetupChanged())
+
+    # -- incidents -----------------------------------------------------------------------
+
+    async def incidents(self, open_only: bool = False, limit: int = 200) -> list[Incident]:
+        return await self._db.incidents(open_only, limit)
+
+    async def incident(self, incident_id: int) -> Incident:
+        incident = await self._db.incident(incident_id) if is_row_id(incident_id) else None
+        if incident is None:
+            raise IncidentNotFound(incident_id)
+        return incident
+
+    async def notifications(self, incident_id: int) -> list[Notification]:
+        return (await self._db.notifications([incident_id]))[incident_id]
+
+    async def notifications_by_incident(
+        self, incidents: Sequence[Incident]
+    ) -> dict[int, list[Notification]]:
+        """Who was told about each of `incidents`, keyed by incident id."""
+        return await self._db.notifications([i.id for i in incidents])
+
+    async def acknowledge(self, incident_id: int) -> Incident:
+        if not is_row_id(incident_id):
+            raise IncidentNotFound(incident_id)
+        incident = await self._db.write(
+            partial(acknowledge, incident_id=incident_id, now=time.time())
+        )
+        log.info("incident %d acknowledged", incident_id)
+        self._events.publish(IncidentChanged(incident))
+        return incident

@@ -1,0 +1,1 @@
+"""The only package with SQL: the database, its writer, rows and schema."""

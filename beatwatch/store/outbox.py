@@ -1,0 +1,136 @@
+"""The outbox as rows: claiming due messages with a conditional UPDATE (so two dispatchers
+never send the same one), recording each attempt, folding storm messages into digests, and
+pruning what is done. Writer jobs only; the dispatcher decides when to run them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from beatwatch.core import alert_text
+from beatwatch.core.alert_policy import DIGEST_HOLD, GIVE_UP_AFTER, retry_delay
+from beatwatch.store import alert_rows
+from beatwatch.store.alert_rows import DIGESTED, EXPIRED, HELD, PENDING, SENT
+
+KEEP_DELIVERED = 30 * 86400.0
+KEEP_RESOLVED = 90 * 86400.0
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    id: int
+    channel_id: int
+    channel_name: str
+    url: str
+    kind: str
+    title: str
+    body: str
+    created_at: float
+    attempts: int
+
+
+def claim_due(
+    conn: sqlite3.Connection,
+    now: float,
+    limit: int,
+    lease: float,
+    sending_to: Collection[int] = (),
+) -> list[Claimed]:
+    """Claim the next due message of each channel for `lease` seconds, except those in
+    `sending_to`: a channel gets its messages one at a time, the oldest first, so a recovery
+    never lands before the alert it answers."""
+    rows = conn.execute(
+        "SELECT id, channel_id, name, url, kind, title, body, created_at, attempts FROM ("
+        "SELECT o.id, o.channel_id, c.name, c.url, o.kind, o.title, o.body, o.created_at, "
+        "o.attempts, o.next_attempt_at, row_number() OVER "
+        "(PARTITION BY o.channel_id ORDER BY o.next_attempt_at, o.id) AS place "
+        "FROM outbox o JOIN channels c ON c.id = o.channel_id "
+        "WHERE o.status = ? AND o.next_attempt_at <= ? "
+        "AND (o.claimed_until IS NULL OR o.claimed_until < ?)"
+        ") WHERE place = 1 ORDER BY next_attempt_at, id",
+        (PENDING, now, now),
+    ).fetchall()
+    claimed: list[Claimed] = []
+    for row in rows:
+        if row[1] in sending_to:
+            continue
+        if len(claimed) == limit:
+            break
+        cursor = conn.execute(
+            "UPDATE outbox SET claimed_until = ? WHERE id = ? AND status = ? "
+            "AND (claimed_until IS NULL OR claimed_until < ?)",
+            (now + lease, row[0], PENDING, now),
+        )
+        if cursor.rowcount == 1:
+            claimed.append(Claimed(*row))
+    return claimed
+
+
+def finish_delivery(
+    conn: sqlite3.Connection, message: Claimed, error: str | None, now: float
+) -> bool:
+    """Record a send attempt; returns True if the message was given up on."""
+    alert_rows.record_delivery(conn, message.channel_id, error, now)
+    attempts = message.attempts + 1
+    if error is None:
+        conn.execute(
+            "UPDATE outbox SET status = ?, sent_at = ?, attempts = ?, claimed_until = NULL "
+            "WHERE id = ?",
+            (SENT, now, attempts, message.id),
+        )
+        return False
+    if now - message.created_at >= GIVE_UP_AFTER:
+        conn.execute(
+            "UPDATE outbox SET status = ?, attempts = ?, last_error = ?, claimed_until = NULL "
+            "WHERE id = ?",
+            (EXPIRED, attempts, error, message.id),
+        )
+        return True
+    conn.execute(
+        "UPDATE outbox SET attempts = ?, last_error = ?, next_attempt_at = ?, "
+        "claimed_until = NULL WHERE id = ?",
+        (attempts, error, now + retry_delay(attempts), message.id),
+    )
+    return False
+
+
+def release_digests(conn: sqlite3.Connection, now: float) -> int:
+    """Combine each channel's held storm messages into one digest once they have gathered."""
+    ready = conn.execute(
+        "SELECT channel_id FROM outbox WHERE status = ? GROUP BY channel_id "
+        "HAVING min(created_at) <= ?",
+        (HELD, now - DIGEST_HOLD),
+    ).fetchall()
+    for (channel_id,) in ready:
+        held = conn.execute(
+            "SELECT id, kind, title FROM outbox WHERE status = ? AND channel_id = ? ORDER BY id",
+            (HELD, channel_id),
+        ).fetchall()
+        title, body = alert_text.digest([(r[1], r[2]) for r in held])
+        alert_rows.enqueue(conn, channel_id, None, "digest", title, body, now)
+        conn.executemany(
+            "UPDATE outbox SET status = ? WHERE id = ?", [(DIGESTED, r[0]) for r in held]
+        )
+    return len(ready)
+
+
+def prune(conn: sqlite3.Connection, now: float) -> None:
+    conn.execute(
+        "DELETE FROM outbox WHERE status IN (?, ?, ?) AND created_at < ?",
+        (SENT, EXPIRED, DIGESTED, now - KEEP_DELIVERED),
+    )
+    conn.execute(
+        "DELETE FROM incidents WHERE resolved_at IS NOT NULL AND resolved_at < ?",
+        (now - KEEP_RESOLVED,),
+    )
+
+
+def release_claim(conn: sqlite3.Connection, message_id: int) -> None:
+    """Hand back a message whose send was abandoned at shutdown, for the next start to send
+    at once rather than after the claim runs out. Not an attempt: nothing was refused."""
+    conn.execute(
+        "UPDATE outbox SET claimed_until = NULL WHERE id = ? AND status = ?",
+        (message_id, PENDING),
+    )

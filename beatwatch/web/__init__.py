@@ -1,0 +1,1 @@
+"""aiohttp handlers over the service: pings, the API, badges, metrics."""

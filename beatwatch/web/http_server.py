@@ -1,0 +1,291 @@
+"""The HTTP server under the receiver and the API: aiohttp's, hardened for a port that faces
+the whole LAN.
+
+- Connections are admitted by a ConnectionTable (a cap per address and one in all, kept
+  under the open-file limit), so nobody can take every descriptor; over a cap, the idle
+  connection waiting longest is closed first, else the new one is answered 503.
+- A request head must arrive within `head_timeout` of the connection, or of its first byte
+  on a kept-alive one (slowloris); an idle kept-alive connection closes after
+  `keepalive_timeout`.
+- A malformed request gets a JSON 400 with the receiver's usual headers, and one log line
+  (uuids and the ping key masked) at most a few times a second per cause.
+
+aiohttp has no hooks for these, so its Server and RequestHandler are subclassed; the overrides
+are the methods aiohttp itself calls on them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import ipaddress
+import json
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+from aiohttp import web
+from aiohttp.http_exceptions import (
+    BadHttpMethod,
+    BadStatusLine,
+    HttpProcessingError,
+    InvalidURLError,
+    LineTooLong,
+    PayloadEncodingError,
+)
+
+from beatwatch.core.log_throttle import LogThrottle
+from beatwatch.core.url_masking import mask_request_target
+from beatwatch.web.connections import ConnectionTable
+from beatwatch.web.pings import COMMON_HEADERS, error_reply, is_trusted
+
+log = logging.getLogger("beatwatch.receiver")
+
+Networks = Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network]
+# Room for bursts of connections while the event loop is busy (Linux caps it at somaxconn).
+BACKLOG = 1024
+# A path in aiohttp's quote of the request: after a space, the quote or an escaped byte.
+_TARGET = re.compile(r"(?:(?<=[\s'])|(?<=\\x[0-9a-f]{2}))/[^\s'\"\\]*")
+# Where aiohttp's parser messages start quoting the request itself.
+_QUOTE = re.compile(r":?\s*(?:b'|b\"|bytearray\(|'|\")")
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionLimits:
+    total: int
+    per_address: int
+    head_timeout: float
+    keepalive_timeout: float
+
+
+class GuardedRunner(web.AppRunner):
+    """An AppRunner whose server applies `limits`; trusted proxies are spared the per-address
+    cap, since everyone's connections come from their address."""
+
+    def __init__(self, app: web.Application, limits: ConnectionLimits, trusted: Networks) -> None:
+        super().__init__(app, access_log=None)
+        self._limits = limits
+        self._trusted = trusted
+
+    async def _make_server(self) -> web.Server:
+        plain = await super()._make_server()  # runs the app's start-up and freezes it
+        return GuardedServer(plain, self._limits, self._trusted)
+
+
+class GuardedServer(web.Server):
+    def __init__(self, plain: web.Server, limits: ConnectionLimits, trusted: Networks) -> None:
+        super().__init__(
+            plain.request_handler,
+            request_factory=_noting_request_start(plain.request_factory),
+            handler_cancellation=plain.handler_cancellation,
+        )
+        self.limits = limits
+        self.loop = asyncio.get_running_loop()
+        self.table: ConnectionTable[GuardedHandler] = ConnectionTable(
+            limits.total, limits.per_address, lambda address: is_trusted(address, trusted)
+        )
+        self.bad_requests = BadRequestLog(self.loop)
+
+    def __call__(self) -> GuardedHandler:
+        return GuardedHandler(self)
+
+    def connection_made(self, handler: web.RequestHandler, transport: asyncio.Transport) -> None:
+        super().connection_made(handler, transport)
+        assert isinstance(handler, GuardedHandler)
+        peer = transport.get_extra_info("peername")
+        admission = self.table.admit(handler, str(peer[0]) if peer else "")
+        if admission.evict is not None:
+            admission.evict.force_close()
+        if not admission.admitted:
+            handler.answer_and_close(
+                HTTPStatus.SERVICE_UNAVAILABLE, f"{admission.reason}; retry in a moment"
+            )
+
+    def connection_lost(
+        self, handler: web.RequestHandler, exc: BaseException | None = None
+    ) -> None:
+        super().connection_lost(handler, exc)
+        assert isinstance(handler, GuardedHandler)
+        self.table.remove(handler)
+
+
+def _noting_request_start(factory: Any) -> Any:
+    """aiohttp's request factory, which it calls once a request head is parsed, also telling
+    the connection that it is now busy."""
+
+    def make_request(message: Any, payload: Any, protocol: Any, *rest: Any) -> web.BaseRequest:
+        protocol.request_started()
+        return factory(message, payload, protocol, *rest)
+
+    return make_request
+
+
+class GuardedHandler(web.RequestHandler):
+    """One connection: aiohttp's handler with a deadline for each request head."""
+
+    def __init__(self, server: GuardedServer) -> None:
+        limits = server.limits
+        super().__init__(
+            server, loop=server.loop, access_log=None, keepalive_timeout=limits.keepalive_timeout
+        )
+        self._server = server
+        self._serving = False
+        self._head_deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        if self.transport is not None:  # not refused on the way in
+            self._arm_head_deadline()
+
+    def data_received(self, data: bytes) -> None:
+        # The first byte of the next request on a kept-alive connection starts its clock.
+        if data and not self._serving and self._head_deadline is None:
+            self._arm_head_deadline()
+        super().data_received(data)
+
+    def request_started(self) -> None:
+        self._serving = True
+        self._disarm_head_deadline()
+        self._server.table.busy(self)
+
+    def log_access(
+        self, request: web.BaseRequest, response: web.StreamResponse, time: float | None
+    ) -> None:
+        # aiohttp calls this once each response is written: the connection is idle again.
+        super().log_access(request, response, time)
+        self._serving = False
+        self._server.table.idle(self)
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        self._disarm_head_deadline()
+        super().connection_lost(exc)
+
+    def answer_and_close(self, status: HTTPStatus, message: str) -> None:
+        """A short JSON reply written straight to the socket, then the connection closed:
+        for connections refused or timed out before any request could be read."""
+        if self.transport is not None:
+            self.transport.write(_canned_reply(status, message))
+        self.force_close()
+
+    def handle_error(
+        self,
+        request: web.BaseRequest,
+        status: int = 500,
+        exc: BaseException | None = None,
+        message: str | None = None,
+    ) -> web.StreamResponse:
+        if request.writer.output_size > 0:
+            raise ConnectionError("part of the reply was sent; no error reply can follow")
+        reason = self._server.bad_requests.report(request, status, exc)
+        reply = error_reply(status, reason)
+        reply.force_close()
+        return reply
+
+    def _arm_head_deadline(self) -> None:
+        self._disarm_head_deadline()
+        self._head_deadline = self._server.loop.call_later(
+            self._server.limits.head_timeout, self._head_too_slow
+        )
+
+    def _disarm_head_deadline(self) -> None:
+        if self._head_deadline is not None:
+            self._head_deadline.cancel()
+            self._head_deadline = None
+
+    def _head_too_slow(self) -> None:
+        self._head_deadline = None
+        if not self._serving:
+            seconds = f"{self._server.limits.head_timeout:g}"
+            self.answer_and_close(
+                HTTPStatus.REQUEST_TIMEOUT, f"the request head did not arrive within {seconds} s"
+            )
+
+
+@functools.lru_cache(maxsize=16)
+def _canned_reply(status: HTTPStatus, message: str) -> bytes:
+    body = json.dumps({"ok": False, "error": message}).encode()
+    headers = {
+        **COMMON_HEADERS,
+        "Content-Type": "application/json; charset=utf-8",
+        "Content-Length": str(len(body)),
+        "Connection": "close",
+    }
+    if status == HTTPStatus.SERVICE_UNAVAILABLE:
+        headers["Retry-After"] = "1"
+    head = f"HTTP/1.1 {status.value} {status.phrase}\r\n" + "".join(
+        f"{name}: {value}\r\n" for name, value in headers.items()
+    )
+    return (head + "\r\n").encode("ascii") + body
+
+
+class BadRequestLog:
+    """Says in the log what was wrong with requests the server could not handle, without
+    secrets and without letting a flood of them fill the disk."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._throttle = LogThrottle()
+
+    def report(self, request: web.BaseRequest, status: int, exc: BaseException | None) -> str:
+        """Log the failed request (throttled); returns the reason to give the client."""
+        peer = request.remote or "an unknown address"
+        if status >= 500:
+            cause = "internal error"
+            reason = "internal error (see the beatwatch log)"
+            line = f"could not answer {request.method[:20]} {mask_request_target(request.path_qs)}"
+            self._log(cause, f"{line} from {peer}", exc)
+            return reason
+        cause = _cause(exc)
+        detail = _detail(exc)
+        target = _target(exc)
+        where = f" ({target})" if target else ""
+        self._log(cause, f"malformed request from {peer}, answered {status}: {detail}{where}")
+        return f"malformed HTTP request ({cause}): {detail}"
+
+    def _log(self, cause: str, line: str, exc: BaseException | None = None) -> None:
+        now = self._loop.time()
+        if self._throttle.admit(cause, now):
+            log.warning(line, exc_info=exc if cause == "internal error" else None)
+        elif self._throttle.held(cause) == 1:
+            self._loop.call_at(self._throttle.window_end(cause), self._report_held, cause)
+
+    def _report_held(self, cause: str) -> None:
+        if held := self._throttle.take_held(cause):
+            log.warning(
+                "suppressed %d similar (%s) in the last %g s", held, cause, self._throttle.window
+            )
+
+
+def _cause(exc: BaseException | None) -> str:
+    match exc:
+        case BadHttpMethod():
+            return "bad method"
+        case BadStatusLine():
+            return "bad request line"
+        case InvalidURLError():
+            return "bad URL"
+        case LineTooLong():
+            return "line too long"
+        case PayloadEncodingError():
+            return "bad body framing"
+        case _:  # InvalidHeader and the parser's other complaints, all about headers
+            return "bad header"
+
+
+def _detail(exc: BaseException | None) -> str:
+    """aiohttp's own words for what is wrong, without the bytes it quotes."""
+    if isinstance(exc, LineTooLong):
+        return f"a line of the request head is over {exc.args[1]} bytes (the URL or a header)"
+    text = exc.message if isinstance(exc, HttpProcessingError) else ""
+    words = " ".join(_QUOTE.split(text, maxsplit=1)[0].split()).rstrip(":")
+    return words[:120] or "unreadable request"
+
+
+def _target(exc: BaseException | None) -> str:
+    """The path aiohttp's message quotes, masked; empty if it quotes none."""
+    text = exc.message if isinstance(exc, HttpProcessingError) else ""
+    match = _TARGET.search(text)
+    return mask_request_target(match[0]) if match else ""

@@ -1,0 +1,148 @@
+"""HTTP routes for pings: parse the URL, capture the body, store durably, then reply.
+
+Every well-formed ping gets the same 200 whether or not its check exists, so nobody can
+probe for checks. A malformed one gets a 400 decided before any lookup; a ping that could
+not be stored gets a 503, never a 200. An address over ping_rate_limit gets a 429 before
+any of that.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+
+from aiohttp import web
+
+from beatwatch.core.errors import BadPing, StorageError
+from beatwatch.core.model import BODY_LIMIT, PingRequest
+from beatwatch.core.ping_url import parse_ping
+from beatwatch.core.ratelimit import RateLimiter, retry_after
+
+log = logging.getLogger("beatwatch.receiver")
+
+PingSink = Callable[[PingRequest], Awaitable[object]]
+_OK_BODY = json.dumps({"ok": True}).encode()
+COMMON_HEADERS = {"Ping-Body-Limit": str(BODY_LIMIT), "Cache-Control": "no-store"}
+PING_METHODS = frozenset({"GET", "HEAD", "POST"})
+_NO_TARGET = "a ping URL names its check: /ping/<uuid> or /ping/<ping-key>/<slug>"
+USER_AGENT_LIMIT = 200
+
+
+def client_address(
+    request: web.BaseRequest, trusted: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network]
+) -> str | None:
+    """The pinging machine: the peer, or, behind a trusted proxy, the nearest untrusted
+    address in X-Forwarded-For."""
+    peer = request.remote
+    if not trusted or peer is None or not is_trusted(peer, trusted):
+        return peer
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    for hop in reversed([h.strip() for h in forwarded.split(",") if h.strip()]):
+        if not is_trusted(hop, trusted):
+            return hop[:64]
+    return peer
+
+
+def is_trusted(
+    address: str, trusted: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network]
+) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in trusted)
+
+
+async def read_capped_body(request: web.BaseRequest, limit: int = BODY_LIMIT) -> bytes:
+    """The first `limit` bytes of the body; the rest is read and dropped as it streams in."""
+    if not request.body_exists:
+        return b""
+    kept = bytearray()
+    async for chunk in request.content.iter_any():
+        room = limit - len(kept)
+        if room > 0:
+            kept += chunk[:room]
+    return bytes(kept)
+
+
+def _reply(status: int, body: bytes) -> web.Response:
+    return web.Response(
+        status=status, body=body, content_type="application/json", headers=COMMON_HEADERS
+    )
+
+
+def error_reply(status: int, message: str) -> web.Response:
+    return _reply(status, json.dumps({"ok": False, "error": message}).encode())
+
+
+def _too_many(wait: float) -> web.Response:
+    reply = error_reply(
+        429,
+        "too many pings from this address; slow down and retry after the Retry-After seconds "
+        "(the limit is ping_rate_limit in beatwatch.toml)",
+    )
+    reply.headers["Retry-After"] = retry_after(wait)
+    return reply
+
+
+def ping_routes(
+    sink: PingSink,
+    trusted: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network] = (),
+    limiter: RateLimiter | None = None,
+) -> list[web.RouteDef]:
+    async def handle(request: web.Request) -> web.Response:
+        if request.method not in PING_METHODS:
+            return await _method_not_allowed(request)
+        address = client_address(request, trusted)
+        if limiter is not None:
+            wait = limiter.take(address or "", time.monotonic())
+            if wait:
+                await read_capped_body(request, 0)
+                return _too_many(wait)
+        # Read in full even when the URL turns out malformed, so the connection stays usable.
+        body = await read_capped_body(request)
+        try:
+            ping = parse_ping(
+                request.match_info["key"],
+                request.match_info.get("tail", ""),
+                request.query,
+                remote_addr=address,
+                user_agent=(request.headers.get("User-Agent") or "")[:USER_AGENT_LIMIT] or None,
+                body=body,
+                at=time.time(),
+            )
+        except BadPing as exc:
+            return error_reply(400, str(exc))
+        try:
+            await sink(ping)
+        except StorageError as exc:
+            return error_reply(503, f"ping not stored: {exc}")
+        except Exception:
+            log.exception("ping not stored: unexpected error")
+            return error_reply(503, "ping not stored: internal error (see the beatwatch log)")
+        return _reply(200, _OK_BODY)
+
+    async def no_target(request: web.Request) -> web.Response:
+        if request.method not in PING_METHODS:
+            return await _method_not_allowed(request)
+        await read_capped_body(request, 0)
+        return error_reply(400, _NO_TARGET)
+
+    # Every method and any tail (newlines too) reach a handler, so that whatever a crontab
+    # sends under /ping gets a JSON answer with the body limit, never a bare 404 or 405.
+    return [
+        web.route("*", "/ping/{key}", handle),
+        web.route("*", "/ping/{key}/{tail:[\\s\\S]*}", handle),
+        web.route("*", "/ping", no_target),
+        web.route("*", "/ping/", no_target),
+    ]
+
+
+async def _method_not_allowed(request: web.BaseRequest) -> web.Response:
+    await read_capped_body(request, 0)
+    reply = error_reply(405, f"pings are sent with GET, HEAD or POST, not {request.method[:20]}")
+    reply.headers["Allow"] = "GET, HEAD, POST"
+    return reply
