@@ -63,7 +63,6 @@ ALERT_TYPE_OF_STATE = {
 # Limits from the behaviour contract.
 MIN_INTERVAL = 30
 MAX_INTERVAL = 7 * 24 * 3600
-DEFAULT_GRACE_CAP = 300
 BODY_LIMIT = 10 * 1024
 # SQLite's largest integer: a larger "id" (typed or pasted by hand) names nothing.
 ROW_ID_MAX = 2**63 - 1

@@ -13,7 +13,6 @@ from typing import Any
 
 from beatwatch.core.errors import FieldsError, ScheduleError, ValidationError
 from beatwatch.core.model import (
-    DEFAULT_GRACE_CAP,
     MAX_INTERVAL,
     MIN_INTERVAL,
     NAME_MAX,
@@ -31,6 +30,8 @@ from beatwatch.core.timefmt import (
 
 MIN_REMINDER = 60
 SLUG_MAX = 100
+# A grace the user does not choose is half the time between runs, but never over 5 minutes.
+DEFAULT_GRACE_CAP = 300
 DEFAULT_ALERTS = frozenset({AlertType.MISSED, AlertType.FAILING, AlertType.STUCK})
 _SLUG_OK = re.compile(r"[a-z0-9_-]+")
 _NOT_IN_SLUG = re.compile(r"[^a-z0-9_]+")
