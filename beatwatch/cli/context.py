@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from beatwatch.config import Settings, load
 from beatwatch.core.errors import ValidationError
 from beatwatch.core.terminal_text import escaped_exactly, terminal_text
 from beatwatch.core.timefmt import parse_duration, parse_time
 
 if TYPE_CHECKING:
+    from beatwatch.config import Settings
     from beatwatch.service.service import Service
 
 T = TypeVar("T")
@@ -73,6 +73,9 @@ def settings_from(ctx: click.Context, **flags: Any) -> Settings:
     root = ctx.find_root().params
     data_dir = flags.pop("data_dir", None) or root.get("data_dir")
     config_path = flags.pop("config_path", None) or root.get("config_path")
+    # Here, not at the top: `beatwatch ping URL` and `run URL` read no settings at all.
+    from beatwatch.config import load
+
     return load(config_path, data_dir=str(data_dir) if data_dir else None, **flags)
 
 
@@ -86,8 +89,7 @@ def with_service(
     `creates` something may create the database; any other finds none (NoDatabase) in a
     mistyped data dir, rather than an empty instance there."""
     settings = settings_from(ctx, **flags)
-    # Here, not at the top: `beatwatch ping URL` and `run URL` share this module and never
-    # open a store, so they start without asyncio and the engine.
+    # Nor do they open a store: without asyncio and the engine they start faster.
     import asyncio
 
     from beatwatch.service.service import Service
