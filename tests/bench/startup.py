@@ -3,7 +3,9 @@
 A crontab runs `beatwatch run` around every job, so what it costs is mostly what Python and
 its imports cost before the first ping. Each command is timed beside `python3 -c pass` (the
 interpreter's own start-up, the floor), alternating one run of each so that a busy moment
-falls on all of them alike; medians are compared. The HTTP round trip is a fresh connection
+falls on all of them alike; medians are compared. The CPU time each takes (user + system) is
+shown beside its wall time: on a busy machine it says what the command itself costs. The
+HTTP round trip is a fresh connection
 and one ping from this process, sent twice per `run` (start and finish).
 
 Target: `run -- true` at most 3× `python3 -c pass` plus its two round trips.
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -51,32 +54,41 @@ def run(scale: Scale) -> list[Figure]:
                 "beatwatch --version": [beatwatch, "--version"],
                 "beatwatch run URL -- true": [beatwatch, "run", url, "--", "true"],
             }
-            times: dict[str, list[float]] = {name: [] for name in commands}
+            wall: dict[str, list[float]] = {name: [] for name in commands}
+            cpu: dict[str, list[float]] = {name: [] for name in commands}
             round_trips: list[float] = []
             for _ in range(rounds):
                 for name, argv in commands.items():
-                    times[name].append(_timed(argv))
+                    elapsed, used = _timed(argv)
+                    wall[name].append(elapsed)
+                    cpu[name].append(used)
                 round_trips.append(_round_trip(url))
-    floor = statistics.median(times["python3 -c pass"])
-    version = statistics.median(times["beatwatch --version"])
-    wrapped = statistics.median(times["beatwatch run URL -- true"])
+    floor, version, wrapped = (statistics.median(wall[name]) for name in commands)
+    floor_cpu, version_cpu, wrapped_cpu = (statistics.median(cpu[name]) for name in commands)
     trip = statistics.median(round_trips)
     limit = FLOOR_RATIO * floor + 2 * trip
     return [
-        info("python3 -c pass (median)", floor * 1000, "ms", f"{rounds} runs each, alternating"),
+        info(
+            "python3 -c pass (median)",
+            floor * 1000,
+            "ms",
+            f"{rounds} runs each, alternating; CPU {floor_cpu * 1000:.0f} ms",
+        ),
         info("one ping's HTTP round trip (median)", trip * 1000, "ms", "fresh connection"),
         info(
             "beatwatch --version (median)",
             version * 1000,
             "ms",
-            f"{version / floor:.1f}× python3 -c pass",
+            f"{version / floor:.1f}× python3 -c pass; CPU {version_cpu * 1000:.0f} ms, "
+            f"{version_cpu / floor_cpu:.1f}× its",
         ),
         at_most(
             "beatwatch run URL -- true (median)",
             wrapped * 1000,
             "ms",
             round(limit * 1000, 1),
-            f"{wrapped / floor:.1f}× python3 -c pass; the target is 3× it plus two round trips",
+            f"{wrapped / floor:.1f}× python3 -c pass (the target: 3× it plus two round trips); "
+            f"CPU {wrapped_cpu * 1000:.0f} ms, {wrapped_cpu / floor_cpu:.1f}× its",
         ),
     ]
 
@@ -92,10 +104,15 @@ def _add_check(beatwatch: str, data_dir: Path, port: int) -> str:
     return f"http://{HOST}:{port}/ping/{uuid}"
 
 
-def _timed(argv: Sequence[str]) -> float:
+def _timed(argv: Sequence[str]) -> tuple[float, float]:
+    """Wall time and CPU time (user + system, its children included) of one run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, env=os.environ)
-    return time.perf_counter() - started
+    elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, used
 
 
 def _round_trip(url: str) -> float:
