@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from beatwatch import __version__
 from beatwatch.core.errors import BadPing, PingFailed, PingUrlError
-from beatwatch.core.model import BODY_LIMIT
+from beatwatch.core.ping_request import BODY_LIMIT
 from beatwatch.core.ping_url import parse_ping
 
 DEFAULT_TIMEOUT = 10.0

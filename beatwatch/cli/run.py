@@ -34,7 +34,7 @@ from beatwatch.client import (
     retry_delays,
 )
 from beatwatch.core.errors import CheckNotFound, NoDatabase, NotFound, PingFailed, PingUrlError
-from beatwatch.core.model import BODY_LIMIT
+from beatwatch.core.ping_request import BODY_LIMIT
 
 if TYPE_CHECKING:
     from beatwatch.service.service import Service

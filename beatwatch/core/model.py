@@ -11,6 +11,9 @@ from enum import StrEnum
 from operator import attrgetter
 from typing import Any
 
+from beatwatch.core.ping_request import BODY_LIMIT as BODY_LIMIT
+from beatwatch.core.ping_request import PingKind as PingKind
+from beatwatch.core.ping_request import PingRequest as PingRequest
 from beatwatch.core.url_masking import mask_url
 
 
@@ -33,17 +36,6 @@ class State(StrEnum):
 BAD_STATES = frozenset({State.MISSED, State.FAILING, State.STUCK, State.RUNNING_LONG})
 
 
-class PingKind(StrEnum):
-    SUCCESS = "success"
-    START = "start"
-    FAIL = "fail"
-    LOG = "log"
-
-    @property
-    def is_finish(self) -> bool:
-        return self in (PingKind.SUCCESS, PingKind.FAIL)
-
-
 class AlertType(StrEnum):
     """The bad states a check can be told to alert on."""
 
@@ -63,7 +55,6 @@ ALERT_TYPE_OF_STATE = {
 # Limits from the behaviour contract.
 MIN_INTERVAL = 30
 MAX_INTERVAL = 7 * 24 * 3600
-BODY_LIMIT = 10 * 1024
 # SQLite's largest integer: a larger "id" (typed or pasted by hand) names nothing.
 ROW_ID_MAX = 2**63 - 1
 
@@ -181,23 +172,6 @@ class Host:
     id: int
     name: str
     created_at: float
-
-
-@dataclass(frozen=True, slots=True)
-class PingRequest:
-    """A well-formed ping as the receiver parsed it, before any lookup."""
-
-    kind: PingKind
-    uuid: str | None = None
-    slug: str | None = None
-    ping_key: str | None = None
-    exit_code: int | None = None
-    rid: str | None = None
-    create: bool = False
-    remote_addr: str | None = None
-    user_agent: str | None = None
-    body: bytes = b""
-    at: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from beatwatch.core.errors import BadPing
-from beatwatch.core.model import PingKind, PingRequest
+from beatwatch.core.ping_request import PingKind, PingRequest
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _SLUG = re.compile(r"^[a-z0-9_-]{1,100}$")
