@@ -309,11 +309,12 @@ class Service:
     def slug_ping_url(self, check: Check) -> str:
         return f"{self.base_url}/ping/{self.ping_key}/{check.slug}"
 
-    def badge_url(self, badge_key: str) -> str:
-        return f"{self.base_url}/badge/{badge_key}.svg"
+    def badge_url(self, badge_key: str, fmt: str = "svg") -> str:
+        return f"{self.base_url}/badge/{badge_key}.{fmt}"
 
-    def tag_badge_url(self, tag_key: str, tag: str) -> str:
-        return f"{self.base_url}/badge/{tag_key}/{quote(tag, safe='')}.svg"
+    def tag_badge_url(self, tag_key: str, tag: str, fmt: str = "svg") -> str:
+        """`tag`'s badge (`*`: every check's) as svg, json or shields."""
+        return f"{self.base_url}/badge/{tag_key}/{quote(tag, safe='*')}.{fmt}"
 
     # -- badges --------------------------------------------------------------------------
 

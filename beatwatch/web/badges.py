@@ -1,17 +1,19 @@
 """Status badges: small shields-style SVGs for a wiki page or a README.
 
 `/badge/<key>.svg` shows one check; `/badge/<tag-key>/<tag>.svg` the worst of the checks with
-that tag. Neither wants a token: the key in the URL is the secret. A check's is random, a
-tag's is derived from the tag and an instance secret, so each tag has its own and one tag's
-URL opens no other; both are separate from the ping uuid, so publishing a badge never lets
-anyone send pings. Every unknown key or tag gets the same 404, so the reply tells a prober
-nothing.
+that tag, and the tag `*` every check. `.json` and `.shields` (a Shields.io endpoint) give the
+same as JSON; `?states=2` folds late into up, as healthchecks' two-state badges do. Neither
+wants a token: the key in the URL is the secret. A check's is random, a tag's is derived from
+the tag and an instance secret, so each tag has its own and one tag's URL opens no other;
+both are separate from the ping uuid, so publishing a badge never lets anyone send pings.
+Every unknown key or tag gets the same 404, so the reply tells a prober nothing.
 """
 
 from __future__ import annotations
 
 import hmac
 import ipaddress
+import json
 import re
 import time
 from collections.abc import Iterable, Sequence
@@ -32,6 +34,10 @@ if TYPE_CHECKING:
 
 UP, LATE, DOWN = "up", "late", "down"
 COLOURS = {UP: "#4c1", LATE: "#dfb317", DOWN: "#e05d44"}
+SHIELDS_COLOURS = {UP: "success", LATE: "important", DOWN: "critical"}
+FORMATS = ("svg", "json", "shields")
+# The pseudo-tag whose badge shows every check, as healthchecks' `*` does.
+ALL_CHECKS = "*"
 LABEL_MAX = 40
 # Verdana 11px averages about this many pixels a character; exact widths need the font.
 CHAR_WIDTH = 7
@@ -82,11 +88,36 @@ font-size="11">
 """
 
 
-def _svg(label: str, states: Iterable[State]) -> web.Response:
+def badge_counts(states: Sequence[State], two_states: bool) -> dict[str, int | str]:
+    """healthchecks' JSON badge: the status, and how many checks are in all, late and down."""
+    status = badge_status(states)
+    late = sum(1 for s in states if s is State.LATE)
+    if two_states and status == LATE:
+        status = UP
+    down = sum(1 for s in states if s.is_bad)
+    return {"status": status, "total": len(states), "grace": late, "down": down}
+
+
+def _badge(label: str, states: Sequence[State], request: web.Request) -> web.Response:
+    """The badge in the format its address asks for."""
+    two_states = request.query.get("states") == "2"
+    counts = badge_counts(states, two_states)
+    status = str(counts["status"])
+    fmt = request.match_info["format"]
+    if fmt == "json":
+        return web.json_response(counts, headers=_HEADERS)
+    if fmt == "shields":
+        shields = {
+            "schemaVersion": 1,
+            "label": terminal_text(label),
+            "message": status,
+            "color": SHIELDS_COLOURS[status],
+        }
+        return web.Response(
+            text=json.dumps(shields), content_type="application/json", headers=_HEADERS
+        )
     return web.Response(
-        text=render_badge(label, badge_status(states)),
-        content_type="image/svg+xml",
-        headers=_HEADERS,
+        text=render_badge(label, status), content_type="image/svg+xml", headers=_HEADERS
     )
 
 
@@ -105,7 +136,7 @@ def badge_routes(service: Service, limiter: RateLimiter | None = None) -> list[w
         check = await service.check_by_badge_key(request.match_info["key"])
         if check is None:
             return _no_badge()
-        return _svg(check.name, [evaluate(check, time.time()).state])
+        return _badge(check.name, [evaluate(check, time.time()).state], request)
 
     async def tag_badge(request: web.Request) -> web.Response:
         if (refused := _over_limit(limiter, request, trusted)) is not None:
@@ -115,12 +146,17 @@ def badge_routes(service: Service, limiter: RateLimiter | None = None) -> list[w
         if not hmac.compare_digest(key.encode(), expected.encode()):
             return _no_badge()
         now = time.time()
-        states = [evaluate(c, now).state for c in await service.list_checks() if tag in c.tags]
-        return _svg(tag, states) if states else _no_badge()
+        states = [
+            evaluate(c, now).state
+            for c in await service.list_checks()
+            if tag == ALL_CHECKS or tag in c.tags
+        ]
+        return _badge(tag, states, request) if states else _no_badge()
 
+    extension = "{format:" + "|".join(FORMATS) + "}"
     return [
-        web.get("/badge/{key}.svg", check_badge),
-        web.get("/badge/{key}/{tag}.svg", tag_badge),
+        web.get(f"/badge/{{key}}.{extension}", check_badge),
+        web.get(f"/badge/{{key}}/{{tag}}.{extension}", tag_badge),
     ]
 
 

@@ -51,6 +51,7 @@ from beatwatch.engine.incidents import chosen_channels
 from beatwatch.service.tokens import Token
 from beatwatch.store.database import TRANSITIONS_KEPT
 from beatwatch.web.api_http import check_rate
+from beatwatch.web.badges import ALL_CHECKS, FORMATS
 
 if TYPE_CHECKING:
     from beatwatch.service.service import Service
@@ -345,14 +346,17 @@ class HealthchecksApi:
         return web.json_response({"channels": [channel_to_hc(c) for c in channels]})
 
     async def badges(self, call: Call) -> web.Response:
-        """beatwatch draws SVG badges with three states (up, late, down); it has no JSON or
-        Shields formats, so only svg and svg3 are given."""
-        key = await self.service.tag_badge_key()
+        """Each tag's badges, and `*`'s for every check: svg, json and shields, with three
+        states (up, late, down), and with two (late reads as up) as healthchecks gives them."""
         tags = sorted({tag for check in await self.service.list_checks() for tag in check.tags})
         badges = {}
-        for tag in tags:
-            url = self.service.tag_badge_url(key, tag)
-            badges[tag] = {"svg": url, "svg3": url}
+        for tag in [*tags, ALL_CHECKS]:
+            key = await self.service.tag_badge_key(tag)
+            urls = {}
+            for fmt in FORMATS:
+                url = self.service.tag_badge_url(key, tag, fmt)
+                urls[fmt], urls[f"{fmt}3"] = f"{url}?states=2", url
+            badges[tag] = urls
         return web.json_response({"badges": badges})
 
     async def status(self) -> web.Response:

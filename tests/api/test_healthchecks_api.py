@@ -11,7 +11,9 @@ from healthchecks_io import AsyncClient, CheckCreate, CheckUpdate
 from healthchecks_io.client.exceptions import CheckNotFoundError, HCAPIAuthError
 
 from beatwatch.core.healthchecks_fields import unique_key
+from beatwatch.core.model import State
 from beatwatch.core.validation import CheckSpec
+from beatwatch.web.badges import badge_counts
 from tests.api.conftest import Api
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -273,3 +275,37 @@ async def test_a_ping_to_a_created_check_lands_on_it(api: Api, hc: AsyncClient):
     await hc.success_ping(uuid=check.uuid or "")
     # The reply to a ping is sent once it is stored.
     assert (await api.service.get_check("lands")).last_ping_at is not None
+
+
+async def test_badges_list_every_tag_and_star_in_each_format(api: Api, hc: AsyncClient, http):
+    """The client's get_badges reads every format; each URL answers in its own, `*` counting
+    every check and the two-state forms reading a late check as up."""
+    await api.service.add_check(CheckSpec(name="dump", every_seconds=3600, tags=("db",)))
+    await api.service.add_check(CheckSpec(name="web", every_seconds=3600, tags=("www",)))
+
+    badges = await hc.get_badges()
+    assert sorted(badges) == ["*", "db", "www"]
+    star = badges["*"]
+    async with http.get(star.json3_url) as reply:
+        assert reply.status == 200
+        assert await reply.json() == {"status": "up", "total": 2, "grace": 0, "down": 0}
+    async with http.get(badges["db"].shields3) as reply:
+        shields = await reply.json(content_type=None)
+    assert shields == {"schemaVersion": 1, "label": "db", "message": "up", "color": "success"}
+    async with http.get(badges["db"].svg) as reply:
+        assert reply.content_type == "image/svg+xml" and "db: up" in await reply.text()
+    # One tag's key opens no other tag's badge, in any format.
+    async with http.get(badges["db"].json_url.replace("/db.json", "/www.json")) as reply:
+        assert reply.status == 404
+
+
+def test_two_state_badges_read_late_as_up():
+    late = [State.LATE, State.UP]
+    assert badge_counts(late, two_states=False) == {
+        "status": "late",
+        "total": 2,
+        "grace": 1,
+        "down": 0,
+    }
+    assert badge_counts(late, two_states=True)["status"] == "up"
+    assert badge_counts([State.MISSED, State.LATE], two_states=True)["status"] == "down"
