@@ -27,6 +27,7 @@ from beatwatch.engine.model import (
     Notification,
     is_row_id,
 )
+from beatwatch.engine.reach import AlertFacts, Reach
 from beatwatch.engine.schedule import ScheduleError, zone
 from beatwatch.engine.store import Store
 from beatwatch.engine.url_masking import mask_url
@@ -148,6 +149,21 @@ class Alerts:
             for check in await self._db.list_checks()
             if name in check.channels or name in check.escalation_channels
         ]
+
+    async def facts(self) -> AlertFacts:
+        """The channels, maintenance windows and acknowledged incidents that decide whether
+        each check's alert would reach a person."""
+        channels = await self._db.channels()
+        windows = await self._db.windows()
+        incidents = await self._db.incidents(open_only=True, limit=-1)
+        acknowledged = frozenset(i.check_id for i in incidents if i.acknowledged_at is not None)
+        return AlertFacts(tuple(channels), tuple(windows), acknowledged)
+
+    async def reach_of(self, checks: Sequence[Check]) -> dict[int, Reach]:
+        """Whether each check's alert would reach a person now, by check id."""
+        facts = await self.facts()
+        held = facts.hosts_held(time.time())
+        return {check.id: facts.reach(check, held) for check in checks}
 
     async def checks_alerting_no_one(self) -> list[Check]:
         """The checks whose alerts would reach no channel: none of the channels they name

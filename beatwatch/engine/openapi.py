@@ -73,6 +73,10 @@ _CHECK: Schema = {
         "last_ping_at": TIME,
         "last_duration_seconds": _nullable("number"),
         "next_change_at": TIME,
+        # Whether its alert would reach a person now.
+        "held_by_maintenance": BOOLEAN,
+        "acknowledged": BOOLEAN,
+        "nobody_would_be_told": BOOLEAN,
     },
 }
 _NOTIFICATION: Schema = {

@@ -62,6 +62,8 @@ T = TypeVar("T")
 RESULTS_BATCH = 500
 # How often the header looks for a storage fault (seconds).
 HEALTH_CHECK_INTERVAL = 1.0
+# How often the alerting facts are read again, when they may have changed (seconds).
+FACTS_INTERVAL = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +150,7 @@ class BeatwatchApp(App[None]):
         self.unknown_version = 0
         # Bumped whenever incidents, channels or maintenance windows may have changed.
         self.alerts_version = 0
+        self._facts_version = -1
         self.attached_pid: int | None = None
         self._run_engine = run_engine
         self._keymap = keymap or {}
@@ -201,6 +204,7 @@ class BeatwatchApp(App[None]):
         self.run_worker(self._load_fleet(), group="load", exclusive=True)
         self._sub_title = self.sub_title
         self.set_interval(HEALTH_CHECK_INTERVAL, self._show_engine_health)
+        self.set_interval(FACTS_INTERVAL, self._follow_facts)
 
     def key_for(self, binding_id: str) -> str:
         """The key of the binding `binding_id` under the keymap, as the footer shows it: for
@@ -278,12 +282,29 @@ class BeatwatchApp(App[None]):
             logging.getLogger("beatwatch").removeHandler(self._log_handler)
 
     async def _load_fleet(self) -> None:
+        await self._load_facts()
         checks = await self.service.list_checks()
         self.fleet.replace_all(checks, self.clock())
         await self._load_results([c.id for c in checks])
         # The fleet and its strips live as long as the app: moving them out of the
         # collector's way keeps full collections of a 10,000-check heap from stalling keys.
         gc.freeze()
+
+    def _follow_facts(self) -> None:
+        """Read the alerting facts again once incidents, channels or windows have changed;
+        a read already under way is left to finish, and the next tick catches up."""
+        if self._facts_version != self.alerts_version and not self.workers_in("facts"):
+            self.run_worker(self._load_facts(), group="facts")
+
+    async def _load_facts(self) -> None:
+        version = self.alerts_version
+        facts = await self.attempt("read the alerting setup", self.service.alerts.facts())
+        if facts is not None:
+            self._facts_version = version
+            self.fleet.set_facts(facts, self.clock())
+
+    def workers_in(self, group: str) -> bool:
+        return any(w.group == group and not w.is_finished for w in self.workers)
 
     async def _load_results(self, check_ids: list[int]) -> None:
         """Fill the recent-results strips from history, a batch of checks per query."""

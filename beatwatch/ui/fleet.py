@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
 from beatwatch.engine.model import Check, Ping, PingKind, State
+from beatwatch.engine.reach import AlertFacts, Reach
 from beatwatch.engine.rules import Evaluation, evaluate
 
 RESULTS_SHOWN = 10
@@ -41,6 +43,11 @@ class Fleet:
     checks: dict[int, Check] = field(default_factory=dict)
     evaluations: dict[int, Evaluation] = field(default_factory=dict)
     results: dict[int, deque[Result]] = field(default_factory=dict)
+    # Whether each check's alert would reach a person, from the latest facts read (none
+    # before the first read: no flag is better than a wrong one).
+    reach: dict[int, Reach] = field(default_factory=dict)
+    facts: AlertFacts | None = None
+    hosts_held: frozenset[str] = frozenset()
     # Bumped on every change to a check (or its pings), so a screen showing one check can tell.
     versions: dict[int, int] = field(default_factory=dict)
     changed: set[int] = field(default_factory=set)
@@ -61,12 +68,21 @@ class Fleet:
         self.checks[check.id] = check
         self.removed.discard(check.id)
         self._evaluate(check.id, now)
+        if self.facts is not None:
+            self.reach[check.id] = self.facts.reach(check, self.hosts_held)
         self._touch(check.id)
+
+    def set_facts(self, facts: AlertFacts, now: float) -> None:
+        """Take freshly read alerting facts: only the checks whose reach changes are touched."""
+        self.facts = facts
+        self.hosts_held = facts.hosts_held(now)
+        self._reach_again(self.checks.values())
 
     def remove(self, check_id: int) -> None:
         if self.checks.pop(check_id, None) is None:
             return
         self.evaluations.pop(check_id, None)
+        self.reach.pop(check_id, None)
         self.results.pop(check_id, None)
         self.versions.pop(check_id, None)
         self.changed.discard(check_id)
@@ -90,7 +106,14 @@ class Fleet:
         self._touch(check_id)
 
     def advance(self, now: float) -> None:
-        """Re-evaluate the checks whose state changes by the clock at or before `now`."""
+        """Re-evaluate the checks whose state changes by the clock at or before `now`, and
+        those on hosts whose maintenance began or ended."""
+        if self.facts is not None and self.facts.windows:
+            held = self.facts.hosts_held(now)
+            if held != self.hosts_held:
+                moved = held ^ self.hosts_held
+                self.hosts_held = held
+                self._reach_again(c for c in self.checks.values() if c.host in moved)
         while self._due and self._due[0][0] <= now:
             at, check_id = heapq.heappop(self._due)
             evaluation = self.evaluations.get(check_id)
@@ -115,6 +138,29 @@ class Fleet:
         for evaluation in self.evaluations.values():
             counts[evaluation.state] = counts.get(evaluation.state, 0) + 1
         return counts
+
+    def reach_of(self, check_id: int) -> Reach:
+        return self.reach.get(check_id, Reach(0))
+
+    def reach_counts(self) -> dict[Reach, int]:
+        """How many checks carry each flag; a check may carry several."""
+        by_value: dict[Reach, int] = {}
+        for reach in self.reach.values():
+            if reach:
+                by_value[reach] = by_value.get(reach, 0) + 1
+        counts: dict[Reach, int] = {}
+        for reach, count in by_value.items():
+            for flag in reach:
+                counts[flag] = counts.get(flag, 0) + count
+        return counts
+
+    def _reach_again(self, checks: Iterable[Check]) -> None:
+        assert self.facts is not None
+        for check in checks:
+            reach = self.facts.reach(check, self.hosts_held)
+            if self.reach.get(check.id) != reach:
+                self.reach[check.id] = reach
+                self._touch(check.id)
 
     def _evaluate(self, check_id: int, now: float) -> None:
         evaluation = evaluate(self.checks[check_id], now)

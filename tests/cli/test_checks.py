@@ -16,6 +16,9 @@ from tests.cli.conftest import Beatwatch, assert_one_line_error
 
 UTC_SECOND = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 CHECK_FIELDS = {
+    "held_by_maintenance",
+    "acknowledged",
+    "nobody_would_be_told",
     "id",
     "name",
     "slug",
@@ -96,6 +99,19 @@ def test_json_has_every_field_with_utc_times(beatwatch: Beatwatch) -> None:
     assert check["alerts"] == ["failing", "long", "missed", "stuck"]
     assert (check["host"], check["tags"]) == ("db1", ["nightly"])
     assert check["last_ping_at"] is None
+
+
+def test_list_says_whose_alert_is_held_or_would_reach_nobody(beatwatch: Beatwatch) -> None:
+    beatwatch("check", "add", "backup", "--every", "1h", "--host", "db1")
+    beatwatch("host", "maint", "db1", "--for", "1h")
+    listed = beatwatch("check", "list")
+    assert listed.code == 0, listed.stderr
+    header, row = listed.stdout.splitlines()
+    assert header.split()[:2] == ["STATE", "ALERTS"]
+    assert "⊘ nobody ◇ held" in row
+    [check] = beatwatch("check", "list", "--json").json()
+    assert (check["held_by_maintenance"], check["nobody_would_be_told"]) == (True, True)
+    assert check["acknowledged"] is False
 
 
 def test_a_max_duration_added_later_turns_on_running_long_alerts(beatwatch: Beatwatch) -> None:

@@ -14,6 +14,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Header, Input
 
 from beatwatch.engine.model import State
+from beatwatch.engine.reach import Reach
 from beatwatch.ui.screens.check_detail import CheckDetailScreen
 from beatwatch.ui.screens.on_app import OnBeatwatch
 from beatwatch.ui.themes import state_variable
@@ -49,7 +50,7 @@ class ChecksScreen(OnBeatwatch, Screen[None]):
         super().__init__()
         self._timer: Timer | None = None
         self._colours: Colours = {}
-        self._summary_counts: dict[State, int] | None = None
+        self._summary_counts: tuple[dict[State, int], dict[Reach, int]] | None = None
 
     @property
     def table(self) -> ChecksTable:
@@ -97,12 +98,12 @@ class ChecksScreen(OnBeatwatch, Screen[None]):
             self.table.sync(fleet, changed, removed, now, self._colours)
             self.table.refresh_visible(fleet, now, self._colours)
             if changed or removed or self._summary_counts is None:
-                counts = fleet.counts()
+                counts = (fleet.counts(), fleet.reach_counts())
                 # Most passes under steady pings leave the counts as they were; redrawing the
                 # line anyway would relayout the screen each time.
                 if counts != self._summary_counts:
                     self._summary_counts = counts
-                    self.query_one(SummaryLine).show(counts, self._colours)
+                    self.query_one(SummaryLine).show(*counts, self._colours)
 
     # -- actions -------------------------------------------------------------------------
 
