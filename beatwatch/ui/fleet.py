@@ -154,6 +154,14 @@ class Fleet:
                 counts[flag] = counts.get(flag, 0) + count
         return counts
 
+    def unheard_in_trouble(self) -> int:
+        """How many checks in a bad state have an alert that would reach nobody."""
+        return sum(
+            1
+            for check_id, reach in self.reach.items()
+            if Reach.NOBODY in reach and self.evaluations[check_id].state.is_bad
+        )
+
     def _reach_again(self, checks: Iterable[Check]) -> None:
         assert self.facts is not None
         for check in checks:

@@ -14,12 +14,13 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Header, Input
 
 from beatwatch.engine.model import State
-from beatwatch.engine.reach import Reach
+from beatwatch.engine.reach import AlertFacts, Reach
 from beatwatch.ui.screens.check_detail import CheckDetailScreen
 from beatwatch.ui.screens.on_app import OnBeatwatch
 from beatwatch.ui.themes import state_variable
 from beatwatch.ui.widgets.checks_table import ChecksTable, Colours, everything, matches_query
 from beatwatch.ui.widgets.keys_footer import KeysFooter
+from beatwatch.ui.widgets.reach_banner import BannerKeys, ReachBanner, warnings
 from beatwatch.ui.widgets.summary_line import SummaryLine
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ class ChecksScreen(OnBeatwatch, Screen[None]):
         super().__init__()
         self._timer: Timer | None = None
         self._colours: Colours = {}
+        self._banner_facts: AlertFacts | None = None
         self._summary_counts: tuple[dict[State, int], dict[Reach, int]] | None = None
 
     @property
@@ -59,6 +61,7 @@ class ChecksScreen(OnBeatwatch, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header(icon="♥")
         new = self.beatwatch.key_for("checks.new")
+        yield ReachBanner(id="banner")
         yield SummaryLine(
             Text(f"No checks yet — press {new} to add one, or run `beatwatch demo`."),
             id="summary",
@@ -104,6 +107,22 @@ class ChecksScreen(OnBeatwatch, Screen[None]):
                 if counts != self._summary_counts:
                     self._summary_counts = counts
                     self.query_one(SummaryLine).show(*counts, self._colours)
+                    self._show_banner()
+            if fleet.facts is not self._banner_facts:
+                self._show_banner()
+
+    def _show_banner(self) -> None:
+        fleet = self.beatwatch.fleet
+        self._banner_facts = fleet.facts
+        failing = fleet.facts.failing_channels if fleet.facts else ()
+        key = self.beatwatch.key_for
+        keys = BannerKeys(
+            key("app.show-channels"),
+            key("channels.add"),
+            key("channels.default"),
+            key("channels.test"),
+        )
+        self.query_one(ReachBanner).say(warnings(fleet.unheard_in_trouble(), failing, keys))
 
     # -- actions -------------------------------------------------------------------------
 
