@@ -46,6 +46,17 @@ class HostNotFound(NotFound):
         super().__init__(f"no host is named {name!r} (see `beatwatch host list`)")
 
 
+class HostUnwatched(NotFound):
+    """Maintenance asked for on a host no check names: most likely a typo, which would leave
+    the host meant unsilenced while whoever asked believes it is. Each interface says how to
+    open it anyway."""
+
+    def __init__(self, host: str, watched: list[str]) -> None:
+        self.host = host
+        hosts = f"hosts: {', '.join(watched)}" if watched else "no check has a host yet"
+        super().__init__(f"no check names host {host!r} ({hosts})")
+
+
 class WindowNotFound(NotFound):
     def __init__(self, window_id: int) -> None:
         super().__init__(
@@ -213,9 +224,11 @@ class Alerts:
         weekly: str | None = None,
         tz: str | None = None,
         reason: str = "",
+        force: bool = False,
     ) -> MaintenanceWindow:
         """A window from now for `duration` seconds, one from starts_at (None: now) to
-        ends_at, or a weekly one. Errors name the fields by these parameters' names."""
+        ends_at, or a weekly one. Errors name the fields by these parameters' names. A host no
+        check names raises HostUnwatched unless `force`."""
         host = host.strip()
         if not host:
             raise ValidationError("host", "give the host the window is for")
@@ -238,6 +251,10 @@ class Alerts:
             assert ends_at is not None  # the one of the three left
             start = now if starts_at is None else starts_at
             window = self._one_off_window(host, start, ends_at, "ends_at", reason, now)
+        if not force:
+            watched = sorted({c.host for c in await self._db.list_checks() if c.host})
+            if host not in watched:
+                raise HostUnwatched(host, watched)
 
         def job(conn: sqlite3.Connection) -> int:
             store.ensure_host(conn, host, now)

@@ -189,6 +189,10 @@ SCHEMAS: dict[str, Schema] = {
             "weekly": {"type": "string", "example": "sun 02:00-04:00"},
             "tz": {"type": "string", "description": "Zone of a weekly window; default UTC."},
             "reason": STRING,
+            "force": {
+                "type": "boolean",
+                "description": "Open it even if no check names the host (else 409).",
+            },
         },
     },
     "Host": {

@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import ClassVar, TypeVar
 
@@ -21,6 +22,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.theme import Theme
 
+from beatwatch.engine.alert_service import HostUnwatched
 from beatwatch.engine.events import (
     CheckChanged,
     CheckRemoved,
@@ -387,15 +389,21 @@ class BeatwatchApp(App[None]):
 
     # -- actions shared by the screens ---------------------------------------------------
 
-    async def attempt(self, what: str, action: Awaitable[T]) -> T | None:
-        """Run one service call; a refusal or failure becomes a toast, never a crash."""
+    async def attempt(
+        self, what: str, action: Awaitable[T], passing: type[Exception] | None = None
+    ) -> T | None:
+        """Run one service call; a refusal or failure becomes a toast, never a crash. An error
+        of the type `passing` is raised for the caller to handle."""
         try:
             return await action
-        except (ValidationError, NotFound) as exc:
-            self.notify(str(exc), title=f"Cannot {what}", severity="warning")
         except Exception as exc:
-            logging.getLogger("beatwatch.ui").exception("could not %s", what)
-            self.notify(str(exc), title=f"Could not {what}", severity="error", timeout=10)
+            if passing is not None and isinstance(exc, passing):
+                raise
+            if isinstance(exc, ValidationError | NotFound):
+                self.notify(str(exc), title=f"Cannot {what}", severity="warning")
+            else:
+                logging.getLogger("beatwatch.ui").exception("could not %s", what)
+                self.notify(str(exc), title=f"Could not {what}", severity="error", timeout=10)
         return None
 
     def check(self, check_id: int) -> Check | None:
@@ -487,16 +495,35 @@ class BeatwatchApp(App[None]):
             )
 
     def start_maintenance(self, host: str) -> None:
-        async def chosen(seconds: int | None) -> None:
-            if seconds is None:
+        async def open_window(seconds: int, force: bool) -> None:
+            window = self.service.alerts.start_maintenance(host, duration=seconds, force=force)
+            try:
+                opened = await self.attempt("start maintenance", window, passing=HostUnwatched)
+            except HostUnwatched as exc:
+                self.push_screen(
+                    ConfirmScreen(
+                        f"No check names host {host!r}",
+                        f"{str(exc).capitalize()}. A window on it holds no alert; if you meant "
+                        "another host, answer no. Open it anyway?",
+                        confirm="Open it",
+                    ),
+                    partial(confirmed, seconds),
+                )
                 return
-            window = self.service.alerts.start_maintenance(host, duration=seconds)
-            if await self.attempt("start maintenance", window):
+            if opened:
                 self.notify(
                     f"{host} is in maintenance for {format_duration(seconds)}: "
                     "its checks are still watched, but alerts are held.",
                     title="Maintenance",
                 )
+
+        async def confirmed(seconds: int, yes: bool | None) -> None:
+            if yes:
+                await open_window(seconds, force=True)
+
+        async def chosen(seconds: int | None) -> None:
+            if seconds is not None:
+                await open_window(seconds, force=False)
 
         self.push_screen(MaintenanceScreen(host, self.clock), chosen)
 

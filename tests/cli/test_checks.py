@@ -114,6 +114,23 @@ def test_list_says_whose_alert_is_held_or_would_reach_nobody(beatwatch: Beatwatc
     assert check["acknowledged"] is False
 
 
+def test_maintenance_on_a_host_no_check_names_is_refused_unless_forced(
+    beatwatch: Beatwatch,
+) -> None:
+    beatwatch("check", "add", "backup", "--every", "1h", "--host", "db1")
+    beatwatch("check", "add", "dump", "--every", "1h", "--host", "db2")
+    refused = beatwatch("host", "maint", "db9", "--for", "1h")
+    assert_one_line_error(refused, 1)
+    assert refused.stderr == (
+        "beatwatch: no check names host 'db9' (hosts: db1, db2); --force to open it anyway\n"
+    )
+    # Nothing was written: db9 is not even a host.
+    assert [h["name"] for h in beatwatch("host", "list", "--json").json()] == ["db1", "db2"]
+    forced = beatwatch("host", "maint", "db9", "--for", "1h", "--force")
+    assert forced.code == 0, forced.stderr
+    assert forced.stdout.startswith("maintenance window #1 on db9")
+
+
 def test_a_max_duration_added_later_turns_on_running_long_alerts(beatwatch: Beatwatch) -> None:
     beatwatch("check", "add", "etl", "--every", "1h")
     beatwatch("check", "add", "quiet etl", "--every", "1h", "--alerts", "missed")

@@ -299,3 +299,32 @@ async def test_the_header_tells_of_a_storage_fault(service, tmp_path):
         assert "503" in app.sub_title
         service.store.writer.fault = None
         await wait_for(lambda: app.sub_title.startswith("view only"))
+
+
+async def test_maintenance_on_a_host_no_check_names_asks_first(service, tmp_path):
+    # db9 is known from an old window, but its check has moved to db1 since.
+    await service.add_check(CheckSpec(name="pg dump", every_seconds=3600, host="db1"))
+    await service.alerts.start_maintenance("db9", duration=60, force=True)
+    await service.alerts.end_maintenance("db9")
+    app = app_for(service, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("5")
+        await wait_for(lambda: isinstance(app.screen, HostsScreen))
+        await wait_for(lambda: cell(app, "host:db9", "checks") == "0")
+        app.screen.query_one(DataTable).move_cursor(row=1)
+        await pilot.press("m")
+        await wait_for(lambda: isinstance(app.screen, MaintenanceScreen))
+        await pilot.press(*"2h", "enter")
+        await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
+        assert "No check names host 'db9' (hosts: db1)" in str(
+            app.screen.query_one(".dialog-text", Static).render()
+        )
+        await pilot.press("n")
+        await wait_for(lambda: isinstance(app.screen, HostsScreen))
+        assert not [h for h in await service.alerts.hosts() if h.in_maintenance]
+        await pilot.press("m")
+        await wait_for(lambda: isinstance(app.screen, MaintenanceScreen))
+        await pilot.press(*"2h", "enter")
+        await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(lambda: "in maintenance" in cell(app, "host:db9", "maintenance"))
