@@ -406,6 +406,13 @@ class BeatwatchApp(App[None]):
                 self.notify(str(exc), title=f"Could not {what}", severity="error", timeout=10)
         return None
 
+    async def show_checks(self, query: str) -> None:
+        """The checks table, filtered by `query` as if typed into its filter."""
+        await self.switch_mode("checks")
+        screen = self.screen
+        if isinstance(screen, ChecksScreen):
+            screen.filter_by(query)
+
     def check(self, check_id: int) -> Check | None:
         return self.fleet.checks.get(check_id)
 

@@ -50,6 +50,9 @@ class Fleet:
     hosts_held: frozenset[str] = frozenset()
     # Bumped on every change to a check (or its pings), so a screen showing one check can tell.
     versions: dict[int, int] = field(default_factory=dict)
+    # Bumped whenever a check's state changes, one comes or one goes: for screens that show
+    # states, not every ping.
+    states_version: int = 0
     changed: set[int] = field(default_factory=set)
     removed: set[int] = field(default_factory=set)
     _due: list[tuple[float, int]] = field(default_factory=list)
@@ -65,9 +68,17 @@ class Fleet:
         return touched
 
     def upsert(self, check: Check, now: float) -> None:
+        before = self.evaluations.get(check.id)
+        old = self.checks.get(check.id)
         self.checks[check.id] = check
         self.removed.discard(check.id)
         self._evaluate(check.id, now)
+        if (
+            before is None
+            or before.state is not self.evaluations[check.id].state
+            or (old is not None and old.host != check.host)
+        ):
+            self.states_version += 1
         if self.facts is not None:
             self.reach[check.id] = self.facts.reach(check, self.hosts_held)
         self._touch(check.id)
@@ -87,6 +98,7 @@ class Fleet:
         self.versions.pop(check_id, None)
         self.changed.discard(check_id)
         self.removed.add(check_id)
+        self.states_version += 1
 
     def record(self, ping: Ping) -> None:
         """A ping of a known check: finishes go onto its strip."""
@@ -122,6 +134,7 @@ class Fleet:
                 before = evaluation.state
                 self._evaluate(check_id, now)
                 if self.evaluations[check_id].state is not before:
+                    self.states_version += 1
                     self._touch(check_id)
 
     def take_changes(self) -> tuple[set[int], set[int]]:
@@ -138,6 +151,16 @@ class Fleet:
         for evaluation in self.evaluations.values():
             counts[evaluation.state] = counts.get(evaluation.state, 0) + 1
         return counts
+
+    def counts_by_host(self) -> dict[str, dict[State, int]]:
+        """How many checks of each host are in each state."""
+        by_host: dict[str, dict[State, int]] = {}
+        for check_id, check in self.checks.items():
+            if check.host:
+                counts = by_host.setdefault(check.host, {})
+                state = self.evaluations[check_id].state
+                counts[state] = counts.get(state, 0) + 1
+        return by_host
 
     def reach_of(self, check_id: int) -> Reach:
         return self.reach.get(check_id, Reach(0))

@@ -161,6 +161,15 @@ class ChecksScreen(OnBeatwatch, Screen[None]):
         box.border_title = f"type to filter · {self._filter_keys()}"
         box.focus()
 
+    def filter_by(self, query: str) -> None:
+        """Show only the checks `query` matches, as if typed into the filter."""
+        box = self.query_one("#filter", Input)
+        box.display = True
+        with box.prevent(Input.Changed):
+            box.value = query
+        self._apply_filter(query)
+        self.on_input_submitted()
+
     def action_clear_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.value = ""
@@ -168,12 +177,14 @@ class ChecksScreen(OnBeatwatch, Screen[None]):
         self.table.focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        query = event.value.strip()
+        self._apply_filter(event.value.strip())
+        event.input.border_title = f"{self._matching()} · {self._filter_keys()}"
+
+    def _apply_filter(self, query: str) -> None:
         self.table.matcher = matches_query(query) if query else everything
         app = self.beatwatch
         with app.batch_update():
             self.table.refilter(app.fleet, app.clock(), self._colours)
-        event.input.border_title = f"{self._matching()} · {self._filter_keys()}"
 
     def on_input_submitted(self) -> None:
         box = self.query_one("#filter", Input)

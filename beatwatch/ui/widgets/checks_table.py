@@ -204,12 +204,20 @@ def row_cells(fleet: Fleet, check_id: int, now: float, colours: Colours) -> Cell
     )
 
 
+HOST_PREFIX = "host:"
+
+
 def matches_query(query: str) -> Matcher:
     """A filter from what the user typed: every word must appear in the name, slug, host, a
-    tag, the state or the alert flags ("held", "acked", "nobody")."""
+    tag, the state or the alert flags ("held", "acked", "nobody"); "host:NAME" matches the
+    checks of that host only (not of NAME2)."""
     words = query.lower().split()
+    hosts = {w.removeprefix(HOST_PREFIX) for w in words if w.startswith(HOST_PREFIX)}
+    words = [w for w in words if not w.startswith(HOST_PREFIX)]
 
     def matches(check: Check, state: State, reach: Reach) -> bool:
+        if hosts and (check.host or "").lower() not in hosts:
+            return False
         haystack = " ".join(
             [
                 check.name,
