@@ -4,9 +4,6 @@ window that runs the engine and in one attached to `beatwatch serve`."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import aiohttp
 
 from beatwatch.engine.validation import CheckSpec
@@ -14,7 +11,7 @@ from beatwatch.ui.app import BeatwatchApp
 from beatwatch.ui.widgets.checks_table import ChecksTable
 from beatwatch.ui.widgets.reach_banner import ReachBanner
 from tests.conftest import wait_for
-from tests.ui.conftest import SIZE
+from tests.ui.conftest import SIZE, serve_process
 from tests.ui.test_alert_screens import fail
 
 
@@ -44,22 +41,7 @@ async def test_the_banner_stays_while_a_failing_check_would_reach_nobody(service
 async def test_an_attached_window_shows_a_channel_failing_in_the_serve_process(service, tmp_path):
     await service.alerts.add_channel("ops", "json://127.0.0.1:9/hook", is_default=True)
     check = await service.add_check(CheckSpec(name="nightly", every_seconds=3600))
-    engine = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from beatwatch.cli import main; main()",
-            "--data-dir",
-            str(tmp_path),
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        await wait_for(lambda: service.engine_holder() is not None, timeout=15)
+    async with serve_process(tmp_path):
         app = BeatwatchApp(service, user_theme_dir=tmp_path)
         async with app.run_test(size=SIZE):
             assert not service.runs_engine
@@ -74,6 +56,3 @@ async def test_an_attached_window_shows_a_channel_failing_in_the_serve_process(s
             await wait_for(lambda: "channel ops failing since" in banner(app), timeout=15)
             assert "press 6, then t to test it once fixed" in banner(app)
             assert "1 check in trouble reaches nobody" in banner(app)
-    finally:
-        engine.terminate()
-        await wait_for(lambda: engine.poll() is not None, timeout=30)
