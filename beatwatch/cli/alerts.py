@@ -20,6 +20,7 @@ from beatwatch.cli.context import (
     print_table,
     with_service,
 )
+from beatwatch.core.errors import HostUnwatched
 from beatwatch.core.maintenance import check_window_fields, is_open
 from beatwatch.core.maintenance import describe as describe_window
 from beatwatch.core.timefmt import format_relative, utc_iso
@@ -180,6 +181,7 @@ _MAINT_FLAGS = {
 @click.option("--weekly", help='Recurring, e.g. "sun 02:00-04:00" or "mon-fri 22:00-23:30".')
 @click.option("--tz", help="Time zone of a weekly window (default UTC).")
 @click.option("--reason", default="", help="Why, for whoever looks later.")
+@click.option("--force", is_flag=True, help="Open it even if no check names the host.")
 @location_options
 @click.pass_context
 def host_maint(
@@ -191,9 +193,11 @@ def host_maint(
     weekly: str | None,
     tz: str | None,
     reason: str,
+    force: bool,
     **where: Any,
 ) -> None:
-    """Open a maintenance window on HOST: now for a while, between two times, or weekly."""
+    """Open a maintenance window on HOST: now for a while, between two times, or weekly.
+    A host no check names is refused (a typo would silence nothing) unless --force."""
     times = {
         "duration": duration,
         "starts_at": starts_at,
@@ -207,7 +211,12 @@ def host_maint(
 
     async def act(service: Service) -> None:
         with options_named(ctx, _MAINT_FLAGS):
-            window = await service.alerts.start_maintenance(host, reason=reason, **times)
+            try:
+                window = await service.alerts.start_maintenance(
+                    host, reason=reason, force=force, **times
+                )
+            except HostUnwatched as exc:
+                raise click.ClickException(f"{exc}; --force to open it anyway") from None
         echo(f"maintenance window #{window.id} on {host}: {describe_window(window)}")
 
     with_service(ctx, act, creates=True, **where)

@@ -21,7 +21,8 @@ from beatwatch.cli.context import (
     with_service,
 )
 from beatwatch.core.model import AlertType, Check, State
-from beatwatch.core.presentation import STATE_RANK, state_label
+from beatwatch.core.presentation import STATE_RANK, reach_label, state_label
+from beatwatch.core.reach import Reach
 from beatwatch.core.rules import evaluate
 from beatwatch.core.schedule import describe
 from beatwatch.core.timefmt import format_duration, format_relative, utc_iso
@@ -137,8 +138,13 @@ def _spec_changes(options: dict[str, Any]) -> dict[str, Any]:
     return changes
 
 
-def _check_json(service: Service, check: Check) -> dict[str, Any]:
-    return check_to_dict(check, service.ping_url(check), time.time())
+def _check_json(service: Service, check: Check, reach: Reach) -> dict[str, Any]:
+    return check_to_dict(check, service.ping_url(check), time.time(), reach)
+
+
+async def _print_check_json(service: Service, check: Check) -> None:
+    reach = await service.alerts.reach_of([check])
+    print_json(_check_json(service, check, reach[check.id]))
 
 
 def _print_check(service: Service, check: Check, badges: list[tuple[str, str]]) -> None:
@@ -199,7 +205,7 @@ def add_command(ctx: click.Context, name: str, as_json: bool, **options: Any) ->
         with options_named(ctx, {**_CHECK_FLAGS, "name": "NAME"}):
             check = await service.add_check(spec)
         if as_json:
-            print_json(_check_json(service, check))
+            await _print_check_json(service, check)
         else:
             echo(service.ping_url(check))
 
@@ -228,7 +234,7 @@ def edit_command(ctx: click.Context, ref: str, as_json: bool, **options: Any) ->
         with options_named(ctx, {**_CHECK_FLAGS, "name": "--name"}):
             check = await service.update_check(ref, **changes)
         if as_json:
-            print_json(_check_json(service, check))
+            await _print_check_json(service, check)
         else:
             echo(f"updated {check.name}")
 
@@ -247,14 +253,16 @@ def list_command(ctx: click.Context, as_json: bool, **where: Any) -> None:
         checks = await service.list_checks()
         states = {c.id: evaluate(c, now) for c in checks}
         checks.sort(key=lambda c: (STATE_RANK[states[c.id].state], c.name.lower()))
+        reach = await service.alerts.reach_of(checks)
         print_listing(
             checks,
             as_json=as_json,
-            to_json=lambda c: _check_json(service, c),
+            to_json=lambda c: _check_json(service, c, reach[c.id]),
             empty="No checks yet. Add one: beatwatch check add NAME --every 1h",
-            headers=["STATE", "NAME", "SLUG", "SCHEDULE", "LAST PING", "NEXT CHANGE"],
+            headers=["STATE", "ALERTS", "NAME", "SLUG", "SCHEDULE", "LAST PING", "NEXT CHANGE"],
             row=lambda c: [
                 state_label(states[c.id].state),
+                reach_label(reach[c.id]) or "-",
                 c.name,
                 c.slug,
                 describe(c.schedule),
@@ -277,7 +285,7 @@ def show_command(ctx: click.Context, ref: str, as_json: bool, **where: Any) -> N
     async def act(service: Service) -> None:
         check = await service.get_check(ref)
         if as_json:
-            print_json(_check_json(service, check))
+            await _print_check_json(service, check)
             return
         # Status badges for dashboards: their keys reveal the state only, never the ping URL.
         badges = [("badge", service.badge_url((await service.badge_keys())[check.id]))]

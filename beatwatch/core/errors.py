@@ -130,6 +130,19 @@ class HostNotFound(NotFound):
         super().__init__(f"no host is named {name!r} (see `beatwatch host list`)")
 
 
+class HostUnwatched(NotFound):
+    """Maintenance asked for on a host no check names: most likely a typo, which would leave
+    the host meant unsilenced while whoever asked believes it is. Each interface says how to
+    open it anyway."""
+
+    http_status = 409
+
+    def __init__(self, host: str, watched: list[str]) -> None:
+        self.host = host
+        hosts = f"hosts: {', '.join(watched)}" if watched else "no check has a host yet"
+        super().__init__(f"no check names host {host!r} ({hosts})")
+
+
 class WindowNotFound(NotFound):
     def __init__(self, window_id: int) -> None:
         super().__init__(

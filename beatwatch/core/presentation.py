@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from beatwatch.core.alert_text import counted as counted  # the alerts count the same way
 from beatwatch.core.model import State
+from beatwatch.core.reach import Reach
 
 STATE_SYMBOL = {
     State.NEW: "○",
@@ -45,3 +46,23 @@ STATE_RANK = {
 
 def state_label(state: State) -> str:
     return f"{STATE_SYMBOL[state]} {STATE_WORD[state]}"
+
+
+# What stands between a check's alert and a person, shown beside its state.
+REACH_SYMBOL = {Reach.NOBODY: "⊘", Reach.HELD: "◇", Reach.ACKNOWLEDGED: "✓"}
+# As a row's cell, under the header "Alerts": "⊘ nobody", "◇ held".
+REACH_WORD = {Reach.NOBODY: "nobody", Reach.HELD: "held", Reach.ACKNOWLEDGED: "acked"}
+# As a count among the states: "⊘ 3 reach nobody".
+REACH_COUNTED = {**REACH_WORD, Reach.NOBODY: "reach nobody"}
+
+
+def reach_parts(reach: Reach) -> list[tuple[Reach, str]]:
+    """Each flag of `reach` with its symbol and word, the most telling first."""
+    return [
+        (flag, f"{REACH_SYMBOL[flag]} {REACH_WORD[flag]}") for flag in REACH_SYMBOL if flag in reach
+    ]
+
+
+def reach_label(reach: Reach) -> str:
+    """The flags as a cell shows them ("⊘ nobody ◇ held"); empty if the alert reaches someone."""
+    return " ".join(part for _, part in reach_parts(reach))

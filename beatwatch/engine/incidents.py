@@ -13,6 +13,7 @@ from beatwatch.core.alert_policy import STORM_LIMIT, STORM_WINDOW
 from beatwatch.core.errors import IncidentNotFound
 from beatwatch.core.maintenance import is_open
 from beatwatch.core.model import Channel, Check, Incident, PingKind, State
+from beatwatch.core.reach import chosen_channels
 from beatwatch.core.rules import AlertAction, alert_action
 from beatwatch.engine.events import TOLD_AS_EVENT, AlertUnsent
 from beatwatch.store import alert_rows, database
@@ -34,14 +35,6 @@ def in_maintenance(conn: sqlite3.Connection, host: str | None, now: float) -> bo
     if not host:
         return False
     return any(is_open(w, now) for w in alert_rows.windows_for_host(conn, host))
-
-
-def chosen_channels(channels: list[Channel], refs: tuple[str, ...]) -> list[Channel]:
-    """Of `channels`, those named by `refs` (by name or tag); with no refs, or refs that no
-    longer match any channel (removed since), the defaults: an alert must reach someone."""
-    wanted = set(refs)
-    named = [c for c in channels if c.name in wanted or wanted & set(c.tags)]
-    return named or [c for c in channels if c.is_default]
 
 
 def channels_for(conn: sqlite3.Connection, refs: tuple[str, ...]) -> list[Channel]:

@@ -18,6 +18,7 @@ from beatwatch.core.errors import (
     ChannelNotFound,
     Conflict,
     HostNotFound,
+    HostUnwatched,
     IncidentNotFound,
     ScheduleError,
     ValidationError,
@@ -32,12 +33,13 @@ from beatwatch.core.model import (
     Notification,
     is_row_id,
 )
+from beatwatch.core.reach import AlertFacts, Reach, chosen_channels
 from beatwatch.core.schedule import zone
 from beatwatch.core.url_masking import mask_url
 from beatwatch.core.validation import refuse_control, refuse_control_in, refuse_too_long
 from beatwatch.engine.apprise_sender import send, validate_url
 from beatwatch.engine.events import EventBus, IncidentChanged, SetupChanged
-from beatwatch.engine.incidents import acknowledge, chosen_channels
+from beatwatch.engine.incidents import acknowledge
 from beatwatch.store import alert_rows, database
 from beatwatch.store.database import Store
 
@@ -144,6 +146,21 @@ class Alerts:
             if name in check.channels or name in check.escalation_channels
         ]
 
+    async def facts(self) -> AlertFacts:
+        """The channels, maintenance windows and acknowledged incidents that decide whether
+        each check's alert would reach a person."""
+        channels = await self._db.channels()
+        windows = await self._db.windows()
+        incidents = await self._db.incidents(open_only=True, limit=-1)
+        acknowledged = frozenset(i.check_id for i in incidents if i.acknowledged_at is not None)
+        return AlertFacts(tuple(channels), tuple(windows), acknowledged)
+
+    async def reach_of(self, checks: Sequence[Check]) -> dict[int, Reach]:
+        """Whether each check's alert would reach a person now, by check id."""
+        facts = await self.facts()
+        held = facts.hosts_held(time.time())
+        return {check.id: facts.reach(check, held) for check in checks}
+
     async def checks_alerting_no_one(self) -> list[Check]:
         """The checks whose alerts would reach no channel: none of the channels they name
         exists, and no channel is a default."""
@@ -192,9 +209,11 @@ class Alerts:
         weekly: str | None = None,
         tz: str | None = None,
         reason: str = "",
+        force: bool = False,
     ) -> MaintenanceWindow:
         """A window from now for `duration` seconds, one from starts_at (None: now) to
-        ends_at, or a weekly one. Errors name the fields by these parameters' names."""
+        ends_at, or a weekly one. Errors name the fields by these parameters' names. A host no
+        check names raises HostUnwatched unless `force`."""
         refuse_control("host", host)
         refuse_control("reason", reason)
         host = host.strip()
@@ -220,6 +239,10 @@ class Alerts:
             assert ends_at is not None  # the one of the three left
             start = now if starts_at is None else starts_at
             window = self._one_off_window(host, start, ends_at, "ends_at", reason, now)
+        if not force:
+            watched = sorted({c.host for c in await self._db.list_checks() if c.host})
+            if host not in watched:
+                raise HostUnwatched(host, watched)
 
         def job(conn: sqlite3.Connection) -> int:
             database.ensure_host(conn, host, now)

@@ -16,16 +16,18 @@ from beatwatch.core.model import (
     Transition,
     UnknownPing,
 )
+from beatwatch.core.reach import Reach
 from beatwatch.core.rules import evaluate
 from beatwatch.core.timefmt import utc_iso
 from beatwatch.service.alerts import HostStatus
 from beatwatch.store.token_rows import Token
 
 
-def check_to_dict(check: Check, ping_url: str | None, now: float) -> dict[str, Any]:
+def check_to_dict(check: Check, ping_url: str | None, now: float, reach: Reach) -> dict[str, Any]:
     """A check as its users see it: the state is evaluated at `now`, so it is current even
-    when no engine is running. Without a `ping_url` (withheld from a reader who may not
-    ping), the uuid, which is the credential in it, is withheld too."""
+    when no engine is running, and `reach` says whether its alert would reach a person.
+    Without a `ping_url` (withheld from a reader who may not ping), the uuid, which is the
+    credential in it, is withheld too."""
     evaluation = evaluate(check, now)
     return {
         "id": check.id,
@@ -54,6 +56,9 @@ def check_to_dict(check: Check, ping_url: str | None, now: float) -> dict[str, A
         "last_ping_at": utc_iso(check.last_ping_at),
         "last_duration_seconds": check.last_duration,
         "next_change_at": utc_iso(evaluation.next_change_at),
+        "held_by_maintenance": Reach.HELD in reach,
+        "acknowledged": Reach.ACKNOWLEDGED in reach,
+        "nobody_would_be_told": Reach.NOBODY in reach,
     }
 
 

@@ -488,6 +488,9 @@ async def _plan_windows(service: Service, setup: Setup, prune: bool) -> list[Cha
                     weekly=wanted.weekly,
                     tz=wanted.tz,
                     reason=wanted.reason,
+                    # The file states its windows on purpose, and the checks that name the
+                    # host may be among its changes still to come.
+                    force=True,
                 ),
             )
         )

@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -22,7 +23,7 @@ from textual.filter import LineFilter
 from textual.screen import Screen
 from textual.theme import Theme
 
-from beatwatch.core.errors import EngineBusy, NotFound, ValidationError
+from beatwatch.core.errors import EngineBusy, HostUnwatched, NotFound, ValidationError
 from beatwatch.core.model import Check, Incident, State
 from beatwatch.core.presentation import counted
 from beatwatch.core.terminal_text import terminal_text
@@ -66,6 +67,8 @@ T = TypeVar("T")
 RESULTS_BATCH = 500
 # How often the header looks for a storage fault (seconds).
 HEALTH_CHECK_INTERVAL = 1.0
+# How often the alerting facts are read again, when they may have changed (seconds).
+FACTS_INTERVAL = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +152,7 @@ class BeatwatchApp(App[None]):
         self.unknown_version = 0
         # Bumped whenever incidents, channels or maintenance windows may have changed.
         self.alerts_version = 0
+        self._facts_version = -1
         self.attached_pid: int | None = None
         self._run_engine = run_engine
         self._keymap = keymap or {}
@@ -214,6 +218,7 @@ class BeatwatchApp(App[None]):
         self.run_worker(self._load_fleet(), group="load", exclusive=True)
         self._sub_title = self.sub_title
         self.set_interval(HEALTH_CHECK_INTERVAL, self._show_engine_health)
+        self.set_interval(FACTS_INTERVAL, self._follow_facts)
 
     def key_for(self, binding_id: str) -> str:
         """The key of the binding `binding_id` under the keymap, as the footer shows it: for
@@ -291,12 +296,29 @@ class BeatwatchApp(App[None]):
             logging.getLogger("beatwatch").removeHandler(self._log_handler)
 
     async def _load_fleet(self) -> None:
+        await self._load_facts()
         checks = await self.service.list_checks()
         self.fleet.replace_all(checks, self.clock())
         await self._load_results([c.id for c in checks])
         # The fleet and its strips live as long as the app: moving them out of the
         # collector's way keeps full collections of a 10,000-check heap from stalling keys.
         gc.freeze()
+
+    def _follow_facts(self) -> None:
+        """Read the alerting facts again once incidents, channels or windows have changed;
+        a read already under way is left to finish, and the next tick catches up."""
+        if self._facts_version != self.alerts_version and not self.workers_in("facts"):
+            self.run_worker(self._load_facts(), group="facts")
+
+    async def _load_facts(self) -> None:
+        version = self.alerts_version
+        facts = await self.attempt("read the alerting setup", self.service.alerts.facts())
+        if facts is not None:
+            self._facts_version = version
+            self.fleet.set_facts(facts, self.clock())
+
+    def workers_in(self, group: str) -> bool:
+        return any(w.group == group and not w.is_finished for w in self.workers)
 
     async def _load_results(self, check_ids: list[int]) -> None:
         """Fill the recent-results strips from history, a batch of checks per query."""
@@ -383,16 +405,29 @@ class BeatwatchApp(App[None]):
 
     # -- actions shared by the screens ---------------------------------------------------
 
-    async def attempt(self, what: str, action: Awaitable[T]) -> T | None:
-        """Run one service call; a refusal or failure becomes a toast, never a crash."""
+    async def attempt(
+        self, what: str, action: Awaitable[T], passing: type[Exception] | None = None
+    ) -> T | None:
+        """Run one service call; a refusal or failure becomes a toast, never a crash. An error
+        of the type `passing` is raised for the caller to handle."""
         try:
             return await action
-        except (ValidationError, NotFound) as exc:
-            self.notify(str(exc), title=f"Cannot {what}", severity="warning")
         except Exception as exc:
-            logging.getLogger("beatwatch.ui").exception("could not %s", what)
-            self.notify(str(exc), title=f"Could not {what}", severity="error", timeout=10)
+            if passing is not None and isinstance(exc, passing):
+                raise
+            if isinstance(exc, ValidationError | NotFound):
+                self.notify(str(exc), title=f"Cannot {what}", severity="warning")
+            else:
+                logging.getLogger("beatwatch.ui").exception("could not %s", what)
+                self.notify(str(exc), title=f"Could not {what}", severity="error", timeout=10)
         return None
+
+    async def show_checks(self, query: str) -> None:
+        """The checks table, filtered by `query` as if typed into its filter."""
+        await self.switch_mode("checks")
+        screen = self.screen
+        if isinstance(screen, ChecksScreen):
+            screen.filter_by(query)
 
     def check(self, check_id: int) -> Check | None:
         return self.fleet.checks.get(check_id)
@@ -483,16 +518,35 @@ class BeatwatchApp(App[None]):
             )
 
     def start_maintenance(self, host: str) -> None:
-        async def chosen(seconds: int | None) -> None:
-            if seconds is None:
+        async def open_window(seconds: int, force: bool) -> None:
+            window = self.service.alerts.start_maintenance(host, duration=seconds, force=force)
+            try:
+                opened = await self.attempt("start maintenance", window, passing=HostUnwatched)
+            except HostUnwatched as exc:
+                self.push_screen(
+                    ConfirmScreen(
+                        f"No check names host {host!r}",
+                        f"{str(exc).capitalize()}. A window on it holds no alert; if you meant "
+                        "another host, answer no. Open it anyway?",
+                        confirm="Open it",
+                    ),
+                    partial(confirmed, seconds),
+                )
                 return
-            window = self.service.alerts.start_maintenance(host, duration=seconds)
-            if await self.attempt("start maintenance", window):
+            if opened:
                 self.notify(
                     f"{host} is in maintenance for {format_duration(seconds)}: "
                     "its checks are still watched, but alerts are held.",
                     title="Maintenance",
                 )
+
+        async def confirmed(seconds: int, yes: bool | None) -> None:
+            if yes:
+                await open_window(seconds, force=True)
+
+        async def chosen(seconds: int | None) -> None:
+            if seconds is not None:
+                await open_window(seconds, force=False)
 
         self.push_screen(MaintenanceScreen(host, self.clock), chosen)
 

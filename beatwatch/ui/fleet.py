@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
 from beatwatch.core.model import Check, Ping, PingKind, State
+from beatwatch.core.reach import AlertFacts, Reach
 from beatwatch.core.rules import Evaluation, evaluate
 
 RESULTS_SHOWN = 10
@@ -41,8 +43,16 @@ class Fleet:
     checks: dict[int, Check] = field(default_factory=dict)
     evaluations: dict[int, Evaluation] = field(default_factory=dict)
     results: dict[int, deque[Result]] = field(default_factory=dict)
+    # Whether each check's alert would reach a person, from the latest facts read (none
+    # before the first read: no flag is better than a wrong one).
+    reach: dict[int, Reach] = field(default_factory=dict)
+    facts: AlertFacts | None = None
+    hosts_held: frozenset[str] = frozenset()
     # Bumped on every change to a check (or its pings), so a screen showing one check can tell.
     versions: dict[int, int] = field(default_factory=dict)
+    # Bumped whenever a check's state changes, one comes or one goes: for screens that show
+    # states, not every ping.
+    states_version: int = 0
     changed: set[int] = field(default_factory=set)
     removed: set[int] = field(default_factory=set)
     _due: list[tuple[float, int]] = field(default_factory=list)
@@ -58,19 +68,37 @@ class Fleet:
         return touched
 
     def upsert(self, check: Check, now: float) -> None:
+        before = self.evaluations.get(check.id)
+        old = self.checks.get(check.id)
         self.checks[check.id] = check
         self.removed.discard(check.id)
         self._evaluate(check.id, now)
+        if (
+            before is None
+            or before.state is not self.evaluations[check.id].state
+            or (old is not None and old.host != check.host)
+        ):
+            self.states_version += 1
+        if self.facts is not None:
+            self.reach[check.id] = self.facts.reach(check, self.hosts_held)
         self._touch(check.id)
+
+    def set_facts(self, facts: AlertFacts, now: float) -> None:
+        """Take freshly read alerting facts: only the checks whose reach changes are touched."""
+        self.facts = facts
+        self.hosts_held = facts.hosts_held(now)
+        self._reach_again(self.checks.values())
 
     def remove(self, check_id: int) -> None:
         if self.checks.pop(check_id, None) is None:
             return
         self.evaluations.pop(check_id, None)
+        self.reach.pop(check_id, None)
         self.results.pop(check_id, None)
         self.versions.pop(check_id, None)
         self.changed.discard(check_id)
         self.removed.add(check_id)
+        self.states_version += 1
 
     def record(self, ping: Ping) -> None:
         """A ping of a known check: finishes go onto its strip."""
@@ -90,7 +118,14 @@ class Fleet:
         self._touch(check_id)
 
     def advance(self, now: float) -> None:
-        """Re-evaluate the checks whose state changes by the clock at or before `now`."""
+        """Re-evaluate the checks whose state changes by the clock at or before `now`, and
+        those on hosts whose maintenance began or ended."""
+        if self.facts is not None and self.facts.windows:
+            held = self.facts.hosts_held(now)
+            if held != self.hosts_held:
+                moved = held ^ self.hosts_held
+                self.hosts_held = held
+                self._reach_again(c for c in self.checks.values() if c.host in moved)
         while self._due and self._due[0][0] <= now:
             at, check_id = heapq.heappop(self._due)
             evaluation = self.evaluations.get(check_id)
@@ -99,6 +134,7 @@ class Fleet:
                 before = evaluation.state
                 self._evaluate(check_id, now)
                 if self.evaluations[check_id].state is not before:
+                    self.states_version += 1
                     self._touch(check_id)
 
     def take_changes(self) -> tuple[set[int], set[int]]:
@@ -115,6 +151,47 @@ class Fleet:
         for evaluation in self.evaluations.values():
             counts[evaluation.state] = counts.get(evaluation.state, 0) + 1
         return counts
+
+    def counts_by_host(self) -> dict[str, dict[State, int]]:
+        """How many checks of each host are in each state."""
+        by_host: dict[str, dict[State, int]] = {}
+        for check_id, check in self.checks.items():
+            if check.host:
+                counts = by_host.setdefault(check.host, {})
+                state = self.evaluations[check_id].state
+                counts[state] = counts.get(state, 0) + 1
+        return by_host
+
+    def reach_of(self, check_id: int) -> Reach:
+        return self.reach.get(check_id, Reach(0))
+
+    def reach_counts(self) -> dict[Reach, int]:
+        """How many checks carry each flag; a check may carry several."""
+        by_value: dict[Reach, int] = {}
+        for reach in self.reach.values():
+            if reach:
+                by_value[reach] = by_value.get(reach, 0) + 1
+        counts: dict[Reach, int] = {}
+        for reach, count in by_value.items():
+            for flag in reach:
+                counts[flag] = counts.get(flag, 0) + count
+        return counts
+
+    def unheard_in_trouble(self) -> int:
+        """How many checks in a bad state have an alert that would reach nobody."""
+        return sum(
+            1
+            for check_id, reach in self.reach.items()
+            if Reach.NOBODY in reach and self.evaluations[check_id].state.is_bad
+        )
+
+    def _reach_again(self, checks: Iterable[Check]) -> None:
+        assert self.facts is not None
+        for check in checks:
+            reach = self.facts.reach(check, self.hosts_held)
+            if self.reach.get(check.id) != reach:
+                self.reach[check.id] = reach
+                self._touch(check.id)
 
     def _evaluate(self, check_id: int, now: float) -> None:
         evaluation = evaluate(self.checks[check_id], now)

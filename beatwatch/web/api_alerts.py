@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from beatwatch.core.errors import ApiError, ValidationError
+from beatwatch.core.errors import ApiError, HostUnwatched, ValidationError
 from beatwatch.core.model import Incident
 from beatwatch.service.json_shapes import (
     channel_to_dict,
@@ -31,6 +31,7 @@ _WINDOW_FIELDS: dict[str, http.Parser] = {
     "weekly": http.nullable(http.text),
     "tz": http.nullable(http.text),
     "reason": http.text,
+    "force": http.flag,
 }
 # The service's names for a window's fields -> the JSON's, where they differ.
 _WINDOW_FIELD_NAMES = {"duration": "for"}
@@ -84,9 +85,12 @@ def alert_routes(service: Service) -> list[web.RouteDef]:
                 weekly=given.get("weekly"),
                 tz=given.get("tz"),
                 reason=given.get("reason", ""),
+                force=given.get("force", False),
             )
         except ValidationError as exc:
             raise exc.named(_WINDOW_FIELD_NAMES) from None
+        except HostUnwatched as exc:
+            raise ApiError(409, f'{exc}; send "force": true to open it anyway', "host") from None
         return web.json_response(window_to_dict(window, time.time()), status=201)
 
     async def delete_window(request: web.Request) -> web.Response:

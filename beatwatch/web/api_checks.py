@@ -82,12 +82,13 @@ async def _spec_changes(request: web.Request) -> dict[str, Any]:
 def check_routes(service: Service) -> list[web.RouteDef]:
     async def checks_json(request: web.Request, checks: list[Check]) -> list[dict[str, Any]]:
         keys = await service.badge_keys()
+        reach = await service.alerts.reach_of(checks)
         now = time.time()
         reveal = http.may_see_credentials(request)
         # A check deleted by another process meanwhile may have no key: it has no badge then.
         return [
             {
-                **check_to_dict(c, service.ping_url(c) if reveal else None, now),
+                **check_to_dict(c, service.ping_url(c) if reveal else None, now, reach[c.id]),
                 "badge_url": service.badge_url(keys[c.id]) if c.id in keys else None,
             }
             for c in checks

@@ -45,9 +45,9 @@ from beatwatch.core.healthchecks_fields import (
 )
 from beatwatch.core.model import Channel, Check, State
 from beatwatch.core.ratelimit import RateLimiter
+from beatwatch.core.reach import chosen_channels
 from beatwatch.core.rules import evaluate
 from beatwatch.core.validation import differing_fields, spec_of
-from beatwatch.engine.incidents import chosen_channels
 from beatwatch.service.tokens import Token
 from beatwatch.store.database import TRANSITIONS_KEPT
 from beatwatch.web.api_http import check_rate

@@ -12,21 +12,36 @@ from typing import Any
 from beatwatch.web.openapi_schemas import SCHEMAS, Schema, list_of, ref
 
 OPENAPI_PATH = "/openapi.json"
-# Status -> (the name it is described under, once, in components/responses; what it means).
+# The name each error reply is described under, once, in components/responses -> (its status,
+# what it means). Two replies may share a status and mean different things.
 _ERRORS = {
-    "400": ("BadInput", "Bad input; `field` names what to fix"),
-    "401": ("NoToken", "No token, or one that is not valid"),
-    "403": ("ReadOnly", "A read-only token on a route that changes something"),
-    "404": ("NotFound", "Nothing with that id or name"),
-    "413": ("TooLarge", "The request body is too large"),
-    "429": ("TooMany", "Too many requests from this address; try again after Retry-After seconds"),
-    "500": ("Failed", "beatwatch failed; its log says why"),
-    "503": ("Unavailable", "The database cannot take changes right now"),
-    "409": ("Taken", "The name (or slug) is taken by another; `field` names which"),
-    "502": ("NotDelivered", "The channel did not take the message; `error` says why"),
+    "BadInput": ("400", "Bad input; `field` names what to fix"),
+    "NoToken": ("401", "No token, or one that is not valid"),
+    "ReadOnly": ("403", "A read-only token on a route that changes something"),
+    "NotFound": ("404", "Nothing with that id or name"),
+    "TooLarge": ("413", "The request body is too large"),
+    "TooMany": ("429", "Too many requests from this address; try again after Retry-After seconds"),
+    "Failed": ("500", "beatwatch failed; its log says why"),
+    "Unavailable": ("503", "The database cannot take changes right now"),
+    "Taken": ("409", "The name (or slug) is taken by another; `field` names which"),
+    "HostUnwatched": (
+        "409",
+        "No check names the host (most likely a typo, which would silence nothing); "
+        '`field` is "host"; send "force": true to open the window anyway',
+    ),
+    "NotDelivered": ("502", "The channel did not take the message; `error` says why"),
 }
-_ALWAYS = ("400", "401", "403", "404", "413", "429", "500", "503")
-TAKEN = ("409",)
+_ALWAYS = (
+    "BadInput",
+    "NoToken",
+    "ReadOnly",
+    "NotFound",
+    "TooLarge",
+    "TooMany",
+    "Failed",
+    "Unavailable",
+)
+TAKEN = ("Taken",)
 
 
 def _json(schema: Schema, description: str) -> dict[str, Any]:
@@ -83,8 +98,8 @@ def _operation(
         if reply is not None
         else {status: {"description": "Done"}}
     )
-    for code in (*_ALWAYS, *extra):
-        responses[code] = {"$ref": f"#/components/responses/{_ERRORS[code][0]}"}
+    for name in (*_ALWAYS, *extra):
+        responses[_ERRORS[name][0]] = {"$ref": f"#/components/responses/{name}"}
     operation: dict[str, Any] = {"summary": summary, "responses": responses}
     if params:
         operation["parameters"] = params
@@ -199,6 +214,7 @@ def _paths() -> dict[str, dict[str, Any]]:
                 ref("Window"),
                 status="201",
                 body="WindowInput",
+                extra=("HostUnwatched",),
             ),
         },
         "/windows/{window_id}": {
@@ -235,7 +251,7 @@ def _paths() -> dict[str, dict[str, Any]]:
                 "Send a test message now",
                 ref("TestSent"),
                 params=[CHANNEL_NAME],
-                extra=("502",),
+                extra=("NotDelivered",),
             )
         },
         OPENAPI_PATH: {
@@ -308,7 +324,7 @@ def openapi_document(server_url: str) -> dict[str, Any]:
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": SCHEMAS,
-            "responses": {name: _json(ref("Error"), text) for name, text in _ERRORS.values()},
+            "responses": {name: _json(ref("Error"), text) for name, (_, text) in _ERRORS.items()},
         },
         "paths": _linked(_paths()),
     }

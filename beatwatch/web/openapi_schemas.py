@@ -199,6 +199,10 @@ _CHECK: Schema = {
         "last_ping_at": TIME,
         "last_duration_seconds": _nullable(NUMBER),
         "next_change_at": TIME,
+        # Whether its alert would reach a person now.
+        "held_by_maintenance": BOOLEAN,
+        "acknowledged": BOOLEAN,
+        "nobody_would_be_told": BOOLEAN,
     },
 }
 _WINDOW: Schema = {
@@ -218,6 +222,10 @@ _WINDOW: Schema = {
 _WINDOW_FIELDS: Schema = {
     "host": {"type": "string", "pattern": trimmed_pattern(None)},
     "reason": ONE_LINE,
+    "force": {
+        "type": "boolean",
+        "description": "Open it even if no check names the host (else 409).",
+    },
 }
 _NOT_FOR = {"for": _only_null("integer")}
 _NOT_ONE_OFF = {"starts_at": _only_null("string"), "ends_at": _only_null("string")}

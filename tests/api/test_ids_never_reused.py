@@ -17,11 +17,11 @@ from tests.conftest import engine_settings
 
 
 async def test_a_retried_delete_does_not_remove_the_window_made_since(api: Api) -> None:
-    await api.ok("POST", "/windows", {"host": "db1", "for": "1h"}, 201)
-    newest = await api.ok("POST", "/windows", {"host": "db1", "for": "2h"}, 201)
+    await api.ok("POST", "/windows", {"host": "db1", "for": "1h", "force": True}, 201)
+    newest = await api.ok("POST", "/windows", {"host": "db1", "for": "2h", "force": True}, 201)
     await api.ok("DELETE", f"/windows/{newest['id']}", status=204)
 
-    replacement = await api.ok("POST", "/windows", {"host": "db1", "for": "3h"}, 201)
+    replacement = await api.ok("POST", "/windows", {"host": "db1", "for": "3h", "force": True}, 201)
     retried = await api.call("DELETE", f"/windows/{newest['id']}")
 
     assert replacement["id"] == newest["id"] + 1

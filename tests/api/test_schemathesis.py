@@ -25,7 +25,7 @@ async def seed(service: Service) -> str:
     """The check, channel and host schemathesis.toml names; returns a read-write token."""
     await service.add_check(CheckSpec(name="nightly-backup", every_seconds=3600))
     await service.alerts.add_channel("ops", "json://127.0.0.1:9/ops")
-    await service.alerts.start_maintenance("db1", weekly="sun 02:00-04:00")
+    await service.alerts.start_maintenance("db1", weekly="sun 02:00-04:00", force=True)
     _, token = await service.tokens.create("schemathesis")
     return token
 

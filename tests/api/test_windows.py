@@ -54,6 +54,7 @@ async def test_a_window_needs_a_host(api: Api) -> None:
 
 
 async def test_each_kind_of_window_is_still_made(api: Api) -> None:
+    await api.ok("POST", "/checks", {"name": "backup", "every_seconds": 3600, "host": "db1"}, 201)
     await api.ok("POST", "/windows", {"host": "db1", "for": "2h"}, 201)
     await api.ok(
         "POST",
@@ -67,3 +68,14 @@ async def test_each_kind_of_window_is_still_made(api: Api) -> None:
     )
     await api.ok("POST", "/windows", {"host": "db1", "weekly": "sun 02:00-04:00", "tz": "UTC"}, 201)
     assert len(await api.ok("GET", "/windows")) == 3
+
+
+async def test_a_window_on_a_host_no_check_names_is_refused_unless_forced(api: Api) -> None:
+    await api.ok("POST", "/checks", {"name": "backup", "every_seconds": 3600, "host": "db1"}, 201)
+    reply = await api.call("POST", "/windows", {"host": "db9", "for": "1h"})
+
+    assert assert_error(reply, 409, "host")["error"] == (
+        "no check names host 'db9' (hosts: db1); send \"force\": true to open it anyway"
+    )
+    assert await api.ok("GET", "/windows") == []
+    await api.ok("POST", "/windows", {"host": "db9", "for": "1h", "force": True}, 201)

@@ -16,6 +16,9 @@ from tests.cli.conftest import Beatwatch, assert_one_line_error
 
 UTC_SECOND = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 CHECK_FIELDS = {
+    "held_by_maintenance",
+    "acknowledged",
+    "nobody_would_be_told",
     "id",
     "name",
     "slug",
@@ -96,6 +99,36 @@ def test_json_has_every_field_with_utc_times(beatwatch: Beatwatch) -> None:
     assert check["alerts"] == ["failing", "long", "missed", "stuck"]
     assert (check["host"], check["tags"]) == ("db1", ["nightly"])
     assert check["last_ping_at"] is None
+
+
+def test_list_says_whose_alert_is_held_or_would_reach_nobody(beatwatch: Beatwatch) -> None:
+    beatwatch("check", "add", "backup", "--every", "1h", "--host", "db1")
+    beatwatch("host", "maint", "db1", "--for", "1h")
+    listed = beatwatch("check", "list")
+    assert listed.code == 0, listed.stderr
+    header, row = listed.stdout.splitlines()
+    assert header.split()[:2] == ["STATE", "ALERTS"]
+    assert "⊘ nobody ◇ held" in row
+    [check] = beatwatch("check", "list", "--json").json()
+    assert (check["held_by_maintenance"], check["nobody_would_be_told"]) == (True, True)
+    assert check["acknowledged"] is False
+
+
+def test_maintenance_on_a_host_no_check_names_is_refused_unless_forced(
+    beatwatch: Beatwatch,
+) -> None:
+    beatwatch("check", "add", "backup", "--every", "1h", "--host", "db1")
+    beatwatch("check", "add", "dump", "--every", "1h", "--host", "db2")
+    refused = beatwatch("host", "maint", "db9", "--for", "1h")
+    assert_one_line_error(refused, 1)
+    assert refused.stderr == (
+        "beatwatch: no check names host 'db9' (hosts: db1, db2); --force to open it anyway\n"
+    )
+    # Nothing was written: db9 is not even a host.
+    assert [h["name"] for h in beatwatch("host", "list", "--json").json()] == ["db1", "db2"]
+    forced = beatwatch("host", "maint", "db9", "--for", "1h", "--force")
+    assert forced.code == 0, forced.stderr
+    assert forced.stdout.startswith("maintenance window #1 on db9")
 
 
 def test_a_max_duration_added_later_turns_on_running_long_alerts(beatwatch: Beatwatch) -> None:

@@ -106,7 +106,7 @@ def test_ping_and_run_by_name_say_to_give_the_ping_url_instead(
 ADDS_SOMETHING = [
     ("check", "add", "backup", "--every", "1h"),
     ("channel", "add", "ops", "json://127.0.0.1:9/hook"),
-    ("host", "maint", "db1", "--for", "1h"),
+    ("host", "maint", "db1", "--for", "1h", "--force"),
     ("token", "create", "--name", "ansible"),
 ]
 

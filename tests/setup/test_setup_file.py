@@ -121,7 +121,9 @@ async def test_a_window_started_mid_second_is_the_same_window_after_a_round_trip
     service = await open_service(tmp_path)
     try:
         start = float(int(time.time())) + 0.7
-        await service.alerts.start_maintenance("db1", starts_at=start, ends_at=start + 3600)
+        await service.alerts.start_maintenance(
+            "db1", starts_at=start, ends_at=start + 3600, force=True
+        )
         text = await export_setup(service)
 
         assert await plan_import(service, parse_setup(text), prune=True) == []

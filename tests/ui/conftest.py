@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -9,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from beatwatch.config import Settings
+from beatwatch.engine.lock import EngineLock
 from beatwatch.service.service import Service
+from tests.conftest import wait_for
 
 SIZE = (120, 40)
 
@@ -38,3 +43,30 @@ async def service(tmp_path) -> AsyncIterator[Service]:
     opened = await Service.open(settings_for(tmp_path))
     yield opened
     await opened.close()
+
+
+@contextlib.asynccontextmanager
+async def serve_process(data_dir: Path) -> AsyncIterator[subprocess.Popen[bytes]]:
+    """`beatwatch serve` in a process of its own on `data_dir`, once it holds the engine;
+    stopped on the way out."""
+    engine = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from beatwatch.cli import main; main()",
+            "--data-dir",
+            str(data_dir),
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        holder = EngineLock(data_dir)
+        await wait_for(lambda: holder.holder() is not None, timeout=15)
+        yield engine
+    finally:
+        engine.terminate()
+        await wait_for(lambda: engine.poll() is not None, timeout=30)

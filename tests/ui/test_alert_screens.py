@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static
 
 from beatwatch.core.model import Check, PingKind, PingRequest
 from beatwatch.core.validation import CheckSpec
@@ -13,6 +13,7 @@ from beatwatch.ui.app import BeatwatchApp
 from beatwatch.ui.screens.channel_form import ChannelFormScreen
 from beatwatch.ui.screens.channels import ChannelsScreen
 from beatwatch.ui.screens.check_detail import CheckDetailScreen
+from beatwatch.ui.screens.checks import ChecksScreen
 from beatwatch.ui.screens.confirm import ConfirmScreen
 from beatwatch.ui.screens.help import HelpScreen
 from beatwatch.ui.screens.hosts import HostsScreen
@@ -155,7 +156,7 @@ async def test_maintenance_from_the_hosts_screen(service, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("5")
         await wait_for(lambda: isinstance(app.screen, HostsScreen))
-        await wait_for(lambda: cell(app, "host:db1", "checks") == "1")
+        await wait_for(lambda: cell(app, "host:db1", "checks") == "○ 1 new")
         await pilot.press("m")
         await wait_for(lambda: isinstance(app.screen, MaintenanceScreen))
         await pilot.press(*"soon", "enter")
@@ -299,3 +300,60 @@ async def test_the_header_tells_of_a_storage_fault(service, tmp_path):
         assert "503" in app.sub_title
         service.store.writer.fault = None
         await wait_for(lambda: app.sub_title.startswith("view only"))
+
+
+async def test_maintenance_on_a_host_no_check_names_asks_first(service, tmp_path):
+    # db9 is known from an old window, but its check has moved to db1 since.
+    await service.add_check(CheckSpec(name="pg dump", every_seconds=3600, host="db1"))
+    await service.alerts.start_maintenance("db9", duration=60, force=True)
+    await service.alerts.end_maintenance("db9")
+    app = app_for(service, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("5")
+        await wait_for(lambda: isinstance(app.screen, HostsScreen))
+        await wait_for(lambda: cell(app, "host:db9", "checks") == "no checks")
+        app.screen.query_one(DataTable).move_cursor(row=1)
+        await pilot.press("m")
+        await wait_for(lambda: isinstance(app.screen, MaintenanceScreen))
+        await pilot.press(*"2h", "enter")
+        await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
+        assert "No check names host 'db9' (hosts: db1)" in str(
+            app.screen.query_one(".dialog-text", Static).render()
+        )
+        await pilot.press("n")
+        await wait_for(lambda: isinstance(app.screen, HostsScreen))
+        assert not [h for h in await service.alerts.hosts() if h.in_maintenance]
+        await pilot.press("m")
+        await wait_for(lambda: isinstance(app.screen, MaintenanceScreen))
+        await pilot.press(*"2h", "enter")
+        await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(lambda: "in maintenance" in cell(app, "host:db9", "maintenance"))
+
+
+async def test_hosts_show_their_worst_state_and_counts_and_open_onto_their_checks(
+    service, tmp_path
+):
+    dump = await service.add_check(CheckSpec(name="pg dump", every_seconds=3600, host="db1"))
+    await service.add_check(CheckSpec(name="vacuum", every_seconds=3600, host="db1"))
+    await service.add_check(CheckSpec(name="other", every_seconds=3600, host="db10"))
+    app = app_for(service, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("5")
+        await wait_for(lambda: isinstance(app.screen, HostsScreen))
+        await wait_for(lambda: cell(app, "host:db1", "checks") == "○ 2 new")
+        assert cell(app, "host:db1", "state") == "○ new"
+        # A state changing is enough for the screen to follow, without any alerting change.
+        await service.record_ping(PingRequest(PingKind.SUCCESS, uuid=dump.uuid, at=time.time()))
+        await wait_for(lambda: cell(app, "host:db1", "checks") == "○ 1 new  ● 1 up")
+        await fail(service, dump)
+        await wait_for(lambda: cell(app, "host:db1", "state") == "✖ FAILING")
+        assert cell(app, "host:db1", "checks") == "✖ 1 FAILING  ○ 1 new"
+
+        await pilot.press("enter")
+        await wait_for(lambda: isinstance(app.screen, ChecksScreen))
+        table = app.screen.query_one(ChecksTable)
+        # db1's checks, not db10's.
+        await wait_for(lambda: len(table.shown_ids) == 2)
+        assert dump.id in table.shown_ids
+        assert "host:db1" in app.screen.query_one("#filter", Input).value

@@ -27,7 +27,7 @@ from beatwatch.ui.screens.log import LogScreen
 from beatwatch.ui.screens.pause import PauseScreen
 from beatwatch.ui.widgets.checks_table import ChecksTable
 from tests.conftest import wait_for
-from tests.ui.conftest import SIZE, settings_for
+from tests.ui.conftest import SIZE, serve_process, settings_for
 
 
 def cell(app: BeatwatchApp, check_id: int, column: str) -> str:
@@ -313,22 +313,7 @@ async def test_a_user_theme_is_used_with_its_state_colours(service, tmp_path):
 
 async def test_attaches_to_a_running_engine_and_can_still_edit(service, tmp_path):
     check = await service.add_check(CheckSpec(name="nightly", every_seconds=3600))
-    engine = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from beatwatch.cli import main; main()",
-            "--data-dir",
-            str(tmp_path),
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        await wait_for(lambda: service.engine_holder() is not None, timeout=15)
+    async with serve_process(tmp_path) as engine:
         app = BeatwatchApp(service, user_theme_dir=tmp_path)
         async with app.run_test(size=SIZE) as pilot:
             assert not service.runs_engine
@@ -353,9 +338,6 @@ async def test_attaches_to_a_running_engine_and_can_still_edit(service, tmp_path
             # The attached window is not the engine: it quits without asking.
             await pilot.press("q")
             await wait_for(lambda: not app.is_running)
-    finally:
-        engine.terminate()
-        await wait_for(lambda: engine.poll() is not None, timeout=30)
 
 
 async def test_the_engine_window_shows_what_another_process_changed(service, tmp_path):

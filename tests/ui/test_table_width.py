@@ -18,11 +18,11 @@ from beatwatch.ui.widgets.checks_table import (
     fit_columns,
 )
 from tests.conftest import wait_for
-from tests.ui.conftest import SIZE
 
-# State, Name, Host, Schedule, Pinged, Next due, Run, Recent.
-WIDTHS = [14, 26, 8, 20, 7, 11, 3, 10]
-EVERY_COLUMN = sum(WIDTHS) + 2 * len(WIDTHS)
+# State, Alerts (empty: no check's alert is held or unheard), Name, Host, Schedule, Pinged,
+# Next due, Run, Recent.
+WIDTHS = [14, 0, 26, 8, 20, 7, 11, 3, 10]
+EVERY_COLUMN = sum(WIDTHS) + 2 * (len(WIDTHS) - 1)
 LABELS = [label for _, label in COLUMNS]
 
 
@@ -31,12 +31,25 @@ def shown(room: int) -> list[str]:
 
 
 def test_every_column_shows_when_there_is_room() -> None:
-    assert fit_columns(WIDTHS, EVERY_COLUMN) == list(enumerate(WIDTHS))
+    assert fit_columns(WIDTHS, EVERY_COLUMN) == [(n, w) for n, w in enumerate(WIDTHS) if w]
+
+
+def test_the_alerts_column_shows_beside_the_state_whenever_it_has_something_to_say() -> None:
+    alerts = COLUMN_INDEX["alerts"]
+    flagged = [*WIDTHS[:alerts], 13, *WIDTHS[alerts + 1 :]]
+    # Only the name gives way to it: it shows wherever State, Name and Next due do.
+    assert [COLUMNS[c][0] for c, _ in fit_columns(flagged, 16 + 15 + 28 + 13)] == [
+        "state",
+        "alerts",
+        "name",
+        "next_due",
+    ]
+    assert dict(fit_columns(flagged, 16 + 15 + 20 + 13))[COLUMN_INDEX["name"]] == 18
 
 
 def test_the_least_important_columns_go_first() -> None:
     assert "last_run" not in shown(EVERY_COLUMN - 1)
-    assert len(shown(EVERY_COLUMN - 1)) == len(COLUMNS) - 1
+    assert len(shown(EVERY_COLUMN - 1)) == len(COLUMNS) - 2
     # Host is too wide for what is left, Run is not.
     assert shown(16 + 28 + 13 + 9 + 12 + 5) == [
         "state",
@@ -73,15 +86,25 @@ async def test_a_narrow_terminal_shows_what_matters_and_a_wide_one_everything(se
     app = await demo_fleet(service, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         table = app.screen.query_one(ChecksTable)
-        await wait_for(lambda: table.row_count == 30 and "Pinged" in line(table, 0))
+        await wait_for(lambda: table.row_count == 30 and "Alerts" in line(table, 0))
         narrow = line(table, 0)
-        assert narrow.split() == ["State", "Name", "Host", "Pinged", "Next", "due"]
+        # The demo's default channel fails: every alert would reach nobody, and says so.
+        assert narrow.split() == ["State", "Alerts", "Name", "Next", "due"]
         assert fits(table) and table.max_scroll_x == 0
         # The worst check first, with how late it is, whole.
-        assert line(table, 1).split()[:5] == ["✖", "MISSED", "Borg", "backup", "(mail)"]
+        assert line(table, 1).split()[:7] == [
+            "✖",
+            "MISSED",
+            "⊘",
+            "nobody",
+            "Borg",
+            "backup",
+            "(mail)",
+        ]
         assert "overdue 2h" in line(table, 1)
 
-        await pilot.resize_terminal(*SIZE)
+        # The demo's alerts reach nobody and some are held: the Alerts column takes its room.
+        await pilot.resize_terminal(140, 40)
         await wait_for(lambda: all(label in line(table, 0) for label in LABELS))
         assert fits(table)
 
@@ -94,7 +117,7 @@ async def test_a_ping_arriving_moves_no_column(service, tmp_path):
     app = await demo_fleet(service, tmp_path)
     async with app.run_test(size=(80, 24)):
         table = app.screen.query_one(ChecksTable)
-        await wait_for(lambda: table.row_count == 30 and "Pinged" in line(table, 0))
+        await wait_for(lambda: table.row_count == 30 and "Alerts" in line(table, 0))
         header = line(table, 0)
         [check] = [c for c in app.fleet.checks.values() if c.name == "Borg backup (mail)"]
         await service.record_ping(PingRequest(PingKind.SUCCESS, uuid=check.uuid, at=FIXED_NOW))

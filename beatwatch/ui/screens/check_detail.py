@@ -51,6 +51,8 @@ TRANSITIONS_SHOWN = 12
 BODY_PREVIEW = 40
 REFRESH_INTERVAL = 1.0
 NO_TIMED_RUNS = "no timed runs yet: a run is timed from its /start ping to its finish"
+# Shown in place of a fact until it is read: never a guess such as "none open".
+LOADING = "loading…"
 # The facts' labels are right-aligned in this many cells, and their values start two after.
 LABEL_WIDTH = 13
 VALUE_COLUMN = LABEL_WIDTH + 2
@@ -102,6 +104,8 @@ class CheckDetailScreen(OnBeatwatch, Screen[None]):
         )
         self._pings: list[Ping] = []
         self._alerts_seen = -1
+        # Whether the open incident and the host's maintenance have been read yet.
+        self._alerting_loaded = False
         self._incident: Incident | None = None
         self._host: HostStatus | None = None
 
@@ -113,7 +117,7 @@ class CheckDetailScreen(OnBeatwatch, Screen[None]):
                 with Vertical(id="history"):
                     yield Label("Run durations (oldest → newest)", classes="section-title")
                     yield DurationChart(id="durations")
-                    yield Static(NO_TIMED_RUNS, id="no-durations")
+                    yield Static(LOADING, id="no-durations")
                     yield Label("States", classes="section-title")
                     yield FittedText(id="timeline")
             yield Label("Ping this URL when the job runs", classes="section-title")
@@ -126,11 +130,15 @@ class CheckDetailScreen(OnBeatwatch, Screen[None]):
                 f"Recent pings (newest {PINGS_SHOWN}; enter shows the whole body)",
                 classes="section-title",
             )
+            yield Static(LOADING, id="pings-loading")
             yield RowTable(id="pings", cursor_type="row")
         yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#pings", RowTable)
+        table.display = False
+        self.query_one("#durations").display = False
+        self.query_one("#timeline", FittedText).show(lambda width: Text(LOADING, "dim"))
         for label in ("Kind", "When", "Exit", "Duration", "From", "User agent", "Body"):
             table.add_column(label, key=label.lower())
         check = self.beatwatch.check(self.check_id)
@@ -197,6 +205,8 @@ class CheckDetailScreen(OnBeatwatch, Screen[None]):
 
     def _incident_text(self, now: float) -> str:
         incident = self._incident
+        if not self._alerting_loaded:
+            return LOADING
         if incident is None:
             return "none open"
         ack = (
@@ -210,6 +220,8 @@ class CheckDetailScreen(OnBeatwatch, Screen[None]):
     def _host_text(self, check: Check, now: float) -> str:
         if not check.host:
             return "—"
+        if not self._alerting_loaded:
+            return f"{check.host}{SEPARATOR}maintenance {LOADING}"
         until = maintenance_until(self._host.windows, now) if self._host else None
         if until is None:
             return check.host
@@ -226,6 +238,7 @@ class CheckDetailScreen(OnBeatwatch, Screen[None]):
         check = self.beatwatch.check(self.check_id)
         host = check.host if check else None
         self._host = next((h for h in hosts if h.name == host), None)
+        self._alerting_loaded = True
         if check is not None:
             self._show_info(check)
 
@@ -246,7 +259,9 @@ class CheckDetailScreen(OnBeatwatch, Screen[None]):
         chart = self.query_one("#durations", DurationChart)
         chart.durations = tuple(durations)
         chart.display = bool(durations)
-        self.query_one("#no-durations").display = not durations
+        no_durations = self.query_one("#no-durations", Static)
+        no_durations.update(NO_TIMED_RUNS)
+        no_durations.display = not durations
 
     def _show_pings(self, pings: list[Ping]) -> None:
         """The pings in place of those shown, the cursor staying on the ping it was on."""
@@ -267,7 +282,10 @@ class CheckDetailScreen(OnBeatwatch, Screen[None]):
             )
             for ping in pings
         ]
-        fill(self.query_one("#pings", RowTable), rows)
+        table = self.query_one("#pings", RowTable)
+        fill(table, rows)
+        table.display = True
+        self.query_one("#pings-loading").display = False
 
     def _show_timeline(self, transitions: list[Transition]) -> None:
         now = self.beatwatch.clock()
@@ -312,7 +330,16 @@ class CheckDetailScreen(OnBeatwatch, Screen[None]):
     async def action_pause(self) -> None:
         await self.beatwatch.toggle_pause(self.check_id)
 
+    def _still_loading(self) -> bool:
+        """Whether the incident and maintenance are still being read, which says so: a key
+        that acts on them must not act on a guess."""
+        if not self._alerting_loaded:
+            self.notify("Still reading this check's incident and maintenance; a moment.")
+        return not self._alerting_loaded
+
     async def action_acknowledge(self) -> None:
+        if self._still_loading():
+            return
         if self._incident is None:
             self.notify("This check has no open incident.")
             return
@@ -328,6 +355,8 @@ class CheckDetailScreen(OnBeatwatch, Screen[None]):
                 "maintenance windows.",
                 severity="warning",
             )
+            return
+        if self._still_loading():
             return
         windows = self._host.windows if self._host else []
         if maintenance_until(windows, app.clock()) is not None:

@@ -14,11 +14,13 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Header, Input
 
 from beatwatch.core.model import State
+from beatwatch.core.reach import AlertFacts, Reach
 from beatwatch.ui.screens.check_detail import CheckDetailScreen
 from beatwatch.ui.screens.on_app import OnBeatwatch
 from beatwatch.ui.themes import state_variable
 from beatwatch.ui.widgets.checks_table import ChecksTable, Colours, everything, matches_query
 from beatwatch.ui.widgets.keys_footer import KeysFooter
+from beatwatch.ui.widgets.reach_banner import BannerKeys, ReachBanner, warnings
 from beatwatch.ui.widgets.summary_line import SummaryLine
 
 if TYPE_CHECKING:
@@ -49,7 +51,8 @@ class ChecksScreen(OnBeatwatch, Screen[None]):
         super().__init__()
         self._timer: Timer | None = None
         self._colours: Colours = {}
-        self._summary_counts: dict[State, int] | None = None
+        self._banner_facts: AlertFacts | None = None
+        self._summary_counts: tuple[dict[State, int], dict[Reach, int]] | None = None
 
     @property
     def table(self) -> ChecksTable:
@@ -58,6 +61,7 @@ class ChecksScreen(OnBeatwatch, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header(icon="♥")
         new = self.beatwatch.key_for("checks.new")
+        yield ReachBanner(id="banner")
         yield SummaryLine(
             Text(f"No checks yet — press {new} to add one, or run `beatwatch demo`."),
             id="summary",
@@ -97,12 +101,28 @@ class ChecksScreen(OnBeatwatch, Screen[None]):
             self.table.sync(fleet, changed, removed, now, self._colours)
             self.table.refresh_visible(fleet, now, self._colours)
             if changed or removed or self._summary_counts is None:
-                counts = fleet.counts()
+                counts = (fleet.counts(), fleet.reach_counts())
                 # Most passes under steady pings leave the counts as they were; redrawing the
                 # line anyway would relayout the screen each time.
                 if counts != self._summary_counts:
                     self._summary_counts = counts
-                    self.query_one(SummaryLine).show(counts, self._colours)
+                    self.query_one(SummaryLine).show(*counts, self._colours)
+                    self._show_banner()
+            if fleet.facts is not self._banner_facts:
+                self._show_banner()
+
+    def _show_banner(self) -> None:
+        fleet = self.beatwatch.fleet
+        self._banner_facts = fleet.facts
+        failing = fleet.facts.failing_channels if fleet.facts else ()
+        key = self.beatwatch.key_for
+        keys = BannerKeys(
+            key("app.show-channels"),
+            key("channels.add"),
+            key("channels.default"),
+            key("channels.test"),
+        )
+        self.query_one(ReachBanner).say(warnings(fleet.unheard_in_trouble(), failing, keys))
 
     # -- actions -------------------------------------------------------------------------
 
@@ -141,6 +161,15 @@ class ChecksScreen(OnBeatwatch, Screen[None]):
         box.border_title = f"type to filter · {self._filter_keys()}"
         box.focus()
 
+    def filter_by(self, query: str) -> None:
+        """Show only the checks `query` matches, as if typed into the filter."""
+        box = self.query_one("#filter", Input)
+        box.display = True
+        with box.prevent(Input.Changed):
+            box.value = query
+        self._apply_filter(query)
+        self.on_input_submitted()
+
     def action_clear_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.value = ""
@@ -148,12 +177,14 @@ class ChecksScreen(OnBeatwatch, Screen[None]):
         self.table.focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        query = event.value.strip()
+        self._apply_filter(event.value.strip())
+        event.input.border_title = f"{self._matching()} · {self._filter_keys()}"
+
+    def _apply_filter(self, query: str) -> None:
         self.table.matcher = matches_query(query) if query else everything
         app = self.beatwatch
         with app.batch_update():
             self.table.refilter(app.fleet, app.clock(), self._colours)
-        event.input.border_title = f"{self._matching()} · {self._filter_keys()}"
 
     def on_input_submitted(self) -> None:
         box = self.query_one("#filter", Input)

@@ -10,13 +10,15 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 
 from beatwatch.core.maintenance import describe, next_start, occurrence
-from beatwatch.core.model import MaintenanceWindow
-from beatwatch.core.presentation import counted
+from beatwatch.core.model import MaintenanceWindow, State
+from beatwatch.core.presentation import STATE_RANK, STATE_SYMBOL, STATE_WORD, counted
 from beatwatch.core.timefmt import format_relative
 from beatwatch.service.alerts import HostStatus
 from beatwatch.ui.formatting import short_time
 from beatwatch.ui.screens.confirm import ConfirmScreen
 from beatwatch.ui.screens.live_table import LiveTableScreen, Row
+from beatwatch.ui.themes import state_variable
+from beatwatch.ui.widgets.checks_table import HOST_PREFIX, state_text
 
 HOST_KEY = "host:"
 WINDOW_KEY = "window:"
@@ -54,8 +56,20 @@ def window_state(window: MaintenanceWindow, now: float) -> str:
     return "over"
 
 
+def states_text(counts: dict[State, int], colours: dict[State, str]) -> Text:
+    """ "✖ 1 FAILING  ● 2 up": a host's checks by state, worst first, each in its colour."""
+    text = Text()
+    for state in sorted(counts, key=STATE_RANK.__getitem__):
+        text.append("  " if text else "")
+        text.append(
+            f"{STATE_SYMBOL[state]} {counts[state]} {STATE_WORD[state]}",
+            colours[state] + (" bold" if state.is_bad else ""),
+        )
+    return text or Text("no checks", style="dim")
+
+
 class HostsScreen(LiveTableScreen):
-    COLUMNS = ("Host", "Checks", "Maintenance", "Windows")
+    COLUMNS = ("Host", "State", "Checks", "Maintenance", "Windows")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("m", "start_maintenance", "Maintenance", id="hosts.start-maintenance"),
         Binding("x", "end_maintenance", "End maintenance", id="hosts.end-maintenance"),
@@ -76,6 +90,8 @@ class HostsScreen(LiveTableScreen):
         self._hosts = {f"{HOST_KEY}{h.name}": h for h in hosts}
         self._windows = {f"{WINDOW_KEY}{w.id}": w for h in hosts for w in h.windows}
         warning = app.theme_variables.get("warning", "")
+        colours = {state: app.theme_variables[state_variable(state)] for state in State}
+        by_host = app.fleet.counts_by_host()
         rows: list[Row] = []
         in_maintenance = 0
         for host in hosts:
@@ -87,12 +103,15 @@ class HostsScreen(LiveTableScreen):
                 else Text("—", style="dim")
             )
             count = len(host.windows)
+            states = by_host.get(host.name, {})
+            worst = min(states, key=STATE_RANK.__getitem__, default=None)
             rows.append(
                 Row(
                     f"{HOST_KEY}{host.name}",
                     (
                         Text(host.name, style="bold"),
-                        str(host.checks),
+                        state_text(worst, colours) if worst else Text("—", style="dim"),
+                        states_text(states, colours),
                         status,
                         counted(count, "window") if count else "none",
                     ),
@@ -104,6 +123,7 @@ class HostsScreen(LiveTableScreen):
                         f"{WINDOW_KEY}{window.id}",
                         (
                             Text("  └ window", style="dim"),
+                            "",
                             "",
                             Text(window_state(window, now), style="dim"),
                             window_text(window),
@@ -128,7 +148,10 @@ class HostsScreen(LiveTableScreen):
             )
         checks = counted(host.checks, "check")
         start = self.beatwatch.key_for("hosts.start-maintenance")
-        return f"{host.name}: {checks}, alerting as usual. {start} starts maintenance."
+        return (
+            f"{host.name}: {checks}, alerting as usual. {start} starts maintenance; enter lists "
+            "its checks."
+        )
 
     def _summary(self, hosts: int, in_maintenance: int) -> str:
         if not hosts:
@@ -140,6 +163,16 @@ class HostsScreen(LiveTableScreen):
             f"{key('hosts.end-maintenance')}: end now · {key('hosts.remove-window')}: remove "
             "a window"
         )
+
+    def data_version(self) -> int:
+        # The states of the hosts' checks, as well as their windows.
+        return self.beatwatch.alerts_version + self.beatwatch.fleet.states_version
+
+    async def on_data_table_row_selected(self) -> None:
+        """Enter on a host: the checks table, filtered to that host's checks."""
+        if (host := self._selected_host()) is None:
+            return
+        await self.beatwatch.show_checks(f"{HOST_PREFIX}{host}")
 
     def _selected_host(self) -> str | None:
         key = self.selected_key() or ""

@@ -30,7 +30,14 @@ from textual.strip import Strip
 from textual.widgets.data_table import RowKey
 
 from beatwatch.core.model import Check, PingKind, State
-from beatwatch.core.presentation import STATE_RANK, STATE_WORD, state_label
+from beatwatch.core.presentation import (
+    STATE_RANK,
+    STATE_WORD,
+    reach_label,
+    reach_parts,
+    state_label,
+)
+from beatwatch.core.reach import Reach
 from beatwatch.core.rules import Evaluation, due_at
 from beatwatch.core.schedule import describe
 from beatwatch.ui.fleet import RESULTS_SHOWN, Fleet, Result
@@ -39,11 +46,12 @@ from beatwatch.ui.widgets.row_table import CURSOR_BINDINGS
 
 Cells = tuple[Text | str, ...]
 Colours = dict[State, str]
-Matcher = Callable[[Check, State], bool]
+Matcher = Callable[[Check, State, Reach], bool]
 SortKey = tuple[int, str, int]
 
 COLUMNS = (
     ("state", "State"),
+    ("alerts", "Alerts"),
     ("name", "Name"),
     ("host", "Host"),
     ("schedule", "Schedule"),
@@ -61,15 +69,28 @@ STEADY_WIDTHS = {
     "next_due": cell_len("overdue 59m"),
     "recent": RESULTS_SHOWN,
 }
+# A column whose every cell is empty takes no room at all: the Alerts column shows only while
+# some check's alert would not reach a person.
+SHOWN_WHEN_FILLED = frozenset({COLUMN_INDEX["alerts"]})
 LEAST_WIDTHS = tuple(max(cell_len(label), STEADY_WIDTHS.get(key, 0)) for key, label in COLUMNS)
 # Most important first: what is wrong, with which job, and how late it is are what matter at
-# 3 a.m. A terminal too narrow for every column leaves out the last ones first; the first
-# ALWAYS_SHOWN always show.
+# 3 a.m., and whether anyone will be told. A terminal too narrow for every column leaves out
+# the last ones first; the first ALWAYS_SHOWN always show.
 PRIORITY = tuple(
     COLUMN_INDEX[key]
-    for key in ("state", "name", "next_due", "last_ping", "recent", "host", "schedule", "last_run")
+    for key in (
+        "state",
+        "name",
+        "alerts",
+        "next_due",
+        "last_ping",
+        "recent",
+        "host",
+        "schedule",
+        "last_run",
+    )
 )
-ALWAYS_SHOWN = 3
+ALWAYS_SHOWN = 4
 # Long names and hosts are cut short, so that more columns fit beside them; the detail screen
 # shows them whole, and the filter matches the whole name.
 NAME_SHOWN = 32
@@ -135,6 +156,31 @@ def _styled_label(state: State, colour: str) -> Text:
     return Text(state_label(state), style=colour + (" bold" if state.is_bad else ""))
 
 
+def reach_colour(flag: Reach, colours: Colours) -> str:
+    """Nobody told is as loud as a failure; a held alert reads like a pause; an acknowledged
+    one is settled."""
+    if flag is Reach.NOBODY:
+        return f"{colours[State.FAILING]} bold"
+    return colours[State.PAUSED] if flag is Reach.HELD else "dim"
+
+
+def reach_text(reach: Reach, colours: Colours) -> Text:
+    """The flags of a check's reach, each in the colour of what it is about."""
+    return _reach_text(
+        reach, reach_colour(Reach.NOBODY, colours), reach_colour(Reach.HELD, colours)
+    )
+
+
+@lru_cache(maxsize=64)
+def _reach_text(reach: Reach, nobody_style: str, held_style: str) -> Text:
+    styles = {Reach.NOBODY: nobody_style, Reach.HELD: held_style}
+    text = Text()
+    for flag, part in reach_parts(reach):
+        text.append(" " if text else "")
+        text.append(part, styles.get(flag, "dim"))
+    return text
+
+
 def results_strip(results: Iterable[Result], colours: Colours) -> Text:
     failed = tuple(result.kind is PingKind.FAIL for result in results)
     return _strip(failed, colours[State.UP], colours[State.FAILING])
@@ -153,6 +199,7 @@ def row_cells(fleet: Fleet, check_id: int, now: float, colours: Colours) -> Cell
     evaluation = fleet.evaluations[check_id]
     return (
         state_text(evaluation.state, colours),
+        reach_text(fleet.reach_of(check_id), colours),
         shortened(check.name, NAME_SHOWN),
         shortened(check.host or "", HOST_SHOWN),
         schedule_text(check),
@@ -163,21 +210,37 @@ def row_cells(fleet: Fleet, check_id: int, now: float, colours: Colours) -> Cell
     )
 
 
+HOST_PREFIX = "host:"
+
+
 def matches_query(query: str) -> Matcher:
     """A filter from what the user typed: every word must appear in the name, slug, host, a
-    tag or the state."""
+    tag, the state or the alert flags ("held", "acked", "nobody"); "host:NAME" matches the
+    checks of that host only (not of NAME2)."""
     words = query.lower().split()
+    hosts = {w.removeprefix(HOST_PREFIX) for w in words if w.startswith(HOST_PREFIX)}
+    words = [w for w in words if not w.startswith(HOST_PREFIX)]
 
-    def matches(check: Check, state: State) -> bool:
+    def matches(check: Check, state: State, reach: Reach) -> bool:
+        if hosts and (check.host or "").lower() not in hosts:
+            return False
         haystack = " ".join(
-            [check.name, check.slug, check.host or "", *check.tags, state.value, STATE_WORD[state]]
+            [
+                check.name,
+                check.slug,
+                check.host or "",
+                *check.tags,
+                state.value,
+                STATE_WORD[state],
+                reach_label(reach),
+            ]
         ).lower()
         return all(word in haystack for word in words)
 
     return matches
 
 
-def everything(check: Check, state: State) -> bool:
+def everything(check: Check, state: State, reach: Reach) -> bool:
     return True
 
 
@@ -191,6 +254,13 @@ def cell_width(cell: Text | str) -> int:
     return cell.cell_len if isinstance(cell, Text) else cell_len(cell)
 
 
+def column_width(column: int, widest_cell: int) -> int:
+    """How wide a column is drawn, given its widest cell: 0 leaves it out."""
+    if column in SHOWN_WHEN_FILLED and not widest_cell:
+        return 0
+    return max(LEAST_WIDTHS[column], widest_cell)
+
+
 def fit_columns(widths: list[int], room: int) -> list[tuple[int, int]]:
     """The columns to show in `room` cells, as (column, width) in table order.
 
@@ -198,14 +268,14 @@ def fit_columns(widths: list[int], room: int) -> list[tuple[int, int]]:
     and the next one tried, so a narrow column may show where a wider, more important one
     could not. The first ALWAYS_SHOWN always show: if even they do not fit, the name is cut
     shorter, down to NAME_LEAST cells, and past that the table scrolls sideways."""
-    shown = {column: widths[column] for column in PRIORITY[:ALWAYS_SHOWN]}
+    shown = {column: widths[column] for column in PRIORITY[:ALWAYS_SHOWN] if widths[column]}
     used = sum(shown.values()) + CELL_PADDING * len(shown)
     if used > room:
         name = COLUMN_INDEX["name"]
         shown[name] = max(min(NAME_LEAST, widths[name]), widths[name] - (used - room))
     else:
         for column in PRIORITY[ALWAYS_SHOWN:]:
-            if used + widths[column] + CELL_PADDING <= room:
+            if widths[column] and used + widths[column] + CELL_PADDING <= room:
                 shown[column] = widths[column]
                 used += widths[column] + CELL_PADDING
     return sorted(shown.items())
@@ -319,7 +389,9 @@ class ChecksTable(ScrollView, can_focus=True):
             hide.append(check_id)
         for check_id in changed:
             check = fleet.checks.get(check_id)
-            if check is not None and self.matcher(check, fleet.state_of(check_id)):
+            if check is not None and self.matcher(
+                check, fleet.state_of(check_id), fleet.reach_of(check_id)
+            ):
                 self._store(check_id, row_cells(fleet, check_id, now, colours), fleet)
                 show.append(check_id)
             else:
@@ -344,7 +416,11 @@ class ChecksTable(ScrollView, can_focus=True):
 
     def refilter(self, fleet: Fleet, now: float, colours: Colours) -> None:
         """Show the rows the matcher wants: only rows that appear or go are touched."""
-        wanted = {i for i, c in fleet.checks.items() if self.matcher(c, fleet.state_of(i))}
+        wanted = {
+            i
+            for i, c in fleet.checks.items()
+            if self.matcher(c, fleet.state_of(i), fleet.reach_of(i))
+        }
         for check_id in wanted - self._cells.keys():
             self._store(check_id, row_cells(fleet, check_id, now, colours), fleet)
         self._place(list(wanted - self._shown), list(self._shown - wanted))
@@ -399,8 +475,8 @@ class ChecksTable(ScrollView, can_focus=True):
 
     def _resize(self) -> None:
         self._widths = [
-            max(least, max(counts, default=0))
-            for least, counts in zip(LEAST_WIDTHS, self._width_counts, strict=True)
+            column_width(column, max(counts, default=0))
+            for column, counts in enumerate(self._width_counts)
         ]
         self._layout = fit_columns(self._widths, self._room())
         size = Size(self._line_width, len(self._order) + 1)

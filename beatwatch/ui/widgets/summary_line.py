@@ -1,9 +1,11 @@
-"""The line over the checks table: how many checks are in each state, worst first, and how
-many there are in all, on one line that fits its width.
+"""The line over the checks table: how many checks are in each state, worst first, how many
+would reach nobody or are held or acknowledged, and how many there are in all, on one line
+that fits its width.
 
 When the whole line does not fit (a tmux split), the calm states give way first: they lose
 their words, then the least telling of them go; only then do the states that need action lose
-theirs, keeping symbol and number. Those and the total always show, and no word is cut (below
+theirs, keeping symbol and number. Those, the count of checks whose alert would reach nobody,
+and the total always show, and no word is cut (below
 about 35 columns, where even that does not fit, the line ends in "…").
 """
 
@@ -16,54 +18,99 @@ from rich.text import Text
 from textual.widgets import Static
 
 from beatwatch.core.model import State
-from beatwatch.core.presentation import STATE_RANK, STATE_SYMBOL, STATE_WORD, counted
-from beatwatch.ui.widgets.checks_table import Colours
+from beatwatch.core.presentation import (
+    REACH_COUNTED,
+    REACH_SYMBOL,
+    STATE_RANK,
+    STATE_SYMBOL,
+    STATE_WORD,
+    counted,
+)
+from beatwatch.core.reach import Reach
+from beatwatch.ui.widgets.checks_table import Colours, reach_colour
 
+# A count on the line is of the checks in a state, or of those carrying an alert flag.
+Counted = State | Reach
 Counts = Mapping[State, int]
-Part = tuple[State, str]
-Form = Callable[[State, int], str]
+Part = tuple[Counted, str]
+Form = Callable[[Counted, int], str]
 
-# The states someone has to look at: always on the line.
-NEEDS_ACTION = frozenset({State.MISSED, State.FAILING, State.STUCK, State.RUNNING_LONG, State.LATE})
-# The calm states, the one kept longest first: a paused check is not watched at all and a new
-# one has never been heard from; how many are up is what the total leaves over.
-CALM_KEPT = (State.PAUSED, State.NEW, State.RUNNING, State.UP)
+# What someone has to look at: always on the line.
+NEEDS_ACTION: frozenset[Counted] = frozenset(
+    {State.MISSED, State.FAILING, State.STUCK, State.RUNNING_LONG, State.LATE, Reach.NOBODY}
+)
+# The calm counts, the one kept longest first: a held or acknowledged alert is a bad check
+# someone is handling; a paused check is not watched at all and a new one has never been
+# heard from; how many are up is what the total leaves over.
+CALM_KEPT: tuple[Counted, ...] = (
+    Reach.HELD,
+    Reach.ACKNOWLEDGED,
+    State.PAUSED,
+    State.NEW,
+    State.RUNNING,
+    State.UP,
+)
+# The order on the line: the bad states, then the alert flags, then the calm states.
+LINE_ORDER: dict[Counted, float] = {
+    **STATE_RANK,
+    Reach.NOBODY: STATE_RANK[State.LATE] + 0.1,
+    Reach.HELD: STATE_RANK[State.LATE] + 0.2,
+    Reach.ACKNOWLEDGED: STATE_RANK[State.LATE] + 0.3,
+}
 SEPARATOR = "  "
 
 
-def full(state: State, count: int) -> str:
-    return f"{STATE_SYMBOL[state]} {count} {STATE_WORD[state]}"
+def symbol(key: Counted) -> str:
+    return STATE_SYMBOL[key] if isinstance(key, State) else REACH_SYMBOL[key]
 
 
-def short(state: State, count: int) -> str:
-    return f"{STATE_SYMBOL[state]} {count}"
+def full(key: Counted, count: int) -> str:
+    word = STATE_WORD[key] if isinstance(key, State) else REACH_COUNTED[key]
+    return f"{symbol(key)} {count} {word}"
 
 
-# From the fullest line to the shortest: how the states that need action read, and how the
-# calm ones do. The first that fits is used; the last is used whatever the width.
-SHAPES: tuple[tuple[Form, Form], ...] = ((full, full), (full, short), (short, short))
+def short(key: Counted, count: int) -> str:
+    return f"{symbol(key)} {count}"
 
 
-def fit_summary(counts: Counts, room: int) -> tuple[list[Part], str]:
-    """The parts of the line in `room` cells, worst state first, and the total after them."""
+# From the fullest line to the shortest: how the states that need action read, how the count
+# of alerts reaching nobody does (None: left to the banner over the table, which says it in
+# words), and how the calm ones do. The first that fits is used; the last whatever the width.
+SHAPES: tuple[tuple[Form, Form | None, Form], ...] = (
+    (full, full, full),
+    (full, full, short),
+    (full, short, short),
+    (full, None, short),
+    (short, short, short),
+)
+
+
+def fit_summary(
+    counts: Counts, room: int, reach_counts: Mapping[Reach, int] | None = None
+) -> tuple[list[Part], str]:
+    """The parts of the line in `room` cells, worst first, and the total after them."""
     total = counted(sum(counts.values()), "check")
-    urgent = [state for state in counts if state in NEEDS_ACTION]
-    calm = [state for state in CALM_KEPT if state in counts]
-    parts: dict[State, str] = {}
-    for urgent_form, calm_form in SHAPES:
-        parts = {state: urgent_form(state, counts[state]) for state in urgent}
+    every: dict[Counted, int] = {**counts, **(reach_counts or {})}
+    urgent = [key for key in every if key in NEEDS_ACTION]
+    calm = [key for key in CALM_KEPT if key in every]
+    parts: dict[Counted, str] = {}
+    for shape in SHAPES:
+        urgent_form, nobody_form, calm_form = shape
+        parts = {key: urgent_form(key, every[key]) for key in urgent if key is not Reach.NOBODY}
+        if nobody_form is not None and Reach.NOBODY in urgent:
+            parts[Reach.NOBODY] = nobody_form(Reach.NOBODY, every[Reach.NOBODY])
         used = cell_len(total) + sum(cell_len(p) + len(SEPARATOR) for p in parts.values())
-        if used > room and urgent_form is not short:
+        if used > room and shape is not SHAPES[-1]:
             continue
-        for state in calm:
-            part = calm_form(state, counts[state])
+        for key in calm:
+            part = calm_form(key, every[key])
             if used + cell_len(part) + len(SEPARATOR) <= room:
-                parts[state] = part
+                parts[key] = part
                 used += cell_len(part) + len(SEPARATOR)
-        # Calm words show only if every calm state shows with them.
-        if calm_form is short or len(parts) == len(counts):
+        # Calm words show only if every calm count shows with them.
+        if calm_form is short or len(parts) == len(every):
             break
-    return sorted(parts.items(), key=lambda part: STATE_RANK[part[0]]), total
+    return sorted(parts.items(), key=lambda part: LINE_ORDER[part[0]]), total
 
 
 class SummaryLine(Static):
@@ -82,11 +129,13 @@ class SummaryLine(Static):
         super().__init__(id=id)
         self._empty = empty
         self._counts: Counts = {}
+        self._reach_counts: Mapping[Reach, int] = {}
         self._colours: Colours = {}
         self._text: Text | None = None
 
-    def show(self, counts: Counts, colours: Colours) -> None:
+    def show(self, counts: Counts, reach_counts: Mapping[Reach, int], colours: Colours) -> None:
         self._counts = counts
+        self._reach_counts = reach_counts
         self._colours = colours
         self._redraw()
 
@@ -105,10 +154,13 @@ class SummaryLine(Static):
             self.update(text, layout=False)
 
     def _line(self, room: int) -> Text:
-        parts, total = fit_summary(self._counts, room)
+        parts, total = fit_summary(self._counts, room, self._reach_counts)
         line = Text()
-        for state, part in parts:
-            line.append(part, self._colours[state] + (" bold" if state.is_bad else ""))
+        for key, part in parts:
+            if isinstance(key, State):
+                line.append(part, self._colours[key] + (" bold" if key.is_bad else ""))
+            else:
+                line.append(part, reach_colour(key, self._colours))
             line.append(SEPARATOR)
         line.append(total, "dim")
         return line
