@@ -25,7 +25,7 @@ from beatwatch.engine.serialize import check_to_dict, ping_to_dict, unknown_ping
 from beatwatch.engine.service import Service
 from beatwatch.engine.timefmt import format_duration, format_relative, utc_iso
 from beatwatch.engine.validation import CheckSpec, pause_end
-from beatwatch.presentation import STATE_RANK, state_label
+from beatwatch.presentation import STATE_RANK, schedule_facts, state_label
 
 
 class AlertTypes(click.ParamType):
@@ -51,8 +51,12 @@ class AlertTypes(click.ParamType):
 
 def _check_options(command: Any) -> Any:
     options = [
-        click.option("--every", type=DURATION, help="Interval between runs: 45s, 10m, 2h, 1d, 1w."),
-        click.option("--cron", help='Cron schedule, 5 fields, e.g. "0 3 * * *".'),
+        click.option(
+            "--every", type=DURATION, help="Interval between runs: 45s, 10m, 2h, 1h30m, 1d, 1w."
+        ),
+        click.option(
+            "--cron", help='Cron schedule: 5 fields ("30 2 * * 1-5") or a macro such as @daily.'
+        ),
         click.option("--tz", help="Time zone of the cron schedule (default: the server's)."),
         click.option("--grace", type=DURATION, help="Slack after the due time before MISSED."),
         click.option(
@@ -135,7 +139,7 @@ def _print_check(service: Service, check: Check, badges: list[tuple[str, str]]) 
         ("name", check.name),
         ("slug", check.slug),
         ("id", str(check.id)),
-        ("schedule", describe(check.schedule)),
+        *schedule_facts(check.schedule),
         ("grace", format_duration(check.grace_seconds)),
     ]
     if check.max_duration_seconds:

@@ -19,7 +19,14 @@ from beatwatch.engine.model import (
     AlertType,
     Schedule,
 )
-from beatwatch.engine.schedule import ScheduleError, local_zone_name, upcoming, validate_cron, zone
+from beatwatch.engine.schedule import (
+    ScheduleError,
+    local_zone_name,
+    normalize_cron,
+    upcoming,
+    validate_cron,
+    zone,
+)
 from beatwatch.engine.timefmt import (
     LONGEST_DURATION,
     LONGEST_DURATION_TEXT,
@@ -191,7 +198,7 @@ def _validate_schedule(spec: CheckSpec) -> Schedule:
                 f"({MIN_INTERVAL} to {MAX_INTERVAL} seconds)",
             )
         return Schedule(every_seconds=every)
-    cron = " ".join((spec.cron or "").split())
+    cron = normalize_cron(spec.cron or "")
     tz = spec.tz or local_zone_name()
     try:
         zone(tz)

@@ -204,3 +204,17 @@ LATER = "2099-01-01T02:00:00Z"
 def test_bad_files_name_the_problem(text: str, message: str) -> None:
     with pytest.raises(SetupError, match=re.escape(message)):
         parse_setup(text)
+
+
+async def test_a_macro_and_a_compound_duration_in_a_file(tmp_path: Path) -> None:
+    service = await open_service(tmp_path)
+    try:
+        setup = parse_setup(
+            '[[check]]\nname = "rotate"\ncron = "@monthly"\ntz = "UTC"\ngrace = "1h30m"\n'
+        )
+        await apply_changes(await plan_import(service, setup))
+        [check] = await service.list_checks()
+        assert (check.schedule.cron, check.grace_seconds) == ("@monthly", 5400)
+        assert 'cron = "@monthly"' in await export_setup(service)
+    finally:
+        await service.close()

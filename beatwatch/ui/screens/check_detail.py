@@ -22,9 +22,8 @@ from textual.widgets import (
 
 from beatwatch.engine.alert_service import HostStatus
 from beatwatch.engine.model import Check, Incident, Ping, State, Transition
-from beatwatch.engine.schedule import describe
 from beatwatch.engine.timefmt import format_duration, format_relative
-from beatwatch.presentation import state_label
+from beatwatch.presentation import schedule_facts, state_label
 from beatwatch.ui.formatting import (
     SEPARATOR,
     first_fitting,
@@ -174,7 +173,7 @@ class CheckDetailScreen(OnBeatwatch, Screen[None]):
         info.append(state_label(evaluation.state), style=f"{colour} bold")
         info.append(f"  since {format_relative(evaluation.since, now)}\n")
         rows = [
-            ("schedule", describe(check.schedule)),
+            *schedule_facts(check.schedule),
             ("grace", format_duration(check.grace_seconds)),
             (
                 "max duration",

@@ -15,10 +15,18 @@ from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSe
 
 from beatwatch.engine.catalog import CheckNotFound, channel_refs
 from beatwatch.engine.model import AlertType, Check, Schedule
-from beatwatch.engine.schedule import ScheduleError, local_zone_name, upcoming, validate_cron
+from beatwatch.engine.schedule import (
+    ScheduleError,
+    describe,
+    local_zone_name,
+    normalize_cron,
+    upcoming,
+    validate_cron,
+    zone,
+)
 from beatwatch.engine.timefmt import format_duration_exact, parse_duration
 from beatwatch.engine.validation import DEFAULT_ALERTS, CheckSpec, ValidationError
-from beatwatch.ui.formatting import short_time
+from beatwatch.ui.formatting import is_local, short_time, short_time_in
 from beatwatch.ui.screens.form import FieldSpec, FormScreen, labelled_input
 
 log = logging.getLogger("beatwatch.ui")
@@ -39,8 +47,8 @@ FIELD_INPUT = {
 
 FIELDS = (
     FieldSpec("name", "Name", "Nightly backup (db1)"),
-    FieldSpec("every", "Every", "1h · 30m · 1d"),
-    FieldSpec("cron", "Cron expression", "0 3 * * *"),
+    FieldSpec("every", "Every", "1h · 30m · 1h30m · 1d"),
+    FieldSpec("cron", "Cron expression", "30 2 * * 1-5 · @daily · @hourly"),
     FieldSpec("tz", "Time zone", ""),
     FieldSpec("grace", "Grace", "empty: 5m or half the interval"),
     FieldSpec("max-duration", "Max duration", "optional, e.g. 2h: shows a run as RUNNING LONG"),
@@ -62,6 +70,19 @@ def _duration(text: str, field_name: str) -> int | None:
         return parse_duration(text)
     except ValueError as exc:
         raise ValidationError(field_name, str(exc)) from None
+
+
+def schedule_preview(schedule: Schedule, due: list[float]) -> str:
+    """The schedule in words and its next due times: a cron check's in its own zone, and in
+    local time too where that reads differently."""
+    local = ", ".join(map(short_time, due))
+    if schedule.tz is None:
+        return f"{describe(schedule)}\nnext due: {local} (local time)"
+    check_zone = zone(schedule.tz)
+    if is_local(check_zone, due):
+        return f"{describe(schedule)}\nnext due: {local} ({schedule.tz}, local time)"
+    there = ", ".join(short_time_in(t, check_zone) for t in due)
+    return f"{describe(schedule)}\nnext due: {there} ({schedule.tz})\n      in local time: {local}"
 
 
 class CheckFormScreen(FormScreen[Check | None]):
@@ -173,7 +194,7 @@ class CheckFormScreen(FormScreen[Check | None]):
     def _schedule(self) -> Schedule:
         """The schedule the fields describe; ValidationError names the field at fault."""
         if self._is_cron:
-            cron = " ".join(self.text("cron").split())
+            cron = normalize_cron(self.text("cron"))
             tz = self.text("tz").strip() or local_zone_name()
             if not cron:
                 raise ValidationError("cron", "give a cron expression, e.g. 0 3 * * *")
@@ -196,8 +217,7 @@ class CheckFormScreen(FormScreen[Check | None]):
         except (ValidationError, ScheduleError, OverflowError):
             preview.update("next due: (complete the schedule to see when)")
             return
-        times = ", ".join(map(short_time, due))
-        preview.update(f"next due: {times} (local time)")
+        preview.update(schedule_preview(schedule, due))
 
     def _spec(self) -> CheckSpec:
         schedule = self._schedule()
