@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 
-from beatwatch.engine import alert_store, store
+from beatwatch.engine import alert_store, catalog, store
 from beatwatch.engine.channels import ChannelError, send, validate_url
-from beatwatch.engine.events import EventBus, IncidentChanged, SetupChanged
+from beatwatch.engine.events import CheckChanged, EventBus, IncidentChanged, SetupChanged
 from beatwatch.engine.incidents import IncidentNotFound, acknowledge, chosen_channels
 from beatwatch.engine.maintenance import check_window_fields, is_open, occurrence, parse_weekly
 from beatwatch.engine.messages import test_message
@@ -60,6 +60,25 @@ class HostStatus:
     checks: int
 
 
+def _channel_name(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise ValidationError("name", "a channel name is 1 to 100 characters")
+    return name
+
+
+def _channel_url(url: str) -> str:
+    try:
+        validate_url(url)
+    except ChannelError as exc:
+        raise ValidationError("url", str(exc)) from None
+    return url
+
+
+def _name_taken(name: str) -> ValidationError:
+    return ValidationError("name", f"a channel named {name!r} already exists")
+
+
 class Alerts:
     def __init__(self, db: Store, events: EventBus) -> None:
         self._db = db
@@ -83,13 +102,7 @@ class Alerts:
     async def add_channel(
         self, name: str, url: str, is_default: bool = False, tags: tuple[str, ...] = ()
     ) -> Channel:
-        name = name.strip()
-        if not name or len(name) > 100:
-            raise ValidationError("name", "a channel name is 1 to 100 characters")
-        try:
-            validate_url(url)
-        except ChannelError as exc:
-            raise ValidationError("url", str(exc)) from None
+        name, url = _channel_name(name), _channel_url(url)
         try:
             await self._db.write(
                 partial(
@@ -102,7 +115,7 @@ class Alerts:
                 )
             )
         except sqlite3.IntegrityError:
-            raise ValidationError("name", f"a channel named {name!r} already exists") from None
+            raise _name_taken(name) from None
         log.info("channel %s added (%s)", name, mask_url(url))
         self._events.publish(SetupChanged())
         return await self.channel(name)
@@ -111,28 +124,35 @@ class Alerts:
         self,
         name: str,
         *,
+        new_name: str | None = None,
         url: str | None = None,
         is_default: bool | None = None,
         tags: tuple[str, ...] | None = None,
     ) -> Channel:
-        """Change some settings of a channel; the rest keep their values."""
+        """Change some settings of a channel in place; the rest keep their values, and its
+        queued messages stay queued for it. A rename carries over to the checks naming it."""
         channel = await self.channel(name)
-        if url is not None:
-            try:
-                validate_url(url)
-            except ChannelError as exc:
-                raise ValidationError("url", str(exc)) from None
-        await self._db.write(
-            partial(
-                alert_store.update_channel,
-                channel_id=channel.id,
-                url=channel.url if url is None else url,
-                is_default=channel.is_default if is_default is None else is_default,
-                tags=channel.tags if tags is None else tags,
-            )
+        changed = replace(
+            channel,
+            name=channel.name if new_name is None else _channel_name(new_name),
+            url=channel.url if url is None else _channel_url(url),
+            is_default=channel.is_default if is_default is None else is_default,
+            tags=channel.tags if tags is None else tags,
         )
+        try:
+            checks = await self._db.write(
+                partial(catalog.edit_channel, channel=channel, changed=changed)
+            )
+        except sqlite3.IntegrityError:
+            raise _name_taken(changed.name) from None
+        if changed.name != channel.name:
+            log.info("channel %s renamed to %s", channel.name, changed.name)
+        if changed.url != channel.url:
+            log.info("channel %s now sends to %s", changed.name, mask_url(changed.url))
+        for check in checks:
+            self._events.publish(CheckChanged(check))
         self._events.publish(SetupChanged())
-        return await self.channel(name)
+        return await self.channel(changed.name)
 
     async def remove_channel(self, name: str) -> Channel:
         channel = await self.channel(name)

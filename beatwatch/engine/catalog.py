@@ -13,7 +13,7 @@ from typing import Protocol
 
 from beatwatch.engine import alert_store, store
 from beatwatch.engine.check_rows import load_check_by
-from beatwatch.engine.model import Check, NotFound, State, Transition
+from beatwatch.engine.model import Channel, Check, NotFound, State, Transition
 from beatwatch.engine.rules import is_paused
 from beatwatch.engine.transitions import end_pause, settle
 from beatwatch.engine.validation import (
@@ -92,6 +92,39 @@ def _ensure_channels_exist(
         raise ValidationError(
             field_name, f"no channel is named or tagged {ref!r}; {_choices(known)}"
         )
+
+
+def edit_channel(conn: sqlite3.Connection, channel: Channel, changed: Channel) -> list[Check]:
+    """Write `changed` over `channel`, same id, so its queued messages stay queued. A new name
+    follows into the checks that named the old one, so their alerts still reach it (the old
+    name stays beside it where it is still a tag). Returns the checks so rewritten."""
+    alert_store.update_channel(
+        conn,
+        channel.id,
+        name=changed.name,
+        url=changed.url,
+        is_default=changed.is_default,
+        tags=changed.tags,
+    )
+    if changed.name == channel.name:
+        return []
+    still_a_tag = channel.name in channel_refs(alert_store.load_channels(conn))
+
+    def renamed(refs: tuple[str, ...]) -> tuple[str, ...]:
+        new = (*((channel.name,) if still_a_tag else ()), changed.name)
+        return tuple(
+            dict.fromkeys(n for ref in refs for n in (new if ref == channel.name else (ref,)))
+        )
+
+    rewritten = []
+    for stored in store.load_checks_naming(conn, channel.name):
+        check = stored.evolve(
+            channels=renamed(stored.channels),
+            escalation_channels=renamed(stored.escalation_channels),
+        )
+        store.update_check(conn, check, stored)
+        rewritten.append(check)
+    return rewritten
 
 
 def _choices(known: set[str]) -> str:

@@ -432,7 +432,8 @@ def _paths() -> dict[str, dict[str, Any]]:
         },
         "/channels/{name}": {
             "patch": _operation(
-                "Change a channel's URL, default flag or tags",
+                "Change a channel in place: name, URL, default flag or tags; its unsent "
+                "messages stay, and a new name carries over to the checks naming it",
                 _ref("Channel"),
                 params=[CHANNEL_NAME],
                 body="ChannelInput",

@@ -3,30 +3,12 @@ reports it (`check show --json`): the form reaches everything the CLI can set.""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-from typing import Any
-
 from beatwatch.demo import FIXED_NOW
 from beatwatch.engine.validation import CheckSpec
 from beatwatch.ui.app import BeatwatchApp
 from beatwatch.ui.screens.check_form import CheckFormScreen
 from tests.conftest import wait_for
-from tests.ui.conftest import SIZE
-
-
-def shown_by_cli(data_dir: Path, ref: str) -> dict[str, Any]:
-    """The check as `beatwatch check show REF --json` reports it, from a process of its own."""
-    command = [sys.executable, "-c", "from beatwatch.cli import main; main()"]
-    done = subprocess.run(
-        [*command, "--data-dir", str(data_dir), "check", "show", ref, "--json"],
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+from tests.ui.conftest import SIZE, cli_json
 
 
 def rendered(app: BeatwatchApp, selector: str) -> str:
@@ -56,7 +38,7 @@ async def test_a_cron_macro_is_explained_and_previewed_in_its_zone_and_local_tim
         await pilot.press("ctrl+s")
         await wait_for(lambda: not isinstance(app.screen, CheckFormScreen))
 
-    shown = shown_by_cli(tmp_path, "nightly")
+    shown = cli_json(tmp_path, "check", "show", "nightly")
     assert (shown["cron"], shown["tz"], shown["every_seconds"]) == (
         "@daily",
         "America/New_York",

@@ -1,5 +1,7 @@
-"""Add a notification channel: a name, an Apprise URL, and whether it is a default channel.
-The service checks the URL; its complaint is shown beside the field it is about."""
+"""Add a notification channel or change one in place: a name, an Apprise URL, tags and whether
+it is a default channel. The service checks the URL; its complaint is shown beside the field it
+is about. An edit keeps the channel's queued messages, and never shows its URL: the URL is a
+secret, so the field starts empty and an empty field keeps it."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from beatwatch.engine.model import Channel
 from beatwatch.engine.validation import ValidationError
-from beatwatch.ui.screens.form import FieldSpec, FormScreen, labelled_input
+from beatwatch.ui.screens.form import FieldSpec, FormScreen, labelled_input, names_in
 
 log = logging.getLogger("beatwatch.ui")
 FIELDS = (
@@ -30,12 +32,23 @@ class ChannelFormScreen(FormScreen[Channel | None]):
         Binding("escape", "cancel", "Cancel", id="channel-form.cancel"),
     ]
 
+    def __init__(self, channel: Channel | None = None) -> None:
+        super().__init__()
+        self._channel = channel
+
     def compose(self) -> ComposeResult:
+        channel = self._channel
         with Vertical(classes="dialog"):
-            yield Label("New channel", classes="dialog-title")
+            yield Label(
+                "New channel" if channel is None else f"Edit channel {channel.name}",
+                classes="dialog-title",
+            )
             yield Static(
                 "Any URL Apprise knows: mailto://, ntfys://, slack://, json://… It is kept "
-                "as a secret and shown masked from now on.",
+                "as a secret and shown masked from now on."
+                if channel is None
+                else "Messages waiting for this channel stay queued and go out once, to the "
+                "URL it has when they are sent.",
                 classes="dialog-text",
             )
             for spec in FIELDS:
@@ -46,31 +59,44 @@ class ChannelFormScreen(FormScreen[Channel | None]):
             yield Label("", id="form-error", classes="field-error")
             with Horizontal(classes="dialog-buttons"):
                 key = self.beatwatch.key_for
-                save = Text(f"Add [{key('channel-form.save')}]")
+                verb = "Add" if channel is None else "Save"
+                save = Text(f"{verb} [{key('channel-form.save')}]")
                 yield Button(save, variant="primary", id="save")
                 yield Button(Text(f"Cancel [{key('channel-form.cancel')}]"), id="cancel")
 
     def on_mount(self) -> None:
         super().on_mount()
+        if (channel := self._channel) is not None:
+            self.query_one("#name", Input).value = channel.name
+            self.query_one("#url", Input).placeholder = f"empty: keep {channel.masked_url}"
+            self.query_one("#tags", Input).value = ", ".join(channel.tags)
+            self.query_one("#default", Checkbox).value = channel.is_default
         self.query_one("#name", Input).focus()
 
     async def action_save(self) -> None:
         self.clear_errors()
-        tags = tuple(t for t in self.text("tags").replace(",", " ").split() if t)
+        alerts = self.beatwatch.service.alerts
+        name, url = self.text("name"), self.text("url").strip()
+        tags = names_in(self.text("tags"))
+        is_default = self.query_one("#default", Checkbox).value
         try:
-            channel = await self.beatwatch.service.alerts.add_channel(
-                self.text("name"),
-                self.text("url").strip(),
-                is_default=self.query_one("#default", Checkbox).value,
-                tags=tags,
-            )
+            if self._channel is None:
+                channel = await alerts.add_channel(name, url, is_default=is_default, tags=tags)
+            else:
+                channel = await alerts.update_channel(
+                    self._channel.name,
+                    new_name=name,
+                    url=url or None,
+                    is_default=is_default,
+                    tags=tags,
+                )
         except ValidationError as exc:
             known = exc.field in {spec.key for spec in FIELDS}
             self.show_error(exc.field if known else None, exc.message)
             return
         except Exception as exc:
             # The form stays open with what was typed, so nothing is lost.
-            log.exception("could not add a channel")
+            log.exception("could not save a channel")
             self.show_error(None, f"could not save: {exc}")
             return
         self.dismiss(channel)

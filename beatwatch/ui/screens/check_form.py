@@ -27,7 +27,7 @@ from beatwatch.engine.schedule import (
 from beatwatch.engine.timefmt import format_duration_exact, parse_duration
 from beatwatch.engine.validation import DEFAULT_ALERTS, CheckSpec, ValidationError
 from beatwatch.ui.formatting import is_local, short_time, short_time_in
-from beatwatch.ui.screens.form import FieldSpec, FormScreen, labelled_input
+from beatwatch.ui.screens.form import FieldSpec, FormScreen, labelled_input, names_in
 
 log = logging.getLogger("beatwatch.ui")
 PREVIEW_COUNT = 3
@@ -56,11 +56,6 @@ FIELDS = (
     FieldSpec("tags", "Tags", "optional, comma separated: backup, postgres"),
     FieldSpec("channels", "Alert channels", "empty: the default channels"),
 )
-
-
-def _names(text: str) -> tuple[str, ...]:
-    """Comma- or space-separated names, in the order typed."""
-    return tuple(t for t in text.replace(",", " ").split() if t)
 
 
 def _duration(text: str, field_name: str) -> int | None:
@@ -229,8 +224,8 @@ class CheckFormScreen(FormScreen[Check | None]):
             grace_seconds=_duration(self.text("grace"), "grace"),
             max_duration_seconds=_duration(self.text("max-duration"), "max_duration"),
             host=self.text("host").strip() or None,
-            tags=_names(self.text("tags")),
-            channels=_names(self.text("channels")),
+            tags=names_in(self.text("tags")),
+            channels=names_in(self.text("channels")),
             alerts=frozenset(
                 a for a in AlertType if self.query_one(f"#alert-{a.value}", Checkbox).value
             ),

@@ -24,6 +24,11 @@ class FieldSpec:
     placeholder: str
 
 
+def names_in(text: str) -> tuple[str, ...]:
+    """Comma- or space-separated names (tags, channels), in the order typed."""
+    return tuple(t for t in text.replace(",", " ").split() if t)
+
+
 def labelled_input(spec: FieldSpec) -> ComposeResult:
     """An input with its label, and the error line under it (hidden until needed)."""
     with Horizontal(classes="field", id=f"field-{spec.key}"):
