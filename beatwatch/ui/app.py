@@ -45,6 +45,7 @@ from beatwatch.ui.fleet import RESULTS_SHOWN, Fleet
 from beatwatch.ui.keymap import as_bound, binding_owners, keymap_problems
 from beatwatch.ui.messages import EngineEvents, LogEntry, LogPosted
 from beatwatch.ui.screens.channels import ChannelsScreen
+from beatwatch.ui.screens.check_detail import CheckDetailScreen
 from beatwatch.ui.screens.check_form import CheckFormScreen
 from beatwatch.ui.screens.checks import ChecksScreen
 from beatwatch.ui.screens.confirm import ConfirmScreen
@@ -381,7 +382,17 @@ class BeatwatchApp(App[None]):
         return self.fleet.checks.get(check_id)
 
     def new_check(self) -> None:
-        self.push_screen(CheckFormScreen(None), self._saved)
+        self.push_screen(CheckFormScreen(None), self._created)
+
+    def _created(self, check: Check | None) -> None:
+        """A new check is selected in the table and opened, to show its URL and snippets."""
+        self._saved(check)
+        if check is None:
+            return
+        for screen in self.screen_stack:
+            if isinstance(screen, ChecksScreen):
+                screen.select(check.id)
+        self.push_screen(CheckDetailScreen(check.id))
 
     def edit_check(self, check_id: int) -> None:
         if (check := self.check(check_id)) is not None:

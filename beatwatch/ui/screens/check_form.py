@@ -11,7 +11,16 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import (
+    Button,
+    Checkbox,
+    Collapsible,
+    Input,
+    Label,
+    RadioButton,
+    RadioSet,
+    Static,
+)
 
 from beatwatch.engine.catalog import CheckNotFound, channel_refs
 from beatwatch.engine.model import AlertType, Check, Schedule
@@ -42,11 +51,17 @@ FIELD_INPUT = {
     "grace": "grace",
     "max_duration": "max-duration",
     "channels": "channels",
+    "description": "description",
+    "failure_threshold": "failure-threshold",
+    "escalate_to": "escalate-to",
+    "escalate_after": "escalate-after",
+    "remind_every": "remind-every",
 }
 
 
 FIELDS = (
     FieldSpec("name", "Name", "Nightly backup (db1)"),
+    FieldSpec("description", "Description", "optional, shown in its alerts"),
     FieldSpec("every", "Every", "1h · 30m · 1h30m · 1d"),
     FieldSpec("cron", "Cron expression", "30 2 * * 1-5 · @daily · @hourly"),
     FieldSpec("tz", "Time zone", ""),
@@ -55,6 +70,13 @@ FIELDS = (
     FieldSpec("host", "Host", "optional, e.g. db1"),
     FieldSpec("tags", "Tags", "optional, comma separated: backup, postgres"),
     FieldSpec("channels", "Alert channels", "empty: the default channels"),
+)
+# Rarely set, so folded away until opened, or until one of them has a value or an error.
+ESCALATION_FIELDS = (
+    FieldSpec("failure-threshold", "Fails to alert", "1: alert at the first failure"),
+    FieldSpec("escalate-to", "Escalate to", "optional: channels for an unacknowledged alert"),
+    FieldSpec("escalate-after", "Escalate after", "e.g. 30m without acknowledgement"),
+    FieldSpec("remind-every", "Remind every", "optional, e.g. 1h until acknowledged"),
 )
 
 
@@ -80,6 +102,22 @@ def schedule_preview(schedule: Schedule, due: list[float]) -> str:
     return f"{describe(schedule)}\nnext due: {there} ({schedule.tz})\n      in local time: {local}"
 
 
+def _exact(seconds: int | None) -> str:
+    """A stored duration as the field shows it: empty when unset."""
+    return format_duration_exact(seconds) if seconds else ""
+
+
+def _threshold(text: str) -> int:
+    raw = text.strip()
+    if not raw:
+        return 1
+    if not (raw.isascii() and raw.isdigit()):
+        raise ValidationError(
+            "failure_threshold", f"{raw!r} is not a count: give how many failures in a row, e.g. 3"
+        )
+    return int(raw)
+
+
 class CheckFormScreen(FormScreen[Check | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="form.save"),
@@ -96,13 +134,13 @@ class CheckFormScreen(FormScreen[Check | None]):
         with Vertical(classes="dialog form"):
             yield Label(title, classes="dialog-title")
             with VerticalScroll():
-                for spec in FIELDS[:1]:
+                for spec in FIELDS[:2]:
                     yield from labelled_input(spec)
                 yield Label("Schedule", classes="field-label")
                 with RadioSet(id="kind"):
                     yield RadioButton("interval", id="kind-every", value=True)
                     yield RadioButton("cron", id="kind-cron")
-                for spec in FIELDS[1:]:
+                for spec in FIELDS[2:]:
                     yield from labelled_input(spec)
                     if spec.key == "tz":
                         yield Static("", id="preview")
@@ -112,6 +150,11 @@ class CheckFormScreen(FormScreen[Check | None]):
                 with Horizontal(id="alerts"):
                     for alert in AlertType:
                         yield Checkbox(alert.value, id=f"alert-{alert.value}")
+                with Collapsible(
+                    title="Escalation, reminders and failure threshold", id="escalation"
+                ):
+                    for spec in ESCALATION_FIELDS:
+                        yield from labelled_input(spec)
                 yield Label("", id="form-error", classes="field-error")
             with Horizontal(classes="dialog-buttons"):
                 key = self.beatwatch.key_for
@@ -129,22 +172,28 @@ class CheckFormScreen(FormScreen[Check | None]):
             schedule = check.schedule
             values = {
                 "name": check.name,
-                "every": format_duration_exact(schedule.every_seconds or 0)
-                if schedule.every_seconds
-                else "",
+                "every": _exact(schedule.every_seconds),
                 "cron": schedule.cron or "",
                 "tz": schedule.tz or "",
                 "grace": format_duration_exact(check.grace_seconds),
-                "max-duration": format_duration_exact(check.max_duration_seconds)
-                if check.max_duration_seconds
-                else "",
+                "max-duration": _exact(check.max_duration_seconds),
                 "host": check.host or "",
                 "tags": ", ".join(check.tags),
                 "channels": ", ".join(check.channels),
+                "description": check.description,
+                "failure-threshold": str(check.failure_threshold),
+                "escalate-to": ", ".join(check.escalation_channels),
+                "escalate-after": _exact(check.escalate_after_seconds),
+                "remind-every": _exact(check.remind_every_seconds),
             }
             for key, value in values.items():
                 self.query_one(f"#{key}", Input).value = value
             self._initial = values
+            self.query_one("#escalation", Collapsible).collapsed = (
+                check.failure_threshold == 1
+                and not check.escalation_channels
+                and check.remind_every_seconds is None
+            )
             self.query_one("#kind-cron", RadioButton).value = schedule.is_cron
         self._show_kind()
         self.query_one("#name", Input).focus()
@@ -226,6 +275,11 @@ class CheckFormScreen(FormScreen[Check | None]):
             host=self.text("host").strip() or None,
             tags=names_in(self.text("tags")),
             channels=names_in(self.text("channels")),
+            description=self.text("description").strip(),
+            failure_threshold=_threshold(self.text("failure-threshold")),
+            escalation_channels=names_in(self.text("escalate-to")),
+            escalate_after_seconds=_duration(self.text("escalate-after"), "escalate_after"),
+            remind_every_seconds=_duration(self.text("remind-every"), "remind_every"),
             alerts=frozenset(
                 a for a in AlertType if self.query_one(f"#alert-{a.value}", Checkbox).value
             ),
@@ -263,6 +317,11 @@ class CheckFormScreen(FormScreen[Check | None]):
             "tags": spec.tags,
             "channels": spec.channels,
             "alerts": spec.alerts,
+            "description": spec.description,
+            "failure_threshold": spec.failure_threshold,
+            "escalation_channels": spec.escalation_channels,
+            "escalate_after_seconds": spec.escalate_after_seconds,
+            "remind_every_seconds": spec.remind_every_seconds,
         }
         # An untouched grace follows the schedule's default when the schedule changes.
         if self.text("grace") != self._initial.get("grace"):

@@ -9,7 +9,7 @@ from typing import TypeVar
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label
+from textual.widgets import Button, Collapsible, Input, Label
 
 from beatwatch.ui.screens.on_app import OnBeatwatch
 
@@ -60,7 +60,12 @@ class FormScreen(OnBeatwatch, ModalScreen[T]):
         label.update(f"✖ {message}")
         label.display = True
         if input_id:
-            self.query_one(f"#{input_id}", Input).focus()
+            field = self.query_one(f"#{input_id}", Input)
+            # A field folded away is unfolded to show its error.
+            for folded in field.ancestors_with_self:
+                if isinstance(folded, Collapsible):
+                    folded.collapsed = False
+            field.focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "save":

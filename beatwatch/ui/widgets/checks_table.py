@@ -475,6 +475,11 @@ class ChecksTable(ScrollView, can_focus=True):
 
     # -- moving about --------------------------------------------------------------------
 
+    def select(self, check_id: int) -> None:
+        """Put the cursor on the row of `check_id`, if it is shown."""
+        if check_id in self._shown:
+            self.move_cursor(self._order.index(check_id))
+
     def move_cursor(self, row: int) -> None:
         """Put the cursor on `row` (clamped) and scroll just enough to show it."""
         if not self._order:
