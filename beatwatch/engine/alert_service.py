@@ -60,14 +60,16 @@ class HostStatus:
     checks: int
 
 
-def _channel_name(name: str) -> str:
+def channel_name(name: str) -> str:
+    """`name` as a channel is stored under, or the refusal of it."""
     name = name.strip()
     if not name or len(name) > 100:
         raise ValidationError("name", "a channel name is 1 to 100 characters")
     return name
 
 
-def _channel_url(url: str) -> str:
+def channel_url(url: str) -> str:
+    """`url` if Apprise can send to it, else the refusal of it."""
     try:
         validate_url(url)
     except ChannelError as exc:
@@ -102,7 +104,7 @@ class Alerts:
     async def add_channel(
         self, name: str, url: str, is_default: bool = False, tags: tuple[str, ...] = ()
     ) -> Channel:
-        name, url = _channel_name(name), _channel_url(url)
+        name, url = channel_name(name), channel_url(url)
         try:
             await self._db.write(
                 partial(
@@ -134,8 +136,8 @@ class Alerts:
         channel = await self.channel(name)
         changed = replace(
             channel,
-            name=channel.name if new_name is None else _channel_name(new_name),
-            url=channel.url if url is None else _channel_url(url),
+            name=channel.name if new_name is None else channel_name(new_name),
+            url=channel.url if url is None else channel_url(url),
             is_default=channel.is_default if is_default is None else is_default,
             tags=channel.tags if tags is None else tags,
         )

@@ -83,15 +83,22 @@ def unknown_channel_ref(
     return None
 
 
+def unknown_channel_error(
+    spec: CheckSpec, known: set[str], kept: Check | None = None
+) -> ValidationError | None:
+    """The refusal of a spec naming a channel not in `known`, saying what there is."""
+    if (unknown := unknown_channel_ref(spec, known, kept)) is None:
+        return None
+    field_name, ref = unknown
+    return ValidationError(field_name, f"no channel is named or tagged {ref!r}; {_choices(known)}")
+
+
 def _ensure_channels_exist(
     conn: sqlite3.Connection, spec: CheckSpec, kept: Check | None = None
 ) -> None:
     known = channel_refs(alert_store.load_channels(conn))
-    if (unknown := unknown_channel_ref(spec, known, kept)) is not None:
-        field_name, ref = unknown
-        raise ValidationError(
-            field_name, f"no channel is named or tagged {ref!r}; {_choices(known)}"
-        )
+    if (error := unknown_channel_error(spec, known, kept)) is not None:
+        raise error
 
 
 def edit_channel(conn: sqlite3.Connection, channel: Channel, changed: Channel) -> list[Check]:

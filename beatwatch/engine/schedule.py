@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 import re
 from datetime import datetime
+from difflib import get_close_matches
 from functools import lru_cache
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from cronsim import CronSim, CronSimError
 
@@ -28,9 +29,31 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
+        guess = closest_zone(name)
+        hint = f": did you mean {guess}?" if guess else ""
         raise ScheduleError(
-            f"unknown time zone {name!r} (use an IANA name such as Europe/Berlin or UTC)"
+            f"unknown time zone {name!r}{hint} (use an IANA name such as Europe/Berlin or UTC)"
         ) from None
+
+
+@lru_cache(maxsize=1)
+def zone_names() -> tuple[str, ...]:
+    """Every IANA zone name this system knows, sorted."""
+    return tuple(sorted(available_timezones()))
+
+
+def closest_zone(name: str) -> str | None:
+    """The known zone `name` most likely meant: "europe/berlnr" and "berlin" mean
+    Europe/Berlin. None when nothing is close."""
+    wanted = name.strip().lower()
+    if not wanted:
+        return None
+    by_lower = {z.lower(): z for z in zone_names()}
+    by_city = {z.rsplit("/", 1)[-1].lower(): z for z in zone_names()}
+    for names in (by_lower, by_city):
+        if found := get_close_matches(wanted, list(names), n=1, cutoff=0.75):
+            return names[found[0]]
+    return None
 
 
 def local_zone_name() -> str:

@@ -10,6 +10,7 @@ import pytest
 
 from beatwatch.engine.schedule import (
     ScheduleError,
+    closest_zone,
     describe,
     describe_cron,
     next_slot,
@@ -131,3 +132,25 @@ def test_a_macro_in_new_york_keeps_its_midnight_across_the_autumn_change() -> No
         "Mon 00:00",
     ]
     assert describe(cron("@daily", "America/New_York")) == ("at 00:00 every day, America/New_York")
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("Europe/Berlnr", "Europe/Berlin"),
+        ("europe/berlin", "Europe/Berlin"),
+        ("berlin", "Europe/Berlin"),
+        ("new york", "America/New_York"),
+        ("Mars/Olympus", None),
+    ],
+)
+def test_a_mistyped_zone_is_met_with_the_one_it_most_likely_meant(
+    typed: str, meant: str | None
+) -> None:
+    assert closest_zone(typed) == meant
+
+
+def test_every_interface_hears_the_did_you_mean() -> None:
+    with pytest.raises(ValidationError, match=r"did you mean Europe/Berlin\?") as caught:
+        validate(CheckSpec(name="x", cron="0 3 * * *", tz="Europe/Berlnr"))
+    assert caught.value.field == "tz"

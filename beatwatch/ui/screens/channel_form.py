@@ -14,6 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
+from beatwatch.engine.alert_service import channel_name, channel_url
 from beatwatch.engine.model import Channel
 from beatwatch.engine.validation import ValidationError
 from beatwatch.ui.screens.form import FieldSpec, FormScreen, labelled_input, names_in
@@ -67,13 +68,31 @@ class ChannelFormScreen(FormScreen[Channel | None]):
     def on_mount(self) -> None:
         super().on_mount()
         if (channel := self._channel) is not None:
+            self.initial = {"name": channel.name, "tags": ", ".join(channel.tags)}
             self.query_one("#name", Input).value = channel.name
             self.query_one("#url", Input).placeholder = f"empty: keep {channel.masked_url}"
             self.query_one("#tags", Input).value = ", ".join(channel.tags)
             self.query_one("#default", Checkbox).value = channel.is_default
         self.query_one("#name", Input).focus()
 
+    def field_errors(self) -> dict[str, str]:
+        errors: dict[str, str] = {}
+        url = self.text("url").strip()
+        for key, check, value in (
+            ("name", channel_name, self.text("name")),
+            ("url", channel_url, url),
+        ):
+            if key == "url" and not url and self._channel is not None:
+                continue  # empty keeps the URL it has
+            try:
+                check(value)
+            except ValidationError as exc:
+                errors[key] = exc.message
+        return errors
+
     async def action_save(self) -> None:
+        if self.refuse_invalid():
+            return
         self.clear_errors()
         alerts = self.beatwatch.service.alerts
         name, url = self.text("name"), self.text("url").strip()

@@ -5,12 +5,15 @@ so an error the store finds (a name already taken) is shown beside its field too
 from __future__ import annotations
 
 import logging
-from typing import ClassVar
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.suggester import SuggestFromList
 from textual.widgets import (
     Button,
     Checkbox,
@@ -22,7 +25,7 @@ from textual.widgets import (
     Static,
 )
 
-from beatwatch.engine.catalog import CheckNotFound, channel_refs
+from beatwatch.engine.catalog import CheckNotFound, channel_refs, unknown_channel_error
 from beatwatch.engine.model import AlertType, Check, Schedule
 from beatwatch.engine.schedule import (
     ScheduleError,
@@ -32,11 +35,12 @@ from beatwatch.engine.schedule import (
     upcoming,
     validate_cron,
     zone,
+    zone_names,
 )
 from beatwatch.engine.timefmt import format_duration_exact, parse_duration
-from beatwatch.engine.validation import DEFAULT_ALERTS, CheckSpec, ValidationError
+from beatwatch.engine.validation import DEFAULT_ALERTS, CheckSpec, ValidationError, validate
 from beatwatch.ui.formatting import is_local, short_time, short_time_in
-from beatwatch.ui.screens.form import FieldSpec, FormScreen, labelled_input, names_in
+from beatwatch.ui.screens.form import FORM_ERROR, FieldSpec, FormScreen, labelled_input, names_in
 
 log = logging.getLogger("beatwatch.ui")
 PREVIEW_COUNT = 3
@@ -102,6 +106,10 @@ def schedule_preview(schedule: Schedule, due: list[float]) -> str:
     return f"{describe(schedule)}\nnext due: {there} ({schedule.tz})\n      in local time: {local}"
 
 
+# A check every rule accepts, for checking one part of a form's fields on its own.
+_SOUND = CheckSpec(name="check", every_seconds=3600)
+
+
 def _exact(seconds: int | None) -> str:
     """A stored duration as the field shows it: empty when unset."""
     return format_duration_exact(seconds) if seconds else ""
@@ -127,7 +135,8 @@ class CheckFormScreen(FormScreen[Check | None]):
     def __init__(self, check: Check | None) -> None:
         super().__init__()
         self._check = check
-        self._initial: dict[str, str] = {}
+        # The channel names and tags there are, once loaded: a field naming another is wrong.
+        self._channel_refs: set[str] | None = None
 
     def compose(self) -> ComposeResult:
         title = f"Edit {self._check.name}" if self._check else "New check"
@@ -163,7 +172,9 @@ class CheckFormScreen(FormScreen[Check | None]):
 
     async def on_mount(self) -> None:
         super().on_mount()
-        self.query_one("#tz", Input).placeholder = f"empty: {local_zone_name()}"
+        tz = self.query_one("#tz", Input)
+        tz.placeholder = f"empty: {local_zone_name()} · → completes"
+        tz.suggester = SuggestFromList(zone_names(), case_sensitive=False)
         check = self._check
         alerts = DEFAULT_ALERTS if check is None else check.alerts
         for alert in AlertType:
@@ -188,7 +199,7 @@ class CheckFormScreen(FormScreen[Check | None]):
             }
             for key, value in values.items():
                 self.query_one(f"#{key}", Input).value = value
-            self._initial = values
+            self.initial = values
             self.query_one("#escalation", Collapsible).collapsed = (
                 check.failure_threshold == 1
                 and not check.escalation_channels
@@ -211,7 +222,8 @@ class CheckFormScreen(FormScreen[Check | None]):
             choices.update("no channels yet: incidents are recorded, but no one is alerted")
             return
         defaults = ", ".join(c.name for c in channels if c.is_default) or "none"
-        refs = sorted(channel_refs(channels))
+        self._channel_refs = channel_refs(channels)
+        refs = sorted(self._channel_refs)
         choices.update(f"names or tags: {', '.join(refs)}\ndefault channels: {defaults}")
 
     @property
@@ -228,10 +240,10 @@ class CheckFormScreen(FormScreen[Check | None]):
     def on_radio_set_changed(self) -> None:
         self._show_kind()
 
-    def on_input_changed(self, event: Input.Changed) -> None:
+    def input_changed(self, event: Input.Changed) -> None:
         if event.input.id in ("every", "cron", "tz"):
             self._preview()
-        if event.input.id == "max-duration" and not self._initial.get("max-duration"):
+        if event.input.id == "max-duration" and not self.initial.get("max-duration"):
             # A new max duration is there to be alerted on, unless the user says otherwise.
             self.query_one("#alert-long", Checkbox).value = bool(event.value.strip())
 
@@ -243,10 +255,13 @@ class CheckFormScreen(FormScreen[Check | None]):
             if not cron:
                 raise ValidationError("cron", "give a cron expression, e.g. 0 3 * * *")
             try:
+                zone(tz)
+            except ScheduleError as exc:
+                raise ValidationError("tz", str(exc)) from None
+            try:
                 validate_cron(cron, tz)
             except ScheduleError as exc:
-                field_name = "tz" if "time zone" in str(exc) else "cron"
-                raise ValidationError(field_name, str(exc)) from None
+                raise ValidationError("cron", str(exc)) from None
             return Schedule(cron=cron, tz=tz)
         every = _duration(self.text("every"), "every")
         if every is None:
@@ -263,38 +278,70 @@ class CheckFormScreen(FormScreen[Check | None]):
             return
         preview.update(schedule_preview(schedule, due))
 
+    def _parts(self) -> list[Callable[[], dict[str, Any]]]:
+        """The spec in parts that can be checked apart, each read from its own fields: an
+        error in one says nothing of the others."""
+
+        def schedule() -> dict[str, Any]:
+            read = self._schedule()
+            return {
+                "every_seconds": read.every_seconds,
+                "cron": read.cron,
+                "tz": read.tz,
+                "grace_seconds": _duration(self.text("grace"), "grace"),
+            }
+
+        return [
+            lambda: {"name": self.text("name")},
+            lambda: {"description": self.text("description").strip()},
+            schedule,
+            lambda: {"max_duration_seconds": _duration(self.text("max-duration"), "max_duration")},
+            lambda: {"host": self.text("host").strip() or None},
+            lambda: {"tags": names_in(self.text("tags"))},
+            lambda: {"channels": names_in(self.text("channels"))},
+            lambda: {"failure_threshold": _threshold(self.text("failure-threshold"))},
+            lambda: {
+                "escalation_channels": names_in(self.text("escalate-to")),
+                "escalate_after_seconds": _duration(self.text("escalate-after"), "escalate_after"),
+                "remind_every_seconds": _duration(self.text("remind-every"), "remind_every"),
+            },
+        ]
+
     def _spec(self) -> CheckSpec:
-        schedule = self._schedule()
-        return CheckSpec(
-            name=self.text("name"),
-            every_seconds=schedule.every_seconds,
-            cron=schedule.cron,
-            tz=schedule.tz,
-            grace_seconds=_duration(self.text("grace"), "grace"),
-            max_duration_seconds=_duration(self.text("max-duration"), "max_duration"),
-            host=self.text("host").strip() or None,
-            tags=names_in(self.text("tags")),
-            channels=names_in(self.text("channels")),
-            description=self.text("description").strip(),
-            failure_threshold=_threshold(self.text("failure-threshold")),
-            escalation_channels=names_in(self.text("escalate-to")),
-            escalate_after_seconds=_duration(self.text("escalate-after"), "escalate_after"),
-            remind_every_seconds=_duration(self.text("remind-every"), "remind_every"),
-            alerts=frozenset(
-                a for a in AlertType if self.query_one(f"#alert-{a.value}", Checkbox).value
-            ),
+        values: dict[str, Any] = {}
+        for part in self._parts():
+            values |= part()
+        alerts = frozenset(
+            a for a in AlertType if self.query_one(f"#alert-{a.value}", Checkbox).value
         )
+        return CheckSpec(**values, alerts=alerts)
+
+    def field_errors(self) -> dict[str, str]:
+        """Each part checked by the service's own rules, on a check that is otherwise fine."""
+        errors: dict[str, str] = {}
+        for part in self._parts():
+            try:
+                spec = replace(_SOUND, **part())
+                validate(spec)
+                if self._channel_refs is not None and (
+                    error := unknown_channel_error(spec, self._channel_refs, self._check)
+                ):
+                    raise error
+            except ValidationError as exc:
+                errors.setdefault(FIELD_INPUT.get(exc.field, FORM_ERROR), exc.message)
+        return errors
 
     async def action_save(self) -> None:
+        if self.refuse_invalid():
+            return
         self.clear_errors()
         try:
             check = await self._store(self._spec())
         except ValidationError as exc:
             self.show_error(FIELD_INPUT.get(exc.field), exc.message)
             return
-        except CheckNotFound as exc:
-            self.notify(str(exc), title="Cannot save", severity="warning")
-            self.dismiss(None)
+        except CheckNotFound:
+            self.show_error(None, "this check was deleted meanwhile: nothing to save it to")
             return
         except Exception as exc:
             # The form stays open with what was typed, so nothing is lost.
@@ -324,6 +371,6 @@ class CheckFormScreen(FormScreen[Check | None]):
             "remind_every_seconds": spec.remind_every_seconds,
         }
         # An untouched grace follows the schedule's default when the schedule changes.
-        if self.text("grace") != self._initial.get("grace"):
+        if self.text("grace") != self.initial.get("grace"):
             changes["grace_seconds"] = spec.grace_seconds
         return await service.update_check(str(self._check.id), **changes)
