@@ -81,6 +81,76 @@ def _name_taken(name: str) -> ValidationError:
     return ValidationError("name", f"a channel named {name!r} already exists")
 
 
+def window_asked(
+    host: str,
+    *,
+    duration: int | None = None,
+    starts_at: float | None = None,
+    ends_at: float | None = None,
+    weekly: str | None = None,
+    tz: str | None = None,
+    reason: str = "",
+    now: float,
+) -> MaintenanceWindow:
+    """The window `start_maintenance` would open at `now` (id 0, not stored), or the
+    ValidationError it would refuse it with: what a form checks as the user types."""
+    host = host.strip()
+    if not host:
+        raise ValidationError("host", "give the host the window is for")
+    check_window_fields(
+        {
+            "duration": duration,
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "weekly": weekly,
+            "tz": tz,
+        }
+    )
+    if weekly is not None:
+        return _weekly_window(host, weekly, tz, reason, now)
+    if duration is not None:
+        refuse_too_long("duration", duration, "a maintenance window")
+        return _one_off_window(host, now, now + duration, "duration", reason, now)
+    assert ends_at is not None  # the one of the three left
+    start = now if starts_at is None else starts_at
+    return _one_off_window(host, start, ends_at, "ends_at", reason, now)
+
+
+def _one_off_window(
+    host: str, start: float, end: float, end_field: str, reason: str, now: float
+) -> MaintenanceWindow:
+    """`end_field` is the field the end came from, for the error about it."""
+    if end <= start:
+        raise ValidationError(end_field, "a maintenance window must end after it starts")
+    if end <= now:
+        raise ValidationError(end_field, "that window would already be over")
+    return MaintenanceWindow(0, host, reason, now, starts_at=start, ends_at=end)
+
+
+def _weekly_window(
+    host: str, weekly: str, tz: str | None, reason: str, now: float
+) -> MaintenanceWindow:
+    try:
+        weekdays, start_minute, duration = parse_weekly(weekly)
+    except ValueError as exc:
+        raise ValidationError("weekly", str(exc)) from None
+    zone_name = tz or "UTC"
+    try:
+        zone(zone_name)
+    except ScheduleError as exc:
+        raise ValidationError("tz", str(exc)) from None
+    return MaintenanceWindow(
+        0,
+        host,
+        reason,
+        now,
+        weekdays=weekdays,
+        start_minute=start_minute,
+        duration_seconds=duration,
+        tz=zone_name,
+    )
+
+
 class Alerts:
     def __init__(self, db: Store, events: EventBus) -> None:
         self._db = db
@@ -222,72 +292,26 @@ class Alerts:
     ) -> MaintenanceWindow:
         """A window from now for `duration` seconds, one from starts_at (None: now) to
         ends_at, or a weekly one. Errors name the fields by these parameters' names."""
-        host = host.strip()
-        if not host:
-            raise ValidationError("host", "give the host the window is for")
-        check_window_fields(
-            {
-                "duration": duration,
-                "starts_at": starts_at,
-                "ends_at": ends_at,
-                "weekly": weekly,
-                "tz": tz,
-            }
-        )
         now = time.time()
-        if weekly is not None:
-            window = self._weekly_window(host, weekly, tz, reason, now)
-        elif duration is not None:
-            refuse_too_long("duration", duration, "a maintenance window")
-            window = self._one_off_window(host, now, now + duration, "duration", reason, now)
-        else:
-            assert ends_at is not None  # the one of the three left
-            start = now if starts_at is None else starts_at
-            window = self._one_off_window(host, start, ends_at, "ends_at", reason, now)
+        window = window_asked(
+            host,
+            duration=duration,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            weekly=weekly,
+            tz=tz,
+            reason=reason,
+            now=now,
+        )
 
         def job(conn: sqlite3.Connection) -> int:
-            store.ensure_host(conn, host, now)
+            store.ensure_host(conn, window.host, now)
             return alert_store.insert_window(conn, window)
 
         window_id = await self._db.write(job)
-        log.info("maintenance window %d on %s added", window_id, host)
+        log.info("maintenance window %d on %s added", window_id, window.host)
         self._events.publish(SetupChanged())
         return replace(window, id=window_id)
-
-    @staticmethod
-    def _one_off_window(
-        host: str, start: float, end: float, end_field: str, reason: str, now: float
-    ) -> MaintenanceWindow:
-        """`end_field` is the field the end came from, for the error about it."""
-        if end <= start:
-            raise ValidationError(end_field, "a maintenance window must end after it starts")
-        if end <= now:
-            raise ValidationError(end_field, "that window would already be over")
-        return MaintenanceWindow(0, host, reason, now, starts_at=start, ends_at=end)
-
-    @staticmethod
-    def _weekly_window(
-        host: str, weekly: str, tz: str | None, reason: str, now: float
-    ) -> MaintenanceWindow:
-        try:
-            weekdays, start_minute, duration = parse_weekly(weekly)
-        except ValueError as exc:
-            raise ValidationError("weekly", str(exc)) from None
-        zone_name = tz or "UTC"
-        try:
-            zone(zone_name)
-        except ScheduleError as exc:
-            raise ValidationError("tz", str(exc)) from None
-        return MaintenanceWindow(
-            0,
-            host,
-            reason,
-            now,
-            weekdays=weekdays,
-            start_minute=start_minute,
-            duration_seconds=duration,
-            tz=zone_name,
-        )
 
     async def end_maintenance(self, host: str) -> int:
         """End every window open on `host` now; returns how many were open."""

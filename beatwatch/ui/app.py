@@ -34,9 +34,8 @@ from beatwatch.engine.events import (
     UnknownPingRecorded,
 )
 from beatwatch.engine.incidents import NOT_SENT_NO_CHANNEL
-from beatwatch.engine.model import Check, Incident, NotFound, State
+from beatwatch.engine.model import Check, Incident, MaintenanceWindow, NotFound, State
 from beatwatch.engine.service import EngineBusy, Service
-from beatwatch.engine.timefmt import format_duration
 from beatwatch.engine.validation import ValidationError
 from beatwatch.presentation import counted
 from beatwatch.ui.commands import BeatwatchCommands
@@ -53,7 +52,7 @@ from beatwatch.ui.screens.help import HelpScreen
 from beatwatch.ui.screens.hosts import HostsScreen
 from beatwatch.ui.screens.incidents import IncidentsScreen
 from beatwatch.ui.screens.log import LogScreen
-from beatwatch.ui.screens.maintenance import MaintenanceScreen
+from beatwatch.ui.screens.maintenance import MaintenanceScreen, window_preview
 from beatwatch.ui.screens.pause import Pause, PauseScreen
 from beatwatch.ui.screens.unknown_pings import UnknownPingsScreen
 from beatwatch.ui.themes import DEFAULT_THEME, STATE_COLOUR_DEFAULTS, load_themes
@@ -477,18 +476,15 @@ class BeatwatchApp(App[None]):
             )
 
     def start_maintenance(self, host: str) -> None:
-        async def chosen(seconds: int | None) -> None:
-            if seconds is None:
-                return
-            window = self.service.alerts.start_maintenance(host, duration=seconds)
-            if await self.attempt("start maintenance", window):
+        def started(window: MaintenanceWindow | None) -> None:
+            if window is not None:
                 self.notify(
-                    f"{host} is in maintenance for {format_duration(seconds)}: "
-                    "its checks are still watched, but alerts are held.",
+                    f"Maintenance on {host}, {window_preview(window, self.clock())}: its checks "
+                    "are still watched, but alerts are held while it is open.",
                     title="Maintenance",
                 )
 
-        self.push_screen(MaintenanceScreen(host, self.clock), chosen)
+        self.push_screen(MaintenanceScreen(host, self.clock), started)
 
     async def end_maintenance(self, host: str) -> None:
         ended = await self.attempt("end maintenance", self.service.alerts.end_maintenance(host))

@@ -49,6 +49,25 @@ async def edit_form(pilot: Pilot[None]) -> None:
     await settle(pilot)
 
 
+async def maintenance_form(pilot: Pilot[None]) -> None:
+    """A weekly window being asked for on the first host."""
+    await settle(pilot)
+    await pilot.press("5")
+    await settle(pilot)
+    await pilot.press("m")
+    await settle(pilot)
+    await pilot.click("#kind-weekly")
+    for field, text in (
+        ("days", "sun"),
+        ("start", "02:00"),
+        ("length", "2h"),
+        ("tz", "Europe/Berlin"),
+    ):
+        pilot.app.screen.query_one(f"#{field}").focus()
+        await pilot.press(*text)
+    await settle(pilot)
+
+
 async def help_screen(pilot: Pilot[None]) -> None:
     await settle(pilot)
     await pilot.press("question_mark")
@@ -70,6 +89,7 @@ SCENES: dict[str, Scene] = {
     "checks": checks,
     "check-detail": detail,
     "edit-form": edit_form,
+    "maintenance-form": maintenance_form,
     "help": help_screen,
     "log": section("2"),
     "unknown-pings": section("3"),

@@ -159,7 +159,7 @@ async def test_maintenance_from_the_hosts_screen(service, tmp_path):
         await pilot.press("m")
         await wait_for(lambda: isinstance(app.screen, MaintenanceScreen))
         await pilot.press(*"soon", "enter")
-        await wait_for(lambda: "not a duration" in text_of(app, "#duration-hint"))
+        await wait_for(lambda: "not a duration" in text_of(app, "#duration-error"))
         await pilot.press(*("backspace",) * 4, *"2h", "enter")
         await wait_for(lambda: "in maintenance" in cell(app, "host:db1", "maintenance"))
         [host] = await service.alerts.hosts()
