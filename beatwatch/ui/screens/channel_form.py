@@ -5,7 +5,6 @@ secret, so the field starts empty and an empty field keeps it."""
 
 from __future__ import annotations
 
-import logging
 from typing import ClassVar
 
 from rich.text import Text
@@ -19,7 +18,6 @@ from beatwatch.engine.model import Channel
 from beatwatch.engine.validation import ValidationError
 from beatwatch.ui.screens.form import FieldSpec, FormScreen, labelled_input, names_in
 
-log = logging.getLogger("beatwatch.ui")
 FIELDS = (
     FieldSpec("name", "Name", "ops-mail"),
     FieldSpec("url", "Apprise URL", "mailto://user:pass@mail.example.com?to=ops@example.com"),
@@ -91,31 +89,15 @@ class ChannelFormScreen(FormScreen[Channel | None]):
         return errors
 
     async def action_save(self) -> None:
-        if self.refuse_invalid():
-            return
-        self.clear_errors()
+        await self.save_with(self._store, {spec.key: spec.key for spec in FIELDS}, "a channel")
+
+    async def _store(self) -> Channel:
         alerts = self.beatwatch.service.alerts
         name, url = self.text("name"), self.text("url").strip()
         tags = names_in(self.text("tags"))
         is_default = self.query_one("#default", Checkbox).value
-        try:
-            if self._channel is None:
-                channel = await alerts.add_channel(name, url, is_default=is_default, tags=tags)
-            else:
-                channel = await alerts.update_channel(
-                    self._channel.name,
-                    new_name=name,
-                    url=url or None,
-                    is_default=is_default,
-                    tags=tags,
-                )
-        except ValidationError as exc:
-            known = exc.field in {spec.key for spec in FIELDS}
-            self.show_error(exc.field if known else None, exc.message)
-            return
-        except Exception as exc:
-            # The form stays open with what was typed, so nothing is lost.
-            log.exception("could not save a channel")
-            self.show_error(None, f"could not save: {exc}")
-            return
-        self.dismiss(channel)
+        if self._channel is None:
+            return await alerts.add_channel(name, url, is_default=is_default, tags=tags)
+        return await alerts.update_channel(
+            self._channel.name, new_name=name, url=url or None, is_default=is_default, tags=tags
+        )

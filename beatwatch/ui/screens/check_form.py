@@ -4,7 +4,6 @@ so an error the store finds (a name already taken) is shown beside its field too
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, ClassVar
@@ -25,7 +24,7 @@ from textual.widgets import (
     Static,
 )
 
-from beatwatch.engine.catalog import CheckNotFound, channel_refs, unknown_channel_error
+from beatwatch.engine.catalog import channel_refs, unknown_channel_error
 from beatwatch.engine.model import AlertType, Check, Schedule
 from beatwatch.engine.schedule import (
     ScheduleError,
@@ -42,7 +41,6 @@ from beatwatch.engine.validation import DEFAULT_ALERTS, CheckSpec, ValidationErr
 from beatwatch.ui.formatting import is_local, short_time, short_time_in
 from beatwatch.ui.screens.form import FORM_ERROR, FieldSpec, FormScreen, labelled_input, names_in
 
-log = logging.getLogger("beatwatch.ui")
 PREVIEW_COUNT = 3
 # Which input shows the error of each field the validation can name.
 FIELD_INPUT = {
@@ -332,23 +330,7 @@ class CheckFormScreen(FormScreen[Check | None]):
         return errors
 
     async def action_save(self) -> None:
-        if self.refuse_invalid():
-            return
-        self.clear_errors()
-        try:
-            check = await self._store(self._spec())
-        except ValidationError as exc:
-            self.show_error(FIELD_INPUT.get(exc.field), exc.message)
-            return
-        except CheckNotFound:
-            self.show_error(None, "this check was deleted meanwhile: nothing to save it to")
-            return
-        except Exception as exc:
-            # The form stays open with what was typed, so nothing is lost.
-            log.exception("could not save a check")
-            self.show_error(None, f"could not save: {exc}")
-            return
-        self.dismiss(check)
+        await self.save_with(lambda: self._store(self._spec()), FIELD_INPUT, "a check")
 
     async def _store(self, spec: CheckSpec) -> Check:
         service = self.beatwatch.service

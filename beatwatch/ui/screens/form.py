@@ -7,6 +7,8 @@ refusal from the service on save stays beside its field until that field is chan
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -16,8 +18,11 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Button, Collapsible, Input, Label
 
+from beatwatch.engine.model import NotFound
+from beatwatch.engine.validation import ValidationError
 from beatwatch.ui.screens.on_app import OnBeatwatch
 
+log = logging.getLogger("beatwatch.ui")
 T = TypeVar("T")
 FORM_ERROR = "form"
 # How long typing must pause before the fields are checked again: long enough not to flash a
@@ -73,6 +78,30 @@ class FormScreen(OnBeatwatch, ModalScreen[T]):
 
     async def action_save(self) -> None:
         raise NotImplementedError
+
+    async def save_with(
+        self, saving: Callable[[], Awaitable[T]], field_inputs: Mapping[str, str], what: str
+    ) -> None:
+        """Refuse what the fields show wrong, beside them; else run `saving` and close with
+        what it returns. The service's refusal is shown beside its field (`field_inputs` maps
+        its field names to inputs), anything else under the form, which stays open with what
+        was typed, so nothing is lost."""
+        if self.refuse_invalid():
+            return
+        self.clear_errors()
+        try:
+            result = await saving()
+        except ValidationError as exc:
+            self.show_error(field_inputs.get(exc.field), exc.message)
+            return
+        except NotFound as exc:
+            self.show_error(None, str(exc))
+            return
+        except Exception as exc:
+            log.exception("could not save %s", what)
+            self.show_error(None, f"could not save: {exc}")
+            return
+        self.dismiss(result)
 
     def refuse_invalid(self) -> bool:
         """Before a save: show every field's error beside it, focus the first, and say

@@ -6,7 +6,6 @@ and the dialog saves through the service itself, so a refusal is shown beside it
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 
@@ -32,7 +31,6 @@ from beatwatch.engine.validation import ValidationError
 from beatwatch.ui.formatting import short_time
 from beatwatch.ui.screens.form import FORM_ERROR, FieldSpec, FormScreen, labelled_input
 
-log = logging.getLogger("beatwatch.ui")
 T = TypeVar("T")
 DEFAULT_DURATION = "1h"
 KINDS = ("for", "until", "weekly")
@@ -172,22 +170,12 @@ class MaintenanceScreen(FormScreen[MaintenanceWindow | None]):
         preview.update(window_preview(window, self._clock()))
 
     async def action_save(self) -> None:
-        if self.refuse_invalid():
-            return
-        self.clear_errors()
-        try:
-            stored = await self.beatwatch.service.alerts.start_maintenance(
-                self._host, **self._request()
-            )
-        except ValidationError as exc:
-            self.show_error(FIELD_INPUT.get(exc.field), exc.message)
-            return
-        except Exception as exc:
-            # The dialog stays open with what was typed, so nothing is lost.
-            log.exception("could not start maintenance")
-            self.show_error(None, f"could not save: {exc}")
-            return
-        self.dismiss(stored)
+        alerts = self.beatwatch.service.alerts
+        await self.save_with(
+            lambda: alerts.start_maintenance(self._host, **self._request()),
+            FIELD_INPUT,
+            "a maintenance window",
+        )
 
 
 def _read(parse: Callable[..., T], field: str, text: str, *args: float) -> T:
