@@ -25,16 +25,21 @@ async def open_new_form(service, tmp_path) -> BeatwatchApp:
     return BeatwatchApp(service, run_engine=False, user_theme_dir=tmp_path)
 
 
+async def type_cron(app: BeatwatchApp, pilot, expr: str) -> None:
+    """In a new check's form: choose a cron schedule and type `expr`."""
+    await pilot.press("n")
+    await wait_for(lambda: isinstance(app.screen, CheckFormScreen))
+    await pilot.click("#kind-cron")
+    await pilot.click("#cron")
+    await pilot.press(*expr)
+
+
 async def test_a_bad_cron_is_explained_as_it_is_typed_and_the_message_goes_when_fixed(
     service, tmp_path
 ):
     app = await open_new_form(service, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("n")
-        await wait_for(lambda: isinstance(app.screen, CheckFormScreen))
-        await pilot.click("#kind-cron")
-        await pilot.click("#cron")
-        await pilot.press(*"0 3 * * 9")
+        await type_cron(app, pilot, "0 3 * * 9")
         await wait_for(lambda: "Bad day-of-week" in error_of(app, "cron"))
         # Only what the user has changed is blamed: the empty name is not, yet.
         assert error_of(app, "name") == ""
@@ -48,11 +53,7 @@ async def test_a_corrected_time_zone_clears_its_message_and_a_close_one_is_sugge
 ):
     app = await open_new_form(service, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("n")
-        await wait_for(lambda: isinstance(app.screen, CheckFormScreen))
-        await pilot.click("#kind-cron")
-        await pilot.click("#cron")
-        await pilot.press(*"30 2 * * 1-5")
+        await type_cron(app, pilot, "30 2 * * 1-5")
         await pilot.click("#tz")
         await pilot.press(*"Europe/Berlnr")
         await wait_for(lambda: "did you mean Europe/Berlin?" in error_of(app, "tz"))
