@@ -17,6 +17,7 @@ from beatwatch.engine.alert_service import channel_name, channel_url
 from beatwatch.engine.model import Channel
 from beatwatch.engine.validation import ValidationError
 from beatwatch.ui.screens.form import FieldSpec, FormScreen, labelled_input, names_in
+from beatwatch.ui.widgets.marks import MarkedCheckbox
 
 FIELDS = (
     FieldSpec("name", "Name", "ops-mail"),
@@ -52,7 +53,7 @@ class ChannelFormScreen(FormScreen[Channel | None]):
             )
             for spec in FIELDS:
                 yield from labelled_input(spec)
-            yield Checkbox(
+            yield MarkedCheckbox(
                 "Default: alert here for every check that names no channel", id="default"
             )
             yield Label("", id="form-error", classes="field-error")

@@ -40,6 +40,7 @@ from beatwatch.engine.timefmt import format_duration_exact, parse_duration
 from beatwatch.engine.validation import DEFAULT_ALERTS, CheckSpec, ValidationError, validate
 from beatwatch.ui.formatting import is_local, short_time, short_time_in
 from beatwatch.ui.screens.form import FORM_ERROR, FieldSpec, FormScreen, labelled_input, names_in
+from beatwatch.ui.widgets.marks import MarkedCheckbox, MarkedRadioButton
 
 PREVIEW_COUNT = 3
 # Which input shows the error of each field the validation can name.
@@ -145,8 +146,8 @@ class CheckFormScreen(FormScreen[Check | None]):
                     yield from labelled_input(spec)
                 yield Label("Schedule", classes="field-label")
                 with RadioSet(id="kind"):
-                    yield RadioButton("interval", id="kind-every", value=True)
-                    yield RadioButton("cron", id="kind-cron")
+                    yield MarkedRadioButton("interval", id="kind-every", value=True)
+                    yield MarkedRadioButton("cron", id="kind-cron")
                 for spec in FIELDS[2:]:
                     yield from labelled_input(spec)
                     if spec.key == "tz":
@@ -156,7 +157,7 @@ class CheckFormScreen(FormScreen[Check | None]):
                 yield Label("Alert when", classes="field-label")
                 with Horizontal(id="alerts"):
                     for alert in AlertType:
-                        yield Checkbox(alert.value, id=f"alert-{alert.value}")
+                        yield MarkedCheckbox(alert.value, id=f"alert-{alert.value}")
                 with Collapsible(
                     title="Escalation, reminders and failure threshold", id="escalation"
                 ):

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.screen import ModalScreen
@@ -65,6 +66,11 @@ class FormScreen(OnBeatwatch, ModalScreen[T]):
 
     def on_mount(self) -> None:
         self.clear_errors()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """Mark the field holding the focus, for its label to show it in shape."""
+        for field in self.query(".field"):
+            field.set_class(event.widget in field.children, "-focused")
 
     def clear_errors(self) -> None:
         self._kept.clear()

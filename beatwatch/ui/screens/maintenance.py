@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.suggester import SuggestFromList
-from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Button, Input, Label, RadioSet, Static
 
 from beatwatch.engine.alert_service import window_asked
 from beatwatch.engine.maintenance import (
@@ -30,6 +30,7 @@ from beatwatch.engine.timefmt import parse_duration, parse_time
 from beatwatch.engine.validation import ValidationError
 from beatwatch.ui.formatting import short_time
 from beatwatch.ui.screens.form import FORM_ERROR, FieldSpec, FormScreen, labelled_input
+from beatwatch.ui.widgets.marks import MarkedRadioButton
 
 T = TypeVar("T")
 DEFAULT_DURATION = "1h"
@@ -81,9 +82,9 @@ class MaintenanceScreen(FormScreen[MaintenanceWindow | None]):
             )
             yield Label("Window", classes="field-label")
             with RadioSet(id="kind"):
-                yield RadioButton("for a while", id="kind-for", value=True)
-                yield RadioButton("until a time", id="kind-until")
-                yield RadioButton("weekly", id="kind-weekly")
+                yield MarkedRadioButton("for a while", id="kind-for", value=True)
+                yield MarkedRadioButton("until a time", id="kind-until")
+                yield MarkedRadioButton("weekly", id="kind-weekly")
             for spec in FIELDS:
                 yield from labelled_input(spec)
             yield Static("", id="window-preview")
