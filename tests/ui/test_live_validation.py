@@ -131,3 +131,15 @@ async def test_a_channel_url_is_judged_as_it_is_typed(service, tmp_path):
         app.screen.query_one("#url", Input).value = ""
         await pilot.press(*"json://127.0.0.1:9/hook")
         await wait_for(lambda: error_of(app, "url") == "")
+
+
+async def test_a_bad_grace_shows_while_the_schedule_is_wrong_too(service, tmp_path):
+    app = await open_new_form(service, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        await wait_for(lambda: isinstance(app.screen, CheckFormScreen))
+        for field, text in (("every", "soon"), ("grace", "later")):
+            app.screen.query_one(f"#{field}", Input).focus()
+            await pilot.press(*text)
+        await wait_for(lambda: "'later' is not a duration" in error_of(app, "grace"))
+        assert "'soon' is not a duration" in error_of(app, "every")

@@ -283,17 +283,22 @@ class CheckFormScreen(FormScreen[Check | None]):
 
         def schedule() -> dict[str, Any]:
             read = self._schedule()
-            return {
-                "every_seconds": read.every_seconds,
-                "cron": read.cron,
-                "tz": read.tz,
-                "grace_seconds": _duration(self.text("grace"), "grace"),
-            }
+            return {"every_seconds": read.every_seconds, "cron": read.cron, "tz": read.tz}
+
+        def grace() -> dict[str, Any]:
+            # Whether a grace fits depends on the schedule; until that reads, only whether
+            # the grace itself does.
+            values: dict[str, Any] = {"grace_seconds": _duration(self.text("grace"), "grace")}
+            try:
+                return values | schedule()
+            except ValidationError:
+                return {}
 
         return [
             lambda: {"name": self.text("name")},
             lambda: {"description": self.text("description").strip()},
             schedule,
+            grace,
             lambda: {"max_duration_seconds": _duration(self.text("max-duration"), "max_duration")},
             lambda: {"host": self.text("host").strip() or None},
             lambda: {"tags": names_in(self.text("tags"))},
