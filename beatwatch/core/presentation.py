@@ -1,9 +1,11 @@
-"""How states read to a person, for every interface: a symbol and a word, never colour alone."""
+"""How states and schedules read to a person, for every interface: a symbol and a word, never
+colour alone."""
 
 from __future__ import annotations
 
 from beatwatch.core.alert_text import counted as counted  # the alerts count the same way
-from beatwatch.core.model import State
+from beatwatch.core.model import Schedule, State
+from beatwatch.core.schedule import describe
 
 STATE_SYMBOL = {
     State.NEW: "○",
@@ -45,3 +47,11 @@ STATE_RANK = {
 
 def state_label(state: State) -> str:
     return f"{STATE_SYMBOL[state]} {STATE_WORD[state]}"
+
+
+def schedule_facts(schedule: Schedule) -> list[tuple[str, str]]:
+    """A schedule as a detail lists it: in words, and a cron one also as typed."""
+    facts = [("schedule", describe(schedule))]
+    if schedule.cron is not None:
+        facts.append(("cron", schedule.cron))
+    return facts

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,3 +42,14 @@ async def service(tmp_path) -> AsyncIterator[Service]:
     opened = await Service.open(settings_for(tmp_path))
     yield opened
     await opened.close()
+
+
+def cli_json(data_dir: Path, *args: str) -> Any:
+    """What `beatwatch --data-dir DIR ARGS --json` prints, run in a process of its own, as
+    from a shell: how a setting made in the TUI is read back."""
+    command = [sys.executable, "-c", "from beatwatch.cli import main; main()"]
+    done = subprocess.run(
+        [*command, "--data-dir", str(data_dir), *args, "--json"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)

@@ -104,6 +104,11 @@ class ChecksScreen(OnBeatwatch, Screen[None]):
                     self._summary_counts = counts
                     self.query_one(SummaryLine).show(counts, self._colours)
 
+    def select(self, check_id: int) -> None:
+        """Draw what changed and put the cursor on the check's row (if the filter shows it)."""
+        self.refresh_now()
+        self.table.select(check_id)
+
     # -- actions -------------------------------------------------------------------------
 
     def _selected(self) -> int | None:
