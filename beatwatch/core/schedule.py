@@ -25,7 +25,9 @@ from beatwatch.core.timefmt import format_duration
 def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    # A region's folder ("America", as typed on the way to America/New_York) is read as a
+    # file by the tzdata package and fails as a directory.
+    except (ZoneInfoNotFoundError, ValueError, IsADirectoryError):
         guess = closest_zone(name)
         hint = f": did you mean {guess}?" if guess else ""
         raise ScheduleError(
