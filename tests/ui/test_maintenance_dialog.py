@@ -16,6 +16,9 @@ from beatwatch.ui.screens.maintenance import MaintenanceScreen
 from tests.conftest import wait_for
 from tests.ui.conftest import SIZE, cli_json
 
+# A day to come, within the ten years from now that a time given to beatwatch may reach.
+NEXT_YEAR = datetime.now().year + 1
+
 
 def error_of(app: BeatwatchApp, field: str) -> str:
     label = app.screen.query_one(f"#{field}-error")
@@ -74,8 +77,8 @@ async def test_a_window_until_a_time_from_a_later_start(service, tmp_path):
         await open_dialog(service, tmp_path, pilot, app)
         await pilot.click("#kind-until")
         await wait_for(lambda: app.screen.query_one("#field-ends-at").display)
-        await type_into(app, pilot, "starts-at", "2099-01-01T02:00")
-        await type_into(app, pilot, "ends-at", "2099-01-01T01:00")
+        await type_into(app, pilot, "starts-at", f"{NEXT_YEAR}-01-01T02:00")
+        await type_into(app, pilot, "ends-at", f"{NEXT_YEAR}-01-01T01:00")
         await wait_for(lambda: "must end after it starts" in error_of(app, "ends-at"))
         await pilot.press("backspace", "backspace", "backspace", "backspace", "backspace")
         await pilot.press(*"04:30")
@@ -88,8 +91,8 @@ async def test_a_window_until_a_time_from_a_later_start(service, tmp_path):
     [window] = host["windows"]
     # Local time here is UTC.
     assert (window["starts_at"], window["ends_at"]) == (
-        "2099-01-01T02:00:00Z",
-        "2099-01-01T04:30:00Z",
+        f"{NEXT_YEAR}-01-01T02:00:00Z",
+        f"{NEXT_YEAR}-01-01T04:30:00Z",
     )
     assert (window["reason"], window["weekly"], window["open"]) == ("disk swap", False, False)
 
