@@ -58,6 +58,59 @@ def channel_add(
     with_service(ctx, act, creates=True, **where)
 
 
+@channel_group.command("edit")
+@click.argument("name")
+@click.option("--name", "new_name", help="Rename it; the checks that name it follow.")
+@click.option("--url", help="A new Apprise URL, checked by Apprise now.")
+@click.option(
+    "--default/--no-default",
+    "is_default",
+    default=None,
+    help="Alert here when a check names no channel (or stop).",
+)
+@click.option("--tag", "tags", multiple=True, help="Its tags, instead of the ones it has.")
+@click.option("--no-tags", is_flag=True, help="Take all its tags away.")
+@json_option
+@location_options
+@click.pass_context
+def channel_edit(
+    ctx: click.Context,
+    name: str,
+    new_name: str | None,
+    url: str | None,
+    is_default: bool | None,
+    tags: tuple[str, ...],
+    no_tags: bool,
+    as_json: bool,
+    **where: Any,
+) -> None:
+    """Change a channel in place: the messages queued for it stay queued and go out once."""
+    if tags and no_tags:
+        raise click.UsageError("give --tag or --no-tags, not both")
+    if new_name is url is is_default is None and not tags and not no_tags:
+        raise click.UsageError("nothing to change: give --name, --url, --default or --tag")
+
+    async def act(service: Service) -> None:
+        with options_named(ctx, {"name": "--name", "url": "--url"}):
+            channel = await service.alerts.update_channel(
+                name,
+                new_name=new_name,
+                url=url,
+                is_default=is_default,
+                tags=() if no_tags else (tags or None),
+            )
+        if as_json:
+            print_json(channel_to_dict(channel))
+            return
+        default = " (default)" if channel.is_default else ""
+        echo(f"changed channel {channel.name}{default}: {channel.masked_url}")
+        if channel.name != name and (naming := await service.alerts.checks_naming(channel.name)):
+            names = ", ".join(check.name for check in naming)
+            echo(f"checks that named {name} now name {channel.name}: {names}")
+
+    with_service(ctx, act, **where)
+
+
 @channel_group.command("list")
 @json_option
 @location_options

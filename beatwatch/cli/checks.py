@@ -21,7 +21,7 @@ from beatwatch.cli.context import (
     with_service,
 )
 from beatwatch.core.model import AlertType, Check, State
-from beatwatch.core.presentation import STATE_RANK, reach_label, state_label
+from beatwatch.core.presentation import STATE_RANK, reach_label, schedule_facts, state_label
 from beatwatch.core.reach import Reach
 from beatwatch.core.rules import evaluate
 from beatwatch.core.schedule import describe
@@ -54,8 +54,12 @@ class AlertTypes(click.ParamType):
 
 def _check_options(command: Any) -> Any:
     options = [
-        click.option("--every", type=DURATION, help="Interval between runs: 45s, 10m, 2h, 1d, 1w."),
-        click.option("--cron", help='Cron schedule, 5 fields, e.g. "0 3 * * *".'),
+        click.option(
+            "--every", type=DURATION, help="Interval between runs: 45s, 10m, 2h, 1h30m, 1d, 1w."
+        ),
+        click.option(
+            "--cron", help='Cron schedule: 5 fields ("30 2 * * 1-5") or a macro such as @daily.'
+        ),
         click.option("--tz", help="Time zone of the cron schedule (default: the server's)."),
         click.option("--grace", type=DURATION, help="Slack after the due time before MISSED."),
         click.option(
@@ -155,7 +159,7 @@ def _print_check(service: Service, check: Check, badges: list[tuple[str, str]]) 
         ("name", check.name),
         ("slug", check.slug),
         ("id", str(check.id)),
-        ("schedule", describe(check.schedule)),
+        *schedule_facts(check.schedule),
         ("grace", format_duration(check.grace_seconds)),
     ]
     if check.max_duration_seconds:

@@ -101,9 +101,11 @@ def next_start(window: MaintenanceWindow, now: float) -> float | None:
 
 
 _WEEKLY = re.compile(
-    r"^\s*(?P<days>[a-z]{3}(?:-[a-z]{3})?(?:,[a-z]{3}(?:-[a-z]{3})?)*)\s+"
-    r"(?P<start>[0-9]{1,2}:[0-9]{2})\s*-\s*(?P<end>[0-9]{1,2}:[0-9]{2})\s*$"
+    r"^\s*(?P<days>\S+)\s+(?P<start>[0-9]{1,2}:[0-9]{2})\s*-\s*(?P<end>[0-9]{1,2}:[0-9]{2})\s*$"
 )
+_DAYS = re.compile(r"^[a-z]{3}(?:-[a-z]{3})?(?:,[a-z]{3}(?:-[a-z]{3})?)*$")
+_TIME_OF_DAY = re.compile(r"^[0-9]{1,2}:[0-9]{2}$")
+DAY_MINUTES = 24 * 60
 
 
 def parse_weekly(text: str) -> tuple[tuple[int, ...], int, int]:
@@ -115,14 +117,24 @@ def parse_weekly(text: str) -> tuple[tuple[int, ...], int, int]:
         raise ValueError(
             f'{text!r} is not a weekly window (try "sun 02:00-04:00" or "mon-fri 22:00-23:30")'
         )
+    start, end = parse_time_of_day(match["start"]), parse_time_of_day(match["end"])
+    duration = (end - start) % DAY_MINUTES or DAY_MINUTES
+    return parse_days(match["days"]), start, duration * 60
+
+
+def parse_days(text: str) -> tuple[int, ...]:
+    """ "mon-fri", "sat,sun", "fri-mon" -> weekday numbers (0 is Monday), sorted."""
+    raw = text.strip().lower()
+    if not _DAYS.match(raw):
+        raise ValueError(
+            f"{text.strip()!r} is not a list of weekdays (try sun, mon-fri or sat,sun)"
+        )
     days: list[int] = []
-    for part in match["days"].split(","):
+    for part in raw.split(","):
         first, _, last = part.partition("-")
         a, b = _weekday(first), _weekday(last or first)
         days.extend(range(a, b + 1) if a <= b else [*range(a, 7), *range(0, b + 1)])
-    start, end = _minute_of_day(match["start"]), _minute_of_day(match["end"])
-    duration = (end - start) % (24 * 60) or 24 * 60
-    return tuple(sorted(set(days))), start, duration * 60
+    return tuple(sorted(set(days)))
 
 
 def _weekday(name: str) -> int:
@@ -131,11 +143,26 @@ def _weekday(name: str) -> int:
     return WEEKDAY_NAMES.index(name)
 
 
-def _minute_of_day(text: str) -> int:
-    hour, minute = (int(p) for p in text.split(":"))
+def parse_time_of_day(text: str) -> int:
+    """ "02:30" -> minutes after midnight."""
+    raw = text.strip()
+    if not _TIME_OF_DAY.match(raw):
+        raise ValueError(f"{raw!r} is not a time of day (try 02:00)")
+    hour, minute = (int(p) for p in raw.split(":"))
     if hour > 23 or minute > 59:
-        raise ValueError(f"{text!r} is not a time of day")
+        raise ValueError(f"{raw!r} is not a time of day")
     return hour * 60 + minute
+
+
+def weekly_text(weekdays: tuple[int, ...], start_minute: int, duration_seconds: int) -> str:
+    """A weekly window as `parse_weekly` reads it: "sun 02:00-04:00". It lasts a whole
+    number of minutes, at most a day; ValueError otherwise."""
+    if duration_seconds % 60 or not 60 <= duration_seconds <= DAY_MINUTES * 60:
+        raise ValueError("a weekly window lasts between 1m and 24h, in whole minutes")
+    days = ",".join(WEEKDAY_NAMES[d] for d in weekdays)
+    start_h, start_m = divmod(start_minute, 60)
+    end_h, end_m = divmod((start_minute + duration_seconds // 60) % DAY_MINUTES, 60)
+    return f"{days} {start_h:02d}:{start_m:02d}-{end_h:02d}:{end_m:02d}"
 
 
 def describe(window: MaintenanceWindow) -> str:
@@ -147,7 +174,4 @@ def describe(window: MaintenanceWindow) -> str:
 def weekly_pattern(window: MaintenanceWindow) -> str:
     """The window as `parse_weekly` reads it: "sun 02:00-04:00"."""
     assert window.start_minute is not None and window.duration_seconds is not None
-    days = ",".join(WEEKDAY_NAMES[d] for d in window.weekdays)
-    start_h, start_m = divmod(window.start_minute, 60)
-    end_h, end_m = divmod((window.start_minute + window.duration_seconds // 60) % 1440, 60)
-    return f"{days} {start_h:02d}:{start_m:02d}-{end_h:02d}:{end_m:02d}"
+    return weekly_text(window.weekdays, window.start_minute, window.duration_seconds)

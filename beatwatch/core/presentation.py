@@ -1,10 +1,12 @@
-"""How states read to a person, for every interface: a symbol and a word, never colour alone."""
+"""How states and schedules read to a person, for every interface: a symbol and a word, never
+colour alone."""
 
 from __future__ import annotations
 
 from beatwatch.core.alert_text import counted as counted  # the alerts count the same way
-from beatwatch.core.model import State
+from beatwatch.core.model import Schedule, State
 from beatwatch.core.reach import Reach
+from beatwatch.core.schedule import describe
 
 STATE_SYMBOL = {
     State.NEW: "○",
@@ -66,3 +68,11 @@ def reach_parts(reach: Reach) -> list[tuple[Reach, str]]:
 def reach_label(reach: Reach) -> str:
     """The flags as a cell shows them ("⊘ nobody ◇ held"); empty if the alert reaches someone."""
     return " ".join(part for _, part in reach_parts(reach))
+
+
+def schedule_facts(schedule: Schedule) -> list[tuple[str, str]]:
+    """A schedule as a detail lists it: in words, and a cron one also as typed."""
+    facts = [("schedule", describe(schedule))]
+    if schedule.cron is not None:
+        facts.append(("cron", schedule.cron))
+    return facts

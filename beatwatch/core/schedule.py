@@ -7,10 +7,12 @@ Cron times are computed in the check's own zone (cronsim walks local wall-clock 
 from __future__ import annotations
 
 import os
+import re
 from datetime import datetime
+from difflib import get_close_matches
 from functools import lru_cache
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from cronsim import CronSim, CronSimError
 
@@ -23,10 +25,34 @@ from beatwatch.core.timefmt import format_duration
 def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    # A region's folder ("America", as typed on the way to America/New_York) is read as a
+    # file by the tzdata package and fails as a directory.
+    except (ZoneInfoNotFoundError, ValueError, IsADirectoryError):
+        guess = closest_zone(name)
+        hint = f": did you mean {guess}?" if guess else ""
         raise ScheduleError(
-            f"unknown time zone {name!r} (use an IANA name such as Europe/Berlin or UTC)"
+            f"unknown time zone {name!r}{hint} (use an IANA name such as Europe/Berlin or UTC)"
         ) from None
+
+
+@lru_cache(maxsize=1)
+def zone_names() -> tuple[str, ...]:
+    """Every IANA zone name this system knows, sorted."""
+    return tuple(sorted(available_timezones()))
+
+
+def closest_zone(name: str) -> str | None:
+    """The known zone `name` most likely meant: "europe/berlnr" and "berlin" mean
+    Europe/Berlin. None when nothing is close."""
+    wanted = name.strip().lower()
+    if not wanted:
+        return None
+    by_lower = {z.lower(): z for z in zone_names()}
+    by_city = {z.rsplit("/", 1)[-1].lower(): z for z in zone_names()}
+    for names in (by_lower, by_city):
+        if found := get_close_matches(wanted, list(names), n=1, cutoff=0.75):
+            return names[found[0]]
+    return None
 
 
 def local_zone_name() -> str:
@@ -45,15 +71,45 @@ def local_zone_name() -> str:
         return "UTC"
 
 
+# What cron daemons accept in place of five fields; @reboot has no meaning for a monitor.
+CRON_MACROS = {
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+    "@monthly": "0 0 1 * *",
+    "@weekly": "0 0 * * 0",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@hourly": "0 * * * *",
+}
+
+
+def normalize_cron(expr: str) -> str:
+    """A cron expression as stored: single spaces between fields, a macro in lower case."""
+    text = " ".join(expr.split())
+    return text.lower() if text.startswith("@") else text
+
+
+def cron_fields(expr: str) -> str:
+    """The five fields `expr` stands for: a macro's expansion, or `expr` itself."""
+    text = normalize_cron(expr)
+    return CRON_MACROS.get(text, text)
+
+
 def validate_cron(expr: str, tz: str) -> None:
-    """Raise ScheduleError unless `expr` is a usable 5-field cron expression."""
-    if len(expr.split()) != 5:
+    """Raise ScheduleError unless `expr` is a usable 5-field cron expression or a macro."""
+    text = normalize_cron(expr)
+    if text.startswith("@") and text not in CRON_MACROS:
+        raise ScheduleError(
+            f"{expr.strip()!r} is not a cron macro we run: use {', '.join(CRON_MACROS)} or 5 fields"
+        )
+    fields = cron_fields(text)
+    if len(fields.split()) != 5:
         raise ScheduleError(
             f"cron expression {expr!r} must have 5 fields: "
-            "minute hour day-of-month month day-of-week"
+            "minute hour day-of-month month day-of-week (or a macro such as @daily)"
         )
     try:
-        it = CronSim(expr, datetime.now(zone(tz)))
+        it = CronSim(fields, datetime.now(zone(tz)))
         next(it)
     except (CronSimError, StopIteration) as exc:
         raise ScheduleError(f"bad cron expression {expr!r}: {exc}") from None
@@ -65,7 +121,9 @@ def next_slot(schedule: Schedule, after: float) -> float:
     start = datetime.fromtimestamp(after, zone(schedule.tz))
     # In the repeated hour after a fall-back, cronsim may return the first pass of a slot,
     # which lies before `after`; those slots are already behind us.
-    return next(t for slot in CronSim(schedule.cron, start) if (t := slot.timestamp()) > after)
+    return next(
+        t for slot in CronSim(cron_fields(schedule.cron), start) if (t := slot.timestamp()) > after
+    )
 
 
 def next_due(schedule: Schedule, t: float) -> float:
@@ -106,45 +164,50 @@ def upcoming(schedule: Schedule, after: float, count: int) -> list[float]:
     return times
 
 
-def describe(schedule: Schedule) -> str:
-    """The schedule in words: "every 1h", "03:00 daily, Europe/Berlin"."""
+def describe(schedule: Schedule, terse: bool = False) -> str:
+    """The schedule in plain words, a cron one in its zone's wall-clock time: "every 1h",
+    "at 02:30 on weekdays, Europe/Berlin"; `terse` for a table cell: "02:30 weekdays"."""
     if schedule.every_seconds is not None:
         return f"every {format_duration(schedule.every_seconds)}"
     assert schedule.cron is not None
-    return f"{_describe_cron(schedule.cron)}, {schedule.tz}"
+    return f"{describe_cron(schedule.cron, terse)}, {schedule.tz}"
 
 
-def _describe_cron(expr: str) -> str:
-    minute, hour, dom, month, dow = expr.split()
-    if minute.isdigit() and hour.isdigit() and month == "*":
-        at = f"{int(hour):02d}:{int(minute):02d}"
-        if dom == "*" and dow == "*":
-            return f"{at} daily"
-        if dom == "*" and dow in _WEEKDAYS:
-            return f"{at} {_WEEKDAYS[dow]}"
-        if dom.isdigit() and dow == "*":
-            return f"{at} on day {dom}"
-    if minute.isdigit() and hour == "*" and dom == month == dow == "*":
-        return f"hourly at :{int(minute):02d}"
-    return f"cron {expr}"
+def describe_cron(expr: str, terse: bool = False) -> str:
+    """A valid cron expression or macro in words: "every 5 minutes from 09:00 through 17:59"."""
+    try:
+        words = CronSim(cron_fields(expr), datetime(2000, 1, 1)).explain()
+    except (CronSimError, ValueError, KeyError, IndexError):
+        # explain() reads a few rare forms it cannot put in words; the fields still say it.
+        return f"cron {expr}"
+    words = _EVERY_NTH_MINUTE.sub(_every_n_minutes, words)
+    for long, short in (
+        ("on Monday through Friday", "on weekdays"),
+        ("on Saturday and Sunday", "on weekends"),
+    ):
+        words = words.replace(long, short)
+    words = words[:1].lower() + words[1:]
+    if terse:
+        for pattern, short in _TERSE:
+            words = pattern.sub(short, words)
+    return words
 
 
-_WEEKDAYS = {
-    "0": "Sundays",
-    "7": "Sundays",
-    "1": "Mondays",
-    "2": "Tuesdays",
-    "3": "Wednesdays",
-    "4": "Thursdays",
-    "5": "Fridays",
-    "6": "Saturdays",
-    "1-5": "weekdays",
-    "SUN": "Sundays",
-    "MON": "Mondays",
-    "TUE": "Tuesdays",
-    "WED": "Wednesdays",
-    "THU": "Thursdays",
-    "FRI": "Fridays",
-    "SAT": "Saturdays",
-    "MON-FRI": "weekdays",
-}
+# A table cell's wording: the time first, without the words around it.
+_TERSE = (
+    (re.compile(r"^at the start of every hour"), "hourly"),
+    (re.compile(r"^at (\d\d:\d\d) every day"), r"\1 daily"),
+    (re.compile(r"^at (\d\d:\d\d) on "), r"\1 "),
+)
+_ORDINALS = {"second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7}
+# cronsim says "Every fifth minute" or "Every 15th minute of every hour": "every 5 minutes"
+# is what people say.
+_EVERY_NTH_MINUTE = re.compile(
+    r"Every (second|third|fourth|fifth|sixth|seventh|\d+(?:st|nd|rd|th)) minute(?: of every hour)?"
+)
+
+
+def _every_n_minutes(match: re.Match[str]) -> str:
+    nth = match[1]
+    count = _ORDINALS.get(nth) or int(nth[:-2])
+    return f"Every {count} minutes"

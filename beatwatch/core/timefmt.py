@@ -9,6 +9,8 @@ from beatwatch.core.errors import DurationTooLong
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _PART = re.compile(r"([0-9]+)([smhdw])")
+# "1h 30m" reads as "1h30m"; a space between two numbers ("1 30") stays a mistake.
+_SPACE_AFTER_UNIT = re.compile(r"(?<=[smhdw])\s+(?=[0-9])")
 # Longer than any interval, pause or maintenance anyone means, and short enough that every
 # moment it reaches can still be shown as a date.
 LONGEST_DURATION = 3650 * 86400
@@ -21,17 +23,20 @@ LATEST_TIME = datetime(9999, 12, 30, tzinfo=UTC).timestamp()
 
 
 def parse_duration(text: str) -> int:
-    """Seconds from "45s", "10m", "2h", "1d", "1w", "1h30m" or plain seconds ("90").
+    """Seconds from "45s", "10m", "2h", "1d", "1w", compounds ("1h30m", "1d 12h") or plain
+    seconds ("90").
 
     Raises ValueError with a message fit to show the user.
     """
-    raw = text.strip().lower()
+    raw = _SPACE_AFTER_UNIT.sub("", text.strip().lower())
     if raw.isascii() and raw.isdigit():
         seconds = int(raw)
     elif raw and _PART.sub("", raw) == "":
         seconds = sum(int(n) * _UNITS[u] for n, u in _PART.findall(raw))
     else:
-        raise ValueError(f"{text!r} is not a duration (try 45s, 10m, 2h, 1d, 1w or plain seconds)")
+        raise ValueError(
+            f"{text!r} is not a duration (try 45s, 10m, 2h, 1h30m, 1d, 1w or plain seconds)"
+        )
     if seconds > LONGEST_DURATION:
         raise DurationTooLong(f"{text.strip()[:20]!r} is too long: at most {LONGEST_DURATION_TEXT}")
     return seconds

@@ -20,7 +20,7 @@ from beatwatch.core.model import (
     Check,
     Schedule,
 )
-from beatwatch.core.schedule import local_zone_name, upcoming, validate_cron, zone
+from beatwatch.core.schedule import local_zone_name, normalize_cron, upcoming, validate_cron, zone
 from beatwatch.core.timefmt import (
     LONGEST_DURATION,
     LONGEST_DURATION_TEXT,
@@ -230,7 +230,7 @@ def _validate_schedule(spec: CheckSpec) -> Schedule:
                 f"({MIN_INTERVAL} to {MAX_INTERVAL} seconds)",
             )
         return Schedule(every_seconds=every)
-    cron = " ".join((spec.cron or "").split())
+    cron = normalize_cron(spec.cron or "")
     tz = spec.tz or local_zone_name()
     try:
         zone(tz)

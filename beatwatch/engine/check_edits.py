@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from beatwatch.core.errors import CheckNotFound, Conflict, ValidationError
-from beatwatch.core.model import Check, State, Transition
+from beatwatch.core.model import Channel, Check, State, Transition
 from beatwatch.core.rules import is_paused
 from beatwatch.core.validation import SLUG_STAND_IN, CheckSpec, gets_stand_in_slug
 from beatwatch.engine.transitions import end_pause, settle
@@ -72,15 +72,55 @@ def unknown_channel_ref(
     return None
 
 
+def unknown_channel_error(
+    spec: CheckSpec, known: set[str], kept: Check | None = None
+) -> ValidationError | None:
+    """The refusal of a spec naming a channel not in `known`, saying what there is."""
+    if (unknown := unknown_channel_ref(spec, known, kept)) is None:
+        return None
+    field_name, ref = unknown
+    return ValidationError(field_name, f"no channel is named or tagged {ref!r}; {_choices(known)}")
+
+
 def _ensure_channels_exist(
     conn: sqlite3.Connection, spec: CheckSpec, kept: Check | None = None
 ) -> None:
     known = channel_refs(alert_rows.load_channels(conn))
-    if (unknown := unknown_channel_ref(spec, known, kept)) is not None:
-        field_name, ref = unknown
-        raise ValidationError(
-            field_name, f"no channel is named or tagged {ref!r}; {_choices(known)}"
+    if (error := unknown_channel_error(spec, known, kept)) is not None:
+        raise error
+
+
+def edit_channel(conn: sqlite3.Connection, channel: Channel, changed: Channel) -> list[Check]:
+    """Write `changed` over `channel`, same id, so its queued messages stay queued. A new name
+    follows into the checks that named the old one, so their alerts still reach it (the old
+    name stays beside it where it is still a tag). Returns the checks so rewritten."""
+    alert_rows.update_channel(
+        conn,
+        channel.id,
+        name=changed.name,
+        url=changed.url,
+        is_default=changed.is_default,
+        tags=changed.tags,
+    )
+    if changed.name == channel.name:
+        return []
+    still_a_tag = channel.name in channel_refs(alert_rows.load_channels(conn))
+
+    def renamed(refs: tuple[str, ...]) -> tuple[str, ...]:
+        new = (*((channel.name,) if still_a_tag else ()), changed.name)
+        return tuple(
+            dict.fromkeys(n for ref in refs for n in (new if ref == channel.name else (ref,)))
         )
+
+    rewritten = []
+    for stored in database.load_checks_naming(conn, channel.name):
+        check = stored.evolve(
+            channels=renamed(stored.channels),
+            escalation_channels=renamed(stored.escalation_channels),
+        )
+        database.update_check(conn, check, stored)
+        rewritten.append(check)
+    return rewritten
 
 
 def _choices(known: set[str]) -> str:

@@ -38,7 +38,8 @@ from beatwatch.core.schedule import zone
 from beatwatch.core.url_masking import mask_url
 from beatwatch.core.validation import refuse_control, refuse_control_in, refuse_too_long
 from beatwatch.engine.apprise_sender import send, validate_url
-from beatwatch.engine.events import EventBus, IncidentChanged, SetupChanged
+from beatwatch.engine.check_edits import edit_channel
+from beatwatch.engine.events import CheckChanged, EventBus, IncidentChanged, SetupChanged
 from beatwatch.engine.incidents import acknowledge
 from beatwatch.store import alert_rows, database
 from beatwatch.store.database import Store
@@ -52,6 +53,101 @@ class HostStatus:
     windows: list[MaintenanceWindow]
     in_maintenance: bool
     checks: int
+
+
+def channel_name(name: str) -> str:
+    """`name` as a channel is stored under, or the refusal of it."""
+    refuse_control("name", name)
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise ValidationError("name", "a channel name is 1 to 100 characters")
+    return name
+
+
+def channel_url(url: str) -> str:
+    """`url` if Apprise can send to it, else the refusal of it."""
+    try:
+        validate_url(url)
+    except ChannelError as exc:
+        raise ValidationError("url", str(exc)) from None
+    return url
+
+
+def _name_taken(name: str) -> Conflict:
+    return Conflict("name", f"a channel named {name!r} already exists")
+
+
+def window_asked(
+    host: str,
+    *,
+    duration: int | None = None,
+    starts_at: float | None = None,
+    ends_at: float | None = None,
+    weekly: str | None = None,
+    tz: str | None = None,
+    reason: str = "",
+    now: float,
+) -> MaintenanceWindow:
+    """The window `start_maintenance` would open at `now` (id 0, not stored), or the
+    ValidationError it would refuse it with: what a form checks as the user types."""
+    refuse_control("host", host)
+    refuse_control("reason", reason)
+    host = host.strip()
+    if not host:
+        raise ValidationError("host", "give the host the window is for")
+    check_window_fields(
+        {
+            "duration": duration,
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "weekly": weekly,
+            "tz": tz,
+        },
+        now,
+    )
+    if weekly is not None:
+        return _weekly_window(host, weekly, tz, reason, now)
+    if duration is not None:
+        refuse_too_long("duration", duration, "a maintenance window")
+        return _one_off_window(host, now, now + duration, "duration", reason, now)
+    assert ends_at is not None  # the one of the three left
+    start = now if starts_at is None else starts_at
+    return _one_off_window(host, start, ends_at, "ends_at", reason, now)
+
+
+def _one_off_window(
+    host: str, start: float, end: float, end_field: str, reason: str, now: float
+) -> MaintenanceWindow:
+    """`end_field` is the field the end came from, for the error about it."""
+    if end <= start:
+        raise ValidationError(end_field, "a maintenance window must end after it starts")
+    if end <= now:
+        raise ValidationError(end_field, "that window would already be over")
+    return MaintenanceWindow(0, host, reason, now, starts_at=start, ends_at=end)
+
+
+def _weekly_window(
+    host: str, weekly: str, tz: str | None, reason: str, now: float
+) -> MaintenanceWindow:
+    try:
+        weekdays, start_minute, duration = parse_weekly(weekly)
+    except ValueError as exc:
+        raise ValidationError("weekly", str(exc)) from None
+    zone_name = tz or "UTC"
+    try:
+        zone(zone_name)
+    except ScheduleError as exc:
+        raise ValidationError("tz", str(exc)) from None
+    return MaintenanceWindow(
+        0,
+        host,
+        reason,
+        now,
+        weekdays=weekdays,
+        start_minute=start_minute,
+        duration_seconds=duration,
+        tz=zone_name,
+    )
 
 
 class Alerts:
@@ -77,15 +173,8 @@ class Alerts:
     async def add_channel(
         self, name: str, url: str, is_default: bool = False, tags: tuple[str, ...] = ()
     ) -> Channel:
-        refuse_control("name", name)
         refuse_control_in("tags", tags)
-        name = name.strip()
-        if not name or len(name) > 100:
-            raise ValidationError("name", "a channel name is 1 to 100 characters")
-        try:
-            validate_url(url)
-        except ChannelError as exc:
-            raise ValidationError("url", str(exc)) from None
+        name, url = channel_name(name), channel_url(url)
         try:
             await self._db.write(
                 partial(
@@ -98,7 +187,7 @@ class Alerts:
                 )
             )
         except sqlite3.IntegrityError:
-            raise Conflict("name", f"a channel named {name!r} already exists") from None
+            raise _name_taken(name) from None
         log.info("channel %s added (%s)", name, mask_url(url))
         self._events.publish(SetupChanged())
         return await self.channel(name)
@@ -107,29 +196,34 @@ class Alerts:
         self,
         name: str,
         *,
+        new_name: str | None = None,
         url: str | None = None,
         is_default: bool | None = None,
         tags: tuple[str, ...] | None = None,
     ) -> Channel:
-        """Change some settings of a channel; the rest keep their values."""
+        """Change some settings of a channel in place; the rest keep their values, and its
+        queued messages stay queued for it. A rename carries over to the checks naming it."""
         channel = await self.channel(name)
         refuse_control_in("tags", tags or ())
-        if url is not None:
-            try:
-                validate_url(url)
-            except ChannelError as exc:
-                raise ValidationError("url", str(exc)) from None
-        await self._db.write(
-            partial(
-                alert_rows.update_channel,
-                channel_id=channel.id,
-                url=channel.url if url is None else url,
-                is_default=channel.is_default if is_default is None else is_default,
-                tags=channel.tags if tags is None else tags,
-            )
+        changed = replace(
+            channel,
+            name=channel.name if new_name is None else channel_name(new_name),
+            url=channel.url if url is None else channel_url(url),
+            is_default=channel.is_default if is_default is None else is_default,
+            tags=channel.tags if tags is None else tags,
         )
+        try:
+            checks = await self._db.write(partial(edit_channel, channel=channel, changed=changed))
+        except sqlite3.IntegrityError:
+            raise _name_taken(changed.name) from None
+        if changed.name != channel.name:
+            log.info("channel %s renamed to %s", channel.name, changed.name)
+        if changed.url != channel.url:
+            log.info("channel %s now sends to %s", changed.name, mask_url(changed.url))
+        for check in checks:
+            self._events.publish(CheckChanged(check))
         self._events.publish(SetupChanged())
-        return await self.channel(name)
+        return await self.channel(changed.name)
 
     async def remove_channel(self, name: str) -> Channel:
         channel = await self.channel(name)
@@ -199,6 +293,10 @@ class Alerts:
             )
         return statuses
 
+    async def watched_hosts(self) -> list[str]:
+        """The hosts some check names, sorted."""
+        return sorted({c.host for c in await self._db.list_checks() if c.host})
+
     async def start_maintenance(
         self,
         host: str,
@@ -214,79 +312,30 @@ class Alerts:
         """A window from now for `duration` seconds, one from starts_at (None: now) to
         ends_at, or a weekly one. Errors name the fields by these parameters' names. A host no
         check names raises HostUnwatched unless `force`."""
-        refuse_control("host", host)
-        refuse_control("reason", reason)
-        host = host.strip()
-        if not host:
-            raise ValidationError("host", "give the host the window is for")
         now = time.time()
-        check_window_fields(
-            {
-                "duration": duration,
-                "starts_at": starts_at,
-                "ends_at": ends_at,
-                "weekly": weekly,
-                "tz": tz,
-            },
-            now,
+        window = window_asked(
+            host,
+            duration=duration,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            weekly=weekly,
+            tz=tz,
+            reason=reason,
+            now=now,
         )
-        if weekly is not None:
-            window = self._weekly_window(host, weekly, tz, reason, now)
-        elif duration is not None:
-            refuse_too_long("duration", duration, "a maintenance window")
-            window = self._one_off_window(host, now, now + duration, "duration", reason, now)
-        else:
-            assert ends_at is not None  # the one of the three left
-            start = now if starts_at is None else starts_at
-            window = self._one_off_window(host, start, ends_at, "ends_at", reason, now)
         if not force:
-            watched = sorted({c.host for c in await self._db.list_checks() if c.host})
-            if host not in watched:
-                raise HostUnwatched(host, watched)
+            watched = await self.watched_hosts()
+            if window.host not in watched:
+                raise HostUnwatched(window.host, watched)
 
         def job(conn: sqlite3.Connection) -> int:
-            database.ensure_host(conn, host, now)
+            database.ensure_host(conn, window.host, now)
             return alert_rows.insert_window(conn, window)
 
         window_id = await self._db.write(job)
-        log.info("maintenance window %d on %s added", window_id, host)
+        log.info("maintenance window %d on %s added", window_id, window.host)
         self._events.publish(SetupChanged())
         return replace(window, id=window_id)
-
-    @staticmethod
-    def _one_off_window(
-        host: str, start: float, end: float, end_field: str, reason: str, now: float
-    ) -> MaintenanceWindow:
-        """`end_field` is the field the end came from, for the error about it."""
-        if end <= start:
-            raise ValidationError(end_field, "a maintenance window must end after it starts")
-        if end <= now:
-            raise ValidationError(end_field, "that window would already be over")
-        return MaintenanceWindow(0, host, reason, now, starts_at=start, ends_at=end)
-
-    @staticmethod
-    def _weekly_window(
-        host: str, weekly: str, tz: str | None, reason: str, now: float
-    ) -> MaintenanceWindow:
-        try:
-            weekdays, start_minute, duration = parse_weekly(weekly)
-        except ValueError as exc:
-            raise ValidationError("weekly", str(exc)) from None
-        zone_name = tz or "UTC"
-        try:
-            zone(zone_name)
-        except ScheduleError as exc:
-            raise ValidationError("tz", str(exc)) from None
-        return MaintenanceWindow(
-            0,
-            host,
-            reason,
-            now,
-            weekdays=weekdays,
-            start_minute=start_minute,
-            duration_seconds=duration,
-            tz=zone_name,
-        )
 
     async def end_maintenance(self, host: str) -> int:
         """End every window open on `host` now; returns how many were open."""

@@ -115,11 +115,17 @@ def insert_channel(
 
 
 def update_channel(
-    conn: sqlite3.Connection, channel_id: int, url: str, is_default: bool, tags: tuple[str, ...]
+    conn: sqlite3.Connection,
+    channel_id: int,
+    name: str,
+    url: str,
+    is_default: bool,
+    tags: tuple[str, ...],
 ) -> None:
+    """Change a channel in place: its id, and so its queued messages, stay."""
     conn.execute(
-        "UPDATE channels SET url = ?, is_default = ?, tags = ? WHERE id = ?",
-        (url, int(is_default), json.dumps(list(tags)), channel_id),
+        "UPDATE channels SET name = ?, url = ?, is_default = ?, tags = ? WHERE id = ?",
+        (name, url, int(is_default), json.dumps(list(tags)), channel_id),
     )
 
 

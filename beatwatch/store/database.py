@@ -367,6 +367,17 @@ def load_check(conn: sqlite3.Connection, check_id: int) -> Check | None:
     return check_from_row(row) if row else None
 
 
+def load_checks_naming(conn: sqlite3.Connection, ref: str) -> list[Check]:
+    """The checks with `ref` among their channels or escalation channels."""
+    rows = conn.execute(
+        f"SELECT {CHECK_COLUMNS} FROM checks WHERE "
+        "EXISTS (SELECT 1 FROM json_each(checks.channels) WHERE value = :ref) OR "
+        "EXISTS (SELECT 1 FROM json_each(checks.escalation_channels) WHERE value = :ref)",
+        {"ref": ref},
+    ).fetchall()
+    return [check_from_row(r) for r in rows]
+
+
 def load_due_checks(conn: sqlite3.Connection, now: float, limit: int) -> list[Check]:
     rows = conn.execute(
         f"SELECT {CHECK_COLUMNS} FROM checks WHERE next_change_at <= ? "

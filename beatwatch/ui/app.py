@@ -13,7 +13,6 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -23,11 +22,10 @@ from textual.filter import LineFilter
 from textual.screen import Screen
 from textual.theme import Theme
 
-from beatwatch.core.errors import EngineBusy, HostUnwatched, NotFound, ValidationError
-from beatwatch.core.model import Check, Incident, State
+from beatwatch.core.errors import EngineBusy, NotFound, ValidationError
+from beatwatch.core.model import Check, Incident, MaintenanceWindow, State
 from beatwatch.core.presentation import counted
 from beatwatch.core.terminal_text import terminal_text
-from beatwatch.core.timefmt import format_duration
 from beatwatch.engine.events import (
     AlertUnsent,
     CheckChanged,
@@ -50,6 +48,7 @@ from beatwatch.ui.fleet import RESULTS_SHOWN, Fleet
 from beatwatch.ui.keymap import as_bound, binding_owners, keymap_problems
 from beatwatch.ui.messages import EngineEvents, LogEntry, LogPosted
 from beatwatch.ui.screens.channels import ChannelsScreen
+from beatwatch.ui.screens.check_detail import CheckDetailScreen
 from beatwatch.ui.screens.check_form import CheckFormScreen
 from beatwatch.ui.screens.checks import ChecksScreen
 from beatwatch.ui.screens.confirm import ConfirmScreen
@@ -57,7 +56,7 @@ from beatwatch.ui.screens.help import HelpScreen
 from beatwatch.ui.screens.hosts import HostsScreen
 from beatwatch.ui.screens.incidents import IncidentsScreen
 from beatwatch.ui.screens.log import LogScreen
-from beatwatch.ui.screens.maintenance import MaintenanceScreen
+from beatwatch.ui.screens.maintenance import MaintenanceScreen, window_preview
 from beatwatch.ui.screens.pause import Pause, PauseScreen
 from beatwatch.ui.screens.unknown_pings import UnknownPingsScreen
 from beatwatch.ui.themes import DEFAULT_THEME, STATE_COLOUR_DEFAULTS, load_themes
@@ -433,7 +432,17 @@ class BeatwatchApp(App[None]):
         return self.fleet.checks.get(check_id)
 
     def new_check(self) -> None:
-        self.push_screen(CheckFormScreen(None), self._saved)
+        self.push_screen(CheckFormScreen(None), self._created)
+
+    def _created(self, check: Check | None) -> None:
+        """A new check is selected in the table and opened, to show its URL and snippets."""
+        self._saved(check)
+        if check is None:
+            return
+        for screen in self.screen_stack:
+            if isinstance(screen, ChecksScreen):
+                screen.select(check.id)
+        self.push_screen(CheckDetailScreen(check.id))
 
     def edit_check(self, check_id: int) -> None:
         if (check := self.check(check_id)) is not None:
@@ -518,37 +527,15 @@ class BeatwatchApp(App[None]):
             )
 
     def start_maintenance(self, host: str) -> None:
-        async def open_window(seconds: int, force: bool) -> None:
-            window = self.service.alerts.start_maintenance(host, duration=seconds, force=force)
-            try:
-                opened = await self.attempt("start maintenance", window, passing=HostUnwatched)
-            except HostUnwatched as exc:
-                self.push_screen(
-                    ConfirmScreen(
-                        f"No check names host {host!r}",
-                        f"{str(exc).capitalize()}. A window on it holds no alert; if you meant "
-                        "another host, answer no. Open it anyway?",
-                        confirm="Open it",
-                    ),
-                    partial(confirmed, seconds),
-                )
-                return
-            if opened:
+        def started(window: MaintenanceWindow | None) -> None:
+            if window is not None:
                 self.notify(
-                    f"{host} is in maintenance for {format_duration(seconds)}: "
-                    "its checks are still watched, but alerts are held.",
+                    f"Maintenance on {host}, {window_preview(window, self.clock())}: its checks "
+                    "are still watched, but alerts are held while it is open.",
                     title="Maintenance",
                 )
 
-        async def confirmed(seconds: int, yes: bool | None) -> None:
-            if yes:
-                await open_window(seconds, force=True)
-
-        async def chosen(seconds: int | None) -> None:
-            if seconds is not None:
-                await open_window(seconds, force=False)
-
-        self.push_screen(MaintenanceScreen(host, self.clock), chosen)
+        self.push_screen(MaintenanceScreen(host, self.clock), started)
 
     async def end_maintenance(self, host: str) -> None:
         ended = await self.attempt("end maintenance", self.service.alerts.end_maintenance(host))

@@ -4,7 +4,7 @@ a cut name reads the same wherever it is shown."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import TypeVar
 
 from rich.cells import cell_len, set_cell_size
@@ -25,9 +25,26 @@ def local_time(t: float, form: str = "%a %d %b %H:%M:%S") -> str:
     return datetime.fromtimestamp(t).astimezone().strftime(form)
 
 
+SHORT_FORM = "%a %d %b %H:%M"
+
+
 def short_time(t: float) -> str:
     """To the minute, for times set by hand (a pause's or a maintenance window's end)."""
-    return local_time(t, "%a %d %b %H:%M")
+    return local_time(t, SHORT_FORM)
+
+
+def short_time_in(t: float, zone: tzinfo) -> str:
+    """To the minute as short_time writes it, in `zone` (a cron check's own)."""
+    return datetime.fromtimestamp(t, zone).strftime(SHORT_FORM)
+
+
+def is_local(zone: tzinfo, moments: Sequence[float]) -> bool:
+    """Whether `zone` reads as local time at every one of `moments`."""
+    return all(
+        datetime.fromtimestamp(t, zone).utcoffset()
+        == datetime.fromtimestamp(t).astimezone().utcoffset()
+        for t in moments
+    )
 
 
 def when(t: float, now: float) -> str:

@@ -118,10 +118,9 @@ def alert_routes(service: Service) -> list[web.RouteDef]:
 
     async def update_channel(request: web.Request) -> web.Response:
         given = http.parse_fields(await http.json_object(request), _CHANNEL_FIELDS)
-        if "name" in given:
-            raise ValidationError("name", "a channel cannot be renamed; add a new one instead")
         channel = await alerts.update_channel(
             request.match_info["name"],
+            new_name=given.get("name"),
             url=given.get("url"),
             is_default=given.get("default"),
             tags=given.get("tags"),

@@ -234,10 +234,12 @@ def _paths() -> dict[str, dict[str, Any]]:
         },
         "/channels/{name}": {
             "patch": _operation(
-                "Change a channel's URL, default flag or tags",
+                "Change a channel in place: name, URL, default flag or tags; its unsent "
+                "messages stay, and a new name carries over to the checks naming it",
                 ref("Channel"),
                 params=[CHANNEL_NAME],
                 body="ChannelChange",
+                extra=TAKEN,
             ),
             "delete": _operation(
                 "Remove a channel and its unsent messages",

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from beatwatch.core.model import MAX_INTERVAL, MIN_INTERVAL, NAME_MAX, AlertType, State
+from beatwatch.core.schedule import CRON_MACROS
 from beatwatch.core.timefmt import LONGEST_DURATION
 from beatwatch.core.validation import (
     LINES_PATTERN,
@@ -45,15 +46,25 @@ CHECK_NAME_PATTERN = f"^(?![^{_SLUGGED}]*[0-9]+[^{_SLUGGED}]*$)" + trimmed_patte
     NAME_MAX
 ).removeprefix("^")
 SLUG_PATTERN = f"^(?![0-9]+$)[a-z0-9_-]{{1,{SLUG_MAX}}}$"
-DURATION_PATTERN = f"^[{SPACES}]*(?:[0-9]+|(?:[0-9]+[smhdwSMHDW])+)[{SPACES}]*$"
-CRON_PATTERN = (
-    f"^[{SPACES}]*[^{SPACES}{REFUSED_CHARACTERS}]+"
-    f"(?:[{SPACES}]+[^{SPACES}{REFUSED_CHARACTERS}]+){{4}}[{SPACES}]*$"
+# Compound parts may stand apart ("1h 30m"); plain seconds stand alone.
+_DURATION_PART = "[0-9]+[smhdwSMHDW]"
+DURATION_PATTERN = (
+    f"^[{SPACES}]*(?:[0-9]+|{_DURATION_PART}(?:[{SPACES}]*{_DURATION_PART})*)[{SPACES}]*$"
 )
 
 
 def _any_case(word: str) -> str:
-    return "".join(f"[{c}{c.upper()}]" for c in word)
+    # The Kelvin sign is a capital the service's lower() also turns into k.
+    return "".join("[kK\u212a]" if c == "k" else f"[{c}{c.upper()}]" for c in word)
+
+
+# Five fields (the first not a macro's @), or one of the macros, in any case.
+_FIELD_CHARACTER = f"[^{SPACES}{REFUSED_CHARACTERS}]"
+_MACROS = "|".join(_any_case(macro.removeprefix("@")) for macro in CRON_MACROS)
+CRON_PATTERN = (
+    f"^[{SPACES}]*(?:[^{SPACES}{REFUSED_CHARACTERS}@]{_FIELD_CHARACTER}*"
+    f"(?:[{SPACES}]+{_FIELD_CHARACTER}+){{4}}|@(?:{_MACROS}))[{SPACES}]*$"
+)
 
 
 _DAY = "(?:" + "|".join(_any_case(d) for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
@@ -142,7 +153,10 @@ _CRON = {
     "type": "string",
     "pattern": CRON_PATTERN,
     "example": "0 3 * * *",
-    "description": "5 fields, an expression that fires; tz is its zone (default the server's).",
+    "description": (
+        "5 fields or a macro (@hourly, @daily, @weekly, @monthly, @yearly), an expression "
+        "that fires; tz is its zone (default the server's)."
+    ),
 }
 _BY_INTERVAL = {"every_seconds": _EVERY, "cron": _only_null("string"), "tz": _only_null("string")}
 _BY_CRON = {"every_seconds": _only_null("integer"), "cron": _CRON, "tz": _nullable(_ZONE)}
@@ -275,6 +289,11 @@ _PAUSE: Schema = {
         _object({"paused_until": A_TIME}, ["paused_until"]),
     ],
 }
+_CHANNEL_NAME: Schema = {
+    "type": "string",
+    "pattern": trimmed_pattern(NAME_MAX),
+    "description": f"1 to {NAME_MAX} characters once trimmed, one line, unique.",
+}
 _CHANNEL_SETTINGS: Schema = {
     "url": {
         "type": "string",
@@ -401,19 +420,12 @@ SCHEMAS: dict[str, Schema] = {
             "last_success_at": TIME,
         },
     },
-    "ChannelInput": _object(
-        {
-            "name": {
-                "type": "string",
-                "pattern": trimmed_pattern(NAME_MAX),
-                "description": f"1 to {NAME_MAX} characters once trimmed, one line, unique.",
-            },
-            **_CHANNEL_SETTINGS,
-        },
-        ["name", "url"],
-    ),
+    "ChannelInput": _object({"name": _CHANNEL_NAME, **_CHANNEL_SETTINGS}, ["name", "url"]),
     "ChannelChange": _object(
-        _CHANNEL_SETTINGS, description="A channel keeps its name; what is not given stays."
+        {"name": _CHANNEL_NAME, **_CHANNEL_SETTINGS},
+        description=(
+            "What is not given stays. A new name carries over to the checks naming the channel."
+        ),
     ),
     "TestSent": {"type": "object", "properties": {"ok": BOOLEAN, "channel": STRING}},
 }

@@ -232,3 +232,17 @@ def test_bad_files_name_the_problem(text: str, message: str) -> None:
 def test_control_characters_are_refused_naming_the_entry(text: str, message: str) -> None:
     with pytest.raises(SetupError, match=re.escape(message)):
         parse_setup(text)
+
+
+async def test_a_macro_and_a_compound_duration_in_a_file(tmp_path: Path) -> None:
+    service = await open_service(tmp_path)
+    try:
+        setup = parse_setup(
+            '[[check]]\nname = "rotate"\ncron = "@monthly"\ntz = "UTC"\ngrace = "1h30m"\n'
+        )
+        await apply_changes(await plan_import(service, setup))
+        [check] = await service.list_checks()
+        assert (check.schedule.cron, check.grace_seconds) == ("@monthly", 5400)
+        assert 'cron = "@monthly"' in await export_setup(service)
+    finally:
+        await service.close()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -70,3 +72,14 @@ async def serve_process(data_dir: Path) -> AsyncIterator[subprocess.Popen[bytes]
     finally:
         engine.terminate()
         await wait_for(lambda: engine.poll() is not None, timeout=30)
+
+
+def cli_json(data_dir: Path, *args: str) -> Any:
+    """What `beatwatch --data-dir DIR ARGS --json` prints, run in a process of its own, as
+    from a shell: how a setting made in the TUI is read back."""
+    command = [sys.executable, "-c", "from beatwatch.cli import main; main()"]
+    done = subprocess.run(
+        [*command, "--data-dir", str(data_dir), *args, "--json"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)

@@ -22,6 +22,7 @@ from beatwatch.config import Settings
 from beatwatch.demo import FIXED_NOW, build_demo
 from beatwatch.service.service import Service
 from beatwatch.ui.app import BeatwatchApp
+from beatwatch.ui.themes import load_themes
 
 SIZE = (120, 40)
 OUT = Path(__file__).resolve().parents[2] / "screenshots"
@@ -49,6 +50,25 @@ async def edit_form(pilot: Pilot[None]) -> None:
     await settle(pilot)
 
 
+async def maintenance_form(pilot: Pilot[None]) -> None:
+    """A weekly window being asked for on the first host."""
+    await settle(pilot)
+    await pilot.press("5")
+    await settle(pilot)
+    await pilot.press("m")
+    await settle(pilot)
+    await pilot.click("#kind-weekly")
+    for field, text in (
+        ("days", "sun"),
+        ("start", "02:00"),
+        ("length", "2h"),
+        ("tz", "Europe/Berlin"),
+    ):
+        pilot.app.screen.query_one(f"#{field}").focus()
+        await pilot.press(*text)
+    await settle(pilot)
+
+
 async def help_screen(pilot: Pilot[None]) -> None:
     await settle(pilot)
     await pilot.press("question_mark")
@@ -70,6 +90,7 @@ SCENES: dict[str, Scene] = {
     "checks": checks,
     "check-detail": detail,
     "edit-form": edit_form,
+    "maintenance-form": maintenance_form,
     "help": help_screen,
     "log": section("2"),
     "unknown-pings": section("3"),
@@ -102,12 +123,30 @@ async def render(scene: Scene, theme: str = "beatwatch-dark") -> str:
             await service.close()
 
 
+# The check form in every shipped theme: its focus and choices must read in each.
+SHIPPED_THEMES = sorted(theme.name for theme in load_themes(OUT / "no user themes").themes)
+THEMED = {f"form-{theme}": theme for theme in SHIPPED_THEMES}
+
+
+async def focused_form(pilot: Pilot[None]) -> None:
+    """The form of an interval check, one alert type switched off and the focus on another,
+    so that the choices, on and off, and the focus all show."""
+    await settle(pilot)
+    await pilot.press("e")
+    await settle(pilot)
+    pilot.app.screen.query_one("#alert-stuck").value = False
+    pilot.app.screen.query_one("#alert-missed").focus()
+    await settle(pilot)
+
+
 async def main(names: list[str]) -> None:
     OUT.mkdir(exist_ok=True)
-    for name, scene in SCENES.items():
+    shots = [(name, scene, "beatwatch-dark") for name, scene in SCENES.items()]
+    shots += [(name, focused_form, theme) for name, theme in THEMED.items()]
+    for name, scene, theme in shots:
         if names and name not in names:
             continue
-        (OUT / f"{name}.svg").write_text(await render(scene), encoding="utf-8")
+        (OUT / f"{name}.svg").write_text(await render(scene, theme), encoding="utf-8")
         print(f"wrote screenshots/{name}.svg")
 
 

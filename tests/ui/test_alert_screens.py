@@ -23,7 +23,7 @@ from beatwatch.ui.screens.maintenance import MaintenanceScreen
 from beatwatch.ui.screens.notifications import NotificationsScreen
 from beatwatch.ui.widgets.checks_table import ChecksTable
 from tests.conftest import wait_for
-from tests.ui.conftest import SIZE
+from tests.ui.conftest import SIZE, cli_json
 from tests.webhook import Hook
 
 
@@ -160,7 +160,7 @@ async def test_maintenance_from_the_hosts_screen(service, tmp_path):
         await pilot.press("m")
         await wait_for(lambda: isinstance(app.screen, MaintenanceScreen))
         await pilot.press(*"soon", "enter")
-        await wait_for(lambda: "not a duration" in text_of(app, "#duration-hint"))
+        await wait_for(lambda: "not a duration" in text_of(app, "#duration-error"))
         await pilot.press(*("backspace",) * 4, *"2h", "enter")
         await wait_for(lambda: "in maintenance" in cell(app, "host:db1", "maintenance"))
         [host] = await service.alerts.hosts()
@@ -357,3 +357,33 @@ async def test_hosts_show_their_worst_state_and_counts_and_open_onto_their_check
         await wait_for(lambda: len(table.shown_ids) == 2)
         assert dump.id in table.shown_ids
         assert "host:db1" in app.screen.query_one("#filter", Input).value
+
+
+async def test_edit_a_channel_in_place_without_showing_its_url(service, tmp_path, hook: Hook):
+    await service.alerts.add_channel("ops", f"json://127.0.0.1:{hook.port + 1}/secret-path")
+    await service.add_check(CheckSpec(name="backup", every_seconds=3600, channels=("ops",)))
+    app = app_for(service, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("6")
+        await wait_for(lambda: isinstance(app.screen, ChannelsScreen))
+        await wait_for(lambda: cell(app, "ops", "default") == "")
+        await pilot.press("e")
+        await wait_for(lambda: isinstance(app.screen, ChannelFormScreen))
+        url = app.screen.query_one("#url", Input)
+        assert url.value == "" and "secret-path" not in url.placeholder
+        await pilot.press(*["backspace"] * 3, *"pager")
+        await pilot.click("#url")
+        await pilot.press(*"nonsense", "ctrl+s")
+        await wait_for(lambda: "scheme://" in text_of(app, "#url-error"))
+        await pilot.press(*["backspace"] * len("nonsense"), *hook.url)
+        await pilot.click("#tags")
+        await pilot.press(*"oncall")
+        await pilot.click("#default")
+        await pilot.press("ctrl+s")
+        await wait_for(lambda: isinstance(app.screen, ChannelsScreen))
+        await wait_for(lambda: cell(app, "pager", "default") == "yes")
+
+    [channel] = cli_json(tmp_path, "channel", "list")
+    assert (channel["name"], channel["default"], channel["tags"]) == ("pager", True, ["oncall"])
+    assert cli_json(tmp_path, "check", "show", "backup")["channels"] == ["pager"]
+    assert (await service.alerts.channel("pager")).url == hook.url

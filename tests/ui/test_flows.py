@@ -94,9 +94,11 @@ async def test_create_a_check_from_the_form(service, tmp_path):
         # An interval under 30 s is refused beside its field; the form stays open.
         await wait_for(lambda: "between" in str(app.screen.query_one("#every-error").render()))
         await pilot.press("backspace", "backspace", *"1h", "ctrl+s")
-        await wait_for(lambda: not isinstance(app.screen, CheckFormScreen))
+        # Saved, the new check opens, to show its ping URL.
+        await wait_for(lambda: isinstance(app.screen, CheckDetailScreen))
         stored = await service.get_check("nightly-backup")
         assert stored.schedule.every_seconds == 3600
+        await pilot.press("escape")
         await wait_for(lambda: stored.id in shown(app))
         assert "new" in cell(app, stored.id, "state")
 

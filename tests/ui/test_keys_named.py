@@ -28,6 +28,7 @@ KEYMAP = {
     "app.help": "h",
     "app.show-channels": "c",
     "channels.add": "plus",
+    "channels.edit": "U",
     "channels.default": "D",
     "channels.test": "T",
     "channels.remove": "R",
@@ -118,7 +119,7 @@ async def test_the_alerting_screens_name_the_keys_as_bound(service, tmp_path):
 
         await pilot.press("c")
         await wait_for(lambda: isinstance(app.screen, ChannelsScreen))
-        summary = "+: add · T: test · D: default · R: remove"
+        summary = "+: add · U: edit · T: test · D: default · R: remove"
         await wait_for(lambda: summary in text_of(app, "#summary"))
         # ops is the only channel: unmarking it as the default strands the failed check.
         await pilot.press("D")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ui.export_screenshots import OUT, SCENES, render
+from tests.ui.export_screenshots import OUT, SCENES, THEMED, focused_form, render
 
 # The screens whose content is fixed by the demo data alone (the channels screen shows the
 # outcome of a real delivery attempt, so it is left to the screenshot command).
@@ -17,7 +17,15 @@ SNAPSHOTS = ["checks", "check-detail", "incidents", "hosts"]
 
 @pytest.mark.parametrize("name", SNAPSHOTS)
 async def test_the_screen_matches_its_snapshot(name: str, tmp_path: Path) -> None:
-    rendered = await render(SCENES[name])
+    same_as_snapshot(name, await render(SCENES[name]), tmp_path)
+
+
+@pytest.mark.parametrize("name", THEMED)
+async def test_the_form_reads_in_every_shipped_theme(name: str, tmp_path: Path) -> None:
+    same_as_snapshot(name, await render(focused_form, THEMED[name]), tmp_path)
+
+
+def same_as_snapshot(name: str, rendered: str, tmp_path: Path) -> None:
     if rendered != (OUT / f"{name}.svg").read_text(encoding="utf-8"):
         (tmp_path / f"{name}.svg").write_text(rendered, encoding="utf-8")
         pytest.fail(

@@ -14,6 +14,7 @@ from beatwatch.ui.widgets.checks_table import (
     COLUMN_INDEX,
     COLUMNS,
     NAME_LEAST,
+    SCHEDULE_LEAST,
     ChecksTable,
     fit_columns,
 )
@@ -60,6 +61,16 @@ def test_the_least_important_columns_go_first() -> None:
         "recent",
     ]
     assert shown(16 + 28 + 13) == ["state", "name", "next_due"]
+
+
+def test_a_schedule_too_wide_for_the_room_left_is_cut_not_left_out() -> None:
+    schedule = COLUMN_INDEX["schedule"]
+    wide = [*WIDTHS[:schedule], 60, *WIDTHS[schedule + 1 :]]
+    # Every other column but Run (the least important) takes 88 cells with its padding.
+    assert dict(fit_columns(wide, EVERY_COLUMN))[schedule] == EVERY_COLUMN - 88 - 2
+    assert dict(fit_columns(wide, 88 + 2 + SCHEDULE_LEAST))[schedule] == SCHEDULE_LEAST
+    # With less than its least width left it goes, as any other column does.
+    assert schedule not in dict(fit_columns(wide, 88 + 2 + SCHEDULE_LEAST - 1))
 
 
 def test_the_name_is_cut_only_when_state_name_and_next_due_do_not_fit() -> None:

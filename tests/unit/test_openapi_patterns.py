@@ -123,6 +123,11 @@ def test_a_weekly_window_matches_exactly_when_it_parses(text: str) -> None:
         ("0 3 * *", False),
         ("0 3 * * * *", False),
         ("0 3 * * \x1b", False),
+        ("@daily", True),
+        (" @HOURLY\t", True),
+        ("@wee\u212aly", True),
+        ("@reboot", False),
+        ("@daily * * * *", False),
     ],
 )
 def test_a_cron_expression_has_five_fields(cron: str, five_fields: bool) -> None:

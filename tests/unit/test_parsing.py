@@ -36,6 +36,9 @@ UUID = "0f8fad5b-d9cb-469f-a165-70867728950e"
         ("1w", 604800),
         ("90", 90),
         ("1h30m", 5400),
+        ("1h 30m", 5400),
+        ("1d 12h", 129600),
+        ("2w1d", 1296000),
         (" 2H ", 7200),
     ],
 )
@@ -43,9 +46,9 @@ def test_durations_parse(text: str, seconds: int) -> None:
     assert parse_duration(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["", "h", "1y", "-5m", "1.5h", "²", "5 m", "ten"])
+@pytest.mark.parametrize("text", ["", "h", "1y", "-5m", "1.5h", "²", "5 m", "1 30", "1h 30", "ten"])
 def test_bad_durations_say_what_would_do(text: str) -> None:
-    with pytest.raises(ValueError, match="try 45s, 10m, 2h, 1d, 1w or plain seconds"):
+    with pytest.raises(ValueError, match="try 45s, 10m, 2h, 1h30m, 1d, 1w or plain seconds"):
         parse_duration(text)
 
 

@@ -38,6 +38,7 @@ class ChannelsScreen(LiveTableScreen):
     COLUMNS = ("Name", "URL", "Default", "Tags", "Status")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add", "Add", id="channels.add"),
+        Binding("e", "edit", "Edit", id="channels.edit"),
         Binding("t", "test", "Test alert", id="channels.test"),
         Binding("m", "toggle_default", "Default on/off", id="channels.default"),
         Binding("d", "remove", "Remove", id="channels.remove"),
@@ -83,7 +84,8 @@ class ChannelsScreen(LiveTableScreen):
         return (
             f"{counted(len(channels), 'channel')}, {defaults} default (alerted by checks that "
             f"name none), {failing} failing  —  {key('channels.add')}: add · "
-            f"{key('channels.test')}: test · {key('channels.default')}: default · "
+            f"{key('channels.edit')}: edit · {key('channels.test')}: test · "
+            f"{key('channels.default')}: default · "
             f"{key('channels.remove')}: remove"
         )
 
@@ -94,8 +96,11 @@ class ChannelsScreen(LiveTableScreen):
         text = Text(f"{channel.name}: {channel.masked_url}")
         if channel.failing:
             text.append(f"\nlast error: {channel.last_error or 'no reason given'}")
-            test = self.beatwatch.key_for("channels.test")
-            text.append(f"\nAlerts for it are retried; {test} sends a test once the URL is fixed.")
+            key = self.beatwatch.key_for
+            text.append(
+                f"\nAlerts for it are retried; {key('channels.edit')} fixes the URL (they stay "
+                f"queued), {key('channels.test')} sends a test."
+            )
         return text
 
     def _selected(self) -> Channel | None:
@@ -111,6 +116,17 @@ class ChannelsScreen(LiveTableScreen):
                 self.reload()
 
         self.app.push_screen(ChannelFormScreen(), added)
+
+    def action_edit(self) -> None:
+        if (channel := self._selected()) is None:
+            return
+
+        def edited(changed: Channel | None) -> None:
+            if changed is not None:
+                self.notify(f"Channel {changed.name} changed.", title="Changed")
+                self.reload()
+
+        self.app.push_screen(ChannelFormScreen(channel), edited)
 
     async def action_test(self) -> None:
         if (channel := self._selected()) is not None:

@@ -21,8 +21,7 @@ from textual.widgets import (
 )
 
 from beatwatch.core.model import Check, Incident, Ping, State, Transition
-from beatwatch.core.presentation import state_label
-from beatwatch.core.schedule import describe
+from beatwatch.core.presentation import schedule_facts, state_label
 from beatwatch.core.terminal_text import terminal_text
 from beatwatch.core.timefmt import format_duration, format_relative
 from beatwatch.service.alerts import HostStatus
@@ -184,7 +183,7 @@ class CheckDetailScreen(OnBeatwatch, Screen[None]):
         info.append(state_label(evaluation.state), style=f"{colour} bold")
         info.append(f"  since {format_relative(evaluation.since, now)}\n")
         rows = [
-            ("schedule", describe(check.schedule)),
+            *schedule_facts(check.schedule),
             ("grace", format_duration(check.grace_seconds)),
             (
                 "max duration",

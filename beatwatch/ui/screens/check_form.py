@@ -4,25 +4,44 @@ so an error the store finds (a name already taken) is shown beside its field too
 
 from __future__ import annotations
 
-import logging
-from typing import ClassVar
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
+from textual.suggester import SuggestFromList
+from textual.widgets import (
+    Button,
+    Checkbox,
+    Collapsible,
+    Input,
+    Label,
+    RadioButton,
+    RadioSet,
+    Static,
+)
 
-from beatwatch.core.errors import CheckNotFound, ScheduleError, ValidationError
+from beatwatch.core.errors import ScheduleError, ValidationError
 from beatwatch.core.model import AlertType, Check, Schedule
-from beatwatch.core.schedule import local_zone_name, upcoming, validate_cron
+from beatwatch.core.schedule import (
+    describe,
+    local_zone_name,
+    normalize_cron,
+    upcoming,
+    validate_cron,
+    zone,
+    zone_names,
+)
 from beatwatch.core.timefmt import format_duration_exact, parse_duration
-from beatwatch.core.validation import DEFAULT_ALERTS, CheckSpec
-from beatwatch.engine.check_edits import channel_refs
-from beatwatch.ui.formatting import short_time
-from beatwatch.ui.screens.form import FieldSpec, FormScreen, labelled_input
+from beatwatch.core.validation import DEFAULT_ALERTS, CheckSpec, validate
+from beatwatch.engine.check_edits import channel_refs, unknown_channel_error
+from beatwatch.ui.formatting import is_local, short_time, short_time_in
+from beatwatch.ui.screens.form import FORM_ERROR, FieldSpec, FormScreen, labelled_input, names_in
+from beatwatch.ui.widgets.marks import MarkedCheckbox, MarkedRadioButton
 
-log = logging.getLogger("beatwatch.ui")
 PREVIEW_COUNT = 3
 # Which input shows the error of each field the validation can name.
 FIELD_INPUT = {
@@ -37,13 +56,19 @@ FIELD_INPUT = {
     "host": "host",
     "tags": "tags",
     "channels": "channels",
+    "description": "description",
+    "failure_threshold": "failure-threshold",
+    "escalate_to": "escalate-to",
+    "escalate_after": "escalate-after",
+    "remind_every": "remind-every",
 }
 
 
 FIELDS = (
     FieldSpec("name", "Name", "Nightly backup (db1)"),
-    FieldSpec("every", "Every", "1h · 30m · 1d"),
-    FieldSpec("cron", "Cron expression", "0 3 * * *"),
+    FieldSpec("description", "Description", "optional, shown in its alerts"),
+    FieldSpec("every", "Every", "1h · 30m · 1h30m · 1d"),
+    FieldSpec("cron", "Cron expression", "30 2 * * 1-5 · @daily · @hourly"),
     FieldSpec("tz", "Time zone", ""),
     FieldSpec("grace", "Grace", "empty: 5m or half the interval"),
     FieldSpec("max-duration", "Max duration", "optional, e.g. 2h: shows a run as RUNNING LONG"),
@@ -51,11 +76,13 @@ FIELDS = (
     FieldSpec("tags", "Tags", "optional, comma separated: backup, postgres"),
     FieldSpec("channels", "Alert channels", "empty: the default channels"),
 )
-
-
-def _names(text: str) -> tuple[str, ...]:
-    """Comma- or space-separated names, in the order typed."""
-    return tuple(t for t in text.replace(",", " ").split() if t)
+# Rarely set, so folded away until opened, or until one of them has a value or an error.
+ESCALATION_FIELDS = (
+    FieldSpec("failure-threshold", "Fails to alert", "1: alert at the first failure"),
+    FieldSpec("escalate-to", "Escalate to", "optional: channels for an unacknowledged alert"),
+    FieldSpec("escalate-after", "Escalate after", "e.g. 30m without acknowledgement"),
+    FieldSpec("remind-every", "Remind every", "optional, e.g. 1h until acknowledged"),
+)
 
 
 def _duration(text: str, field_name: str) -> int | None:
@@ -67,6 +94,39 @@ def _duration(text: str, field_name: str) -> int | None:
         raise ValidationError(field_name, str(exc)) from None
 
 
+def schedule_preview(schedule: Schedule, due: list[float]) -> str:
+    """The schedule in words and its next due times: a cron check's in its own zone, and in
+    local time too where that reads differently."""
+    local = ", ".join(map(short_time, due))
+    if schedule.tz is None:
+        return f"{describe(schedule)}\nnext due: {local} (local time)"
+    check_zone = zone(schedule.tz)
+    if is_local(check_zone, due):
+        return f"{describe(schedule)}\nnext due: {local} ({schedule.tz}, local time)"
+    there = ", ".join(short_time_in(t, check_zone) for t in due)
+    return f"{describe(schedule)}\nnext due: {there} ({schedule.tz})\n      in local time: {local}"
+
+
+# A check every rule accepts, for checking one part of a form's fields on its own.
+_SOUND = CheckSpec(name="check", every_seconds=3600)
+
+
+def _exact(seconds: int | None) -> str:
+    """A stored duration as the field shows it: empty when unset."""
+    return format_duration_exact(seconds) if seconds else ""
+
+
+def _threshold(text: str) -> int:
+    raw = text.strip()
+    if not raw:
+        return 1
+    if not (raw.isascii() and raw.isdigit()):
+        raise ValidationError(
+            "failure_threshold", f"{raw!r} is not a count: give how many failures in a row, e.g. 3"
+        )
+    return int(raw)
+
+
 class CheckFormScreen(FormScreen[Check | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="form.save"),
@@ -76,20 +136,21 @@ class CheckFormScreen(FormScreen[Check | None]):
     def __init__(self, check: Check | None) -> None:
         super().__init__()
         self._check = check
-        self._initial: dict[str, str] = {}
+        # The channel names and tags there are, once loaded: a field naming another is wrong.
+        self._channel_refs: set[str] | None = None
 
     def compose(self) -> ComposeResult:
         title = f"Edit {self._check.name}" if self._check else "New check"
         with Vertical(classes="dialog form"):
             yield Label(title, classes="dialog-title")
             with VerticalScroll():
-                for spec in FIELDS[:1]:
+                for spec in FIELDS[:2]:
                     yield from labelled_input(spec)
                 yield Label("Schedule", classes="field-label")
                 with RadioSet(id="kind"):
-                    yield RadioButton("interval", id="kind-every", value=True)
-                    yield RadioButton("cron", id="kind-cron")
-                for spec in FIELDS[1:]:
+                    yield MarkedRadioButton("interval", id="kind-every", value=True)
+                    yield MarkedRadioButton("cron", id="kind-cron")
+                for spec in FIELDS[2:]:
                     yield from labelled_input(spec)
                     if spec.key == "tz":
                         yield Static("", id="preview")
@@ -98,7 +159,12 @@ class CheckFormScreen(FormScreen[Check | None]):
                 yield Label("Alert when", classes="field-label")
                 with Horizontal(id="alerts"):
                     for alert in AlertType:
-                        yield Checkbox(alert.value, id=f"alert-{alert.value}")
+                        yield MarkedCheckbox(alert.value, id=f"alert-{alert.value}")
+                with Collapsible(
+                    title="Escalation, reminders and failure threshold", id="escalation"
+                ):
+                    for spec in ESCALATION_FIELDS:
+                        yield from labelled_input(spec)
                 yield Label("", id="form-error", classes="field-error")
             with Horizontal(classes="dialog-buttons"):
                 key = self.beatwatch.key_for
@@ -107,7 +173,9 @@ class CheckFormScreen(FormScreen[Check | None]):
 
     async def on_mount(self) -> None:
         super().on_mount()
-        self.query_one("#tz", Input).placeholder = f"empty: {local_zone_name()}"
+        tz = self.query_one("#tz", Input)
+        tz.placeholder = f"empty: {local_zone_name()} · → completes"
+        tz.suggester = SuggestFromList(zone_names(), case_sensitive=False)
         check = self._check
         alerts = DEFAULT_ALERTS if check is None else check.alerts
         for alert in AlertType:
@@ -116,22 +184,28 @@ class CheckFormScreen(FormScreen[Check | None]):
             schedule = check.schedule
             values = {
                 "name": check.name,
-                "every": format_duration_exact(schedule.every_seconds or 0)
-                if schedule.every_seconds
-                else "",
+                "every": _exact(schedule.every_seconds),
                 "cron": schedule.cron or "",
                 "tz": schedule.tz or "",
                 "grace": format_duration_exact(check.grace_seconds),
-                "max-duration": format_duration_exact(check.max_duration_seconds)
-                if check.max_duration_seconds
-                else "",
+                "max-duration": _exact(check.max_duration_seconds),
                 "host": check.host or "",
                 "tags": ", ".join(check.tags),
                 "channels": ", ".join(check.channels),
+                "description": check.description,
+                "failure-threshold": str(check.failure_threshold),
+                "escalate-to": ", ".join(check.escalation_channels),
+                "escalate-after": _exact(check.escalate_after_seconds),
+                "remind-every": _exact(check.remind_every_seconds),
             }
             for key, value in values.items():
                 self.query_one(f"#{key}", Input).value = value
-            self._initial = values
+            self.initial = values
+            self.query_one("#escalation", Collapsible).collapsed = (
+                check.failure_threshold == 1
+                and not check.escalation_channels
+                and check.remind_every_seconds is None
+            )
             self.query_one("#kind-cron", RadioButton).value = schedule.is_cron
         self._show_kind()
         self.query_one("#name", Input).focus()
@@ -149,7 +223,8 @@ class CheckFormScreen(FormScreen[Check | None]):
             choices.update("no channels yet: incidents are recorded, but no one is alerted")
             return
         defaults = ", ".join(c.name for c in channels if c.is_default) or "none"
-        refs = sorted(channel_refs(channels))
+        self._channel_refs = channel_refs(channels)
+        refs = sorted(self._channel_refs)
         choices.update(f"names or tags: {', '.join(refs)}\ndefault channels: {defaults}")
 
     @property
@@ -166,25 +241,28 @@ class CheckFormScreen(FormScreen[Check | None]):
     def on_radio_set_changed(self) -> None:
         self._show_kind()
 
-    def on_input_changed(self, event: Input.Changed) -> None:
+    def input_changed(self, event: Input.Changed) -> None:
         if event.input.id in ("every", "cron", "tz"):
             self._preview()
-        if event.input.id == "max-duration" and not self._initial.get("max-duration"):
+        if event.input.id == "max-duration" and not self.initial.get("max-duration"):
             # A new max duration is there to be alerted on, unless the user says otherwise.
             self.query_one("#alert-long", Checkbox).value = bool(event.value.strip())
 
     def _schedule(self) -> Schedule:
         """The schedule the fields describe; ValidationError names the field at fault."""
         if self._is_cron:
-            cron = " ".join(self.text("cron").split())
+            cron = normalize_cron(self.text("cron"))
             tz = self.text("tz").strip() or local_zone_name()
             if not cron:
                 raise ValidationError("cron", "give a cron expression, e.g. 0 3 * * *")
             try:
+                zone(tz)
+            except ScheduleError as exc:
+                raise ValidationError("tz", str(exc)) from None
+            try:
                 validate_cron(cron, tz)
             except ScheduleError as exc:
-                field_name = "tz" if "time zone" in str(exc) else "cron"
-                raise ValidationError(field_name, str(exc)) from None
+                raise ValidationError("cron", str(exc)) from None
             return Schedule(cron=cron, tz=tz)
         every = _duration(self.text("every"), "every")
         if every is None:
@@ -199,43 +277,68 @@ class CheckFormScreen(FormScreen[Check | None]):
         except (ValidationError, ScheduleError, OverflowError):
             preview.update("next due: (complete the schedule to see when)")
             return
-        times = ", ".join(map(short_time, due))
-        preview.update(f"next due: {times} (local time)")
+        preview.update(schedule_preview(schedule, due))
+
+    def _parts(self) -> list[Callable[[], dict[str, Any]]]:
+        """The spec in parts that can be checked apart, each read from its own fields: an
+        error in one says nothing of the others."""
+
+        def schedule() -> dict[str, Any]:
+            read = self._schedule()
+            return {"every_seconds": read.every_seconds, "cron": read.cron, "tz": read.tz}
+
+        def grace() -> dict[str, Any]:
+            # Whether a grace fits depends on the schedule; until that reads, only whether
+            # the grace itself does.
+            values: dict[str, Any] = {"grace_seconds": _duration(self.text("grace"), "grace")}
+            try:
+                return values | schedule()
+            except ValidationError:
+                return {}
+
+        return [
+            lambda: {"name": self.text("name")},
+            lambda: {"description": self.text("description").strip()},
+            schedule,
+            grace,
+            lambda: {"max_duration_seconds": _duration(self.text("max-duration"), "max_duration")},
+            lambda: {"host": self.text("host").strip() or None},
+            lambda: {"tags": names_in(self.text("tags"))},
+            lambda: {"channels": names_in(self.text("channels"))},
+            lambda: {"failure_threshold": _threshold(self.text("failure-threshold"))},
+            lambda: {
+                "escalation_channels": names_in(self.text("escalate-to")),
+                "escalate_after_seconds": _duration(self.text("escalate-after"), "escalate_after"),
+                "remind_every_seconds": _duration(self.text("remind-every"), "remind_every"),
+            },
+        ]
 
     def _spec(self) -> CheckSpec:
-        schedule = self._schedule()
-        return CheckSpec(
-            name=self.text("name"),
-            every_seconds=schedule.every_seconds,
-            cron=schedule.cron,
-            tz=schedule.tz,
-            grace_seconds=_duration(self.text("grace"), "grace"),
-            max_duration_seconds=_duration(self.text("max-duration"), "max_duration"),
-            host=self.text("host").strip() or None,
-            tags=_names(self.text("tags")),
-            channels=_names(self.text("channels")),
-            alerts=frozenset(
-                a for a in AlertType if self.query_one(f"#alert-{a.value}", Checkbox).value
-            ),
+        values: dict[str, Any] = {}
+        for part in self._parts():
+            values |= part()
+        alerts = frozenset(
+            a for a in AlertType if self.query_one(f"#alert-{a.value}", Checkbox).value
         )
+        return CheckSpec(**values, alerts=alerts)
+
+    def field_errors(self) -> dict[str, str]:
+        """Each part checked by the service's own rules, on a check that is otherwise fine."""
+        errors: dict[str, str] = {}
+        for part in self._parts():
+            try:
+                spec = replace(_SOUND, **part())
+                validate(spec)
+                if self._channel_refs is not None and (
+                    error := unknown_channel_error(spec, self._channel_refs, self._check)
+                ):
+                    raise error
+            except ValidationError as exc:
+                errors.setdefault(FIELD_INPUT.get(exc.field, FORM_ERROR), exc.message)
+        return errors
 
     async def action_save(self) -> None:
-        self.clear_errors()
-        try:
-            check = await self._store(self._spec())
-        except ValidationError as exc:
-            self.show_error(FIELD_INPUT.get(exc.field), exc.message)
-            return
-        except CheckNotFound as exc:
-            self.notify(str(exc), title="Cannot save", severity="warning")
-            self.dismiss(None)
-            return
-        except Exception as exc:
-            # The form stays open with what was typed, so nothing is lost.
-            log.exception("could not save a check")
-            self.show_error(None, f"could not save: {exc}")
-            return
-        self.dismiss(check)
+        await self.save_with(lambda: self._store(self._spec()), FIELD_INPUT, "a check")
 
     async def _store(self, spec: CheckSpec) -> Check:
         service = self.beatwatch.service
@@ -251,8 +354,13 @@ class CheckFormScreen(FormScreen[Check | None]):
             "tags": spec.tags,
             "channels": spec.channels,
             "alerts": spec.alerts,
+            "description": spec.description,
+            "failure_threshold": spec.failure_threshold,
+            "escalation_channels": spec.escalation_channels,
+            "escalate_after_seconds": spec.escalate_after_seconds,
+            "remind_every_seconds": spec.remind_every_seconds,
         }
         # An untouched grace follows the schedule's default when the schedule changes.
-        if self.text("grace") != self._initial.get("grace"):
+        if self.text("grace") != self.initial.get("grace"):
             changes["grace_seconds"] = spec.grace_seconds
         return await service.update_check(str(self._check.id), **changes)

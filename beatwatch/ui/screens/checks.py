@@ -124,6 +124,11 @@ class ChecksScreen(OnBeatwatch, Screen[None]):
         )
         self.query_one(ReachBanner).say(warnings(fleet.unheard_in_trouble(), failing, keys))
 
+    def select(self, check_id: int) -> None:
+        """Draw what changed and put the cursor on the check's row (if the filter shows it)."""
+        self.refresh_now()
+        self.table.select(check_id)
+
     # -- actions -------------------------------------------------------------------------
 
     def _selected(self) -> int | None:

@@ -95,6 +95,10 @@ ALWAYS_SHOWN = 4
 # shows them whole, and the filter matches the whole name.
 NAME_SHOWN = 32
 HOST_SHOWN = 16
+SCHEDULE_SHOWN = 32
+# A schedule column without room for its widest cell shows cut to the room left, down to this:
+# one long cron line must not hide every check's schedule.
+SCHEDULE_LEAST = 12
 # How short the name may be cut when the columns that always show do not fit otherwise.
 NAME_LEAST = 12
 # The blank either side of every cell.
@@ -119,8 +123,8 @@ def ago(t: float | None, now: float) -> str:
 
 
 def schedule_text(check: Check) -> str:
-    """The schedule in words, the zone shortened to its city ("03:00 daily, Berlin")."""
-    text = describe(check.schedule)
+    """The schedule in few words, the zone shortened to its city ("03:00 daily, Berlin")."""
+    text = describe(check.schedule, terse=True)
     if check.schedule.tz and "/" in check.schedule.tz:
         text = text.replace(check.schedule.tz, check.schedule.tz.rsplit("/", 1)[1])
     return text
@@ -202,7 +206,7 @@ def row_cells(fleet: Fleet, check_id: int, now: float, colours: Colours) -> Cell
         reach_text(fleet.reach_of(check_id), colours),
         shortened(check.name, NAME_SHOWN),
         shortened(check.host or "", HOST_SHOWN),
-        schedule_text(check),
+        shortened(schedule_text(check), SCHEDULE_SHOWN),
         ago(check.last_ping_at, now),
         next_due_text(check, evaluation, now),
         coarse(check.last_duration) if check.last_duration is not None else "",
@@ -266,8 +270,9 @@ def fit_columns(widths: list[int], room: int) -> list[tuple[int, int]]:
 
     Columns are taken by PRIORITY, each at its full width; one that does not fit is left out
     and the next one tried, so a narrow column may show where a wider, more important one
-    could not. The first ALWAYS_SHOWN always show: if even they do not fit, the name is cut
-    shorter, down to NAME_LEAST cells, and past that the table scrolls sideways."""
+    could not; the schedule alone is cut to the room left instead, down to SCHEDULE_LEAST.
+    The first ALWAYS_SHOWN always show: if even they do not fit, the name is cut shorter, down
+    to NAME_LEAST cells, and past that the table scrolls sideways."""
     shown = {column: widths[column] for column in PRIORITY[:ALWAYS_SHOWN] if widths[column]}
     used = sum(shown.values()) + CELL_PADDING * len(shown)
     if used > room:
@@ -275,9 +280,14 @@ def fit_columns(widths: list[int], room: int) -> list[tuple[int, int]]:
         shown[name] = max(min(NAME_LEAST, widths[name]), widths[name] - (used - room))
     else:
         for column in PRIORITY[ALWAYS_SHOWN:]:
-            if widths[column] and used + widths[column] + CELL_PADDING <= room:
-                shown[column] = widths[column]
-                used += widths[column] + CELL_PADDING
+            width = widths[column]
+            if not width:
+                continue
+            if column == COLUMN_INDEX["schedule"]:
+                width = min(width, max(room - used - CELL_PADDING, SCHEDULE_LEAST))
+            if used + width + CELL_PADDING <= room:
+                shown[column] = width
+                used += width + CELL_PADDING
     return sorted(shown.items())
 
 
@@ -531,7 +541,7 @@ class ChecksTable(ScrollView, can_focus=True):
                 segments += [Segment(" "), *self._segments(cell), Segment(pad)]
             else:
                 text_width = cell_len(cell)
-                if text_width > width:  # only the name is ever given less (see fit_columns)
+                if text_width > width:  # the name and schedule may be given less
                     cell, text_width = shortened(cell, width), width
                 segments.append(Segment(f" {cell}{' ' * (width - text_width + 1)}"))
         return Strip(Segment.apply_style(segments, base, over), self._line_width)
@@ -542,6 +552,11 @@ class ChecksTable(ScrollView, can_focus=True):
         return Segment.apply_style(text.render(console), console.get_style(text.style))
 
     # -- moving about --------------------------------------------------------------------
+
+    def select(self, check_id: int) -> None:
+        """Put the cursor on the row of `check_id`, if it is shown."""
+        if check_id in self._shown:
+            self.move_cursor(self._order.index(check_id))
 
     def move_cursor(self, row: int) -> None:
         """Put the cursor on `row` (clamped) and scroll just enough to show it."""
