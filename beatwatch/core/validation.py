@@ -231,7 +231,11 @@ def _validate_schedule(spec: CheckSpec) -> Schedule:
             )
         return Schedule(every_seconds=every)
     cron = normalize_cron(spec.cron or "")
-    tz = spec.tz or local_zone_name()
+    return cron_schedule(cron, spec.tz or local_zone_name())
+
+
+def cron_schedule(cron: str, tz: str) -> Schedule:
+    """`cron` in the zone `tz`, or the ValidationError that names the field at fault."""
     try:
         zone(tz)
     except ScheduleError as exc:

@@ -31,12 +31,11 @@ from beatwatch.core.schedule import (
     local_zone_name,
     normalize_cron,
     upcoming,
-    validate_cron,
     zone,
     zone_names,
 )
 from beatwatch.core.timefmt import format_duration_exact, parse_duration
-from beatwatch.core.validation import DEFAULT_ALERTS, CheckSpec, validate
+from beatwatch.core.validation import DEFAULT_ALERTS, CheckSpec, cron_schedule, validate
 from beatwatch.engine.check_edits import channel_refs, unknown_channel_error
 from beatwatch.ui.formatting import is_local, short_time, short_time_in
 from beatwatch.ui.screens.form import FORM_ERROR, FieldSpec, FormScreen, labelled_input, names_in
@@ -255,15 +254,7 @@ class CheckFormScreen(FormScreen[Check | None]):
             tz = self.text("tz").strip() or local_zone_name()
             if not cron:
                 raise ValidationError("cron", "give a cron expression, e.g. 0 3 * * *")
-            try:
-                zone(tz)
-            except ScheduleError as exc:
-                raise ValidationError("tz", str(exc)) from None
-            try:
-                validate_cron(cron, tz)
-            except ScheduleError as exc:
-                raise ValidationError("cron", str(exc)) from None
-            return Schedule(cron=cron, tz=tz)
+            return cron_schedule(cron, tz)
         every = _duration(self.text("every"), "every")
         if every is None:
             raise ValidationError("every", "give an interval, e.g. 1h")
