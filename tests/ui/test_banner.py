@@ -4,12 +4,15 @@ window that runs the engine and in one attached to `beatwatch serve`."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import aiohttp
 
+from beatwatch.core.model import Channel
 from beatwatch.core.validation import CheckSpec
 from beatwatch.ui.app import BeatwatchApp
 from beatwatch.ui.widgets.checks_table import ChecksTable
-from beatwatch.ui.widgets.reach_banner import ReachBanner
+from beatwatch.ui.widgets.reach_banner import BannerKeys, ReachBanner, warnings
 from tests.conftest import wait_for
 from tests.ui.conftest import SIZE, serve_process
 from tests.ui.test_alert_screens import fail
@@ -56,3 +59,23 @@ async def test_an_attached_window_shows_a_channel_failing_in_the_serve_process(s
             await wait_for(lambda: "channel ops failing since" in banner(app), timeout=15)
             assert "press 6, then t to test it once fixed" in banner(app)
             assert "1 check in trouble reaches nobody" in banner(app)
+
+
+def test_a_failing_channel_is_named_with_stand_ins_for_its_controls():
+    """A channel name stored by an older version, escapes and all, reaches the banner only
+    through the terminal-safe rule, like its error."""
+    keys = BannerKeys(channels="6", add="a", default="m", test="t")
+    channel = Channel(
+        id=1,
+        name="ops\x1b]52;c;aGk=\x07",
+        url="json://127.0.0.1:9/",
+        is_default=True,
+        tags=(),
+        created_at=0.0,
+        failing=True,
+        last_error="refused \x1b[2J",
+    )
+    other = replace(channel, id=2, name="pager\x9b31m")
+    [line] = warnings(0, [channel, other], keys)
+    assert "\x1b" not in line and "\x07" not in line and "\x9b" not in line
+    assert "ops␛]52;c;aGk=␇" in line and "pager␛[31m" in line

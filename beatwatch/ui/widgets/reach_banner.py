@@ -13,6 +13,7 @@ from textual.widgets import Static
 from beatwatch.core.model import Channel
 from beatwatch.core.presentation import REACH_SYMBOL, counted
 from beatwatch.core.reach import Reach
+from beatwatch.core.terminal_text import terminal_text
 from beatwatch.ui.formatting import one_line, short_time
 
 # How much of a channel's last error the banner quotes; the Channels screen shows it whole.
@@ -44,9 +45,10 @@ def warnings(unheard_in_trouble: int, failing: Sequence[Channel], keys: BannerKe
         first = failing[0]
         since = f" since {short_time(first.last_error_at)}" if first.last_error_at else ""
         error = f": {one_line(first.last_error, ERROR_SHOWN)}" if first.last_error else ""
-        others = f" (and {', '.join(c.name for c in failing[1:])})" if failing[1:] else ""
+        names = [terminal_text(c.name) for c in failing]
+        others = f" (and {', '.join(names[1:])})" if names[1:] else ""
         lines.append(
-            f"✖ channel {first.name} failing{since}{error}{others} — press {keys.channels}, "
+            f"✖ channel {names[0]} failing{since}{error}{others} — press {keys.channels}, "
             f"then {keys.test} to test it once fixed"
         )
     return lines
