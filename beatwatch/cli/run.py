@@ -22,7 +22,7 @@ from typing import IO, TYPE_CHECKING, Any
 import click
 
 from beatwatch.cli.context import echo, location_options, settings_from, with_service
-from beatwatch.client import (
+from beatwatch.client.pinger import (
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT,
     OutputTail,

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from beatwatch.client import (
+from beatwatch.client.pinger import (
     MAX_BODY_LIMIT,
     OutputTail,
     Pinger,
