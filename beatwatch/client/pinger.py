@@ -7,19 +7,17 @@ but a ping URL. A ping URL is a secret: everything shown to people is `redacted`
 from __future__ import annotations
 
 import base64
-import http.client
-import json
+import os
 import socket
-import ssl
+import sys
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from beatwatch import __version__
+from beatwatch.client import plain_http
 from beatwatch.core.errors import BadPing, PingFailed, PingUrlError
 from beatwatch.core.ping_request import BODY_LIMIT
 from beatwatch.core.ping_url import parse_ping
@@ -30,7 +28,8 @@ FIRST_RETRY_DELAY = 0.5
 # A server may announce a bigger body limit; the client keeps at most this much in memory.
 MAX_BODY_LIMIT = 1024 * 1024
 BODY_LIMIT_HEADER = "Ping-Body-Limit"
-_ERROR_PREVIEW = 500
+# How much of a refusal's body is read for its JSON explanation.
+_PREVIEW = 500
 
 
 USER_AGENT = f"beatwatch/{__version__}"
@@ -40,8 +39,7 @@ def is_ping_url(text: str) -> bool:
     return text.lower().startswith(("http://", "https://"))
 
 
-@dataclass(frozen=True, slots=True)
-class PingTarget:
+class PingTarget(NamedTuple):
     """A check's ping URL without any action: `base` + "/start", "/fail/3", ... make the rest."""
 
     base: str
@@ -152,19 +150,15 @@ class Pinger:
 
     def send(self, action: str = "", rid: str | None = None, body: bytes | None = None) -> int:
         """Send one ping; return the body limit the server announced. Raises PingFailed."""
-        request = urllib.request.Request(
-            self.target.url(action, rid),
-            data=body,
-            method="GET" if body is None else "POST",
-            headers={"User-Agent": USER_AGENT},
-        )
+        url = self.target.url(action, rid)
+        headers = {"User-Agent": USER_AGENT}
         if self.target.authorization:
-            request.add_header("Authorization", self.target.authorization)
+            headers["Authorization"] = self.target.authorization
         tries = 0
         for delay in (*self.delays, None):
             tries += 1
             try:
-                return self._send_once(request)
+                return self._send_once(url, headers, body)
             except _Retryable as exc:
                 reason = str(exc)
                 if delay is None:
@@ -172,44 +166,91 @@ class Pinger:
                 self.sleep(delay)
         raise PingFailed(f"{reason} (tried {tries} times)" if tries > 1 else reason)
 
-    def _send_once(self, request: urllib.request.Request) -> int:
+    def _send_once(self, url: str, headers: dict[str, str], body: bytes | None) -> int:
+        method = "GET" if body is None else "POST"
+        if url.startswith("http://") and not _proxy_configured():
+            try:
+                reply = plain_http.exchange(url, method, headers, body, self.timeout, _PREVIEW)
+            except (OSError, plain_http.BadReply) as exc:
+                raise _Retryable(self._network_reason(exc)) from None
+            location = reply.headers.get("location")
+            if not (300 <= reply.status < 400 and location):
+                return _answered(
+                    reply.status, reply.reason, reply.headers.get("ping-body-limit"), reply.body
+                )
+            # A redirect (to https://, say) stored nothing: urllib takes it from here, and
+            # like urllib a 301, 302 or 303 asks again with a GET.
+            url = urllib.parse.urljoin(url, location)
+            if reply.status in (301, 302, 303):
+                method, body = "GET", None
+        return self._send_with_urllib(url, method, headers, body)
+
+    def _send_with_urllib(
+        self, url: str, method: str, headers: dict[str, str], body: bytes | None
+    ) -> int:
+        # Here, not at the top: with ssl and email they cost a cron job's start-up dearly.
+        import http.client
+        import urllib.error
+        import urllib.request
+
+        request = urllib.request.Request(url, data=body, method=method, headers=headers)
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as reply:
-                return body_limit_from(reply.headers.get(BODY_LIMIT_HEADER))
+            # A fresh opener reads the proxy settings now, not when the first ping was sent.
+            with urllib.request.build_opener().open(request, timeout=self.timeout) as reply:
+                return _answered(reply.status, reply.reason, reply.headers.get(BODY_LIMIT_HEADER))
         except urllib.error.HTTPError as exc:
-            reason = _http_reason(exc)
-            if exc.code >= 500:
-                raise _Retryable(reason) from None
-            raise PingFailed(reason) from None
+            try:
+                preview = exc.read(_PREVIEW)
+            except (OSError, http.client.HTTPException):
+                preview = b""
+            return _answered(exc.code, exc.reason, exc.headers.get(BODY_LIMIT_HEADER), preview)
+        except urllib.error.URLError as exc:
+            cause = exc.reason if isinstance(exc.reason, BaseException) else OSError(exc.reason)
+            raise _Retryable(self._network_reason(cause)) from None
         except (OSError, http.client.HTTPException) as exc:
             raise _Retryable(self._network_reason(exc)) from None
 
     def _network_reason(self, exc: BaseException) -> str:
-        if isinstance(exc, urllib.error.URLError) and isinstance(exc.reason, BaseException):
-            exc = exc.reason
+        # ssl is loaded only by the https:// path, the one place a TLS error can come from.
+        ssl = sys.modules.get("ssl")
         if isinstance(exc, TimeoutError):
             return f"no reply within {self.timeout:g} s"
         if isinstance(exc, ConnectionRefusedError):
             return "connection refused: is beatwatch running and listening there?"
         if isinstance(exc, socket.gaierror):
             return f"cannot resolve the host name ({exc.strerror})"
-        if isinstance(exc, ssl.SSLError):
+        if ssl is not None and isinstance(exc, ssl.SSLError):
             return f"TLS failed ({exc.reason or exc})"
         if isinstance(exc, OSError) and exc.strerror:
             return exc.strerror[0].lower() + exc.strerror[1:]
-        if isinstance(exc, urllib.error.URLError):
-            return str(exc.reason)
         return str(exc) or type(exc).__name__
 
 
-def _http_reason(exc: urllib.error.HTTPError) -> str:
+def _proxy_configured() -> bool:
+    """urllib sends http:// through the proxy the environment names; so must a ping."""
+    return bool(os.environ.get("http_proxy") or os.environ.get("HTTP_PROXY"))
+
+
+def _answered(status: int, reason: str, body_limit: str | None, preview: bytes = b"") -> int:
+    """The body limit a 2xx announces; a 5xx is worth retrying, any other refusal is final."""
+    if status < 300:
+        return body_limit_from(body_limit)
+    explained = _http_reason(status, reason, preview)
+    if status >= 500:
+        raise _Retryable(explained)
+    raise PingFailed(explained)
+
+
+def _http_reason(status: int, reason: str, preview: bytes) -> str:
     """Why the server refused, e.g. "the server answered 503: ping not stored: disk full"
     (its JSON error when there is one, else the status text)."""
+    import json
+
     try:
-        detail = json.loads(exc.read(_ERROR_PREVIEW) or b"{}").get("error")
-    except (ValueError, AttributeError, OSError, http.client.HTTPException):
+        detail = json.loads(preview or b"{}").get("error")
+    except (ValueError, AttributeError):
         detail = None
-    return f"the server answered {exc.code}: {detail or exc.reason}"
+    return f"the server answered {status}: {detail or reason}"
 
 
 def body_limit_from(header: str | None) -> int:

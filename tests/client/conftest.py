@@ -91,6 +91,7 @@ class Received:
     query: dict[str, str]
     body: bytes
     authorization: str | None = None
+    host: str | None = None
 
 
 @dataclass
@@ -99,6 +100,9 @@ class Stub:
 
     statuses: list[int] = field(default_factory=list)
     body_limit: int | None = None
+    # Paths answered with a redirect to another path, once each.
+    redirects: dict[str, str] = field(default_factory=dict)
+    chunked: bool = False
     received: list[Received] = field(default_factory=list)
     port: int = 0
 
@@ -112,12 +116,22 @@ class Stub:
                 dict(request.query),
                 await request.read(),
                 request.headers.get("Authorization"),
+                request.host,
             )
         )
+        if request.path in self.redirects:
+            raise web.HTTPFound(self.redirects.pop(request.path))
         status = self.statuses.pop(0) if self.statuses else 200
         headers = {} if self.body_limit is None else {"Ping-Body-Limit": str(self.body_limit)}
         body: dict[str, Any] = {"ok": True} if status == 200 else {"ok": False, "error": "stub"}
-        return web.Response(status=status, text=json.dumps(body), headers=headers)
+        if not self.chunked:
+            return web.Response(status=status, text=json.dumps(body), headers=headers)
+        reply = web.StreamResponse(status=status, headers=headers)
+        reply.enable_chunked_encoding()
+        await reply.prepare(request)
+        await reply.write(json.dumps(body).encode())
+        await reply.write_eof()
+        return reply
 
 
 @pytest.fixture

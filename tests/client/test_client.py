@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import socket
+import threading
 import uuid
 
 import pytest
@@ -156,3 +158,62 @@ async def test_giving_up_says_why_and_how_often_it_tried() -> None:
     assert str(failed.value).startswith("connection refused")
     assert str(failed.value).endswith("(tried 3 times)")
     assert waits == [0.5, 1.0]
+
+
+async def test_a_redirect_is_followed_and_the_ping_stored_once_where_it_leads(stub: Stub) -> None:
+    # A proxy that moved beatwatch under a prefix: the redirect stored nothing.
+    stub.redirects = {f"/ping/{UUID}/start": f"/beatwatch/ping/{UUID}/start"}
+    pinger = Pinger(parse_ping_url(stub.url(f"/ping/{UUID}")), sleep=lambda _: None)
+
+    await asyncio.to_thread(pinger.send, "start")
+
+    assert [r.path for r in stub.received] == [
+        f"/ping/{UUID}/start",
+        f"/beatwatch/ping/{UUID}/start",
+    ]
+
+
+async def test_a_proxy_named_by_the_environment_carries_the_ping(
+    stub: Stub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The stub stands for the proxy: a ping for another host arrives there with its full URL.
+    monkeypatch.setenv("http_proxy", stub.url(""))
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    pinger = Pinger(parse_ping_url(f"http://mon.lan:8790/ping/{UUID}"), sleep=lambda _: None)
+
+    await asyncio.to_thread(pinger.send)
+
+    assert [(r.host, r.path) for r in stub.received] == [("mon.lan", f"/ping/{UUID}")]
+
+
+async def test_a_chunked_refusal_is_explained(stub: Stub) -> None:
+    stub.statuses = [507]
+    stub.chunked = True
+    pinger = Pinger(parse_ping_url(stub.url(f"/ping/{UUID}")), delays=(), sleep=lambda _: None)
+
+    with pytest.raises(PingFailed, match="the server answered 507: stub"):
+        await asyncio.to_thread(pinger.send)
+
+
+def test_a_reply_that_is_not_http_is_retried_and_said_plainly() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+
+        def answer_garbage() -> None:
+            for _ in range(2):
+                conn, _ = server.accept()
+                with conn:
+                    conn.recv(65536)
+                    conn.sendall(b"SSH-2.0-OpenSSH_9.2\r\n")
+
+        threading.Thread(target=answer_garbage, daemon=True).start()
+        pinger = Pinger(
+            parse_ping_url(f"http://127.0.0.1:{port}/ping/{UUID}"),
+            delays=(0,),
+            sleep=lambda _: None,
+        )
+        with pytest.raises(PingFailed) as failed:
+            pinger.send()
+
+    assert str(failed.value) == "the server's reply is not HTTP (tried 2 times)"
