@@ -8,8 +8,9 @@ from typing import Any
 import click
 
 from beatwatch import __version__
-from beatwatch.cli.context import echo, location_options
+from beatwatch.cli.context import location_options
 from beatwatch.cli.lazy_group import LazyGroup
+from beatwatch.cli.printing import echo
 from beatwatch.core.errors import FAILURE, USAGE_ERROR, BeatwatchError
 
 # Each command's module is imported only when that command runs (or --help lists them all):

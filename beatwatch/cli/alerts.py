@@ -10,16 +10,12 @@ import click
 from beatwatch.cli.context import (
     DURATION,
     TIME,
-    echo,
     json_option,
     location_options,
     options_named,
-    print_facts,
-    print_json,
-    print_listing,
-    print_table,
     with_service,
 )
+from beatwatch.cli.printing import echo, print_facts, print_json, print_listing, print_table
 from beatwatch.core.errors import HostUnwatched
 from beatwatch.core.maintenance import check_window_fields, is_open
 from beatwatch.core.maintenance import describe as describe_window

@@ -10,16 +10,12 @@ import click
 from beatwatch.cli.context import (
     DURATION,
     TIME,
-    echo,
     json_option,
     location_options,
     options_named,
-    print_facts,
-    print_json,
-    print_listing,
-    print_table,
     with_service,
 )
+from beatwatch.cli.printing import echo, print_facts, print_json, print_listing, print_table
 from beatwatch.core.model import AlertType, Check, State
 from beatwatch.core.presentation import STATE_RANK, reach_label, schedule_facts, state_label
 from beatwatch.core.reach import Reach

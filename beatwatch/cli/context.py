@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -12,7 +11,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from beatwatch.core.errors import ValidationError
-from beatwatch.core.terminal_text import escaped_exactly, terminal_text
 from beatwatch.core.timefmt import parse_duration, parse_time
 
 if TYPE_CHECKING:
@@ -114,53 +112,4 @@ def options_named(ctx: click.Context, flags: Mapping[str, str]) -> Iterator[None
         raise click.UsageError(exc.named(flags).message, ctx) from None
 
 
-def echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:
-    """Print `text` as every command prints: what it shows may come from the network or from a
-    database an older version wrote, so no control character reaches the terminal raw."""
-    click.echo(terminal_text(text, multiline=True), err=err, nl=nl)
-
-
-def print_json(data: Any) -> None:
-    """`data` exactly, and yet safe on a terminal: JSON escapes C0 controls itself; the others
-    are escaped here."""
-    click.echo(escaped_exactly(json.dumps(data, indent=2, ensure_ascii=False)))
-
-
-def print_facts(facts: Sequence[tuple[str, str]]) -> None:
-    """One labelled value a line, each value kept to its line."""
-    facts = [(terminal_text(label), terminal_text(value)) for label, value in facts]
-    width = max(len(label) for label, _ in facts)
-    for label, value in facts:
-        click.echo(f"{label.ljust(width)}  {value}")
-
-
-def print_table(headers: list[str], rows: Iterable[list[str]]) -> None:
-    rows = [[terminal_text(cell) for cell in row] for row in rows]
-    widths = [
-        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
-    ]
-    lines = [headers, *rows]
-    for line in lines:
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
-
-
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-
-
-def print_listing(
-    items: Sequence[T],
-    *,
-    as_json: bool,
-    to_json: Callable[[T], Any],
-    empty: str,
-    headers: list[str],
-    row: Callable[[T], list[str]],
-) -> None:
-    """What every list command prints: JSON, a friendly line when there is nothing, or a
-    table of one row per item."""
-    if as_json:
-        print_json([to_json(item) for item in items])
-    elif not items:
-        echo(empty)
-    else:
-        print_table(headers, (row(item) for item in items))

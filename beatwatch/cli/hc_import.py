@@ -10,7 +10,8 @@ from typing import Any
 
 import click
 
-from beatwatch.cli.context import echo, with_service
+from beatwatch.cli.context import with_service
+from beatwatch.cli.printing import echo
 from beatwatch.core.presentation import counted
 from beatwatch.service.healthchecks_fetch import fetch_documents
 from beatwatch.service.healthchecks_import import (

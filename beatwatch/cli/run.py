@@ -21,7 +21,8 @@ from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from beatwatch.cli.context import echo, location_options, settings_from, with_service
+from beatwatch.cli.context import location_options, settings_from, with_service
+from beatwatch.cli.printing import echo
 from beatwatch.client.pinger import (
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT,

@@ -8,8 +8,9 @@ from typing import Any
 
 import click
 
-from beatwatch.cli.context import echo, location_options, with_service
+from beatwatch.cli.context import location_options, with_service
 from beatwatch.cli.hc_import import import_from_healthchecks
+from beatwatch.cli.printing import echo
 from beatwatch.core.presentation import counted
 from beatwatch.service.service import Service
 from beatwatch.service.setup_file import apply_changes, export_setup, parse_setup, plan_import

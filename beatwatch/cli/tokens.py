@@ -7,14 +7,8 @@ from typing import Any
 
 import click
 
-from beatwatch.cli.context import (
-    echo,
-    json_option,
-    location_options,
-    options_named,
-    print_listing,
-    with_service,
-)
+from beatwatch.cli.context import json_option, location_options, options_named, with_service
+from beatwatch.cli.printing import echo, print_listing
 from beatwatch.core.timefmt import format_relative, utc_iso
 from beatwatch.service.json_shapes import token_to_dict
 from beatwatch.service.service import Service
