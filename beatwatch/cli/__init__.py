@@ -3,82 +3,28 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
 
-import click
-
-from beatwatch import __version__
-from beatwatch.cli.context import location_options
-from beatwatch.cli.lazy_group import LazyGroup
-from beatwatch.cli.printing import echo
-from beatwatch.core.errors import FAILURE, USAGE_ERROR, BeatwatchError
-
-# Each command's module is imported only when that command runs (or --help lists them all):
-# `beatwatch ping` and `run` in a crontab must start fast, without the engine, the web
-# server, Apprise or Textual.
-COMMANDS = {
-    "check": "beatwatch.cli.checks:check_group",
-    "channel": "beatwatch.cli.alerts:channel_group",
-    "host": "beatwatch.cli.alerts:host_group",
-    "incidents": "beatwatch.cli.alerts:incidents_command",
-    "incident": "beatwatch.cli.alerts:incident_group",
-    "export": "beatwatch.cli.setup:export_command",
-    "import": "beatwatch.cli.setup:import_command",
-    "pings": "beatwatch.cli.checks:pings_command",
-    "unknown": "beatwatch.cli.checks:unknown_command",
-    "serve": "beatwatch.cli.serve:serve_command",
-    "token": "beatwatch.cli.tokens:token_group",
-    "demo": "beatwatch.cli.tui:demo_command",
-    "run": "beatwatch.cli.run:run_command",
-    "ping": "beatwatch.cli.run:ping_command",
-}
-
-
-@click.group(
-    cls=LazyGroup,
-    commands_by_name=COMMANDS,
-    invoke_without_command=True,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-@location_options
-@click.option(
-    "--theme", help="Colour theme of the terminal UI (beatwatch-dark, beatwatch-light, ...)."
-)
-@click.option(
-    "--listen", help="HOST:PORT the terminal UI receives pings on (default 0.0.0.0:8790)."
-)
-@click.version_option(__version__, package_name="beatwatch")
-@click.pass_context
-def cli(ctx: click.Context, theme: str | None, listen: str | None, **where: Any) -> None:
-    """beatwatch: a heartbeat monitor for cron jobs, timers and workers.
-
-    On its own it opens the terminal UI (receiving pings while it runs); `beatwatch serve`
-    receives pings headless. The commands below do one thing each, for scripts.
-    """
-    if ctx.invoked_subcommand is None:
-        from beatwatch.cli.tui import open_tui
-
-        open_tui(ctx, theme=theme, listen=listen)
-
-
-def _fail(message: str, code: int) -> None:
-    echo(f"beatwatch: {message}", err=True)
-    sys.exit(code)
+from beatwatch.cli.printing import fail
+from beatwatch.core.errors import FAILURE, INTERRUPTED, BeatwatchError
 
 
 def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else list(argv)
     try:
-        cli.main(args=argv, prog_name="beatwatch", standalone_mode=False)
-    except click.UsageError as exc:
-        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
-        _fail(f"{exc.format_message()}{hint}", USAGE_ERROR)
+        # A crontab runs `beatwatch ping URL` or `run URL -- ...` around every job: those
+        # plain forms are answered before click (a third of the start-up) loads. Any other
+        # form — options, a check's name, --help, a mistake — goes to the full command line.
+        from beatwatch.cli.plain import answer_plainly
+
+        exit_code = answer_plainly(args)
+        if exit_code is not None:
+            sys.exit(exit_code)
+        from beatwatch.cli.root import run_command_line
+
+        run_command_line(args)
     except BeatwatchError as exc:
-        _fail(str(exc), exc.exit_code)
+        fail(str(exc), exc.exit_code)
     except OSError as exc:
-        _fail(f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""), FAILURE)
-    except click.Abort:
-        _fail("aborted", 130)
-    except click.ClickException as exc:
-        _fail(exc.format_message(), exc.exit_code)
+        fail(f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""), FAILURE)
     except KeyboardInterrupt:
-        sys.exit(130)
+        sys.exit(INTERRUPTED)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from beatwatch.core.terminal_text import escaped_exactly, terminal_text
 
@@ -25,6 +25,12 @@ def echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:
     """Print `text` as every command prints: what it shows may come from the network or from a
     database an older version wrote, so no control character reaches the terminal raw."""
     _write(terminal_text(text, multiline=True) + ("\n" if nl else ""), err=err)
+
+
+def fail(message: str, exit_code: int) -> NoReturn:
+    """End the command with one line on stderr, as every error ends it."""
+    echo(f"beatwatch: {message}", err=True)
+    sys.exit(exit_code)
 
 
 def print_json(data: Any) -> None:

@@ -12,6 +12,8 @@ from typing import Self
 
 USAGE_ERROR = 2
 FAILURE = 1
+# As a shell reports a command that Ctrl-C (SIGINT, 2) stopped: 128 + 2.
+INTERRUPTED = 130
 
 
 class BeatwatchError(Exception):

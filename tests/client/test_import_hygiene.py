@@ -8,6 +8,8 @@ import json
 import socket
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 
 import pytest
 
@@ -79,3 +81,40 @@ def test_a_command_that_opens_the_store_does_load_it(tmp_path):
     # The probe itself can see a heavy import: the list above is not vacuous.
     loaded = modules_loaded_by("check", "list", "--data-dir", str(tmp_path))
     assert "beatwatch.service.service" in loaded and "aiosqlite" in loaded
+
+
+# What the plain forms a crontab uses do without: click, and http.client with email and ssl.
+NOT_NEEDED_PLAINLY = ("click", "http", "email", "ssl", "uuid")
+
+
+@pytest.fixture
+def accepting_url() -> Iterator[str]:
+    """The ping URL of a server that stores every ping (it answers 200)."""
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def answer() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:  # closed: the test is over
+                return
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK")
+
+    threading.Thread(target=answer, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}/ping/{UUID}"
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("ping", "URL"), ("ping", "URL", "fail"), ("run", "URL", "--", "true")],
+    ids=["ping", "ping-fail", "run"],
+)
+def test_the_plain_forms_load_neither_click_nor_http_client(args, accepting_url):
+    loaded = modules_loaded_by(*(accepting_url if a == "URL" else a for a in args))
+    assert "beatwatch.cli.plain" in loaded
+    assert sorted(m for m in loaded if m.split(".")[0] in NOT_NEEDED_PLAINLY) == []
