@@ -4,7 +4,6 @@ terminal raw. Free of click, so that `beatwatch ping` and `run` can print before
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NoReturn, TypeVar
@@ -36,6 +35,8 @@ def fail(message: str, exit_code: int) -> NoReturn:
 def print_json(data: Any) -> None:
     """`data` exactly, and yet safe on a terminal: JSON escapes C0 controls itself; the others
     are escaped here."""
+    import json  # here: the pinger prints no JSON, and starts without it
+
     _write(escaped_exactly(json.dumps(data, indent=2, ensure_ascii=False)) + "\n")
 
 

@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 
+from beatwatch.cli.reporting import new_run_id
 from beatwatch.client.pinger import (
     MAX_BODY_LIMIT,
     OutputTail,
@@ -217,3 +218,10 @@ def test_a_reply_that_is_not_http_is_retried_and_said_plainly() -> None:
             pinger.send()
 
     assert str(failed.value) == "the server's reply is not HTTP (tried 2 times)"
+
+
+def test_a_run_id_is_a_random_version_4_uuid() -> None:
+    ids = {new_run_id() for _ in range(1000)}
+    assert len(ids) == 1000
+    assert {uuid.UUID(rid).version for rid in ids} == {4}
+    assert all(str(uuid.UUID(rid)) == rid for rid in ids)

@@ -83,8 +83,9 @@ def test_a_command_that_opens_the_store_does_load_it(tmp_path):
     assert "beatwatch.service.service" in loaded and "aiosqlite" in loaded
 
 
-# What the plain forms a crontab uses do without: click, and http.client with email and ssl.
-NOT_NEEDED_PLAINLY = ("click", "http", "email", "ssl", "uuid")
+# What the plain forms a crontab uses do without: click, http.client with email and ssl,
+# and dataclasses with inspect.
+NOT_NEEDED_PLAINLY = ("click", "http", "email", "ssl", "uuid", "dataclasses", "inspect")
 
 
 @pytest.fixture
