@@ -17,11 +17,17 @@ from beatwatch.cli.context import (
 )
 from beatwatch.cli.printing import echo, print_facts, print_json, print_listing, print_table
 from beatwatch.core.model import AlertType, Check, State
-from beatwatch.core.presentation import STATE_RANK, reach_label, schedule_facts, state_label
+from beatwatch.core.presentation import (
+    STATE_RANK,
+    reach_label,
+    schedule_facts,
+    state_label,
+    unknown_pings_summary,
+)
 from beatwatch.core.reach import Reach
 from beatwatch.core.rules import evaluate
 from beatwatch.core.schedule import describe
-from beatwatch.core.timefmt import format_duration, format_relative, utc_iso
+from beatwatch.core.timefmt import format_duration, format_relative, long_time, when
 from beatwatch.core.validation import CheckSpec, pause_end
 from beatwatch.service.json_shapes import check_to_dict, ping_to_dict, unknown_ping_to_dict
 from beatwatch.service.service import Service
@@ -151,7 +157,7 @@ def _print_check(service: Service, check: Check, badges: list[tuple[str, str]]) 
     now = time.time()
     evaluation = evaluate(check, now)
     rows = [
-        ("state", f"{state_label(evaluation.state)} (since {_when(evaluation.since, now)})"),
+        ("state", f"{state_label(evaluation.state)} since {_when(evaluation.since, now)}"),
         ("name", check.name),
         ("slug", check.slug),
         ("id", str(check.id)),
@@ -182,7 +188,7 @@ def _print_check(service: Service, check: Check, badges: list[tuple[str, str]]) 
 def _when(t: float | None, now: float) -> str:
     if t is None:
         return "never"
-    return f"{utc_iso(t)} ({format_relative(t, now)})"
+    return f"{long_time(t)} ({format_relative(t, now)})"
 
 
 @click.group("check")
@@ -333,7 +339,7 @@ def pause_command(
     async def act(service: Service) -> None:
         with options_named(ctx, _PAUSE_FLAGS):
             check = await service.pause_check(ref, until=until, duration=duration)
-        end = f" until {utc_iso(check.paused_until)}" if check.paused_until else " until resumed"
+        end = f" until {long_time(check.paused_until)}" if check.paused_until else " until resumed"
         echo(f"paused {check.name}{end}")
 
     with_service(ctx, act, **where)
@@ -372,7 +378,7 @@ def pings_command(ctx: click.Context, ref: str, limit: int, as_json: bool, **whe
             empty="No pings yet.",
             headers=["WHEN", "KIND", "EXIT", "DURATION", "FROM", "BODY"],
             row=lambda p: [
-                f"{utc_iso(p.at)} ({format_relative(p.at, now)})",
+                when(p.at, now),
                 p.kind.value,
                 "" if p.exit_code is None else str(p.exit_code),
                 "" if p.duration is None else format_duration(p.duration),
@@ -397,7 +403,9 @@ def unknown_command(ctx: click.Context, as_json: bool, **where: Any) -> None:
         if as_json:
             print_json({"total": total, "latest": [unknown_ping_to_dict(p) for p in pings]})
             return
-        echo(f"{total} pings matched no check; the latest {len(pings)}:")
+        echo(unknown_pings_summary(total, len(pings)))
+        if not pings:
+            return
         now = time.time()
         print_table(
             ["WHEN", "KEY", "FROM", "USER AGENT"],

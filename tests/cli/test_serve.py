@@ -58,7 +58,7 @@ async def test_serve_answers_a_ping_and_stops_on_sigterm(beatwatch: Beatwatch) -
     assert stdout == b""
     log = "".join(startup) + rest.decode()
     assert "Traceback" not in log
-    assert "watching 1 checks" in log
+    assert "watching 1 check;" in log
     assert "shutting down" in log
     assert log.rstrip().endswith("stopped")
     [ping] = beatwatch("pings", "backup", "--json").json()
