@@ -16,6 +16,7 @@ from beatwatch.cli.context import (
     with_service,
 )
 from beatwatch.cli.printing import echo, print_facts, print_json, print_listing, print_table
+from beatwatch.core.counting import counted
 from beatwatch.core.model import AlertType, Check, State
 from beatwatch.core.presentation import (
     STATE_RANK,
@@ -247,33 +248,103 @@ def edit_command(ctx: click.Context, ref: str, as_json: bool, **options: Any) ->
     with_service(ctx, act, data_dir=options["data_dir"], config_path=options["config_path"])
 
 
+class States(click.ParamType):
+    """States by their words, comma-separated ("missed,failing"); "bad" for every bad one."""
+
+    name = "states"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> frozenset[State]:
+        if isinstance(value, frozenset):
+            return value
+        states: set[State] = set()
+        for word in (w.strip().lower().replace("-", "_") for w in str(value).split(",")):
+            if word == "bad":
+                states.update(s for s in State if s.is_bad)
+            elif word in {s.value for s in State}:
+                states.add(State(word))
+            else:
+                self.fail(f"{word!r} is not a state: give {', '.join(State)} or bad", param, ctx)
+        return frozenset(states)
+
+
+def _listed(
+    check: Check, state: State, tags: tuple[str, ...], hosts: tuple[str, ...], states: set[State]
+) -> bool:
+    """Whether the check passes every filter given: all the tags, any of the hosts, any of the
+    states. Tags and hosts are matched whole, in any case."""
+    own_tags = {t.lower() for t in check.tags}
+    return (
+        all(t.lower() in own_tags for t in tags)
+        and (not hosts or (check.host or "").lower() in {h.lower() for h in hosts})
+        and (not states or state in states)
+    )
+
+
 @check_group.command("list")
+@click.option(
+    "--tag", "tags", multiple=True, help="Only checks with this tag (repeat: all of them)."
+)
+@click.option(
+    "--host", "hosts", multiple=True, help="Only checks on this host (repeat: any of them)."
+)
+@click.option(
+    "--state",
+    "state_sets",
+    type=States(),
+    multiple=True,
+    help="Only checks in this state: missed,failing... or bad (repeat or comma: any of them).",
+)
 @json_option
 @location_options
 @click.pass_context
-def list_command(ctx: click.Context, as_json: bool, **where: Any) -> None:
-    """List checks, the ones in a bad state first."""
+def list_command(
+    ctx: click.Context,
+    tags: tuple[str, ...],
+    hosts: tuple[str, ...],
+    state_sets: tuple[frozenset[State], ...],
+    as_json: bool,
+    **where: Any,
+) -> None:
+    """List checks, the ones in a bad state first; --tag, --host and --state narrow the list."""
+    states = set().union(*state_sets)
 
     async def act(service: Service) -> None:
         now = time.time()
-        checks = await service.list_checks()
-        states = {c.id: evaluate(c, now) for c in checks}
-        checks.sort(key=lambda c: (STATE_RANK[states[c.id].state], c.name.lower()))
+        every = await service.list_checks()
+        evaluations = {c.id: evaluate(c, now) for c in every}
+        checks = [c for c in every if _listed(c, evaluations[c.id].state, tags, hosts, states)]
+        checks.sort(key=lambda c: (STATE_RANK[evaluations[c.id].state], c.name.lower()))
         reach = await service.alerts.reach_of(checks)
         print_listing(
             checks,
             as_json=as_json,
             to_json=lambda c: _check_json(service, c, reach[c.id]),
-            empty="No checks yet. Add one: beatwatch check add NAME --every 1h",
-            headers=["STATE", "ALERTS", "NAME", "SLUG", "SCHEDULE", "LAST PING", "NEXT CHANGE"],
+            empty=(
+                f"No check matches these filters ({counted(len(every), 'check')} in all)."
+                if every
+                else "No checks yet. Add one: beatwatch check add NAME --every 1h"
+            ),
+            headers=[
+                "STATE",
+                "ALERTS",
+                "NAME",
+                "HOST",
+                "SLUG",
+                "SCHEDULE",
+                "LAST PING",
+                "NEXT CHANGE",
+            ],
             row=lambda c: [
-                state_label(states[c.id].state),
+                state_label(evaluations[c.id].state),
                 reach_label(reach[c.id]) or "-",
                 c.name,
+                c.host or "-",
                 c.slug,
                 describe(c.schedule),
                 format_relative(c.last_ping_at, now) if c.last_ping_at else "never",
-                format_relative(n, now) if (n := states[c.id].next_change_at) else "-",
+                format_relative(n, now) if (n := evaluations[c.id].next_change_at) else "-",
             ],
         )
 
