@@ -28,6 +28,7 @@ from beatwatch.core.presentation import (
 from beatwatch.core.reach import Reach
 from beatwatch.core.rules import evaluate
 from beatwatch.core.schedule import describe
+from beatwatch.core.snippets import SNIPPETS, Links
 from beatwatch.core.timefmt import format_duration, format_relative, long_time, when
 from beatwatch.core.validation import CheckSpec, pause_end
 from beatwatch.service.json_shapes import check_to_dict, ping_to_dict, unknown_ping_to_dict
@@ -154,7 +155,7 @@ async def _print_check_json(service: Service, check: Check) -> None:
     print_json(_check_json(service, check, reach[check.id]))
 
 
-def _print_check(service: Service, check: Check, badges: list[tuple[str, str]]) -> None:
+def _print_check(service: Service, check: Check, links: Links) -> None:
     now = time.time()
     evaluation = evaluate(check, now)
     rows = [
@@ -176,9 +177,11 @@ def _print_check(service: Service, check: Check, badges: list[tuple[str, str]]) 
     rows += [
         ("last ping", _when(check.last_ping_at, now)),
         ("next change", _when(evaluation.next_change_at, now)),
-        ("ping URL", service.ping_url(check)),
-        ("by slug", service.slug_ping_url(check)),
-        *badges,
+        ("ping URL", links.ping_url),
+        ("by slug", links.slug_url),
+        # Status badges for dashboards: their keys reveal the state only, never the ping URL.
+        ("badge", links.badge_url),
+        *((f"badge of tag {tag}", url) for tag, url in links.tag_badges),
     ]
     if evaluation.state is State.PAUSED:
         until = _when(check.paused_until, now) if check.paused_until else "resumed by hand"
@@ -353,24 +356,26 @@ def list_command(
 
 @check_group.command("show")
 @click.argument("ref")
+@click.option(
+    "--snippets", is_flag=True, help="Also print ready-made snippets that make a job ping it."
+)
 @json_option
 @location_options
 @click.pass_context
-def show_command(ctx: click.Context, ref: str, as_json: bool, **where: Any) -> None:
-    """Show one check: state, schedule and ping URLs."""
+def show_command(ctx: click.Context, ref: str, snippets: bool, as_json: bool, **where: Any) -> None:
+    """Show one check: state, schedule, ping URLs and badges."""
 
     async def act(service: Service) -> None:
         check = await service.get_check(ref)
         if as_json:
             await _print_check_json(service, check)
             return
-        # Status badges for dashboards: their keys reveal the state only, never the ping URL.
-        badges = [("badge", service.badge_url((await service.badge_keys())[check.id]))]
-        badges += [
-            (f"badge of tag {t}", service.tag_badge_url(await service.tag_badge_key(t), t))
-            for t in check.tags
-        ]
-        _print_check(service, check, badges)
+        links = await service.links(check)
+        _print_check(service, check, links)
+        if snippets:
+            for snippet in SNIPPETS:
+                echo(f"\n──── {snippet.title} ────")
+                echo(snippet.render(links, check), nl=False)
 
     with_service(ctx, act, **where)
 

@@ -22,6 +22,7 @@ from textual.widgets import (
 
 from beatwatch.core.model import Check, Incident, Ping, State, Transition
 from beatwatch.core.presentation import schedule_facts, state_label
+from beatwatch.core.snippets import SNIPPETS, Links
 from beatwatch.core.terminal_text import terminal_text
 from beatwatch.core.timefmt import (
     SHORT_FORM,
@@ -42,7 +43,6 @@ from beatwatch.ui.screens.hosts import maintenance_until
 from beatwatch.ui.screens.live_table import LiveRows, Row, fill
 from beatwatch.ui.screens.on_app import OnBeatwatch
 from beatwatch.ui.screens.ping_body import PingBodyScreen
-from beatwatch.ui.snippets import SNIPPETS
 from beatwatch.ui.themes import state_variable
 from beatwatch.ui.widgets.checks_table import next_due_text
 from beatwatch.ui.widgets.duration_chart import DurationChart
@@ -107,6 +107,7 @@ class CheckDetailScreen(OnBeatwatch, Screen[None]):
         )
         self._pings: list[Ping] = []
         self._transitions: list[Transition] | None = None
+        self._links: Links | None = None
         self._alerts_seen = -1
         # Whether the open incident and the host's maintenance have been read yet.
         self._alerting_loaded = False
@@ -129,7 +130,7 @@ class CheckDetailScreen(OnBeatwatch, Screen[None]):
             with TabbedContent(id="snippets"):
                 for snippet in SNIPPETS:
                     with TabPane(snippet.title, id=f"snippet-{snippet.key}"):
-                        yield Static(id=f"code-{snippet.key}", classes="code")
+                        yield Static(LOADING, id=f"code-{snippet.key}", classes="code")
             yield Label(
                 f"Recent pings (newest {PINGS_SHOWN}; enter shows the whole body)",
                 classes="section-title",
@@ -149,12 +150,19 @@ class CheckDetailScreen(OnBeatwatch, Screen[None]):
         if check is not None:
             url = self.beatwatch.service.ping_url(check)
             self.query_one("#ping-url", Static).update(Text(url, style="bold"))
-            for snippet in SNIPPETS:
-                code = snippet.render(url, check)
-                shown = terminal_text(code, multiline=True)
-                self.query_one(f"#code-{snippet.key}", Static).update(Text(shown))
+            self.run_worker(self._load_snippets(check), group="snippets")
         self._history.start()
         self._tick()
+
+    async def _load_snippets(self, check: Check) -> None:
+        """The snippets, once the check's badge keys are read (the badges tab shows them)."""
+        links = await self.beatwatch.attempt("load badges", self.beatwatch.service.links(check))
+        if links is None:
+            return
+        self._links = links
+        for snippet in SNIPPETS:
+            shown = terminal_text(snippet.render(links, check), multiline=True)
+            self.query_one(f"#code-{snippet.key}", Static).update(Text(shown))
 
     def on_screen_resume(self) -> None:
         self._history.resumed()
@@ -338,7 +346,10 @@ class CheckDetailScreen(OnBeatwatch, Screen[None]):
         snippet = next((s for s in SNIPPETS if s.key == key), None)
         if check is None or snippet is None:
             return
-        self.app.copy_to_clipboard(snippet.render(self.beatwatch.service.ping_url(check), check))
+        if self._links is None:
+            self.notify("Still reading this check's badge keys; a moment.")
+            return
+        self.app.copy_to_clipboard(snippet.render(self._links, check))
         self.notify(f"{snippet.title} snippet copied.", title="Copied")
 
     def action_edit(self) -> None:
