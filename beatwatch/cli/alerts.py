@@ -19,7 +19,7 @@ from beatwatch.cli.printing import echo, print_facts, print_json, print_listing,
 from beatwatch.core.errors import HostUnwatched
 from beatwatch.core.maintenance import check_window_fields, is_open
 from beatwatch.core.maintenance import describe as describe_window
-from beatwatch.core.timefmt import format_relative, utc_iso
+from beatwatch.core.timefmt import format_relative, long_time, short_time
 from beatwatch.service.json_shapes import channel_to_dict, host_to_dict, incident_to_dict
 from beatwatch.service.service import Service
 
@@ -204,7 +204,15 @@ def host_list(ctx: click.Context, as_json: bool, **where: Any) -> None:
             rows.append([h.name, str(h.checks), status, "", ""])
             for w in h.windows:
                 state = "open" if is_open(w, now) else ""
-                rows.append(["", "", "", f"#{w.id} {describe_window(w)} {state}".strip(), w.reason])
+                rows.append(
+                    [
+                        "",
+                        "",
+                        "",
+                        f"#{w.id} {describe_window(w, short_time)} {state}".strip(),
+                        w.reason,
+                    ]
+                )
         print_table(["HOST", "CHECKS", "STATUS", "WINDOWS", "REASON"], rows)
 
     with_service(ctx, act, **where)
@@ -266,7 +274,7 @@ def host_maint(
                 )
             except HostUnwatched as exc:
                 raise click.ClickException(f"{exc}; --force to open it anyway") from None
-        echo(f"maintenance window #{window.id} on {host}: {describe_window(window)}")
+        echo(f"maintenance window #{window.id} on {host}: {describe_window(window, long_time)}")
 
     with_service(ctx, act, creates=True, **where)
 
@@ -361,8 +369,21 @@ def incident_ack(ctx: click.Context, incident_id: int, **where: Any) -> None:
     """Acknowledge: stops escalation and reminders for this incident."""
 
     async def act(service: Service) -> None:
-        await service.alerts.acknowledge(incident_id)
-        echo(f"acknowledged incident {incident_id}")
+        asked_at = time.time()
+        incident = await service.alerts.acknowledge(incident_id)
+        if incident.acknowledged_at is None:
+            assert incident.resolved_at is not None  # the only incident left unacknowledged
+            echo(
+                f"incident {incident_id} was already resolved {long_time(incident.resolved_at)}; "
+                "there is nothing left to acknowledge"
+            )
+        elif incident.acknowledged_at < asked_at:
+            echo(
+                f"incident {incident_id} was already acknowledged "
+                f"{long_time(incident.acknowledged_at)}; nothing changed"
+            )
+        else:
+            echo(f"acknowledged incident {incident_id}: no escalation or reminder will follow")
 
     with_service(ctx, act, **where)
 
@@ -379,24 +400,29 @@ def incident_show(ctx: click.Context, incident_id: int, as_json: bool, **where: 
         incident = await service.alerts.incident(incident_id)
         notes = await service.alerts.notifications(incident_id)
         names = {c.id: c.name for c in await service.list_checks()}
-        data = incident_to_dict(incident, names.get(incident.check_id), notes)
         if as_json:
-            print_json(data)
+            print_json(incident_to_dict(incident, names.get(incident.check_id), notes))
             return
-        keys = (
-            "id",
-            "check",
-            "state",
-            "opened_at",
-            "resolved_at",
-            "resolution",
-            "acknowledged_at",
-            "escalated_at",
-        )
-        print_facts([(k.replace("_", " "), str(data[k])) for k in keys if data[k] is not None])
+        facts = [
+            ("id", str(incident.id)),
+            ("check", names.get(incident.check_id, "?")),
+            ("state", incident.state.value),
+            ("opened", long_time(incident.opened_at)),
+        ]
+        if incident.resolved_at is not None:
+            facts.append(("resolved", long_time(incident.resolved_at)))
+        if incident.resolution:
+            facts.append(("resolution", incident.resolution))
+        if incident.acknowledged_at is not None:
+            facts.append(("acknowledged", long_time(incident.acknowledged_at)))
+        if incident.escalated_at is not None:
+            facts.append(("escalated", long_time(incident.escalated_at)))
+        print_facts(facts)
         echo(f"\n{incident.reason}\n")
         for n in notes:
-            sent = f"sent {utc_iso(n.sent_at)}" if n.sent_at else f"{n.status}, {n.attempts} tries"
+            sent = (
+                f"sent {long_time(n.sent_at)}" if n.sent_at else f"{n.status}, {n.attempts} tries"
+            )
             error = f" — {n.last_error}" if n.last_error and not n.sent_at else ""
             echo(f"- {n.kind} to {n.channel_name}: {sent}{error}")
 

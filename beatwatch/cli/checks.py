@@ -16,12 +16,20 @@ from beatwatch.cli.context import (
     with_service,
 )
 from beatwatch.cli.printing import echo, print_facts, print_json, print_listing, print_table
+from beatwatch.core.counting import counted
 from beatwatch.core.model import AlertType, Check, State
-from beatwatch.core.presentation import STATE_RANK, reach_label, schedule_facts, state_label
+from beatwatch.core.presentation import (
+    STATE_RANK,
+    reach_label,
+    schedule_facts,
+    state_label,
+    unknown_pings_summary,
+)
 from beatwatch.core.reach import Reach
 from beatwatch.core.rules import evaluate
 from beatwatch.core.schedule import describe
-from beatwatch.core.timefmt import format_duration, format_relative, utc_iso
+from beatwatch.core.snippets import SNIPPETS, Links
+from beatwatch.core.timefmt import format_duration, format_relative, long_time, when
 from beatwatch.core.validation import CheckSpec, pause_end
 from beatwatch.service.json_shapes import check_to_dict, ping_to_dict, unknown_ping_to_dict
 from beatwatch.service.service import Service
@@ -147,11 +155,11 @@ async def _print_check_json(service: Service, check: Check) -> None:
     print_json(_check_json(service, check, reach[check.id]))
 
 
-def _print_check(service: Service, check: Check, badges: list[tuple[str, str]]) -> None:
+def _print_check(service: Service, check: Check, links: Links) -> None:
     now = time.time()
     evaluation = evaluate(check, now)
     rows = [
-        ("state", f"{state_label(evaluation.state)} (since {_when(evaluation.since, now)})"),
+        ("state", f"{state_label(evaluation.state)} since {_when(evaluation.since, now)}"),
         ("name", check.name),
         ("slug", check.slug),
         ("id", str(check.id)),
@@ -169,9 +177,11 @@ def _print_check(service: Service, check: Check, badges: list[tuple[str, str]]) 
     rows += [
         ("last ping", _when(check.last_ping_at, now)),
         ("next change", _when(evaluation.next_change_at, now)),
-        ("ping URL", service.ping_url(check)),
-        ("by slug", service.slug_ping_url(check)),
-        *badges,
+        ("ping URL", links.ping_url),
+        ("by slug", links.slug_url),
+        # Status badges for dashboards: their keys reveal the state only, never the ping URL.
+        ("badge", links.badge_url),
+        *((f"badge of tag {tag}", url) for tag, url in links.tag_badges),
     ]
     if evaluation.state is State.PAUSED:
         until = _when(check.paused_until, now) if check.paused_until else "resumed by hand"
@@ -182,7 +192,7 @@ def _print_check(service: Service, check: Check, badges: list[tuple[str, str]]) 
 def _when(t: float | None, now: float) -> str:
     if t is None:
         return "never"
-    return f"{utc_iso(t)} ({format_relative(t, now)})"
+    return f"{long_time(t)} ({format_relative(t, now)})"
 
 
 @click.group("check")
@@ -241,33 +251,103 @@ def edit_command(ctx: click.Context, ref: str, as_json: bool, **options: Any) ->
     with_service(ctx, act, data_dir=options["data_dir"], config_path=options["config_path"])
 
 
+class States(click.ParamType):
+    """States by their words, comma-separated ("missed,failing"); "bad" for every bad one."""
+
+    name = "states"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> frozenset[State]:
+        if isinstance(value, frozenset):
+            return value
+        states: set[State] = set()
+        for word in (w.strip().lower().replace("-", "_") for w in str(value).split(",")):
+            if word == "bad":
+                states.update(s for s in State if s.is_bad)
+            elif word in {s.value for s in State}:
+                states.add(State(word))
+            else:
+                self.fail(f"{word!r} is not a state: give {', '.join(State)} or bad", param, ctx)
+        return frozenset(states)
+
+
+def _listed(
+    check: Check, state: State, tags: tuple[str, ...], hosts: tuple[str, ...], states: set[State]
+) -> bool:
+    """Whether the check passes every filter given: all the tags, any of the hosts, any of the
+    states. Tags and hosts are matched whole, in any case."""
+    own_tags = {t.lower() for t in check.tags}
+    return (
+        all(t.lower() in own_tags for t in tags)
+        and (not hosts or (check.host or "").lower() in {h.lower() for h in hosts})
+        and (not states or state in states)
+    )
+
+
 @check_group.command("list")
+@click.option(
+    "--tag", "tags", multiple=True, help="Only checks with this tag (repeat: all of them)."
+)
+@click.option(
+    "--host", "hosts", multiple=True, help="Only checks on this host (repeat: any of them)."
+)
+@click.option(
+    "--state",
+    "state_sets",
+    type=States(),
+    multiple=True,
+    help="Only checks in this state: missed,failing... or bad (repeat or comma: any of them).",
+)
 @json_option
 @location_options
 @click.pass_context
-def list_command(ctx: click.Context, as_json: bool, **where: Any) -> None:
-    """List checks, the ones in a bad state first."""
+def list_command(
+    ctx: click.Context,
+    tags: tuple[str, ...],
+    hosts: tuple[str, ...],
+    state_sets: tuple[frozenset[State], ...],
+    as_json: bool,
+    **where: Any,
+) -> None:
+    """List checks, the ones in a bad state first; --tag, --host and --state narrow the list."""
+    states = set().union(*state_sets)
 
     async def act(service: Service) -> None:
         now = time.time()
-        checks = await service.list_checks()
-        states = {c.id: evaluate(c, now) for c in checks}
-        checks.sort(key=lambda c: (STATE_RANK[states[c.id].state], c.name.lower()))
+        every = await service.list_checks()
+        evaluations = {c.id: evaluate(c, now) for c in every}
+        checks = [c for c in every if _listed(c, evaluations[c.id].state, tags, hosts, states)]
+        checks.sort(key=lambda c: (STATE_RANK[evaluations[c.id].state], c.name.lower()))
         reach = await service.alerts.reach_of(checks)
         print_listing(
             checks,
             as_json=as_json,
             to_json=lambda c: _check_json(service, c, reach[c.id]),
-            empty="No checks yet. Add one: beatwatch check add NAME --every 1h",
-            headers=["STATE", "ALERTS", "NAME", "SLUG", "SCHEDULE", "LAST PING", "NEXT CHANGE"],
+            empty=(
+                f"No check matches these filters ({counted(len(every), 'check')} in all)."
+                if every
+                else "No checks yet. Add one: beatwatch check add NAME --every 1h"
+            ),
+            headers=[
+                "STATE",
+                "ALERTS",
+                "NAME",
+                "HOST",
+                "SLUG",
+                "SCHEDULE",
+                "LAST PING",
+                "NEXT CHANGE",
+            ],
             row=lambda c: [
-                state_label(states[c.id].state),
+                state_label(evaluations[c.id].state),
                 reach_label(reach[c.id]) or "-",
                 c.name,
+                c.host or "-",
                 c.slug,
                 describe(c.schedule),
                 format_relative(c.last_ping_at, now) if c.last_ping_at else "never",
-                format_relative(n, now) if (n := states[c.id].next_change_at) else "-",
+                format_relative(n, now) if (n := evaluations[c.id].next_change_at) else "-",
             ],
         )
 
@@ -276,24 +356,26 @@ def list_command(ctx: click.Context, as_json: bool, **where: Any) -> None:
 
 @check_group.command("show")
 @click.argument("ref")
+@click.option(
+    "--snippets", is_flag=True, help="Also print ready-made snippets that make a job ping it."
+)
 @json_option
 @location_options
 @click.pass_context
-def show_command(ctx: click.Context, ref: str, as_json: bool, **where: Any) -> None:
-    """Show one check: state, schedule and ping URLs."""
+def show_command(ctx: click.Context, ref: str, snippets: bool, as_json: bool, **where: Any) -> None:
+    """Show one check: state, schedule, ping URLs and badges."""
 
     async def act(service: Service) -> None:
         check = await service.get_check(ref)
         if as_json:
             await _print_check_json(service, check)
             return
-        # Status badges for dashboards: their keys reveal the state only, never the ping URL.
-        badges = [("badge", service.badge_url((await service.badge_keys())[check.id]))]
-        badges += [
-            (f"badge of tag {t}", service.tag_badge_url(await service.tag_badge_key(t), t))
-            for t in check.tags
-        ]
-        _print_check(service, check, badges)
+        links = await service.links(check)
+        _print_check(service, check, links)
+        if snippets:
+            for snippet in SNIPPETS:
+                echo(f"\n──── {snippet.title} ────")
+                echo(snippet.render(links, check), nl=False)
 
     with_service(ctx, act, **where)
 
@@ -333,7 +415,7 @@ def pause_command(
     async def act(service: Service) -> None:
         with options_named(ctx, _PAUSE_FLAGS):
             check = await service.pause_check(ref, until=until, duration=duration)
-        end = f" until {utc_iso(check.paused_until)}" if check.paused_until else " until resumed"
+        end = f" until {long_time(check.paused_until)}" if check.paused_until else " until resumed"
         echo(f"paused {check.name}{end}")
 
     with_service(ctx, act, **where)
@@ -372,7 +454,7 @@ def pings_command(ctx: click.Context, ref: str, limit: int, as_json: bool, **whe
             empty="No pings yet.",
             headers=["WHEN", "KIND", "EXIT", "DURATION", "FROM", "BODY"],
             row=lambda p: [
-                f"{utc_iso(p.at)} ({format_relative(p.at, now)})",
+                when(p.at, now),
                 p.kind.value,
                 "" if p.exit_code is None else str(p.exit_code),
                 "" if p.duration is None else format_duration(p.duration),
@@ -397,7 +479,9 @@ def unknown_command(ctx: click.Context, as_json: bool, **where: Any) -> None:
         if as_json:
             print_json({"total": total, "latest": [unknown_ping_to_dict(p) for p in pings]})
             return
-        echo(f"{total} pings matched no check; the latest {len(pings)}:")
+        echo(unknown_pings_summary(total, len(pings)))
+        if not pings:
+            return
         now = time.time()
         print_table(
             ["WHEN", "KEY", "FROM", "USER AGENT"],

@@ -12,6 +12,7 @@ import click
 
 from beatwatch.cli.context import location_options, settings_from
 from beatwatch.cli.event_loop import run_event_loop
+from beatwatch.core.counting import counted
 from beatwatch.logs import log_to_stderr
 from beatwatch.runtime import start_engine
 from beatwatch.service.service import Service
@@ -38,8 +39,8 @@ async def _serve(settings: Any) -> None:
         loop.add_signal_handler(signum, stop.set)
     try:
         await start_engine(service)
-        checks = len(await service.list_checks())
-        log.info("beatwatch is watching %d checks; data in %s", checks, settings.data_dir)
+        checks = counted(len(await service.list_checks()), "check")
+        log.info("beatwatch is watching %s; data in %s", checks, settings.data_dir)
         await stop.wait()
         log.info("shutting down")
     finally:

@@ -9,7 +9,7 @@ import click
 
 from beatwatch.cli.context import json_option, location_options, options_named, with_service
 from beatwatch.cli.printing import echo, print_listing
-from beatwatch.core.timefmt import format_relative, utc_iso
+from beatwatch.core.timefmt import format_relative, short_time
 from beatwatch.service.json_shapes import token_to_dict
 from beatwatch.service.service import Service
 
@@ -59,7 +59,7 @@ def token_list(ctx: click.Context, as_json: bool, **where: Any) -> None:
                 str(t.id),
                 t.name,
                 "read-only" if t.read_only else "read-write",
-                utc_iso(t.created_at) or "",
+                short_time(t.created_at),
                 format_relative(t.last_used_at, now) if t.last_used_at else "never",
             ],
         )

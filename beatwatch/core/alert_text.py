@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import datetime
 
+from beatwatch.core.counting import agreeing, counted
 from beatwatch.core.model import Check, Ping, State
 from beatwatch.core.rules import due_at, evaluate
 from beatwatch.core.schedule import describe
-from beatwatch.core.timefmt import format_duration, format_relative
+from beatwatch.core.timefmt import format_duration, format_relative, long_time
 
 OUTPUT_TAIL = 1500
 # A job's output may echo its own ping URL (`set -x`, curl -v); the path after /ping/ is
@@ -26,18 +26,8 @@ STATE_TITLE = {
 }
 
 
-def counted(count: int, noun: str) -> str:
-    """ "1 check", "3 checks": for nouns that take an s. Every interface counts this way."""
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-def local_time(t: float) -> str:
-    """Server-local wall-clock time with its zone: what an admin reads at 3 a.m."""
-    return datetime.fromtimestamp(t).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
-
-
 def _at(t: float, now: float) -> str:
-    return f"{local_time(t)} ({format_relative(t, now)})"
+    return f"{long_time(t)} ({format_relative(t, now)})"
 
 
 def why(check: Check, last_failure: Ping | None, now: float, secrets: Iterable[str] = ()) -> str:
@@ -51,24 +41,24 @@ def why(check: Check, last_failure: Ping | None, now: float, secrets: Iterable[s
     due = due_at(check, evaluate(check, now)) or now
     if state is State.MISSED:
         if check.last_finish_at is None:
-            since = f"it was created {local_time(check.created_at)}"
-            return f"No ping since {since}; the first was due by {local_time(due)}."
-        since = local_time(check.last_finish_at)
-        return f"No ping since {since}; the next was due by {local_time(due)}."
+            since = f"it was created {long_time(check.created_at)}"
+            return f"No ping since {since}; the first was due by {long_time(due)}."
+        since = long_time(check.last_finish_at)
+        return f"No ping since {since}; the next was due by {long_time(due)}."
     if state is State.FAILING:
         code = f" with exit code {check.last_exit_code}" if check.last_exit_code else ""
         streak = f" ({check.failure_streak} failures in a row)" if check.failure_streak > 1 else ""
-        when = local_time(check.last_finish_at or now)
+        when = long_time(check.last_finish_at or now)
         text = f"The job reported failure{code} at {when}{streak}."
         output = (
             _output_tail(last_failure, [check.uuid, *secrets]) if last_failure is not None else ""
         )
         return f"{text}\n\nLast output:\n```\n{output}\n```" if output else text
-    started = local_time(check.run_started_at) if check.run_started_at else "an unknown time"
+    started = long_time(check.run_started_at) if check.run_started_at else "an unknown time"
     if state is State.STUCK:
         return (
             f"A run started {started} has not finished, "
-            f"and the next run was due by {local_time(due)}."
+            f"and the next run was due by {long_time(due)}."
         )
     if state is State.RUNNING_LONG:
         limit = format_duration(check.max_duration_seconds or 0)
@@ -119,7 +109,7 @@ def digest(held: list[tuple[str, str]]) -> tuple[str, str]:
     recovered = sum(kind == "recovery" for kind, _ in held)
     went_bad = len(held) - recovered
     if not went_bad:  # good news must not read like an alarm
-        verb = "is" if recovered == 1 else "are"
+        verb = agreeing(recovered, "is", "are")
         title = f"Mass recovery: {counted(recovered, 'more check')} {verb} back"
     else:
         title = f"Alert storm: {counted(went_bad, 'more check')} went bad"

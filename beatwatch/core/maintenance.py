@@ -8,7 +8,7 @@ time across DST changes) and compared as UTC epoch seconds.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from beatwatch.core.errors import FieldsError
@@ -165,9 +165,12 @@ def weekly_text(weekdays: tuple[int, ...], start_minute: int, duration_seconds: 
     return f"{days} {start_h:02d}:{start_m:02d}-{end_h:02d}:{end_m:02d}"
 
 
-def describe(window: MaintenanceWindow) -> str:
+def describe(window: MaintenanceWindow, write: Callable[[float], str | None] = utc_iso) -> str:
+    """The window in words, a one-off one's times as `write` writes them (ISO 8601 UTC for
+    machines, timefmt's local forms for people)."""
     if not window.is_weekly:
-        return f"{utc_iso(window.starts_at)} to {utc_iso(window.ends_at)}"
+        assert window.starts_at is not None and window.ends_at is not None
+        return f"{write(window.starts_at)} to {write(window.ends_at)}"
     return f"weekly {weekly_pattern(window)} {window.tz}"
 
 

@@ -3,7 +3,7 @@ colour alone."""
 
 from __future__ import annotations
 
-from beatwatch.core.alert_text import counted as counted  # the alerts count the same way
+from beatwatch.core.counting import counted as counted  # every interface counts one way
 from beatwatch.core.model import Schedule, State
 from beatwatch.core.reach import Reach
 from beatwatch.core.schedule import describe
@@ -76,3 +76,15 @@ def schedule_facts(schedule: Schedule) -> list[tuple[str, str]]:
     if schedule.cron is not None:
         facts.append(("cron", schedule.cron))
     return facts
+
+
+def unknown_pings_summary(total: int, shown: int) -> str:
+    """The line over the pings that matched no check, the CLI's and the UI's alike."""
+    if not total:
+        return "Every ping so far has matched a check."
+    matched = f"{counted(total, 'ping')} matched no check so far"
+    if shown == total:
+        listed = {1: "it is below", 2: "both are below"}.get(total, f"all {total} are below")
+    else:
+        listed = f"the latest {shown} are below"
+    return f"{matched}; {listed}."

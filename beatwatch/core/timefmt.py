@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from beatwatch.core.errors import DurationTooLong
 
@@ -81,6 +81,42 @@ def format_relative(t: float, now: float) -> str:
     return f"in {text}" if delta > 0 else f"{text} ago"
 
 
+# The two ways a person reads a moment, both in local time (or a cron check's own zone).
+# Tables: to the minute, the zone left to the column's age beside it ("Tue 01 Dec 21:05").
+SHORT_FORM = "%a %d %b %H:%M"
+# Details, replies and alerts, which are read later or elsewhere: the year, the seconds and
+# the zone's name ("Tue 01 Dec 2026 21:05:35 CET").
+LONG_FORM = "%a %d %b %Y %H:%M:%S %Z"
+
+
+def written(t: float, form: str, zone: tzinfo | None = None) -> str:
+    """`t` as strftime's `form` writes it, in local time or in `zone`."""
+    moment = datetime.fromtimestamp(t, zone) if zone else datetime.fromtimestamp(t).astimezone()
+    return moment.strftime(form)
+
+
+def short_time(t: float, zone: tzinfo | None = None) -> str:
+    """`t` as a table shows it, in local time or in `zone`."""
+    return written(t, SHORT_FORM, zone)
+
+
+def long_time(t: float, zone: tzinfo | None = None) -> str:
+    """`t` as a detail, a reply or an alert writes it, its zone named."""
+    return written(t, LONG_FORM, zone)
+
+
+def when(t: float, now: float) -> str:
+    """A table's cell for a moment: "Tue 04 Jun 03:12 (5m ago)"."""
+    return f"{short_time(t)} ({format_relative(t, now)})"
+
+
+def example_time(now: float, days_ahead: int, hour: int) -> str:
+    """A local time `days_ahead` days from now at `hour`, as parse_time reads it: for the
+    examples in placeholders and messages, which must not lie in the past."""
+    day = datetime.fromtimestamp(now) + timedelta(days=days_ahead)
+    return day.replace(hour=hour, minute=0).strftime("%Y-%m-%dT%H:%M")
+
+
 def within_calendar(t: float | None) -> float | None:
     """A stored time brought inside EARLIEST_TIME..LATEST_TIME, so that reading it never
     fails: older versions stored user-given times unbounded (a pause until year 10000)."""
@@ -112,8 +148,9 @@ def parse_time(text: str, now: float) -> float:
     try:
         parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
+        example = example_time(now, 1, 6)
         raise ValueError(
-            f"{text!r} is not a time (try 2026-11-24T06:00, 2026-11-24T06:00Z or 06:00)"
+            f"{text!r} is not a time (try 06:00, {example} or {example}Z for UTC)"
         ) from None
     try:
         return (parsed if parsed.tzinfo else parsed.astimezone()).timestamp()

@@ -224,11 +224,13 @@ def run_incident_actions(conn: sqlite3.Connection, now: float) -> int:
 
 
 def acknowledge(conn: sqlite3.Connection, incident_id: int, now: float) -> Incident:
-    """Writer job: stop escalation and reminders for an incident."""
+    """Writer job: stop escalation and reminders for an incident. A resolved one has none
+    left to stop and stays as it was: an acknowledgement after the fact would tell nobody
+    anything."""
     incident = alert_rows.load_incident(conn, incident_id)
     if incident is None:
         raise IncidentNotFound(incident_id)
-    if incident.acknowledged_at is None:
+    if incident.acknowledged_at is None and incident.resolved_at is None:
         alert_rows.update_incident(conn, incident_id, acknowledged_at=now, next_action_at=None)
         incident = replace(incident, acknowledged_at=now, next_action_at=None)
     return incident

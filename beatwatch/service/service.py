@@ -18,6 +18,7 @@ from urllib.parse import quote
 from beatwatch.config import Settings, parse_listen
 from beatwatch.core.errors import CheckNotFound, ConfigError, ValidationError
 from beatwatch.core.model import Check, Ping, PingKind, PingRequest, Transition, UnknownPing
+from beatwatch.core.snippets import Links
 from beatwatch.core.timefmt import utc_iso
 from beatwatch.core.validation import (
     CheckSpec,
@@ -315,6 +316,19 @@ class Service:
     def tag_badge_url(self, tag_key: str, tag: str, fmt: str = "svg") -> str:
         """`tag`'s badge (`*`: every check's) as svg, json or shields."""
         return f"{self.base_url}/badge/{tag_key}/{quote(tag, safe='*')}.{fmt}"
+
+    async def links(self, check: Check) -> Links:
+        """Where the check's pings and badges go, for its snippets."""
+        badge_key = (await self.badge_keys())[check.id]
+        tag_badges = [
+            (tag, self.tag_badge_url(await self.tag_badge_key(tag), tag)) for tag in check.tags
+        ]
+        return Links(
+            ping_url=self.ping_url(check),
+            slug_url=self.slug_ping_url(check),
+            badge_url=self.badge_url(badge_key),
+            tag_badges=tuple(tag_badges),
+        )
 
     # -- badges --------------------------------------------------------------------------
 

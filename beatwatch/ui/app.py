@@ -120,6 +120,18 @@ class BeatwatchApp(App[None]):
     DEFAULT_MODE = "checks"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit"),
+        # Focus moves here, before a key goes on to a widget: Textual queues each key for the
+        # widget focused when it arrives, so a Tab left to the screen would move the focus
+        # only after the keys typed right behind it were queued for the field it leaves.
+        Binding("tab", "focus_next", "Next field", show=False, priority=True, id="app.next-field"),
+        Binding(
+            "shift+tab",
+            "focus_previous",
+            "Previous field",
+            show=False,
+            priority=True,
+            id="app.previous-field",
+        ),
         Binding("question_mark", "help", "Help", id="app.help"),
         *(
             Binding(

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 
 from beatwatch.core.model import Check, State
 from beatwatch.core.presentation import state_label
-from beatwatch.ui.formatting import local_time
+from beatwatch.core.timefmt import short_time
 from beatwatch.ui.messages import LogEntry
 
 LOG_KEPT = 2000
@@ -33,7 +33,7 @@ class EventLog:
         self._latest_change[check.id] = (at, to_state)
         text = f"{check.name}: {state_label(from_state)} → {state_label(to_state)}"
         if to_state is State.PAUSED and check.paused_until is not None:
-            text += f" until {local_time(check.paused_until)}"
+            text += f" until {short_time(check.paused_until)}"
         self.add(LogEntry(at, "error" if to_state.is_bad else "info", text))
 
     def states_changed_elsewhere(self, known: Mapping[int, Check], read: Iterable[Check]) -> None:

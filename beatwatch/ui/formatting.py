@@ -1,5 +1,5 @@
-"""How the UI writes a moment and fits text into a cell: shared by every screen, so a time or
-a cut name reads the same wherever it is shown."""
+"""How the UI fits text into a cell: shared by every screen, so that a cut name reads the same
+wherever it is shown. Moments are written by core.timefmt, as everywhere else."""
 
 from __future__ import annotations
 
@@ -12,30 +12,11 @@ from rich.text import Text
 from textual.content import Content
 
 from beatwatch.core.terminal_text import terminal_text
-from beatwatch.core.timefmt import format_relative
 
 Form = TypeVar("Form", str, Text)
 
 # Between the parts of a line of facts, as in "✖ MISSED since 2h ago · not acknowledged".
 SEPARATOR = " · "
-
-
-def local_time(t: float, form: str = "%a %d %b %H:%M:%S") -> str:
-    """`t` in local time, written as strftime's `form` says."""
-    return datetime.fromtimestamp(t).astimezone().strftime(form)
-
-
-SHORT_FORM = "%a %d %b %H:%M"
-
-
-def short_time(t: float) -> str:
-    """To the minute, for times set by hand (a pause's or a maintenance window's end)."""
-    return local_time(t, SHORT_FORM)
-
-
-def short_time_in(t: float, zone: tzinfo) -> str:
-    """To the minute as short_time writes it, in `zone` (a cron check's own)."""
-    return datetime.fromtimestamp(t, zone).strftime(SHORT_FORM)
 
 
 def is_local(zone: tzinfo, moments: Sequence[float]) -> bool:
@@ -45,11 +26,6 @@ def is_local(zone: tzinfo, moments: Sequence[float]) -> bool:
         == datetime.fromtimestamp(t).astimezone().utcoffset()
         for t in moments
     )
-
-
-def when(t: float, now: float) -> str:
-    """The local time and how long ago (or how soon) that is: "Tue 04 Jun 03:12:09 (5m ago)"."""
-    return f"{local_time(t)} ({format_relative(t, now)})"
 
 
 def shortened(text: str, width: int) -> str:

@@ -25,8 +25,8 @@ async def read_until(stream: asyncio.StreamReader, pattern: re.Pattern[str]) -> 
     return lines
 
 
-async def test_serve_answers_a_ping_and_stops_on_sigterm(beatwatch: Beatwatch) -> None:
-    uuid = beatwatch("check", "add", "backup", "--every", "1h", "--json").json()["uuid"]
+async def start_serve(beatwatch: Beatwatch) -> tuple[asyncio.subprocess.Process, list[str]]:
+    """`beatwatch serve` on a free port, and its log up to the line that says where."""
     serve = await asyncio.create_subprocess_exec(
         *beatwatch.argv(("serve", "--listen", "127.0.0.1:0")),
         stdout=asyncio.subprocess.PIPE,
@@ -35,7 +35,17 @@ async def test_serve_answers_a_ping_and_stops_on_sigterm(beatwatch: Beatwatch) -
     )
     try:
         assert serve.stderr is not None
-        startup = await asyncio.wait_for(read_until(serve.stderr, LISTENING), TIMEOUT)
+        return serve, await asyncio.wait_for(read_until(serve.stderr, LISTENING), TIMEOUT)
+    except BaseException:
+        serve.kill()
+        await serve.wait()
+        raise
+
+
+async def test_serve_answers_a_ping_and_stops_on_sigterm(beatwatch: Beatwatch) -> None:
+    uuid = beatwatch("check", "add", "backup", "--every", "1h", "--json").json()["uuid"]
+    serve, startup = await start_serve(beatwatch)
+    try:
         match = LISTENING.search(startup[-1])
         assert match is not None
         async with (
@@ -58,7 +68,7 @@ async def test_serve_answers_a_ping_and_stops_on_sigterm(beatwatch: Beatwatch) -
     assert stdout == b""
     log = "".join(startup) + rest.decode()
     assert "Traceback" not in log
-    assert "watching 1 checks" in log
+    assert "watching 1 check;" in log
     assert "shutting down" in log
     assert log.rstrip().endswith("stopped")
     [ping] = beatwatch("pings", "backup", "--json").json()

@@ -12,10 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 
 from beatwatch.config import Settings
 from beatwatch.engine.lock import EngineLock
 from beatwatch.service.service import Service
+from beatwatch.ui.app import BeatwatchApp
+from beatwatch.ui.screens.check_detail import CheckDetailScreen
+from beatwatch.ui.widgets.checks_table import ChecksTable
 from tests.conftest import wait_for
 
 SIZE = (120, 40)
@@ -83,3 +87,10 @@ def cli_json(data_dir: Path, *args: str) -> Any:
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
+
+
+async def open_detail(app: BeatwatchApp, pilot: Pilot[None], check_id: int) -> None:
+    """From the checks table, the check's detail, once its row is shown (the first row)."""
+    await wait_for(lambda: check_id in app.screen.query_one(ChecksTable).shown_ids)
+    await pilot.press("enter")
+    await wait_for(lambda: isinstance(app.screen, CheckDetailScreen))

@@ -25,6 +25,7 @@ from tests.ui.test_alert_screens import app_for, fail
 NARROW = (80, 24)
 WIDE = (160, 40)
 SECONDS = re.compile(r"\d\d:\d\d:\d\d")
+WEEKDAY = re.compile(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d\d ")
 AGE = re.compile(r"just now|\d+s ago")
 
 
@@ -109,7 +110,7 @@ async def test_the_states_and_the_caption_give_up_parts_rather_than_wrap(service
         await wait_for(lambda: drawn(chart)[-1].startswith("latest"))
         await wait_for(lambda: "running" in "".join(rows(timeline)))
 
-        # A row a state, each with how long ago, at the cost of its seconds.
+        # A row a state, each with how long ago and to the minute, never wrapped.
         narrow = rows(timeline)
         assert len(narrow) == TRANSITIONS_SHOWN
         assert all(line.endswith(" ago") and not SECONDS.search(line) for line in narrow)
@@ -117,6 +118,7 @@ async def test_the_states_and_the_caption_give_up_parts_rather_than_wrap(service
 
         await pilot.resize_terminal(*WIDE)
         await wait_for(lambda: drawn(chart)[-1].endswith("· 10 runs shown"))
-        await wait_for(lambda: all(SECONDS.search(line) for line in rows(timeline)))
+        # Wide, each row has the table's short form of its moment, weekday first.
+        await wait_for(lambda: all(WEEKDAY.match(line) for line in rows(timeline)))
         await pilot.resize_terminal(*NARROW)
         await wait_for(lambda: rows(timeline) == narrow)

@@ -8,18 +8,19 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 
 import aiohttp
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Label, RichLog
+from textual.widgets import Input, Label, RichLog
 
 from beatwatch.core.model import Check, PingKind, PingRequest
+from beatwatch.core.timefmt import short_time
 from beatwatch.core.validation import CheckSpec
 from beatwatch.service.service import Service
 from beatwatch.ui.app import BeatwatchApp
-from beatwatch.ui.formatting import local_time
 from beatwatch.ui.screens.check_detail import CheckDetailScreen
 from beatwatch.ui.screens.check_form import CheckFormScreen
 from beatwatch.ui.screens.confirm import ConfirmScreen
@@ -176,7 +177,7 @@ async def test_pause_and_resume_by_key_show_in_the_log(service, tmp_path):
     async with paused_for_two_hours(service, tmp_path) as (app, pilot, check):
         stored = await service.get_check(str(check.id))
         assert stored.paused_until is not None
-        until = local_time(stored.paused_until)
+        until = short_time(stored.paused_until)
         await pilot.press("2")
         await wait_for(lambda: f"logrotate: ○ new → ‖ paused until {until}" in log_text(app))
         await pilot.press("1", "p")
@@ -278,7 +279,8 @@ async def test_detail_shows_url_snippets_and_pings(service, tmp_path):
         screen = app.screen
         url = service.ping_url(check)
         assert url in str(screen.query_one("#ping-url").render())
-        assert "curl -fsS -m 10 --retry 5" in str(screen.query_one("#code-crontab").render())
+        crontab = screen.query_one("#code-crontab")
+        await wait_for(lambda: "curl -fsS -m 10 --retry 5" in str(crontab.render()))
         await wait_for(lambda: screen.query_one("#pings").row_count == 1)
         # No run has been timed: a note, not a chart of nothing.
         assert screen.query_one("#no-durations").display
@@ -402,3 +404,15 @@ async def test_keymap_mistakes_are_reported_not_ignored(service, tmp_path):
         said = " ".join(n.message for n in app._notifications)
         assert "no key binding has the id 'checks.nwe'" in said
         assert "'d' is the key of both checks.new and checks.delete" in said
+
+
+async def test_the_pause_dialog_gives_an_example_time_ahead_of_now(service, tmp_path):
+    async with one_check_shown(service, tmp_path, "logrotate", 86400) as (app, pilot, _):
+        await pilot.press("p")
+        await wait_for(lambda: isinstance(app.screen, PauseScreen))
+        example = app.screen.query_one("#until", Input).placeholder.rsplit(" · ", 1)[1]
+        await pilot.press(*"soonish", "enter")
+
+        assert datetime.fromisoformat(example).timestamp() > app.clock()
+        error = app.screen.query_one("#until-error", Label)
+        await wait_for(lambda: example in str(error.render()))

@@ -4,6 +4,7 @@ back as `host list --json` reports it."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -23,6 +24,13 @@ NEXT_YEAR = datetime.now().year + 1
 def error_of(app: BeatwatchApp, field: str) -> str:
     label = app.screen.query_one(f"#{field}-error")
     return str(label.render()) if label.display else ""
+
+
+def dates_in(text: str) -> list[float]:
+    return [
+        datetime.fromisoformat(d).timestamp()
+        for d in re.findall(r"\d{4}-\d\d-\d\dT\d\d:\d\d", text)
+    ]
 
 
 async def type_into(app: BeatwatchApp, pilot, field: str, text: str) -> None:
@@ -103,6 +111,13 @@ async def test_an_empty_end_is_refused_beside_it_on_save(service, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await open_dialog(service, tmp_path, pilot, app)
         await pilot.click("#kind-until")
+        # The examples in the empty fields are dated from now, never in the past.
+        examples = [
+            app.screen.query_one(f"#{f}", Input).placeholder for f in ("starts-at", "ends-at")
+        ]
+        start, end = (dates_in(text) for text in examples)
+        assert len(start) == len(end) == 1, examples
+        assert app.clock() < start[0] < end[0]
         await pilot.press("ctrl+s")
         await wait_for(lambda: "is not a time" in error_of(app, "ends-at"))
         assert isinstance(app.screen, MaintenanceScreen)

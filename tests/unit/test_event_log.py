@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from beatwatch.core.model import Check, State
+from beatwatch.core.timefmt import short_time
 from beatwatch.ui.event_log import EventLog
-from beatwatch.ui.formatting import local_time
 from tests.unit.factory import CREATED, HOUR, make_check
 
 PAUSED_AT = CREATED + HOUR
@@ -39,7 +39,7 @@ def test_a_pause_until_a_time_says_until_when() -> None:
 
     log.states_changed_elsewhere({before.id: before}, [paused(before, until)])
 
-    assert texts(log) == [f"backup: ○ new → ‖ paused until {local_time(until)}"]
+    assert texts(log) == [f"backup: ○ new → ‖ paused until {short_time(until)}"]
 
 
 def test_a_read_older_than_what_is_known_is_no_change() -> None:

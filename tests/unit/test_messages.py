@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from beatwatch.core.alert_text import digest, local_time, why
+from beatwatch.core.alert_text import digest, why
 from beatwatch.core.model import Check, PingKind, Schedule, State
+from beatwatch.core.timefmt import long_time
 
 NOW = 1_800_000_000.0
 EVERY, GRACE = 3600, 300
@@ -33,19 +34,19 @@ def missed_check(state_since: float) -> Check:
 
 def test_a_missed_alert_names_the_due_time_when_the_evaluator_stamped_it() -> None:
     due = NOW - 10_000 + EVERY
-    assert f"was due by {local_time(due)}" in why(missed_check(due + GRACE), None, NOW)
+    assert f"was due by {long_time(due)}" in why(missed_check(due + GRACE), None, NOW)
 
 
 def test_a_missed_alert_names_the_due_time_when_an_edit_caused_it() -> None:
     due = NOW - 10_000 + EVERY
-    assert f"was due by {local_time(due)}" in why(missed_check(NOW), None, NOW)
+    assert f"was due by {long_time(due)}" in why(missed_check(NOW), None, NOW)
 
 
 def test_a_reason_keeps_no_relative_time_that_would_go_stale() -> None:
     # Reminders repeat the reason hours later; "(45s ago)" would then be a lie.
     reason = why(missed_check(NOW), None, NOW)
     assert "ago" not in reason and "just now" not in reason
-    assert local_time(NOW - 10_000) in reason
+    assert long_time(NOW - 10_000) in reason
 
 
 @pytest.mark.parametrize(

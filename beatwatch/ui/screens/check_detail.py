@@ -22,22 +22,27 @@ from textual.widgets import (
 
 from beatwatch.core.model import Check, Incident, Ping, State, Transition
 from beatwatch.core.presentation import schedule_facts, state_label
+from beatwatch.core.snippets import SNIPPETS, Links
 from beatwatch.core.terminal_text import terminal_text
-from beatwatch.core.timefmt import format_duration, format_relative
+from beatwatch.core.timefmt import (
+    SHORT_FORM,
+    format_duration,
+    format_relative,
+    long_time,
+    when,
+    written,
+)
 from beatwatch.service.alerts import HostStatus
 from beatwatch.ui.formatting import (
     SEPARATOR,
     first_fitting,
     hanging,
-    local_time,
     one_line,
-    when,
 )
 from beatwatch.ui.screens.hosts import maintenance_until
 from beatwatch.ui.screens.live_table import LiveRows, Row, fill
 from beatwatch.ui.screens.on_app import OnBeatwatch
 from beatwatch.ui.screens.ping_body import PingBodyScreen
-from beatwatch.ui.snippets import SNIPPETS
 from beatwatch.ui.themes import state_variable
 from beatwatch.ui.widgets.checks_table import next_due_text
 from beatwatch.ui.widgets.duration_chart import DurationChart
@@ -57,11 +62,10 @@ LABEL_WIDTH = 13
 VALUE_COLUMN = LABEL_WIDTH + 2
 # Cells left clear after the longest fact, so that it does not run into the history beside it.
 GAP = 1
-# The States rows, from the fullest form to the shortest: a narrow column loses the seconds,
-# then the weekday, then how long ago. All rows take one form, so that their times line up.
+# The States rows, from the fullest form to the shortest: a narrow column loses the weekday,
+# then how long ago. All rows take one form, so that their times line up.
 TIMELINE_FORMS = (
-    ("%a %d %b %H:%M:%S", True),
-    ("%a %d %b %H:%M", True),
+    (SHORT_FORM, True),
     ("%d %b %H:%M", True),
     ("%d %b %H:%M", False),
 )
@@ -102,6 +106,8 @@ class CheckDetailScreen(OnBeatwatch, Screen[None]):
             self._load_history,
         )
         self._pings: list[Ping] = []
+        self._transitions: list[Transition] | None = None
+        self._links: Links | None = None
         self._alerts_seen = -1
         # Whether the open incident and the host's maintenance have been read yet.
         self._alerting_loaded = False
@@ -124,7 +130,7 @@ class CheckDetailScreen(OnBeatwatch, Screen[None]):
             with TabbedContent(id="snippets"):
                 for snippet in SNIPPETS:
                     with TabPane(snippet.title, id=f"snippet-{snippet.key}"):
-                        yield Static(id=f"code-{snippet.key}", classes="code")
+                        yield Static(LOADING, id=f"code-{snippet.key}", classes="code")
             yield Label(
                 f"Recent pings (newest {PINGS_SHOWN}; enter shows the whole body)",
                 classes="section-title",
@@ -144,12 +150,19 @@ class CheckDetailScreen(OnBeatwatch, Screen[None]):
         if check is not None:
             url = self.beatwatch.service.ping_url(check)
             self.query_one("#ping-url", Static).update(Text(url, style="bold"))
-            for snippet in SNIPPETS:
-                code = snippet.render(url, check)
-                shown = terminal_text(code, multiline=True)
-                self.query_one(f"#code-{snippet.key}", Static).update(Text(shown))
+            self.run_worker(self._load_snippets(check), group="snippets")
         self._history.start()
         self._tick()
+
+    async def _load_snippets(self, check: Check) -> None:
+        """The snippets, once the check's badge keys are read (the badges tab shows them)."""
+        links = await self.beatwatch.attempt("load badges", self.beatwatch.service.links(check))
+        if links is None:
+            return
+        self._links = links
+        for snippet in SNIPPETS:
+            shown = terminal_text(snippet.render(links, check), multiline=True)
+            self.query_one(f"#code-{snippet.key}", Static).update(Text(shown))
 
     def on_screen_resume(self) -> None:
         self._history.resumed()
@@ -168,14 +181,19 @@ class CheckDetailScreen(OnBeatwatch, Screen[None]):
             self.notify("This check was deleted.", severity="warning")
             self.dismiss()
             return
-        self._show_info(check)
+        now = app.clock()
+        self._show_info(check, now)
+        # Every "… ago" on the screen is written from this one moment: a ping's age beside the
+        # state's "since" must not read a few seconds older or younger for the same instant.
+        self._age_pings(now)
+        if self._transitions is not None:
+            self._show_timeline(self._transitions)
         if app.alerts_version != self._alerts_seen:
             self._alerts_seen = app.alerts_version
             self.run_worker(self._load_alerting(), group="alerting", exclusive=True)
 
-    def _show_info(self, check: Check) -> None:
+    def _show_info(self, check: Check, now: float) -> None:
         app = self.beatwatch
-        now = app.clock()
         evaluation = app.fleet.evaluations[self.check_id]
         colour = app.theme_variables[state_variable(evaluation.state)]
         info = Text()
@@ -224,7 +242,7 @@ class CheckDetailScreen(OnBeatwatch, Screen[None]):
         until = maintenance_until(self._host.windows, now) if self._host else None
         if until is None:
             return check.host
-        return f"{check.host}{SEPARATOR}in maintenance until {local_time(until)}, alerts held"
+        return f"{check.host}{SEPARATOR}in maintenance until {long_time(until)}, alerts held"
 
     async def _load_alerting(self) -> None:
         """The check's open incident and its host's maintenance, for the info panel."""
@@ -239,7 +257,7 @@ class CheckDetailScreen(OnBeatwatch, Screen[None]):
         self._host = next((h for h in hosts if h.name == host), None)
         self._alerting_loaded = True
         if check is not None:
-            self._show_info(check)
+            self._show_info(check, self.beatwatch.clock())
 
     async def _load_history(self) -> None:
         if self.beatwatch.check(self.check_id) is None:
@@ -286,7 +304,15 @@ class CheckDetailScreen(OnBeatwatch, Screen[None]):
         table.display = True
         self.query_one("#pings-loading").display = False
 
+    def _age_pings(self, now: float) -> None:
+        table = self.query_one("#pings", RowTable)
+        for ping in self._pings:
+            key = str(ping.id)
+            if key in table.rows:
+                table.update_cell(key, "when", when(ping.at, now))
+
     def _show_timeline(self, transitions: list[Transition]) -> None:
+        self._transitions = transitions
         now = self.beatwatch.clock()
         forms = [self._timeline(transitions, now, *form) for form in TIMELINE_FORMS]
         self.query_one("#timeline", FittedText).show(lambda width: first_fitting(forms, width))
@@ -298,7 +324,7 @@ class CheckDetailScreen(OnBeatwatch, Screen[None]):
         timeline = Text()
         for transition in transitions:
             state: State = transition.to_state
-            timeline.append(f"{local_time(transition.at, moment)}  ", style="dim")
+            timeline.append(f"{written(transition.at, moment)}  ", style="dim")
             timeline.append(state_label(state), style=colours[state_variable(state)])
             age = f"  {format_relative(transition.at, now)}" if aged else ""
             timeline.append(f"{age}\n", style="dim")
@@ -320,7 +346,10 @@ class CheckDetailScreen(OnBeatwatch, Screen[None]):
         snippet = next((s for s in SNIPPETS if s.key == key), None)
         if check is None or snippet is None:
             return
-        self.app.copy_to_clipboard(snippet.render(self.beatwatch.service.ping_url(check), check))
+        if self._links is None:
+            self.notify("Still reading this check's badge keys; a moment.")
+            return
+        self.app.copy_to_clipboard(snippet.render(self._links, check))
         self.notify(f"{snippet.title} snippet copied.", title="Copied")
 
     def action_edit(self) -> None:

@@ -34,10 +34,10 @@ from beatwatch.core.schedule import (
     zone,
     zone_names,
 )
-from beatwatch.core.timefmt import format_duration_exact, parse_duration
+from beatwatch.core.timefmt import format_duration_exact, parse_duration, short_time
 from beatwatch.core.validation import DEFAULT_ALERTS, CheckSpec, cron_schedule, validate
 from beatwatch.engine.check_edits import channel_refs, unknown_channel_error
-from beatwatch.ui.formatting import is_local, short_time, short_time_in
+from beatwatch.ui.formatting import is_local
 from beatwatch.ui.screens.form import FORM_ERROR, FieldSpec, FormScreen, labelled_input, names_in
 from beatwatch.ui.widgets.marks import MarkedCheckbox, MarkedRadioButton
 
@@ -102,7 +102,7 @@ def schedule_preview(schedule: Schedule, due: list[float]) -> str:
     check_zone = zone(schedule.tz)
     if is_local(check_zone, due):
         return f"{describe(schedule)}\nnext due: {local} ({schedule.tz}, local time)"
-    there = ", ".join(short_time_in(t, check_zone) for t in due)
+    there = ", ".join(short_time(t, check_zone) for t in due)
     return f"{describe(schedule)}\nnext due: {there} ({schedule.tz})\n      in local time: {local}"
 
 

@@ -12,9 +12,8 @@ from textual.binding import Binding, BindingType
 from beatwatch.core.maintenance import describe, next_start, occurrence
 from beatwatch.core.model import MaintenanceWindow, State
 from beatwatch.core.presentation import STATE_RANK, STATE_SYMBOL, STATE_WORD, counted
-from beatwatch.core.timefmt import format_relative
+from beatwatch.core.timefmt import format_relative, short_time
 from beatwatch.service.alerts import HostStatus
-from beatwatch.ui.formatting import short_time
 from beatwatch.ui.screens.confirm import ConfirmScreen
 from beatwatch.ui.screens.live_table import LiveTableScreen, Row
 from beatwatch.ui.themes import state_variable

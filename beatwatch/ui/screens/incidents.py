@@ -10,8 +10,7 @@ from textual.widgets import DataTable
 
 from beatwatch.core.model import Incident, Notification
 from beatwatch.core.presentation import state_label
-from beatwatch.core.timefmt import format_relative
-from beatwatch.ui.formatting import when
+from beatwatch.core.timefmt import format_relative, when
 from beatwatch.ui.screens.live_table import LiveTableScreen, Row
 from beatwatch.ui.screens.notifications import NotificationsScreen, delivery_summary
 from beatwatch.ui.themes import state_variable

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Header, RichLog
 
 from beatwatch.core.terminal_text import terminal_text
+from beatwatch.core.timefmt import short_time
 from beatwatch.ui.messages import LogEntry
 from beatwatch.ui.screens.on_app import OnBeatwatch
 from beatwatch.ui.widgets.keys_footer import KeysFooter
@@ -50,8 +49,7 @@ class LogScreen(OnBeatwatch, Screen[None]):
             log.write(self._line(entry))
 
     def _line(self, entry: LogEntry) -> Text:
-        when = f"{datetime.fromtimestamp(entry.at).astimezone():%Y-%m-%d %H:%M:%S}"
-        line = Text(f"{when}  ", style="dim")
+        line = Text(f"{short_time(entry.at)}  ", style="dim")
         variable = LEVEL_COLOUR.get(entry.level)
         colour = self.beatwatch.theme_variables.get(variable, "") if variable else ""
         line.append(f"{entry.level:<8}", style=colour)

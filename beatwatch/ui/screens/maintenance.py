@@ -7,6 +7,7 @@ and the dialog saves through the service itself, so a refusal is shown beside it
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, ClassVar, TypeVar
 
 from rich.text import Text
@@ -27,9 +28,8 @@ from beatwatch.core.maintenance import (
 from beatwatch.core.model import MaintenanceWindow
 from beatwatch.core.schedule import local_zone_name, zone_names
 from beatwatch.core.terminal_text import terminal_text
-from beatwatch.core.timefmt import parse_duration, parse_time
+from beatwatch.core.timefmt import example_time, parse_duration, parse_time, short_time
 from beatwatch.service.alerts import window_asked
-from beatwatch.ui.formatting import short_time
 from beatwatch.ui.screens.confirm import ConfirmScreen
 from beatwatch.ui.screens.form import FORM_ERROR, FieldSpec, FormScreen, labelled_input
 from beatwatch.ui.widgets.marks import MarkedRadioButton
@@ -45,8 +45,9 @@ KIND_FIELDS = {
 }
 FIELDS = (
     FieldSpec("duration", "For", f"empty: {DEFAULT_DURATION} · 30m · 1h30m · 1d"),
-    FieldSpec("starts-at", "From", "empty: now · 22:00 · 2026-11-24T22:00"),
-    FieldSpec("ends-at", "Until", "06:00 · 2026-11-25T06:00 (local time)"),
+    # Their examples are dated from now when the dialog opens, never in the past.
+    FieldSpec("starts-at", "From", "empty: now · 22:00 · {tomorrow_evening}"),
+    FieldSpec("ends-at", "Until", "06:00 · {the_morning_after} (local time)"),
     FieldSpec("days", "Days", "sun · mon-fri · sat,sun"),
     FieldSpec("start", "Start", "02:00"),
     FieldSpec("length", "Length", "2h · 90m (at most 24h)"),
@@ -87,8 +88,15 @@ class MaintenanceScreen(FormScreen[MaintenanceWindow | None]):
                 yield MarkedRadioButton("for a while", id="kind-for", value=True)
                 yield MarkedRadioButton("until a time", id="kind-until")
                 yield MarkedRadioButton("weekly", id="kind-weekly")
+            now = self._clock()
+            examples = {
+                "tomorrow_evening": example_time(now, 1, 22),
+                "the_morning_after": example_time(now, 2, 6),
+            }
             for spec in FIELDS:
-                yield from labelled_input(spec)
+                yield from labelled_input(
+                    replace(spec, placeholder=spec.placeholder.format(**examples))
+                )
             yield Static("", id="window-preview")
             yield from labelled_input(FieldSpec("reason", "Reason", "optional: kernel upgrade"))
             yield Label("", id="form-error", classes="field-error")

@@ -15,8 +15,8 @@ from textual.widgets import Label, Static
 
 from beatwatch.core.model import Incident, Notification
 from beatwatch.core.presentation import state_label
-from beatwatch.core.timefmt import format_relative
-from beatwatch.ui.formatting import local_time, one_line, when
+from beatwatch.core.timefmt import format_relative, long_time, when
+from beatwatch.ui.formatting import one_line
 from beatwatch.ui.screens.live_table import LiveRows, Row, fill
 from beatwatch.ui.screens.on_app import OnBeatwatch
 from beatwatch.ui.widgets.row_table import RowTable
@@ -76,7 +76,7 @@ class NotificationsScreen(OnBeatwatch, ModalScreen[None]):
             yield Label(
                 Text(
                     f"{self._check_name}: {state_label(incident.state)} since "
-                    f"{local_time(incident.opened_at)}"
+                    f"{long_time(incident.opened_at)}"
                 ),
                 classes="dialog-title",
             )

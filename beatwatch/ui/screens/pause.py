@@ -15,9 +15,8 @@ from textual.widgets import Button, Input, Label, Static
 
 from beatwatch.core.errors import DurationTooLong, ValidationError
 from beatwatch.core.terminal_text import terminal_text
-from beatwatch.core.timefmt import parse_duration, parse_time
+from beatwatch.core.timefmt import example_time, long_time, parse_duration, parse_time
 from beatwatch.core.validation import pause_end
-from beatwatch.ui.formatting import short_time
 from beatwatch.ui.screens.on_app import OnBeatwatch
 
 
@@ -44,7 +43,8 @@ def pause_asked(text: str, now: float) -> Pause:
         until = parse_time(raw, now)
     except ValueError:
         raise ValueError(
-            f"{raw!r} is neither a duration (30m, 2h, 1d) nor a time (06:00, 2026-11-24T06:00)"
+            f"{raw!r} is neither a duration (30m, 2h, 1d) nor a time "
+            f"(06:00, {example_time(now, 1, 6)})"
         ) from None
     if until <= now:
         raise ValueError(f"{raw!r} has passed; a pause must end in the future")
@@ -70,7 +70,8 @@ class PauseScreen(OnBeatwatch, ModalScreen[Pause | None]):
                 classes="dialog-text",
             )
             yield Label("For how long, or until when (empty: until you resume it)")
-            yield Input(placeholder="2h · 30m · 1d · 06:00 · 2026-11-24T06:00", id="until")
+            example = example_time(self._clock(), 1, 6)
+            yield Input(placeholder=f"2h · 30m · 1d · 06:00 · {example}", id="until")
             yield Label("", id="until-error", classes="field-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(Text("Pause [enter]"), variant="primary", id="pause")
@@ -94,7 +95,7 @@ class PauseScreen(OnBeatwatch, ModalScreen[Pause | None]):
         except ValueError as exc:
             error.update(str(exc))
             return
-        error.update("until resumed by hand" if until is None else f"until {short_time(until)}")
+        error.update("until resumed by hand" if until is None else f"until {long_time(until)}")
 
     def on_input_submitted(self) -> None:
         self._submit()

@@ -13,7 +13,7 @@ from textual.widgets import Label, Static
 
 from beatwatch.core.model import Ping
 from beatwatch.core.terminal_text import terminal_text
-from beatwatch.core.timefmt import utc_iso
+from beatwatch.core.timefmt import long_time
 
 
 class PingBodyScreen(ModalScreen[None]):
@@ -30,7 +30,7 @@ class PingBodyScreen(ModalScreen[None]):
         code = f", exit code {ping.exit_code}" if ping.exit_code is not None else ""
         with Vertical(classes="dialog wide"):
             yield Label(
-                f"{ping.kind.value} ping at {utc_iso(ping.at)}{code}", classes="dialog-title"
+                f"{ping.kind.value} ping at {long_time(ping.at)}{code}", classes="dialog-title"
             )
             with VerticalScroll():
                 body = terminal_text(ping.body_text, multiline=True)

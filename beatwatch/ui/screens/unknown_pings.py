@@ -6,7 +6,8 @@ from typing import ClassVar
 
 from rich.text import Text
 
-from beatwatch.ui.formatting import when
+from beatwatch.core.presentation import unknown_pings_summary
+from beatwatch.core.timefmt import when
 from beatwatch.ui.screens.live_table import LiveTableScreen, Row
 
 
@@ -28,7 +29,7 @@ class UnknownPingsScreen(LiveTableScreen):
             return None
         now = app.clock()
         self._keys = {str(index): p.key for index, p in enumerate(pings)}
-        summary = f"{total} pings matched no check so far; the latest {len(pings)} are below."
+        summary = unknown_pings_summary(total, len(pings))
         rows = [
             Row(
                 str(index),

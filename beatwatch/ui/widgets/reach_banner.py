@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widgets import Static
 
+from beatwatch.core.counting import agreeing
 from beatwatch.core.model import Channel
 from beatwatch.core.presentation import REACH_SYMBOL, counted
 from beatwatch.core.reach import Reach
 from beatwatch.core.terminal_text import terminal_text
-from beatwatch.ui.formatting import one_line, short_time
+from beatwatch.core.timefmt import short_time
+from beatwatch.ui.formatting import one_line
 
 # How much of a channel's last error the banner quotes; the Channels screen shows it whole.
 ERROR_SHOWN = 40
@@ -37,7 +39,7 @@ def warnings(unheard_in_trouble: int, failing: Sequence[Channel], keys: BannerKe
     if unheard_in_trouble:
         lines.append(
             f"{REACH_SYMBOL[Reach.NOBODY]} {counted(unheard_in_trouble, 'check')} in trouble "
-            f"{'reaches' if unheard_in_trouble == 1 else 'reach'} nobody (no working channel) — "
+            f"{agreeing(unheard_in_trouble, 'reaches', 'reach')} nobody (no working channel) — "
             f"press {keys.channels}, then {keys.add} to add a channel or {keys.default} for a "
             "default"
         )
