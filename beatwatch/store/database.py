@@ -12,6 +12,7 @@ import shutil
 import sqlite3
 import stat
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -409,10 +410,15 @@ def insert_check(conn: sqlite3.Connection, check: Check) -> int:
 def update_check(conn: sqlite3.Connection, check: Check, stored: Check) -> None:
     """Write the columns in which `check` differs from `stored`, the check as last read."""
     values = changed_values(check, stored)
-    if not values:
-        return
-    assignments = ", ".join(f"{k} = :{k}" for k in values)
-    conn.execute(f"UPDATE checks SET {assignments} WHERE id = :id", {**values, "id": check.id})
+    if values:
+        conn.execute(_update_check_sql(tuple(values)), (*values.values(), check.id))
+
+
+@lru_cache(maxsize=256)
+def _update_check_sql(columns: tuple[str, ...]) -> str:
+    # A ping changes the same few columns each time: the text, built once, also finds
+    # sqlite3's cached statement at once.
+    return f"UPDATE checks SET {', '.join(f'{c} = ?' for c in columns)} WHERE id = ?"
 
 
 def delete_check(conn: sqlite3.Connection, check_id: int) -> None:
