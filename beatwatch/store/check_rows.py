@@ -125,6 +125,8 @@ def check_values(check: Check) -> dict[str, Any]:
 def changed_values(check: Check, stored: Check) -> dict[str, Any]:
     """The columns whose values differ between `check` and the row `stored` was read from."""
     new, old = _field_values(check), _field_values(stored)
-    if new == old:
-        return {}
-    return _columns(check, [_FIELDS[i] for i in _INDEXES if new[i] != old[i]])
+    # A copy made by Check.evolve shares its unchanged values with the original: the
+    # identity test skips them without calling a dataclass's or a frozenset's __eq__.
+    return _columns(
+        check, [_FIELDS[i] for i in _INDEXES if new[i] is not old[i] and new[i] != old[i]]
+    )
