@@ -27,6 +27,7 @@ from beatwatch.core.model import (
     Notification,
     Ping,
     PingKind,
+    PingRequest,
     State,
     Transition,
     UnknownPing,
@@ -425,24 +426,35 @@ def delete_check(conn: sqlite3.Connection, check_id: int) -> None:
     conn.execute("DELETE FROM checks WHERE id = ?", (check_id,))
 
 
-def insert_ping(conn: sqlite3.Connection, ping: Ping) -> Ping:
-    """Store `ping` (its id is ignored) and return it with the id it was given."""
-    rest = (
-        ping.at,
-        ping.exit_code,
-        ping.rid,
-        ping.duration,
-        ping.remote_addr,
-        ping.user_agent,
-        ping.body,
-    )
+def insert_ping(
+    conn: sqlite3.Connection,
+    check_id: int,
+    request: PingRequest,
+    at: float,
+    duration: float | None,
+) -> Ping:
+    """Store the ping `request` made to check `check_id`, received at `at`; returns it with
+    the id it was given."""
+    kind, exit_code, rid = request.kind, request.exit_code, request.rid
+    remote_addr, user_agent, body = request.remote_addr, request.user_agent, request.body
     cursor = conn.execute(
         "INSERT INTO pings (check_id, kind, at, exit_code, rid, duration, remote_addr, "
         "user_agent, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (ping.check_id, ping.kind.value, *rest),
+        (check_id, kind.value, at, exit_code, rid, duration, remote_addr, user_agent, body),
     )
     assert cursor.lastrowid is not None
-    return Ping(cursor.lastrowid, ping.check_id, ping.kind, *rest)
+    return Ping(
+        cursor.lastrowid,
+        check_id,
+        kind,
+        at,
+        exit_code,
+        rid,
+        duration,
+        remote_addr,
+        user_agent,
+        body,
+    )
 
 
 def last_ping_of_kind(conn: sqlite3.Connection, check_id: int, kind: PingKind) -> Ping | None:
