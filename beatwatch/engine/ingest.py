@@ -78,20 +78,8 @@ def record_ping(
             last_duration=duration,
         )
 
-    ping = Ping(
-        id=0,
-        check_id=stored.id,
-        kind=request.kind,
-        at=now,
-        exit_code=request.exit_code,
-        rid=request.rid,
-        duration=duration,
-        remote_addr=request.remote_addr,
-        user_agent=request.user_agent,
-        body=request.body,
-    )
     # The insert also drops the check's pings beyond the newest 100 (a schema trigger).
-    ping = database.insert_ping(conn, ping)
+    ping = database.insert_ping(conn, stored.id, request, now, duration)
     check, transition = settle(
         conn, stored.evolve(**changes), now, clock_driven=False, stored=stored
     )

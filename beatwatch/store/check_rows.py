@@ -101,6 +101,7 @@ _ENCODERS: dict[str, Callable[[Any], Any]] = {
     "alerted_state": _optional_value,
 }
 _FIELDS = tuple(f.name for f in fields(Check))
+_INDEXES = range(len(_FIELDS))
 _field_values = attrgetter(*_FIELDS)
 
 
@@ -123,5 +124,9 @@ def check_values(check: Check) -> dict[str, Any]:
 
 def changed_values(check: Check, stored: Check) -> dict[str, Any]:
     """The columns whose values differ between `check` and the row `stored` was read from."""
-    pairs = zip(_FIELDS, _field_values(check), _field_values(stored), strict=True)
-    return _columns(check, [name for name, new, old in pairs if new != old])
+    new, old = _field_values(check), _field_values(stored)
+    # A copy made by Check.evolve shares its unchanged values with the original: the
+    # identity test skips them without calling a dataclass's or a frozenset's __eq__.
+    return _columns(
+        check, [_FIELDS[i] for i in _INDEXES if new[i] is not old[i] and new[i] != old[i]]
+    )

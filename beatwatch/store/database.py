@@ -12,6 +12,7 @@ import shutil
 import sqlite3
 import stat
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,6 +27,7 @@ from beatwatch.core.model import (
     Notification,
     Ping,
     PingKind,
+    PingRequest,
     State,
     Transition,
     UnknownPing,
@@ -409,34 +411,50 @@ def insert_check(conn: sqlite3.Connection, check: Check) -> int:
 def update_check(conn: sqlite3.Connection, check: Check, stored: Check) -> None:
     """Write the columns in which `check` differs from `stored`, the check as last read."""
     values = changed_values(check, stored)
-    if not values:
-        return
-    assignments = ", ".join(f"{k} = :{k}" for k in values)
-    conn.execute(f"UPDATE checks SET {assignments} WHERE id = :id", {**values, "id": check.id})
+    if values:
+        conn.execute(_update_check_sql(tuple(values)), (*values.values(), check.id))
+
+
+@lru_cache(maxsize=256)
+def _update_check_sql(columns: tuple[str, ...]) -> str:
+    # A ping changes the same few columns each time: the text, built once, also finds
+    # sqlite3's cached statement at once.
+    return f"UPDATE checks SET {', '.join(f'{c} = ?' for c in columns)} WHERE id = ?"
 
 
 def delete_check(conn: sqlite3.Connection, check_id: int) -> None:
     conn.execute("DELETE FROM checks WHERE id = ?", (check_id,))
 
 
-def insert_ping(conn: sqlite3.Connection, ping: Ping) -> Ping:
-    """Store `ping` (its id is ignored) and return it with the id it was given."""
-    rest = (
-        ping.at,
-        ping.exit_code,
-        ping.rid,
-        ping.duration,
-        ping.remote_addr,
-        ping.user_agent,
-        ping.body,
-    )
+def insert_ping(
+    conn: sqlite3.Connection,
+    check_id: int,
+    request: PingRequest,
+    at: float,
+    duration: float | None,
+) -> Ping:
+    """Store the ping `request` made to check `check_id`, received at `at`; returns it with
+    the id it was given."""
+    kind, exit_code, rid = request.kind, request.exit_code, request.rid
+    remote_addr, user_agent, body = request.remote_addr, request.user_agent, request.body
     cursor = conn.execute(
         "INSERT INTO pings (check_id, kind, at, exit_code, rid, duration, remote_addr, "
         "user_agent, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (ping.check_id, ping.kind.value, *rest),
+        (check_id, kind.value, at, exit_code, rid, duration, remote_addr, user_agent, body),
     )
     assert cursor.lastrowid is not None
-    return Ping(cursor.lastrowid, ping.check_id, ping.kind, *rest)
+    return Ping(
+        cursor.lastrowid,
+        check_id,
+        kind,
+        at,
+        exit_code,
+        rid,
+        duration,
+        remote_addr,
+        user_agent,
+        body,
+    )
 
 
 def last_ping_of_kind(conn: sqlite3.Connection, check_id: int, kind: PingKind) -> Ping | None:

@@ -23,6 +23,7 @@ from tests.bench.common import Scale
 
 BENCHMARKS = {
     "ingest": "tests.bench.ingest",
+    "ping_cost": "tests.bench.ping_cost",
     "burst": "tests.bench.burst",
     "evaluator": "tests.bench.evaluator",
     "footprint": "tests.bench.footprint",

@@ -1,0 +1,175 @@
+"""A ping's job alone and its SQL alone: how much of a ping is SQLite's, how much Python's.
+
+The job is record_ping on a writer connection, as the writer runs it (each job in a
+savepoint, batches of 8 in one transaction), without HTTP, the event loop, the helper
+thread or the fsync (synchronous=OFF): what a ping costs the loop thread besides the
+receiver and the writer. Beside it the same statements alone, as sqlite3 runs them for one
+ping: the savepoint, the INSERT with the cap's trigger and without it, the UPDATE of the
+columns a success ping changes. Over a fleet whose checks each hold their 100 pings, and
+over one hot check; every check has been pinged once before (its row cached, as on a
+server that has run a while). CPU time per ping, the median of a few runs; under
+`valgrind --tool=callgrind` the same code gives instruction counts, which do not drift
+with the machine's load.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import sqlite3
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from beatwatch.core.model import PingKind, PingRequest
+from beatwatch.engine.ingest import record_ping
+from beatwatch.store.check_cache import CheckCache
+from beatwatch.store.database import connect, prepare_files
+from beatwatch.store.schema import migrate
+from tests.bench.common import (
+    HOST,
+    Figure,
+    Scale,
+    info,
+    insert_kept_pings,
+    scratch_dir,
+    seed_checks,
+)
+
+BATCH = 8
+RUNS = 3
+INSERT_PING = (
+    "INSERT INTO pings (check_id, kind, at, exit_code, rid, duration, remote_addr, "
+    "user_agent, body) VALUES (?, 'success', ?, NULL, NULL, NULL, ?, 'wrk', x'')"
+)
+UPDATE_CHECK = (
+    "UPDATE checks SET last_ping_at = ?, last_finish_at = ?, next_change_at = ? WHERE id = ?"
+)
+# A ping's statement as a function of the connection, the check's id and uuid.
+Step = Callable[[sqlite3.Connection, int, str], object]
+
+
+def run(scale: Scale) -> list[Figure]:
+    checks = scale.pick(10_000, 500)
+    pings = scale.pick(40_000, 4_000)
+    figures: list[Figure] = []
+    with scratch_dir("ping-cost") as scratch:
+        template = _fleet(scratch / "template", checks)
+        for load, hot in ((f"fleet of {checks:,}", False), ("hot check", True)):
+            cache = CheckCache()
+
+            def job(conn: sqlite3.Connection, _: int, uuid: str, cache: CheckCache = cache) -> None:
+                request = PingRequest(PingKind.SUCCESS, uuid, remote_addr=HOST, at=time.time())
+                record_ping(conn, request, ping_key="unused-by-uuid-pings", cache=cache)
+
+            steps: dict[str, tuple[Step, ...]] = {
+                "record_ping job, in its savepoint": (_savepoint, job, _release),
+                "its SQL alone: savepoint, INSERT, UPDATE": (
+                    _savepoint,
+                    _insert,
+                    _update,
+                    _release,
+                ),
+                "SAVEPOINT + RELEASE": (_savepoint, _release),
+                "INSERT, the cap's trigger included": (_insert,),
+                "INSERT without the cap (trigger dropped)": (_insert,),
+                "UPDATE of the changed columns": (_update,),
+            }
+            cost: dict[str, float] = {}
+            for label, step in steps.items():
+                uncapped = "without the cap" in label
+                cost[label] = statistics.median(
+                    _per_ping(template, scratch / "run", step, pings, hot, uncapped)
+                    for _ in range(RUNS)
+                )
+                figures.append(info(f"{label} ({load})", cost[label], "us", "CPU per ping"))
+            job_cost, sql_cost = list(cost.values())[:2]
+            cap = (
+                cost["INSERT, the cap's trigger included"]
+                - cost["INSERT without the cap (trigger dropped)"]
+            )
+            figures += [
+                info(
+                    f"Python's part of the job ({load})",
+                    job_cost - sql_cost,
+                    "us",
+                    f"the job less its SQL: {(job_cost - sql_cost) / job_cost:.0%} of it",
+                ),
+                info(
+                    f"the 100-ping cap's part ({load})",
+                    cap,
+                    "us",
+                    f"{cap / job_cost:.0%} of the job: the trigger's lookup and delete",
+                ),
+            ]
+    return figures
+
+
+def _fleet(data_dir: Path, checks: int) -> Path:
+    """A database of `checks` checks, each holding its 100 pings."""
+    path = prepare_files(data_dir)
+    with contextlib.closing(connect(path)) as conn:
+        migrate(conn)
+        conn.execute("BEGIN IMMEDIATE")
+        now = time.time()
+        seed_checks(conn, checks, every_seconds=3600, created_at=lambda _: now)
+        insert_kept_pings(conn, [row[0] for row in conn.execute("SELECT id FROM checks")], now)
+        conn.execute("COMMIT")
+    return path
+
+
+@contextlib.contextmanager
+def _copy(template: Path, data_dir: Path, uncapped: bool) -> Iterator[sqlite3.Connection]:
+    shutil.rmtree(data_dir, ignore_errors=True)
+    path = prepare_files(data_dir)
+    shutil.copyfile(template, path)
+    with contextlib.closing(connect(path)) as conn:
+        conn.execute("PRAGMA synchronous = OFF")
+        conn.execute("PRAGMA cache_size = -16384")
+        if uncapped:
+            conn.execute("DROP TRIGGER pings_keep_newest")
+        yield conn
+
+
+def _per_ping(
+    template: Path, data_dir: Path, step: tuple[Step, ...], pings: int, hot: bool, uncapped: bool
+) -> float:
+    with _copy(template, data_dir, uncapped) as conn:
+        targets = list(conn.execute("SELECT id, uuid FROM checks ORDER BY id"))
+        # Every check pinged once first: the checks leave `new` and the cache holds them.
+        _pings(conn, step, targets, len(targets))
+        if hot:
+            targets = targets[:1]
+        started = time.process_time()
+        _pings(conn, step, targets, pings)
+        return (time.process_time() - started) / pings * 1e6
+
+
+def _pings(
+    conn: sqlite3.Connection, step: tuple[Step, ...], targets: list[sqlite3.Row], count: int
+) -> None:
+    for first in range(0, count, BATCH):
+        conn.execute("BEGIN IMMEDIATE")
+        for n in range(first, min(count, first + BATCH)):
+            check_id, uuid = targets[n % len(targets)]
+            for statement in step:
+                statement(conn, check_id, uuid)
+        conn.execute("COMMIT")
+
+
+def _savepoint(conn: sqlite3.Connection, _: int, __: str) -> None:
+    conn.execute("SAVEPOINT job")
+
+
+def _release(conn: sqlite3.Connection, _: int, __: str) -> None:
+    conn.execute("RELEASE job")
+
+
+def _insert(conn: sqlite3.Connection, check_id: int, _: str) -> None:
+    conn.execute(INSERT_PING, (check_id, time.time(), HOST))
+
+
+def _update(conn: sqlite3.Connection, check_id: int, _: str) -> None:
+    now = time.time()
+    conn.execute(UPDATE_CHECK, (now, now, now + 3600, check_id))
