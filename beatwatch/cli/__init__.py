@@ -14,11 +14,12 @@ def main(argv: list[str] | None = None) -> None:
         # A crontab runs `beatwatch ping URL` or `run URL -- ...` around every job: those
         # plain forms are answered before click (a third of the start-up) loads. Any other
         # form — options, a check's name, --help, a mistake — goes to the full command line.
-        from beatwatch.cli.plain import answer_plainly
+        if args[:1] in (["ping"], ["run"]):
+            from beatwatch.cli.plain import answer_plainly
 
-        exit_code = answer_plainly(args)
-        if exit_code is not None:
-            sys.exit(exit_code)
+            exit_code = answer_plainly(args)
+            if exit_code is not None:
+                sys.exit(exit_code)
         from beatwatch.cli.root import run_command_line
 
         run_command_line(args)
