@@ -19,10 +19,12 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from beatwatch.core.errors import NoDatabase, StorageError
+from beatwatch.core.escalation import Policy
 from beatwatch.core.model import (
     Channel,
     Check,
     Incident,
+    IncidentStep,
     MaintenanceWindow,
     Notification,
     Ping,
@@ -33,7 +35,8 @@ from beatwatch.core.model import (
     UnknownPing,
     is_row_id,
 )
-from beatwatch.store import alert_rows
+from beatwatch.core.oncall import Override, Person, Rotation
+from beatwatch.store import alert_rows, oncall_rows
 from beatwatch.store.check_cache import CheckCache
 from beatwatch.store.check_rows import (
     CHECK_COLUMNS,
@@ -281,6 +284,39 @@ class Store:
         sql = f"{alert_rows.NOTIFICATION_SQL} ORDER BY o.id DESC LIMIT ?"
         rows = await self._fetchall(sql, [limit])
         return [alert_rows.notification_from_row(r) for r in rows]
+
+    async def people(self) -> list[Person]:
+        rows = await self._fetchall(oncall_rows.PEOPLE_SQL)
+        return [oncall_rows.person_from_row(r) for r in rows]
+
+    async def rotations(self) -> list[Rotation]:
+        rows = await self._fetchall(oncall_rows.ROTATIONS_SQL)
+        return [oncall_rows.rotation_from_row(r) for r in rows]
+
+    async def overrides(self, now: float) -> list[Override]:
+        """The overrides in force at `now` or still to come."""
+        rows = await self._fetchall(oncall_rows.OVERRIDES_SQL, [now])
+        return [oncall_rows.override_from_row(r) for r in rows]
+
+    async def policies(self) -> list[Policy]:
+        rows = await self._fetchall(oncall_rows.POLICIES_SQL)
+        return [oncall_rows.policy_from_row(r) for r in rows]
+
+    async def incident_steps(self, incident_ids: Sequence[int]) -> dict[int, list[IncidentStep]]:
+        """The steps each incident has taken, oldest first, read in one query."""
+        found: dict[int, list[IncidentStep]] = {incident_id: [] for incident_id in incident_ids}
+        if not found:
+            return found
+        marks = ", ".join("?" * len(found))
+        rows = await self._fetchall(
+            f"SELECT {oncall_rows.STEP_COLUMNS} FROM incident_steps "
+            f"WHERE incident_id IN ({marks}) ORDER BY id",
+            list(found),
+        )
+        for row in rows:
+            step = oncall_rows.step_from_row(row)
+            found[step.incident_id].append(step)
+        return found
 
     async def hosts(self) -> list[str]:
         rows = await self._fetchall("SELECT name FROM hosts ORDER BY name")
