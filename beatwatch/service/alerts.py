@@ -29,6 +29,7 @@ from beatwatch.core.model import (
     Channel,
     Check,
     Incident,
+    IncidentStep,
     MaintenanceWindow,
     Notification,
     is_row_id,
@@ -386,6 +387,12 @@ class Alerts:
     ) -> dict[int, list[Notification]]:
         """Who was told about each of `incidents`, keyed by incident id."""
         return await self._db.notifications([i.id for i in incidents])
+
+    async def steps_by_incident(
+        self, incidents: Sequence[Incident]
+    ) -> dict[int, list[IncidentStep]]:
+        """The escalation steps and hand-offs each of `incidents` took: whom each reached."""
+        return await self._db.incident_steps([i.id for i in incidents])
 
     async def acknowledge(self, incident_id: int) -> Incident:
         if not is_row_id(incident_id):
