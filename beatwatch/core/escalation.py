@@ -10,11 +10,12 @@ quarter of an hour after the first alert if nobody has acknowledged it by then.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import pairwise
 
-from beatwatch.core.model import Check
+from beatwatch.core.model import Check, IncidentStep
 from beatwatch.core.timefmt import format_duration_exact, parse_duration
 
 STEPS_MAX = 10
@@ -123,3 +124,17 @@ def next_step_at(policy: Policy, reached: int, notified_at: float) -> float | No
     if reached >= len(policy.steps):
         return None
     return notified_at + policy.steps[reached].after_seconds
+
+
+def step_rows(steps: list[IncidentStep], when: Callable[[float], str | None]) -> list[list[str]]:
+    """Who was told, a row per step or hand-off: step, target, person, channels, time."""
+    return [
+        [
+            "hand-off" if s.is_handoff else str(s.step),
+            s.target,
+            s.person or "-",
+            ", ".join(s.channels) or "nobody (no channel)",
+            when(s.at) or "",
+        ]
+        for s in steps
+    ]

@@ -169,7 +169,9 @@ def handoffs(
 ) -> list[Handoff]:
     """The next `count` changes of who is on call after `now`, overrides included."""
     shift = shift_at(rotation, now)
-    starts = [shift_start(rotation, shift + n) for n in range(1, count + 1)]
+    # A person listed twice in a row hands off to nobody: look far enough for `count` changes.
+    ahead = count * (len(rotation.people) + 1)
+    starts = [shift_start(rotation, shift + n) for n in range(1, ahead + 1)]
     own = [o for o in overrides if o.rotation_id == rotation.id]
     edges = {t for o in own for t in (o.starts_at, o.ends_at) if now < t < starts[-1]}
     found: list[Handoff] = []
