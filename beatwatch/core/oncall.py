@@ -186,9 +186,17 @@ def handoffs(
     return found
 
 
-def describe(rotation: Rotation) -> str:
-    """ "every week, Mondays at 09:00 (Europe/Berlin)", "every 2 days at 08:00 (UTC)"."""
+def describe(rotation: Rotation, terse: bool = False) -> str:
+    """ "every week, Mondays at 09:00 (Europe/Berlin)", "every 2 days at 08:00 (UTC)";
+    `terse`, for a table: "weekly, Mon 09:00 Europe/Berlin", "every 2d, 08:00 UTC"."""
     hour, minute = divmod(rotation.handoff_minute, 60)
+    if terse:
+        weekly = rotation.unit is Unit.WEEKS
+        day = f"{_DAY_NAMES[rotation.start_date.weekday()][:3]} " if weekly else ""
+        period = {(1, Unit.WEEKS): "weekly", (1, Unit.DAYS): "daily"}.get(
+            (rotation.every, rotation.unit), f"every {every_text(rotation.every, rotation.unit)}"
+        )
+        return f"{period}, {day}{hour:02d}:{minute:02d} {rotation.tz}"
     at = f"at {hour:02d}:{minute:02d} ({rotation.tz})"
     if rotation.unit is Unit.WEEKS:
         day = _DAY_NAMES[rotation.start_date.weekday()]

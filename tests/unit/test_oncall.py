@@ -124,6 +124,10 @@ def test_hand_off_periods_and_words() -> None:
             parse_every(wrong)
     assert describe(rotation()) == "every week, Sundays at 09:00 (Europe/Berlin)"
     assert describe(rotation(every=2, unit=Unit.DAYS)) == "every 2 days at 09:00 (Europe/Berlin)"
+    assert describe(rotation(), terse=True) == "weekly, Sun 09:00 Europe/Berlin"
+    assert (
+        describe(rotation(every=2, unit=Unit.DAYS), terse=True) == "every 2d, 09:00 Europe/Berlin"
+    )
 
 
 def test_steps_read_and_written_back() -> None:
