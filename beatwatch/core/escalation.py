@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from itertools import pairwise
 
-from beatwatch.core.model import Check, IncidentStep
+from beatwatch.core.model import Channel, Check, IncidentStep
+from beatwatch.core.oncall import Override, Person, Rotation, next_in_line, on_call
 from beatwatch.core.timefmt import format_duration_exact, parse_duration
 
 STEPS_MAX = 10
@@ -138,3 +139,49 @@ def step_rows(steps: list[IncidentStep], when: Callable[[float], str | None]) ->
         ]
         for s in steps
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class OnCallFacts:
+    """Everything a step is resolved against, read once."""
+
+    channels: list[Channel]
+    people: dict[str, Person]
+    rotations: dict[str, Rotation]
+    overrides: list[Override]
+
+    def channels_of(self, refs: tuple[str, ...]) -> list[Channel]:
+        """The channels named or tagged by `refs`, and no defaults: a person reached through
+        the defaults would not be the person meant."""
+        wanted = set(refs)
+        return [c for c in self.channels if c.name in wanted or wanted & set(c.tags)]
+
+    def person_channels(self, name: str | None) -> list[Channel]:
+        found = self.people.get(name) if name else None
+        return self.channels_of(found.channels) if found else []
+
+
+@dataclass(frozen=True, slots=True)
+class Reached:
+    """Whom a step reaches at a moment: through a rotation or not, a person or channels."""
+
+    rotation: str | None
+    person: str | None
+    channels: list[Channel]
+
+
+def step_reaches(facts: OnCallFacts, step: Step, now: float) -> Reached:
+    rotation = person = None
+    if step.kind in (TargetKind.ROTATION, TargetKind.NEXT):
+        found = facts.rotations.get(step.target)
+        if found is not None:
+            rotation = found.name
+            if step.kind is TargetKind.ROTATION:
+                person = on_call(found, facts.overrides, now)
+            else:
+                person = next_in_line(found, now)
+    elif step.kind is TargetKind.PERSON and step.target in facts.people:
+        person = step.target
+    if step.kind is TargetKind.CHANNEL:
+        return Reached(None, None, facts.channels_of((step.target,)))
+    return Reached(rotation, person, facts.person_channels(person))

@@ -8,11 +8,19 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from beatwatch.core.escalation import Policy, Step, TargetKind, due_steps, next_step_at
+from beatwatch.core.escalation import (
+    OnCallFacts,
+    Policy,
+    Step,
+    TargetKind,
+    due_steps,
+    next_step_at,
+    step_reaches,
+)
 from beatwatch.core.model import Channel, Check, Incident, IncidentStep
-from beatwatch.core.oncall import Override, Person, Rotation, handoffs, next_in_line, on_call
+from beatwatch.core.oncall import Rotation, handoffs, on_call
 from beatwatch.core.reach import chosen_channels
 from beatwatch.store import alert_rows, oncall_rows
 
@@ -20,22 +28,6 @@ log = logging.getLogger("beatwatch.alerts")
 
 # channels, kind, note (a line before the incident's reason) -> queued.
 Send = Callable[[list[Channel], str, str], None]
-
-
-@dataclass(frozen=True, slots=True)
-class OnCallFacts:
-    """Everything a step is resolved against, read once per writer job."""
-
-    channels: list[Channel]
-    people: dict[str, Person]
-    rotations: dict[str, Rotation]
-    overrides: list[Override]
-
-    def channels_of(self, refs: tuple[str, ...]) -> list[Channel]:
-        """The channels named or tagged by `refs`, and no defaults: a person reached through
-        the defaults would not be the person meant."""
-        wanted = set(refs)
-        return [c for c in self.channels if c.name in wanted or wanted & set(c.tags)]
 
 
 def load_facts(conn: sqlite3.Connection, now: float) -> OnCallFacts:
@@ -55,33 +47,12 @@ def _reach(
     facts: OnCallFacts, step: Step, number: int, incident_id: int, now: float
 ) -> tuple[IncidentStep, list[Channel]]:
     """Step `number` as taken at `now`: whom it reaches, and through which channels."""
-    rotation = person = None
-    if step.kind in (TargetKind.ROTATION, TargetKind.NEXT):
-        rotation = facts.rotations.get(step.target)
-        if rotation is not None:
-            pick = on_call if step.kind is TargetKind.ROTATION else _next_person
-            person = pick(rotation, facts.overrides, now)
-    elif step.kind is TargetKind.PERSON and step.target in facts.people:
-        person = step.target
-    if step.kind is TargetKind.CHANNEL:
-        channels = facts.channels_of((step.target,))
-    else:
-        found = facts.people.get(person) if person else None
-        channels = facts.channels_of(found.channels) if found else []
+    reached = step_reaches(facts, step, now)
+    names = tuple(c.name for c in reached.channels)
     record = IncidentStep(
-        incident_id,
-        number,
-        now,
-        step.target_text,
-        rotation.name if rotation else None,
-        person,
-        tuple(c.name for c in channels),
+        incident_id, number, now, step.target_text, reached.rotation, reached.person, names
     )
-    return record, channels
-
-
-def _next_person(rotation: Rotation, overrides: list[Override], now: float) -> str | None:
-    return next_in_line(rotation, now)
+    return record, reached.channels
 
 
 def first_step(
@@ -130,8 +101,7 @@ def take_due_steps(
         person = on_call(rotation, facts.overrides, now)
         if person is None or person in {s.person for s in taken}:
             continue
-        found = facts.people.get(person)
-        channels = facts.channels_of(found.channels) if found else []
+        channels = facts.person_channels(person)
         note = f"You are now on call for {rotation.name}; nobody has acknowledged this yet."
         send(channels, "handoff", note)
         record = IncidentStep(

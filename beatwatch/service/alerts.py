@@ -24,6 +24,7 @@ from beatwatch.core.errors import (
     ValidationError,
     WindowNotFound,
 )
+from beatwatch.core.escalation import OnCallFacts, step_reaches
 from beatwatch.core.maintenance import check_window_fields, is_open, occurrence, parse_weekly
 from beatwatch.core.model import (
     Channel,
@@ -248,7 +249,22 @@ class Alerts:
         windows = await self._db.windows()
         incidents = await self._db.incidents(open_only=True, limit=-1)
         acknowledged = frozenset(i.check_id for i in incidents if i.acknowledged_at is not None)
-        return AlertFacts(tuple(channels), tuple(windows), acknowledged)
+        policies = await self._db.policies()
+        first_reach = {}
+        if policies:
+            now = time.time()
+            oncall = OnCallFacts(
+                channels,
+                {p.name: p for p in await self._db.people()},
+                {r.name: r for r in await self._db.rotations()},
+                await self._db.overrides(now),
+            )
+            first_reach = {
+                p.name: tuple(step_reaches(oncall, p.steps[0], now).channels) for p in policies
+            }
+        return AlertFacts(
+            tuple(channels), tuple(windows), acknowledged, tuple(policies), first_reach
+        )
 
     async def reach_of(self, checks: Sequence[Check]) -> dict[int, Reach]:
         """Whether each check's alert would reach a person now, by check id."""

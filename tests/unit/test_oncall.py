@@ -3,6 +3,7 @@ on DST days, overrides over a weekend, and which escalation policy a check follo
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -17,7 +18,7 @@ from beatwatch.core.escalation import (
     parse_step,
     policy_for,
 )
-from beatwatch.core.model import Check, Schedule
+from beatwatch.core.model import Channel, Check, Schedule
 from beatwatch.core.oncall import (
     Handoff,
     Override,
@@ -30,6 +31,7 @@ from beatwatch.core.oncall import (
     parse_every,
     shift_start,
 )
+from beatwatch.core.reach import AlertFacts, Reach
 
 
 def utc(text: str) -> float:
@@ -182,3 +184,17 @@ def test_which_policy_a_check_follows() -> None:
     # A check that names its own channels keeps alerting them, default policy or not.
     assert policy_for(_check(channels=("ops",)), policies) is None
     assert policy_for(_check(), [named]) is None
+
+
+def test_a_check_following_a_policy_reaches_whom_its_first_step_reaches() -> None:
+    phone = Channel(1, "alice-phone", "json://x", False, (), 0.0)
+    pager = Policy(1, "pager", (Step(0, TargetKind.ROTATION, "primary"),), (), True, 0.0)
+    check = _check()  # names no channel, and there is no default: only the policy tells
+    facts = AlertFacts(channels=(phone,), policies=(pager,), first_reach={"pager": (phone,)})
+    assert Reach.NOBODY not in facts.reach(check, frozenset())
+    failing = replace(phone, failing=True)
+    facts = AlertFacts(channels=(failing,), policies=(pager,), first_reach={"pager": (failing,)})
+    assert Reach.NOBODY in facts.reach(check, frozenset())
+    # A first step that reaches no channel falls back to the check's channels: none here.
+    facts = AlertFacts(channels=(phone,), policies=(pager,), first_reach={"pager": ()})
+    assert Reach.NOBODY in facts.reach(check, frozenset())
