@@ -15,18 +15,21 @@ def person_to_dict(person: Person) -> dict[str, Any]:
     return {"id": person.id, "name": person.name, "channels": list(person.channels)}
 
 
-def rotation_to_dict(rotation: Rotation) -> dict[str, Any]:
+def rotation_settings(rotation: Rotation) -> dict[str, Any]:
+    """A rotation as it is given: the API's and the setup file's fields."""
     hour, minute = divmod(rotation.handoff_minute, 60)
     return {
-        "id": rotation.id,
         "name": rotation.name,
         "people": list(rotation.people),
         "every": every_text(rotation.every, rotation.unit),
         "at": f"{hour:02d}:{minute:02d}",
         "tz": rotation.tz,
         "start": rotation.start_date.isoformat(),
-        "description": describe(rotation),
     }
+
+
+def rotation_to_dict(rotation: Rotation) -> dict[str, Any]:
+    return {"id": rotation.id, **rotation_settings(rotation), "description": describe(rotation)}
 
 
 def override_to_dict(override: Override, rotation_name: str | None) -> dict[str, Any]:

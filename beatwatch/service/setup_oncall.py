@@ -16,9 +16,10 @@ from typing import Any
 
 from beatwatch.core.errors import SetupError, ValidationError
 from beatwatch.core.escalation import Policy, Step, TargetKind, check_steps, parse_step
-from beatwatch.core.oncall import Person, Rotation, every_text
+from beatwatch.core.oncall import Person, Rotation
 from beatwatch.core.validation import refuse_control, refuse_control_in
 from beatwatch.service.oncall import rotation_asked
+from beatwatch.service.oncall_shapes import rotation_settings
 from beatwatch.service.service import Service
 
 PERSON_KEYS = {"name", "channels"}
@@ -43,18 +44,6 @@ def person_entry(person: Person) -> dict[str, Any]:
     return {"name": person.name, "channels": list(person.channels)}
 
 
-def rotation_entry(rotation: Rotation) -> dict[str, Any]:
-    hour, minute = divmod(rotation.handoff_minute, 60)
-    return {
-        "name": rotation.name,
-        "people": list(rotation.people),
-        "every": every_text(rotation.every, rotation.unit),
-        "at": f"{hour:02d}:{minute:02d}",
-        "tz": rotation.tz,
-        "start": rotation.start_date.isoformat(),
-    }
-
-
 def policy_entry(policy: Policy) -> dict[str, Any]:
     entry: dict[str, Any] = {"name": policy.name, "steps": [s.text for s in policy.steps]}
     if policy.tags:
@@ -67,7 +56,7 @@ async def oncall_sections(service: Service) -> dict[str, list[dict[str, Any]]]:
     oncall = service.oncall
     return {
         "person": [person_entry(p) for p in await oncall.people()],
-        "rotation": [rotation_entry(r) for r in await oncall.rotations()],
+        "rotation": [rotation_settings(r) for r in await oncall.rotations()],
         "policy": [policy_entry(p) for p in await oncall.policies()],
     }
 
@@ -181,7 +170,7 @@ async def plan_oncall(
                     f"rotation {rotation.name!r}: no person is named {name!r}, neither in "
                     "beatwatch nor in the file"
                 )
-        entry = rotation_entry(rotation)
+        entry = rotation_settings(rotation)
         settings = {k: entry[k] for k in ("every", "at", "tz")}
         have = rotations.get(rotation.name)
         if have is None:
@@ -193,7 +182,7 @@ async def plan_oncall(
                 start=rotation.start_date,
             )
             changes.append(("+", "rotation", rotation.name, add))
-        elif rotation_entry(have) != entry:
+        elif rotation_settings(have) != entry:
             update = partial(
                 oncall.update_rotation,
                 rotation.name,

@@ -51,7 +51,15 @@ def policy_from_row(r: sqlite3.Row) -> Policy:
 
 
 def step_from_row(r: sqlite3.Row) -> IncidentStep:
-    return IncidentStep(*r[:6], channels=tuple(json.loads(r["channels"])))
+    return IncidentStep(
+        r["incident_id"],
+        r["step"],
+        r["at"],
+        r["target"],
+        r["rotation"],
+        r["person"],
+        tuple(json.loads(r["channels"])),
+    )
 
 
 def _names(values: tuple[str, ...]) -> str:

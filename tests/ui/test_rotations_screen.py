@@ -25,6 +25,14 @@ async def rotation_of_two(service) -> None:
     await service.oncall.add_rotation("primary", ("alice", "bob"), "1w", "00:00", "UTC", yesterday)
 
 
+async def open_override_dialog(app: BeatwatchApp, pilot) -> None:
+    """The rotations screen, alice on call in primary, then `o` on it."""
+    await pilot.press("7")
+    await wait_for(lambda: cell(app, "primary", "on call") == "alice")
+    await pilot.press("o")
+    await wait_for(lambda: isinstance(app.screen, OverrideScreen))
+
+
 def cell(app: BeatwatchApp, row: str, column: str) -> str:
     table = app.screen.query_one(DataTable)
     return str(table.get_cell(row, column)) if row in table.rows else ""
@@ -53,10 +61,7 @@ async def test_an_override_in_two_keys_puts_the_next_person_on_until_the_hand_of
     [before] = await service.oncall.board()
     app = BeatwatchApp(service, run_engine=False, user_theme_dir=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("7")
-        await wait_for(lambda: cell(app, "primary", "on call") == "alice")
-        await pilot.press("o")
-        await wait_for(lambda: isinstance(app.screen, OverrideScreen))
+        await open_override_dialog(app, pilot)
         await pilot.press("enter")
         await wait_for(lambda: isinstance(app.screen, RotationsScreen))
         await wait_for(lambda: cell(app, "primary", "on call").startswith("bob (covers until"))
@@ -71,10 +76,7 @@ async def test_the_override_dialog_says_what_is_wrong_beside_the_field(service, 
     await rotation_of_two(service)
     app = BeatwatchApp(service, run_engine=False, user_theme_dir=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("7")
-        await wait_for(lambda: cell(app, "primary", "on call") == "alice")
-        await pilot.press("o")
-        await wait_for(lambda: isinstance(app.screen, OverrideScreen))
+        await open_override_dialog(app, pilot)
         app.screen.query_one("#person", Input).value = "mallory"
         await pilot.press("enter")
         error = app.screen.query_one("#person-error", Label)
