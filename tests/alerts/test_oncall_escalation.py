@@ -186,3 +186,19 @@ async def test_bad_on_call_input_is_refused_by_field(harness: Harness) -> None:
         with pytest.raises(ValidationError) as refused:
             await harness.add("other-job", escalation_policy="nope")
         assert refused.value.field == "escalation_policy"
+
+
+async def test_maintenance_holds_a_policy_alert_and_its_steps(harness: Harness) -> None:
+    async with phones(2) as (alice, bob):
+        await team(harness, [alice, bob], ("alice", "bob"))
+        await harness.service.oncall.add_policy("pager", ("rotation:primary", "5m next:primary"))
+        check = await harness.add("pg-dump", host="db1", escalation_policy="pager")
+        await harness.service.alerts.start_maintenance("db1", duration=3600)
+        first_alert = check.created_at + MISSED_AFTER
+        await harness.evaluate_at(first_alert)
+        await harness.dispatch()
+        harness.clock.now = first_alert + 600
+        await harness.dispatch()
+        assert alice.titles() == [] and bob.titles() == []
+        [incident] = await harness.service.alerts.incidents(open_only=True)
+        assert (await harness.service.alerts.steps_by_incident([incident]))[incident.id] == []
