@@ -12,6 +12,7 @@ import pytest
 from beatwatch.core.errors import Conflict, ValidationError
 from beatwatch.core.model import PingKind, PingRequest
 from tests.alerts.conftest import Harness
+from tests.alerts.test_delivery import sixty_missed_at_once
 from tests.webhook import Hook, serving
 
 MISSED_AFTER = 60 + 30 + 1
@@ -202,3 +203,16 @@ async def test_maintenance_holds_a_policy_alert_and_its_steps(harness: Harness) 
         assert alice.titles() == [] and bob.titles() == []
         [incident] = await harness.service.alerts.incidents(open_only=True)
         assert (await harness.service.alerts.steps_by_incident([incident]))[incident.id] == []
+
+
+async def test_the_storm_guard_holds_alerts_to_the_person_on_call_for_one_digest(
+    harness: Harness,
+) -> None:
+    async with phones(1) as (alice,):
+        await team(harness, [alice], ("alice",))
+        await harness.service.oncall.add_policy("pager", ("rotation:primary",), is_default=True)
+        await sixty_missed_at_once(harness)
+        assert len([t for t in alice.titles() if t.endswith("is MISSED")]) == 50
+        harness.clock.advance(20)
+        await harness.dispatch()
+        assert alice.titles()[50:] == ["Alert storm: 10 more checks went bad"]
