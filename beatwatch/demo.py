@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from functools import partial
 
@@ -392,6 +393,22 @@ async def _add_maintenance(service: Service, now: float) -> None:
     )
 
 
+async def _add_oncall(service: Service, now: float) -> None:
+    """Three people on a weekly rotation, two of them on a daily one for the databases, and
+    Carol covering the database rotation tonight."""
+    alerts, oncall = service.alerts, service.oncall
+    for name in ("alice", "bob", "carol"):
+        await alerts.add_channel(f"{name}-phone", f"ntfys://ntfy.example.com/{name}-pager-7f3a")
+        await oncall.add_person(name, (f"{name}-phone",), now=now)
+    today = datetime.fromtimestamp(now, UTC).date()
+    monday = today - timedelta(days=today.weekday())
+    await oncall.add_rotation(
+        "primary", ("alice", "bob", "carol"), "1w", "09:00", "Europe/Berlin", monday, now
+    )
+    await oncall.add_rotation("database", ("bob", "alice"), "1d", "08:00", "UTC", today, now)
+    await oncall.add_override("database", "carol", now - 3600, now + 10 * 3600, now=now)
+
+
 async def build_demo(service: Service, now: float | None = None, seed: int = SEED) -> DemoFleet:
     """Write the demo checks and their history into an empty data dir, as of `now`."""
     now = time.time() if now is None else now
@@ -414,6 +431,7 @@ async def build_demo(service: Service, now: float | None = None, seed: int = SEE
             )
         )
     await _add_maintenance(service, now)
+    await _add_oncall(service, now)
     fleet = DemoFleet(checks={c.name: c for c in checks})
     for job, check in zip(JOBS, checks, strict=True):
         if (

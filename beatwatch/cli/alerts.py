@@ -17,6 +17,7 @@ from beatwatch.cli.context import (
 )
 from beatwatch.cli.printing import echo, print_facts, print_json, print_listing, print_table
 from beatwatch.core.errors import HostUnwatched
+from beatwatch.core.escalation import step_rows
 from beatwatch.core.maintenance import check_window_fields, is_open
 from beatwatch.core.maintenance import describe as describe_window
 from beatwatch.core.timefmt import format_relative, long_time, short_time
@@ -323,9 +324,10 @@ def incidents_command(
         names = {c.id: c.name for c in await service.list_checks()}
         notes_by_incident = await service.alerts.notifications_by_incident(incidents)
         if as_json:
+            steps = await service.alerts.steps_by_incident(incidents)
             print_json(
                 [
-                    incident_to_dict(i, names.get(i.check_id), notes_by_incident[i.id])
+                    incident_to_dict(i, names.get(i.check_id), notes_by_incident[i.id], steps[i.id])
                     for i in incidents
                 ]
             )
@@ -399,9 +401,10 @@ def incident_show(ctx: click.Context, incident_id: int, as_json: bool, **where: 
     async def act(service: Service) -> None:
         incident = await service.alerts.incident(incident_id)
         notes = await service.alerts.notifications(incident_id)
+        steps = (await service.alerts.steps_by_incident([incident]))[incident_id]
         names = {c.id: c.name for c in await service.list_checks()}
         if as_json:
-            print_json(incident_to_dict(incident, names.get(incident.check_id), notes))
+            print_json(incident_to_dict(incident, names.get(incident.check_id), notes, steps))
             return
         facts = [
             ("id", str(incident.id)),
@@ -417,8 +420,14 @@ def incident_show(ctx: click.Context, incident_id: int, as_json: bool, **where: 
             facts.append(("acknowledged", long_time(incident.acknowledged_at)))
         if incident.escalated_at is not None:
             facts.append(("escalated", long_time(incident.escalated_at)))
+        if incident.policy is not None:
+            facts.append(("policy", incident.policy))
         print_facts(facts)
         echo(f"\n{incident.reason}\n")
+        if steps:
+            echo("who was told:")
+            print_table(["STEP", "TARGET", "REACHED", "THROUGH", "AT"], step_rows(steps, long_time))
+            echo()
         for n in notes:
             sent = (
                 f"sent {long_time(n.sent_at)}" if n.sent_at else f"{n.status}, {n.attempts} tries"

@@ -88,6 +88,11 @@ def _check_options(command: Any) -> Any:
             "--escalate-to", "escalation_channels", multiple=True, help="Second-level channel."
         ),
         click.option("--remind-every", type=DURATION, help="Repeat until acknowledged."),
+        click.option(
+            "--policy",
+            "escalation_policy",
+            help='The escalation policy that decides who is told ("" for none of its own).',
+        ),
         click.option("--json", "as_json", is_flag=True, help="Print the check as JSON."),
     ]
     for option in reversed(options):
@@ -106,6 +111,7 @@ _SPEC_FIELDS = {
     "failure_threshold": "failure_threshold",
     "escalate_after": "escalate_after_seconds",
     "remind_every": "remind_every_seconds",
+    "escalation_policy": "escalation_policy",
 }
 _SPEC_TUPLES = {
     "tags": "tags",
@@ -123,6 +129,7 @@ _CHECK_FLAGS = {
     "description": "--description",
     "channels": "--channel",
     "escalate_to": "--escalate-to",
+    "escalation_policy": "--policy",
 }
 
 
@@ -174,6 +181,8 @@ def _print_check(service: Service, check: Check, links: Links) -> None:
         rows.append(("tags", ", ".join(check.tags)))
     if check.description:
         rows.append(("description", check.description))
+    if check.escalation_policy:
+        rows.append(("escalation policy", check.escalation_policy))
     rows += [
         ("last ping", _when(check.last_ping_at, now)),
         ("next change", _when(evaluation.next_change_at, now)),

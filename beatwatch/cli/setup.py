@@ -33,7 +33,7 @@ from beatwatch.service.setup_file import apply_changes, export_setup, parse_setu
 def export_command(
     ctx: click.Context, with_secrets: bool, output: Path | None, **where: Any
 ) -> None:
-    """Print the setup (channels, hosts, maintenance windows, checks) as TOML."""
+    """Print the setup (channels, people, rotations, policies, hosts, windows, checks) as TOML."""
 
     async def act(service: Service) -> None:
         text = await export_setup(service, with_secrets)

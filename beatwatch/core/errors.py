@@ -157,6 +157,14 @@ class IncidentNotFound(NotFound):
         super().__init__(f"no incident has the id {incident_id}")
 
 
+class OnCallNotFound(NotFound):
+    """A person, rotation, override or escalation policy that does not exist: `missing` says
+    which, `listing` is the command that lists what there is."""
+
+    def __init__(self, missing: str, listing: str) -> None:
+        super().__init__(f"{missing} (see `beatwatch {listing}`)")
+
+
 class TokenNotFound(NotFound):
     def __init__(self, ref: str) -> None:
         super().__init__(f"no API token has the id or name {ref!r} (see `beatwatch token list`)")

@@ -104,6 +104,9 @@ class Check:
     escalation_channels: tuple[str, ...] = ()
     escalate_after_seconds: int | None = None
     remind_every_seconds: int | None = None
+    # The escalation policy it names, which then decides who is told (None: its tags' or
+    # the default policy, else its channels).
+    escalation_policy: str | None = None
     # A pause has begun at paused_at; it lasts until paused_until, or until resumed by hand.
     paused_at: float | None = None
     paused_until: float | None = None
@@ -213,6 +216,10 @@ class Incident:
     escalated_at: float | None = None
     last_reminded_at: float | None = None
     next_action_at: float | None = None
+    # The escalation policy it follows (None: the check's channels) and how many of its
+    # steps have been taken.
+    policy: str | None = None
+    steps_reached: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,3 +263,21 @@ class Notification:
     attempts: int = 0
     sent_at: float | None = None
     last_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentStep:
+    """One step of an incident's escalation, or a hand-off told of it: whom it reached
+    (a person, found through a rotation or by name, or channels alone) and when."""
+
+    incident_id: int
+    step: int  # 1-based; 0 for a hand-off
+    at: float
+    target: str  # the policy's words: "rotation:primary", "channel:ops", ...
+    rotation: str | None
+    person: str | None
+    channels: tuple[str, ...]
+
+    @property
+    def is_handoff(self) -> bool:
+        return self.step == 0

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from enum import Flag, auto
 from functools import cached_property
 
+from beatwatch.core.escalation import Policy, policy_for
 from beatwatch.core.maintenance import is_open
 from beatwatch.core.model import Channel, Check, MaintenanceWindow
 
@@ -26,7 +27,9 @@ class Reach(Flag):
 
     HELD = auto()  # its host is in maintenance: alerts are held until the window ends
     ACKNOWLEDGED = auto()  # its open incident is acknowledged: no escalation or reminder
-    NOBODY = auto()  # no channel would get its alert, or every one that would is failing
+    # No channel would get its alert (its policy's first step, else its channels), or every
+    # one that would is failing.
+    NOBODY = auto()
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,10 @@ class AlertFacts:
     windows: tuple[MaintenanceWindow, ...] = ()
     # The checks whose open incident someone has acknowledged.
     acknowledged: frozenset[int] = frozenset()
+    # Escalation policies, and the channels each one's first step reaches now (none: the
+    # alert goes to the check's own channels instead).
+    policies: tuple[Policy, ...] = ()
+    first_reach: dict[str, tuple[Channel, ...]] = field(default_factory=dict)
     _told: dict[tuple[str, ...], bool] = field(default_factory=dict, compare=False, repr=False)
 
     @cached_property
@@ -62,6 +69,12 @@ class AlertFacts:
             flags |= Reach.HELD
         if check.id in self.acknowledged:
             flags |= Reach.ACKNOWLEDGED
-        if not self.would_tell_someone(check.channels):
+        first = policy_for(check, list(self.policies)) if self.policies else None
+        reached = self.first_reach.get(first.name) if first else None
+        if reached:
+            told = any(not c.failing for c in reached)
+        else:
+            told = self.would_tell_someone(check.channels)
+        if not told:
             flags |= Reach.NOBODY
         return flags

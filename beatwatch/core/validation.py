@@ -76,6 +76,7 @@ class CheckSpec:
     escalation_channels: tuple[str, ...] = ()
     escalate_after_seconds: int | None = None
     remind_every_seconds: int | None = None
+    escalation_policy: str | None = None
     slug: str | None = None
 
     @property
@@ -166,6 +167,7 @@ def validate(spec: CheckSpec) -> CheckSpec:
         ("host", spec.host or ""),
         ("cron", spec.cron or ""),
         ("tz", spec.tz or ""),
+        ("escalation_policy", spec.escalation_policy or ""),
     ):
         refuse_control(field_name, value)
     refuse_control("description", spec.description, lines=True)
@@ -186,6 +188,7 @@ def validate(spec: CheckSpec) -> CheckSpec:
 
     alerts = default_alerts(spec.max_duration_seconds) if spec.alerts is None else spec.alerts
     host = (spec.host or "").strip() or None
+    policy = (spec.escalation_policy or "").strip() or None
     tags = tuple(dict.fromkeys(t.strip() for t in spec.tags if t.strip()))
     return replace(
         spec,
@@ -198,6 +201,7 @@ def validate(spec: CheckSpec) -> CheckSpec:
         host=host,
         tags=tags,
         alerts=frozenset(alerts),
+        escalation_policy=policy,
     )
 
 
@@ -332,4 +336,5 @@ def spec_of(check: Check) -> CheckSpec:
         escalation_channels=check.escalation_channels,
         escalate_after_seconds=check.escalate_after_seconds,
         remind_every_seconds=check.remind_every_seconds,
+        escalation_policy=check.escalation_policy,
     )

@@ -49,6 +49,7 @@ def _known_schemes() -> set[str]:
 _NOTIFY_TYPES = {
     "alert": apprise.NotifyType.FAILURE,
     "escalation": apprise.NotifyType.FAILURE,
+    "handoff": apprise.NotifyType.FAILURE,
     "reminder": apprise.NotifyType.WARNING,
     "digest": apprise.NotifyType.WARNING,
     "recovery": apprise.NotifyType.SUCCESS,

@@ -16,7 +16,7 @@ from beatwatch.core.model import Channel, Check, State, Transition
 from beatwatch.core.rules import is_paused
 from beatwatch.core.validation import SLUG_STAND_IN, CheckSpec, gets_stand_in_slug
 from beatwatch.engine.transitions import end_pause, settle
-from beatwatch.store import alert_rows, database
+from beatwatch.store import alert_rows, database, oncall_rows
 from beatwatch.store.check_rows import load_check_by
 
 # Channel names and tags listed when a check names one that does not exist.
@@ -85,9 +85,20 @@ def unknown_channel_error(
 def _ensure_channels_exist(
     conn: sqlite3.Connection, spec: CheckSpec, kept: Check | None = None
 ) -> None:
+    """The channels and the escalation policy the spec names exist (or the check as stored
+    already named them)."""
     known = channel_refs(alert_rows.load_channels(conn))
     if (error := unknown_channel_error(spec, known, kept)) is not None:
         raise error
+    policy = spec.escalation_policy
+    if policy is None or (kept is not None and kept.escalation_policy == policy):
+        return
+    policies = [p.name for p in oncall_rows.load_policies(conn)]
+    if policy not in policies:
+        choices = f"known: {', '.join(policies)}" if policies else "none exists yet"
+        raise ValidationError(
+            "escalation_policy", f"no escalation policy is named {policy!r}; {choices}"
+        )
 
 
 def edit_channel(conn: sqlite3.Connection, channel: Channel, changed: Channel) -> list[Check]:
@@ -149,6 +160,7 @@ def _apply_spec(check: Check, spec: CheckSpec) -> Check:
         escalation_channels=spec.escalation_channels,
         escalate_after_seconds=spec.escalate_after_seconds,
         remind_every_seconds=spec.remind_every_seconds,
+        escalation_policy=spec.escalation_policy,
     )
 
 

@@ -7,22 +7,27 @@ from __future__ import annotations
 import logging
 import sqlite3
 from dataclasses import replace
+from functools import partial
 
 from beatwatch.core import alert_text
 from beatwatch.core.alert_policy import STORM_LIMIT, STORM_WINDOW
 from beatwatch.core.errors import IncidentNotFound
+from beatwatch.core.escalation import policy_for
 from beatwatch.core.maintenance import is_open
 from beatwatch.core.model import Channel, Check, Incident, PingKind, State
 from beatwatch.core.reach import chosen_channels
 from beatwatch.core.rules import AlertAction, alert_action
+from beatwatch.engine import escalation
 from beatwatch.engine.events import TOLD_AS_EVENT, AlertUnsent
-from beatwatch.store import alert_rows, database
+from beatwatch.store import alert_rows, database, oncall_rows
 from beatwatch.store.writer import tell
 
 log = logging.getLogger("beatwatch.alerts")
 
 # While a host is in maintenance, due escalations and reminders are looked at again this often.
 MAINTENANCE_RECHECK = 60.0
+# How each kind of message sent by a policy's later steps starts its title.
+_PREFIXES = {"escalation": "[escalated] ", "handoff": "[on call now] "}
 # Logged, and told as AlertUnsent, for each alert that has nowhere to go. The remedy named is
 # the command line's; the terminal UI tells of its own keys for it.
 NOT_SENT_NO_CHANNEL = (
@@ -41,9 +46,13 @@ def channels_for(conn: sqlite3.Connection, refs: tuple[str, ...]) -> list[Channe
     return chosen_channels(alert_rows.load_channels(conn), refs)
 
 
-def _targets(conn: sqlite3.Connection, check: Check, escalated: bool) -> list[Channel]:
-    """The check's channels, plus its second level once the incident has escalated."""
+def _targets(conn: sqlite3.Connection, check: Check, incident: Incident) -> list[Channel]:
+    """Whom reminders and the recovery go to: everyone the incident's policy reached; else
+    the check's channels, plus its second level once the incident has escalated."""
+    if incident.policy is not None:
+        return escalation.told_channels(conn, incident)
     targets = channels_for(conn, check.channels)
+    escalated = incident.escalated_at is not None
     if escalated:
         seen = {c.id for c in targets}
         targets += [c for c in channels_for(conn, check.escalation_channels) if c.id not in seen]
@@ -78,6 +87,7 @@ def _open(conn: sqlite3.Connection, check: Check, now: float, wants_notice: bool
     )
     ping_key = database.get_setting(conn, database.PING_KEY_SETTING) if last_failure else None
     reason = alert_text.why(check, last_failure, now, [ping_key] if ping_key else [])
+    policy = policy_for(check, oncall_rows.load_policies(conn))
     incident = Incident(
         id=0,
         check_id=check.id,
@@ -88,10 +98,13 @@ def _open(conn: sqlite3.Connection, check: Check, now: float, wants_notice: bool
         notified_at=now if notify else None,
         streak_started_at=previous.streak_started_at if previous else check.state_since,
         streak_notified=notify or (previous.streak_notified if previous else False),
+        policy=policy.name if policy else None,
+        steps_reached=1 if policy and notify else 0,
     )
     incident = replace(incident, next_action_at=_next_action_at(check, incident))
     storm = notify and alert_rows.notified_since(conn, now - STORM_WINDOW) >= STORM_LIMIT
     incident_id = alert_rows.insert_incident(conn, incident)
+    incident = replace(incident, id=incident_id)
     if held_for_maintenance:
         log.info(
             "check %s is %s during maintenance on %s; no alert sent",
@@ -103,18 +116,14 @@ def _open(conn: sqlite3.Connection, check: Check, now: float, wants_notice: bool
         return
     if storm and alert_rows.notified_since(conn, now - STORM_WINDOW) == STORM_LIMIT + 1:
         _log_storm("went bad")
+    if policy is None:
+        channels = channels_for(conn, check.channels)
+    else:
+        channels = escalation.first_step(conn, check, policy, incident_id, now)
+        due = _earliest(incident.next_action_at, escalation.next_action(conn, incident, now))
+        alert_rows.update_incident(conn, incident_id, next_action_at=due)
     title, body = alert_text.alert(check, reason, now)
-    _send(
-        conn,
-        check,
-        channels_for(conn, check.channels),
-        incident_id,
-        "alert",
-        title,
-        body,
-        now,
-        storm,
-    )
+    _send(conn, check, channels, incident_id, "alert", title, body, now, storm)
 
 
 def _resolve(conn: sqlite3.Connection, check: Check, now: float, announce: bool) -> None:
@@ -128,7 +137,7 @@ def _resolve(conn: sqlite3.Connection, check: Check, now: float, announce: bool)
         return
     bad_for = check.state_since - incident.streak_started_at
     title, body = alert_text.recovery(check, incident.state, bad_for, now)
-    targets = _targets(conn, check, escalated=incident.escalated_at is not None)
+    targets = _targets(conn, check, incident)
     # After an outage the checks that went bad together come back together.
     announced = alert_rows.recoveries_announced_since(conn, now - STORM_WINDOW)
     if announced == STORM_LIMIT and targets:
@@ -173,13 +182,23 @@ def _next_action_at(check: Check, incident: Incident) -> float | None:
     """When an unacknowledged incident next escalates or reminds, if it ever does."""
     if not incident.notified or incident.notified_at is None:
         return None
-    candidates = []
-    if check.escalate_after_seconds and incident.escalated_at is None and check.escalation_channels:
-        candidates.append(incident.notified_at + check.escalate_after_seconds)
+    escalates = (
+        incident.policy is None
+        and check.escalate_after_seconds
+        and incident.escalated_at is None
+        and check.escalation_channels
+    )
+    escalates_at = incident.notified_at + check.escalate_after_seconds if escalates else None
+    reminds_at = None
     if check.remind_every_seconds:
         base = incident.last_reminded_at or incident.notified_at
-        candidates.append(base + check.remind_every_seconds)
-    return min(candidates) if candidates else None
+        reminds_at = base + check.remind_every_seconds
+    return _earliest(escalates_at, reminds_at)
+
+
+def _earliest(*times: float | None) -> float | None:
+    known = [t for t in times if t is not None]
+    return min(known) if known else None
 
 
 def run_incident_actions(conn: sqlite3.Connection, now: float) -> int:
@@ -195,7 +214,12 @@ def run_incident_actions(conn: sqlite3.Connection, now: float) -> int:
             continue
         updated = incident
         assert incident.notified_at is not None
-        if (
+        policy_due = None
+        if incident.policy is not None:
+            updated, policy_due = escalation.take_due_steps(
+                conn, check, updated, now, partial(_send_step, conn, check, incident, now)
+            )
+        elif (
             check.escalate_after_seconds
             and incident.escalated_at is None
             and now >= incident.notified_at + check.escalate_after_seconds
@@ -208,19 +232,35 @@ def run_incident_actions(conn: sqlite3.Connection, now: float) -> int:
             (incident.last_reminded_at or incident.notified_at) + check.remind_every_seconds
         ):
             title, body = alert_text.alert(check, incident.reason, now, prefix="[reminder] ")
-            targets = _targets(conn, check, escalated=updated.escalated_at is not None)
+            targets = _targets(conn, check, updated)
             _send(conn, check, targets, incident.id, "reminder", title, body, now)
             updated = replace(updated, last_reminded_at=now)
-        updated = replace(updated, next_action_at=_next_action_at(check, updated))
+        due = _earliest(_next_action_at(check, updated), policy_due)
         alert_rows.update_incident(
             conn,
             incident.id,
             escalated_at=updated.escalated_at,
             last_reminded_at=updated.last_reminded_at,
-            next_action_at=updated.next_action_at,
+            steps_reached=updated.steps_reached,
+            next_action_at=due,
         )
         acted += 1
     return acted
+
+
+def _send_step(
+    conn: sqlite3.Connection,
+    check: Check,
+    incident: Incident,
+    now: float,
+    channels: list[Channel],
+    kind: str,
+    note: str,
+) -> None:
+    """Queue a later step of a policy (or a hand-off): the alert again, `note` first."""
+    reason = f"{note}\n\n{incident.reason}"
+    title, body = alert_text.alert(check, reason, now, prefix=_PREFIXES[kind])
+    _send(conn, check, channels, incident.id, kind, title, body, now)
 
 
 def acknowledge(conn: sqlite3.Connection, incident_id: int, now: float) -> Incident:

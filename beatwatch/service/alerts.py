@@ -24,11 +24,13 @@ from beatwatch.core.errors import (
     ValidationError,
     WindowNotFound,
 )
+from beatwatch.core.escalation import OnCallFacts, step_reaches
 from beatwatch.core.maintenance import check_window_fields, is_open, occurrence, parse_weekly
 from beatwatch.core.model import (
     Channel,
     Check,
     Incident,
+    IncidentStep,
     MaintenanceWindow,
     Notification,
     is_row_id,
@@ -247,7 +249,22 @@ class Alerts:
         windows = await self._db.windows()
         incidents = await self._db.incidents(open_only=True, limit=-1)
         acknowledged = frozenset(i.check_id for i in incidents if i.acknowledged_at is not None)
-        return AlertFacts(tuple(channels), tuple(windows), acknowledged)
+        policies = await self._db.policies()
+        first_reach = {}
+        if policies:
+            now = time.time()
+            oncall = OnCallFacts(
+                channels,
+                {p.name: p for p in await self._db.people()},
+                {r.name: r for r in await self._db.rotations()},
+                await self._db.overrides(now),
+            )
+            first_reach = {
+                p.name: tuple(step_reaches(oncall, p.steps[0], now).channels) for p in policies
+            }
+        return AlertFacts(
+            tuple(channels), tuple(windows), acknowledged, tuple(policies), first_reach
+        )
 
     async def reach_of(self, checks: Sequence[Check]) -> dict[int, Reach]:
         """Whether each check's alert would reach a person now, by check id."""
@@ -386,6 +403,12 @@ class Alerts:
     ) -> dict[int, list[Notification]]:
         """Who was told about each of `incidents`, keyed by incident id."""
         return await self._db.notifications([i.id for i in incidents])
+
+    async def steps_by_incident(
+        self, incidents: Sequence[Incident]
+    ) -> dict[int, list[IncidentStep]]:
+        """The escalation steps and hand-offs each of `incidents` took: whom each reached."""
+        return await self._db.incident_steps([i.id for i in incidents])
 
     async def acknowledge(self, incident_id: int) -> Incident:
         if not is_row_id(incident_id):

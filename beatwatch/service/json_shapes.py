@@ -10,6 +10,7 @@ from beatwatch.core.model import (
     Channel,
     Check,
     Incident,
+    IncidentStep,
     MaintenanceWindow,
     Notification,
     Ping,
@@ -51,6 +52,7 @@ def check_to_dict(check: Check, ping_url: str | None, now: float, reach: Reach) 
         "escalate_to": list(check.escalation_channels),
         "escalate_after_seconds": check.escalate_after_seconds,
         "remind_every_seconds": check.remind_every_seconds,
+        "escalation_policy": check.escalation_policy,
         "paused_until": utc_iso(check.paused_until),
         "created_at": utc_iso(check.created_at),
         "last_ping_at": utc_iso(check.last_ping_at),
@@ -112,9 +114,26 @@ def notification_to_dict(note: Notification) -> dict[str, Any]:
     }
 
 
+def step_to_dict(step: IncidentStep) -> dict[str, Any]:
+    return {
+        "step": step.step,
+        "handoff": step.is_handoff,
+        "at": utc_iso(step.at),
+        "target": step.target,
+        "rotation": step.rotation,
+        "person": step.person,
+        "channels": list(step.channels),
+    }
+
+
 def incident_to_dict(
-    incident: Incident, check_name: str | None, notes: list[Notification]
+    incident: Incident,
+    check_name: str | None,
+    notes: list[Notification],
+    steps: list[IncidentStep],
 ) -> dict[str, Any]:
+    """An incident with who was told: its notifications and, under a policy, each step
+    (and hand-off) with whom it reached and when."""
     return {
         "id": incident.id,
         "check_id": incident.check_id,
@@ -127,6 +146,8 @@ def incident_to_dict(
         "acknowledged_at": utc_iso(incident.acknowledged_at),
         "escalated_at": utc_iso(incident.escalated_at),
         "notified": incident.notified,
+        "policy": incident.policy,
+        "steps": [step_to_dict(s) for s in steps],
         "notifications": [notification_to_dict(n) for n in notes],
     }
 

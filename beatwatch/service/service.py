@@ -46,6 +46,7 @@ from beatwatch.engine.events import (
 from beatwatch.engine.ingest import PingOutcome, record_ping
 from beatwatch.engine.lock import EngineInfo, EngineLock
 from beatwatch.service.alerts import Alerts
+from beatwatch.service.oncall import OnCall
 from beatwatch.service.tokens import Tokens, derive_tag_key
 from beatwatch.store import database
 from beatwatch.store.database import Store
@@ -65,6 +66,7 @@ class Service:
         self.events = EventBus()
         self.evaluator = Evaluator(db, self._publish_settled)
         self.alerts = Alerts(db, self.events)
+        self.oncall = OnCall(db, self.events)
         self.dispatcher = Dispatcher(db, self._publish_delivery)
         self.tokens = Tokens(db)
         # Counted since this process started, for /metrics.

@@ -1,4 +1,5 @@
-"""Config as code: the whole setup (channels, hosts and their maintenance windows, checks) as
+"""Config as code: the whole setup (channels, who is on call, hosts and their maintenance
+windows, checks) as
 a TOML document, exported from a running instance and imported idempotently.
 
 Secrets stay out unless asked for: channel URLs and check uuids (the ping URL credential)
@@ -13,10 +14,10 @@ import time
 import tomllib
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 import tomli_w
 
@@ -36,8 +37,20 @@ from beatwatch.core.validation import (
 )
 from beatwatch.engine.check_edits import channel_refs, unknown_channel_ref
 from beatwatch.service.service import Service
+from beatwatch.service.setup_oncall import (
+    PERSON_KEYS,
+    POLICY_KEYS,
+    ROTATION_KEYS,
+    OnCallSetup,
+    oncall_sections,
+    parse_person,
+    parse_policy,
+    parse_rotation,
+    plan_oncall,
+)
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+T = TypeVar("T")
 HEADER = "# beatwatch setup: `beatwatch import FILE` applies it (try --dry-run first).\n"
 
 
@@ -55,7 +68,12 @@ async def export_setup(service: Service, with_secrets: bool = False) -> str:
         _check_entry(spec_of(c), c.uuid if with_secrets else None)
         for c in sorted(await service.list_checks(), key=lambda c: c.slug)
     ]
-    document = {"channel": channels, "host": hosts, "check": checks}
+    document = {
+        "channel": channels,
+        **await oncall_sections(service),
+        "host": hosts,
+        "check": checks,
+    }
     return HEADER + escaped_exactly(tomli_w.dumps({k: v for k, v in document.items() if v}))
 
 
@@ -111,6 +129,8 @@ def _check_entry(spec: CheckSpec, uuid: str | None) -> dict[str, Any]:
             entry[key] = list(getattr(spec, key))
     if spec.escalation_channels:
         entry["escalate_to"] = list(spec.escalation_channels)
+    if spec.escalation_policy:
+        entry["policy"] = spec.escalation_policy
     if spec.description:
         entry["description"] = spec.description
     entry["alerts"] = sorted(a.value for a in spec.alerts or ())
@@ -151,6 +171,7 @@ class Setup:
     hosts: list[str]
     windows: list[DesiredWindow]
     checks: list[DesiredCheck]
+    oncall: OnCallSetup = field(default_factory=lambda: OnCallSetup([], [], []))
 
 
 _CHECK_KEYS = {
@@ -171,6 +192,7 @@ _CHECK_KEYS = {
     "description",
     "alerts",
     "failure_threshold",
+    "policy",
 }
 _CHANNEL_KEYS = {"name", "url", "default", "tags"}
 _HOST_KEYS = {"name", "window"}
@@ -185,11 +207,12 @@ def parse_setup(text: str) -> Setup:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SetupError(str(exc)) from None
-    unknown = set(data) - {"channel", "host", "check"}
+    unknown = set(data) - {"channel", "person", "rotation", "policy", "host", "check"}
     if unknown:
         key = sorted(unknown)[0]
         raise SetupError(
-            f"{_where(text, key)}unknown section {key!r} (expected channel, host, check)"
+            f"{_where(text, key)}unknown section {key!r} "
+            "(expected channel, person, rotation, policy, host, check)"
         )
     channels = [_parse_channel(text, e) for e in _entries(data, "channel")]
     hosts, windows = [], []
@@ -202,7 +225,26 @@ def parse_setup(text: str) -> Setup:
         windows += [_parse_window(text, name, w) for w in entry.get("window", [])]
     checks = [_parse_check(text, e) for e in _entries(data, "check")]
     _ensure_distinct(checks)
-    return Setup(channels, hosts, windows, checks)
+    oncall = OnCallSetup(
+        [_entry_of(text, "person", e, PERSON_KEYS, parse_person) for e in _entries(data, "person")],
+        [
+            _entry_of(text, "rotation", e, ROTATION_KEYS, parse_rotation)
+            for e in _entries(data, "rotation")
+        ],
+        [_entry_of(text, "policy", e, POLICY_KEYS, parse_policy) for e in _entries(data, "policy")],
+    )
+    return Setup(channels, hosts, windows, checks, oncall)
+
+
+def _entry_of(
+    text: str,
+    what: str,
+    entry: dict[str, Any],
+    keys: set[str],
+    parse: Callable[[dict[str, Any]], T],
+) -> T:
+    _only(text, entry, keys, _named(what, entry))
+    return parse(entry)
 
 
 def _ensure_distinct(checks: list[DesiredCheck]) -> None:
@@ -363,6 +405,7 @@ def _parse_check(text: str, entry: dict[str, Any]) -> DesiredCheck:
         description=str(entry.get("description", "")),
         alerts=alerts,
         failure_threshold=int(entry.get("failure_threshold", 1)),
+        escalation_policy=entry.get("policy"),
     )
     with _entry_named(f"check {name!r}"):
         return DesiredCheck(validate(spec), uuid)
@@ -388,8 +431,13 @@ async def plan_import(service: Service, setup: Setup, prune: bool = False) -> li
     """The changes that make the instance match the file: channels first (checks name them),
     then windows, then checks; deletions (with prune) last."""
     changes = await _plan_channels(service, setup, prune)
+    channels_known = channel_refs([*await service.alerts.channels(), *setup.channels])
+    oncall, removals = await plan_oncall(service, setup.oncall, channels_known, prune)
+    changes += [Change(*parts) for parts in oncall]
     changes += await _plan_windows(service, setup, prune)
     changes += await _plan_checks(service, setup, prune)
+    # Policies go once no check names them, rotations once no policy does, people last.
+    changes += [Change(*parts) for parts in removals]
     order = {"+": 0, "~": 0, "-": 1}
     return sorted(changes, key=lambda c: order[c.symbol])
 
@@ -512,6 +560,8 @@ async def _plan_windows(service: Service, setup: Setup, prune: bool) -> list[Cha
 async def _plan_checks(service: Service, setup: Setup, prune: bool) -> list[Change]:
     current = await service.list_checks()
     known = channel_refs([*await service.alerts.channels(), *setup.channels])
+    policies = {p.name for p in await service.oncall.policies()}
+    policies |= {p.name for p in setup.oncall.policies}
     # A check is recognised by its uuid first (so an exported file can rename it), then by
     # its slug.
     matches = _match_checks(setup.checks, current)
@@ -523,6 +573,11 @@ async def _plan_checks(service: Service, setup: Setup, prune: bool) -> list[Chan
             raise SetupError(
                 f"check {spec.name!r}: no channel is named or tagged {unknown[1]!r}, neither "
                 "in beatwatch nor in the file"
+            )
+        if spec.escalation_policy is not None and spec.escalation_policy not in policies:
+            raise SetupError(
+                f"check {spec.name!r}: no escalation policy is named "
+                f"{spec.escalation_policy!r}, neither in beatwatch nor in the file"
             )
         if have is None:
             changes.append(

@@ -17,7 +17,8 @@ CHANNEL_COLUMNS = (
 INCIDENT_COLUMNS = (
     "id, check_id, state, opened_at, reason, notified, notified_at, streak_started_at, "
     "streak_notified, "
-    "resolved_at, resolution, acknowledged_at, escalated_at, last_reminded_at, next_action_at"
+    "resolved_at, resolution, acknowledged_at, escalated_at, last_reminded_at, next_action_at, "
+    "policy, steps_reached"
 )
 WINDOW_COLUMNS = (
     "id, host, reason, created_at, starts_at, ends_at, weekdays, start_minute, "
@@ -62,6 +63,8 @@ def incident_from_row(r: sqlite3.Row) -> Incident:
         escalated_at=r["escalated_at"],
         last_reminded_at=r["last_reminded_at"],
         next_action_at=r["next_action_at"],
+        policy=r["policy"],
+        steps_reached=r["steps_reached"],
     )
 
 
@@ -169,7 +172,8 @@ def load_incident(conn: sqlite3.Connection, incident_id: int) -> Incident | None
 def insert_incident(conn: sqlite3.Connection, incident: Incident) -> int:
     cursor = conn.execute(
         "INSERT INTO incidents (check_id, state, opened_at, reason, notified, notified_at, "
-        "streak_started_at, streak_notified, next_action_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "streak_started_at, streak_notified, next_action_at, policy, steps_reached) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             incident.check_id,
             incident.state.value,
@@ -180,6 +184,8 @@ def insert_incident(conn: sqlite3.Connection, incident: Incident) -> int:
             incident.streak_started_at,
             int(incident.streak_notified),
             incident.next_action_at,
+            incident.policy,
+            incident.steps_reached,
         ),
     )
     assert cursor.lastrowid is not None
@@ -196,7 +202,13 @@ def resolve_incident(
 
 
 def update_incident(conn: sqlite3.Connection, incident_id: int, **fields: Any) -> None:
-    allowed = {"acknowledged_at", "escalated_at", "last_reminded_at", "next_action_at"}
+    allowed = {
+        "acknowledged_at",
+        "escalated_at",
+        "last_reminded_at",
+        "next_action_at",
+        "steps_reached",
+    }
     assert fields.keys() <= allowed
     assignments = ", ".join(f"{k} = ?" for k in fields)
     conn.execute(

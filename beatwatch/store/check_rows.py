@@ -23,7 +23,7 @@ CHECK_COLUMNS = (
     "tags, description, alerts, channels, failure_threshold, created_at, clock_start, paused_at, "
     "paused_until, last_ping_at, last_finish_at, last_finish_kind, last_exit_code, last_duration, "
     "failure_streak, run_started_at, state, state_since, next_change_at, alerted_state, "
-    "escalation_channels, escalate_after_seconds, remind_every_seconds"
+    "escalation_channels, escalate_after_seconds, remind_every_seconds, escalation_policy"
 )
 
 
@@ -71,6 +71,7 @@ def check_from_row(r: sqlite3.Row | tuple[Any, ...]) -> Check:
         escalation_channels=_names(r[30]),
         escalate_after_seconds=r[31],
         remind_every_seconds=r[32],
+        escalation_policy=r[33],
     )
 
 

@@ -14,15 +14,17 @@ import stat
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import aiosqlite
 
 from beatwatch.core.errors import NoDatabase, StorageError
+from beatwatch.core.escalation import Policy
 from beatwatch.core.model import (
     Channel,
     Check,
     Incident,
+    IncidentStep,
     MaintenanceWindow,
     Notification,
     Ping,
@@ -33,7 +35,8 @@ from beatwatch.core.model import (
     UnknownPing,
     is_row_id,
 )
-from beatwatch.store import alert_rows
+from beatwatch.core.oncall import Override, Person, Rotation
+from beatwatch.store import alert_rows, oncall_rows
 from beatwatch.store.check_cache import CheckCache
 from beatwatch.store.check_rows import (
     CHECK_COLUMNS,
@@ -45,7 +48,14 @@ from beatwatch.store.schema import migrate
 from beatwatch.store.token_rows import TOKEN_COLUMNS, Token, token_from_row
 from beatwatch.store.writer import Writer
 
+
+class _OfIncident(Protocol):
+    @property
+    def incident_id(self) -> int | None: ...
+
+
 T = TypeVar("T")
+R = TypeVar("R", bound=_OfIncident)
 DB_FILE = "beatwatch.db"
 UNKNOWN_PINGS_KEPT = 50
 TRANSITIONS_KEPT = 100
@@ -261,26 +271,52 @@ class Store:
         )
         return alert_rows.incident_from_row(row) if row else None
 
-    async def notifications(self, incident_ids: Sequence[int]) -> dict[int, list[Notification]]:
-        """Each incident's notifications, oldest first, read in one query."""
-        found: dict[int, list[Notification]] = {incident_id: [] for incident_id in incident_ids}
+    async def _by_incident(
+        self, sql: str, incident_ids: Sequence[int], from_row: Callable[[sqlite3.Row], R]
+    ) -> dict[int, list[R]]:
+        """Rows of `sql` (which ends in "WHERE <incident_id column> IN") for each of
+        `incident_ids`, oldest first, read in one query."""
+        found: dict[int, list[R]] = {incident_id: [] for incident_id in incident_ids}
         if not found:
             return found
         marks = ", ".join("?" * len(found))
-        rows = await self._fetchall(
-            f"{alert_rows.NOTIFICATION_SQL} WHERE o.incident_id IN ({marks}) ORDER BY o.id",
-            list(found),
-        )
-        for row in rows:
-            notification = alert_rows.notification_from_row(row)
-            assert notification.incident_id is not None
-            found[notification.incident_id].append(notification)
+        for row in await self._fetchall(f"{sql} ({marks}) ORDER BY 1", list(found)):
+            item = from_row(row)
+            assert item.incident_id is not None
+            found[item.incident_id].append(item)
         return found
+
+    async def notifications(self, incident_ids: Sequence[int]) -> dict[int, list[Notification]]:
+        """Each incident's notifications, oldest first."""
+        sql = f"{alert_rows.NOTIFICATION_SQL} WHERE o.incident_id IN"
+        return await self._by_incident(sql, incident_ids, alert_rows.notification_from_row)
 
     async def recent_notifications(self, limit: int) -> list[Notification]:
         sql = f"{alert_rows.NOTIFICATION_SQL} ORDER BY o.id DESC LIMIT ?"
         rows = await self._fetchall(sql, [limit])
         return [alert_rows.notification_from_row(r) for r in rows]
+
+    async def people(self) -> list[Person]:
+        rows = await self._fetchall(oncall_rows.PEOPLE_SQL)
+        return [oncall_rows.person_from_row(r) for r in rows]
+
+    async def rotations(self) -> list[Rotation]:
+        rows = await self._fetchall(oncall_rows.ROTATIONS_SQL)
+        return [oncall_rows.rotation_from_row(r) for r in rows]
+
+    async def overrides(self, now: float) -> list[Override]:
+        """The overrides in force at `now` or still to come."""
+        rows = await self._fetchall(oncall_rows.OVERRIDES_SQL, [now])
+        return [oncall_rows.override_from_row(r) for r in rows]
+
+    async def policies(self) -> list[Policy]:
+        rows = await self._fetchall(oncall_rows.POLICIES_SQL)
+        return [oncall_rows.policy_from_row(r) for r in rows]
+
+    async def incident_steps(self, incident_ids: Sequence[int]) -> dict[int, list[IncidentStep]]:
+        """The steps each incident has taken, oldest first."""
+        sql = f"SELECT id, {oncall_rows.STEP_COLUMNS} FROM incident_steps WHERE incident_id IN"
+        return await self._by_incident(sql, incident_ids, oncall_rows.step_from_row)
 
     async def hosts(self) -> list[str]:
         rows = await self._fetchall("SELECT name FROM hosts ORDER BY name")

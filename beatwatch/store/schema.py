@@ -232,6 +232,58 @@ MIGRATIONS: list[Migration] = [
     """
     DELETE FROM settings WHERE key = 'tag_badge_key';
     """,
+    # 8: on call: people, rotations and their overrides, escalation policies by step, and
+    # the steps each incident has taken (whom they reached, when).
+    """
+    CREATE TABLE people (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL UNIQUE,
+        channels TEXT NOT NULL DEFAULT '[]',
+        created_at REAL NOT NULL
+    );
+    CREATE TABLE rotations (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL UNIQUE,
+        people TEXT NOT NULL DEFAULT '[]',
+        every INTEGER NOT NULL,
+        unit TEXT NOT NULL,
+        start_date TEXT NOT NULL,
+        handoff_minute INTEGER NOT NULL,
+        tz TEXT NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE TABLE overrides (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        rotation_id INTEGER NOT NULL REFERENCES rotations(id) ON DELETE CASCADE,
+        person TEXT NOT NULL,
+        starts_at REAL NOT NULL,
+        ends_at REAL NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX overrides_by_rotation ON overrides(rotation_id, ends_at);
+    CREATE TABLE escalation_policies (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL UNIQUE,
+        steps TEXT NOT NULL,
+        tags TEXT NOT NULL DEFAULT '[]',
+        is_default INTEGER NOT NULL DEFAULT 0,
+        created_at REAL NOT NULL
+    );
+    ALTER TABLE checks ADD COLUMN escalation_policy TEXT;
+    ALTER TABLE incidents ADD COLUMN policy TEXT;
+    ALTER TABLE incidents ADD COLUMN steps_reached INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE incident_steps (
+        id INTEGER PRIMARY KEY,
+        incident_id INTEGER NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+        step INTEGER NOT NULL,
+        at REAL NOT NULL,
+        target TEXT NOT NULL,
+        rotation TEXT,
+        person TEXT,
+        channels TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE INDEX incident_steps_by_incident ON incident_steps(incident_id, id);
+    """,
 ]
 
 

@@ -58,6 +58,7 @@ from beatwatch.ui.screens.incidents import IncidentsScreen
 from beatwatch.ui.screens.log import LogScreen
 from beatwatch.ui.screens.maintenance import MaintenanceScreen, window_preview
 from beatwatch.ui.screens.pause import Pause, PauseScreen
+from beatwatch.ui.screens.rotations import RotationsScreen
 from beatwatch.ui.screens.unknown_pings import UnknownPingsScreen
 from beatwatch.ui.themes import DEFAULT_THEME, STATE_COLOUR_DEFAULTS, load_themes
 
@@ -87,6 +88,7 @@ SECTIONS = (
     Section("incidents", "4", "Incidents", IncidentsScreen),
     Section("hosts", "5", "Hosts", HostsScreen),
     Section("channels", "6", "Channels", ChannelsScreen),
+    Section("rotations", "7", "Rotations", RotationsScreen),
 )
 
 

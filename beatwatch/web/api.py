@@ -27,6 +27,7 @@ from beatwatch.web.api_http import (
     error_response,
     require_write,
 )
+from beatwatch.web.api_oncall import oncall_routes
 from beatwatch.web.openapi import OPENAPI_PATH, openapi_document
 
 if TYPE_CHECKING:
@@ -104,6 +105,7 @@ def api_app(service: Service, limiter: RateLimiter | None = None) -> web.Applica
     app = web.Application(middlewares=middlewares)
     app.add_routes(check_routes(service))
     app.add_routes(alert_routes(service))
+    app.add_routes(oncall_routes(service))
 
     async def openapi(request: web.Request) -> web.Response:
         return web.json_response(openapi_document(service.base_url + API_PREFIX))

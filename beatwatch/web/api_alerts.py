@@ -49,7 +49,10 @@ def alert_routes(service: Service) -> list[web.RouteDef]:
     async def incident_json(incidents: list[Incident]) -> list[dict[str, Any]]:
         names = {c.id: c.name for c in await service.list_checks()}
         sent = await alerts.notifications_by_incident(incidents)
-        return [incident_to_dict(i, names.get(i.check_id), sent[i.id]) for i in incidents]
+        steps = await alerts.steps_by_incident(incidents)
+        return [
+            incident_to_dict(i, names.get(i.check_id), sent[i.id], steps[i.id]) for i in incidents
+        ]
 
     async def list_incidents(request: web.Request) -> web.Response:
         open_only = http.query_flag(request, "open")

@@ -51,6 +51,7 @@ _CHECK_FIELDS: dict[str, tuple[str, http.Parser]] = {
     "escalate_to": ("escalation_channels", http.names),
     "escalate_after_seconds": ("escalate_after_seconds", http.nullable(http.duration)),
     "remind_every_seconds": ("remind_every_seconds", http.nullable(http.duration)),
+    "escalation_policy": ("escalation_policy", http.nullable(http.text)),
 }
 # Validation speaks the command line's option names; the API answers in its own.
 _API_FIELD = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from beatwatch.web.openapi_oncall import ONCALL_SCHEMAS
 from beatwatch.web.openapi_schemas import SCHEMAS, Schema, list_of, ref
 
 OPENAPI_PATH = "/openapi.json"
@@ -30,6 +31,7 @@ _ERRORS = {
         '`field` is "host"; send "force": true to open the window anyway',
     ),
     "NotDelivered": ("502", "The channel did not take the message; `error` says why"),
+    "InUse": ("409", "Still named by something else; `error` says what, to change first"),
 }
 _ALWAYS = (
     "BadInput",
@@ -73,6 +75,10 @@ INCIDENT_ID = _path_param("incident_id", "The incident's id.", "integer")
 WINDOW_ID = _path_param("window_id", "The maintenance window's id.", "integer")
 CHANNEL_NAME = _path_param("name", "The channel's name.")
 HOST_NAME = _path_param("host", "The host's name.")
+PERSON = _path_param("person", "The person's name.")
+ROTATION = _path_param("rotation", "The rotation's name.")
+POLICY = _path_param("policy", "The escalation policy's name.")
+OVERRIDE_ID = _path_param("override_id", "The override's id.", "integer")
 
 
 def _limit(most: int, default: int) -> dict[str, Any]:
@@ -256,6 +262,7 @@ def _paths() -> dict[str, dict[str, Any]]:
                 extra=("NotDelivered",),
             )
         },
+        **_oncall_paths(),
         OPENAPI_PATH: {
             "get": {
                 "summary": "This document (needs no token)",
@@ -263,6 +270,80 @@ def _paths() -> dict[str, dict[str, Any]]:
                 "responses": {"200": {"description": "The OpenAPI document"}},
             }
         },
+    }
+
+
+def _collection(path: str, shape: str, listed: str, added: str, taken: bool = True) -> Schema:
+    """A list of things and the way to add one."""
+    created = _operation(
+        added, ref(shape), status="201", body=f"{shape}Input", extra=TAKEN if taken else ()
+    )
+    return {path: {"get": _operation(listed, list_of(ref(shape))), "post": created}}
+
+
+def _member(path: str, param: dict[str, Any], shape: str | None, removed: str) -> Schema:
+    """One thing by name (changed with `shape`Change) or id; removing it is refused while
+    something else names it."""
+    item: dict[str, Any] = {
+        "delete": _operation(removed, None, status="204", params=[param], extra=("InUse",))
+    }
+    if shape is not None:
+        item["patch"] = _operation(
+            "Change some of its settings; what is not given keeps its value",
+            ref(shape),
+            params=[param],
+            body=f"{shape}Change",
+        )
+    return {path: item}
+
+
+def _oncall_paths() -> dict[str, dict[str, Any]]:
+    return {
+        "/oncall": {
+            "get": _operation(
+                "Who is on call now and next in each rotation, and the coming hand-offs",
+                list_of(ref("OnCall")),
+            )
+        },
+        **_collection(
+            "/people", "Person", "People and the channels that reach them", "Add a person"
+        ),
+        **_member(
+            "/people/{person}",
+            PERSON,
+            "Person",
+            "Remove a person no rotation, policy or override names",
+        ),
+        **_collection(
+            "/rotations",
+            "Rotation",
+            "Rotations: their people and hand-off rule",
+            "Add a rotation: people on call in turn, handing off every N days or weeks",
+        ),
+        **_member(
+            "/rotations/{rotation}", ROTATION, "Rotation", "Remove a rotation no policy names"
+        ),
+        **_collection(
+            "/overrides",
+            "Override",
+            "Overrides in force now or to come",
+            "Put someone on call in a rotation for a while",
+            taken=False,
+        ),
+        "/overrides/{override_id}": {
+            "delete": _operation(
+                "Remove an override: the rotation's schedule applies again",
+                None,
+                status="204",
+                params=[OVERRIDE_ID],
+            )
+        },
+        **_collection(
+            "/policies", "Policy", "Escalation policies and their steps", "Add an escalation policy"
+        ),
+        **_member(
+            "/policies/{policy}", POLICY, "Policy", "Remove an escalation policy no check names"
+        ),
     }
 
 
@@ -288,6 +369,10 @@ _LINKS = {
     ),
     "/channels": ("$response.body#/name", "name", ["/channels/{name}", "/channels/{name}/test"]),
     "/windows": ("$response.body#/id", "window_id", ["/windows/{window_id}"]),
+    "/people": ("$response.body#/name", "person", ["/people/{person}"]),
+    "/rotations": ("$response.body#/name", "rotation", ["/rotations/{rotation}"]),
+    "/overrides": ("$response.body#/id", "override_id", ["/overrides/{override_id}"]),
+    "/policies": ("$response.body#/name", "policy", ["/policies/{policy}"]),
 }
 
 
@@ -325,7 +410,7 @@ def openapi_document(server_url: str) -> dict[str, Any]:
         "security": [{"bearer": []}],
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **ONCALL_SCHEMAS},
             "responses": {name: _json(ref("Error"), text) for name, (_, text) in _ERRORS.items()},
         },
         "paths": _linked(_paths()),

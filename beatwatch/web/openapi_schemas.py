@@ -84,7 +84,7 @@ def list_of(item: Schema) -> Schema:
     return {"type": "array", "items": item}
 
 
-def _nullable(schema: Schema) -> Schema:
+def nullable(schema: Schema) -> Schema:
     return {**schema, "nullable": True}
 
 
@@ -99,7 +99,7 @@ STRING, INTEGER, BOOLEAN, NUMBER = (
     {"type": "boolean"},
     {"type": "number"},
 )
-TIME = _nullable({"type": "string", "format": "date-time"})
+TIME = nullable({"type": "string", "format": "date-time"})
 ONE_LINE: Schema = {"type": "string", "pattern": ONE_LINE_PATTERN}
 ONE_LINE_NAMES = list_of(ONE_LINE)
 A_TIME: Schema = {"type": "string", "format": "date-time"}
@@ -129,24 +129,27 @@ _CHECK_FIELDS: Schema = {
         ),
     },
     "slug": {"type": "string", "pattern": SLUG_PATTERN, "description": "Unique."},
-    "grace_seconds": _nullable(
+    "grace_seconds": nullable(
         {
             **duration(0),
             "description": "At most half the interval for an interval check. null: the default.",
         }
     ),
-    "max_duration_seconds": _nullable(duration(1)),
-    "host": _nullable(ONE_LINE),
+    "max_duration_seconds": nullable(duration(1)),
+    "host": nullable(ONE_LINE),
     "tags": ONE_LINE_NAMES,
     "description": {"type": "string", "pattern": LINES_PATTERN},
     "alerts": list_of({"type": "string", "enum": [a.value for a in AlertType]}),
     "channels": {**ONE_LINE_NAMES, "description": "Names or tags of existing channels."},
     "failure_threshold": {"type": "integer", "minimum": 1},
     "escalate_to": {**ONE_LINE_NAMES, "description": "Names or tags of existing channels."},
-    "escalate_after_seconds": _nullable(
+    "escalate_after_seconds": nullable(
         {**duration(1), "description": "Needs escalate_to. " + duration(1)["description"]}
     ),
-    "remind_every_seconds": _nullable(duration(MIN_REMINDER)),
+    "remind_every_seconds": nullable(duration(MIN_REMINDER)),
+    "escalation_policy": nullable(
+        {**ONE_LINE, "description": "An existing escalation policy's name; null or blank: none."}
+    ),
 }
 _EVERY = duration(MIN_INTERVAL, MAX_INTERVAL)
 _CRON = {
@@ -159,10 +162,10 @@ _CRON = {
     ),
 }
 _BY_INTERVAL = {"every_seconds": _EVERY, "cron": _only_null("string"), "tz": _only_null("string")}
-_BY_CRON = {"every_seconds": _only_null("integer"), "cron": _CRON, "tz": _nullable(_ZONE)}
+_BY_CRON = {"every_seconds": _only_null("integer"), "cron": _CRON, "tz": nullable(_ZONE)}
 
 
-def _object(properties: Schema, required: list[str] | None = None, **extra: Any) -> Schema:
+def object_schema(properties: Schema, required: list[str] | None = None, **extra: Any) -> Schema:
     schema: Schema = {"type": "object", "additionalProperties": False, "properties": properties}
     if required:
         schema["required"] = required
@@ -174,11 +177,11 @@ def _check_input(new: bool) -> Schema:
     (the other is dropped) or none, and then tz alone changes a cron check's zone."""
     name = ["name"] if new else []
     variants = [
-        _object({**_CHECK_FIELDS, **_BY_INTERVAL}, [*name, "every_seconds"]),
-        _object({**_CHECK_FIELDS, **_BY_CRON}, [*name, "cron"]),
+        object_schema({**_CHECK_FIELDS, **_BY_INTERVAL}, [*name, "every_seconds"]),
+        object_schema({**_CHECK_FIELDS, **_BY_CRON}, [*name, "cron"]),
     ]
     if not new:
-        variants.append(_object({**_CHECK_FIELDS, "tz": _nullable(_ZONE)}))
+        variants.append(object_schema({**_CHECK_FIELDS, "tz": nullable(_ZONE)}))
     return {"oneOf": variants}
 
 
@@ -189,29 +192,30 @@ _CHECK: Schema = {
         "name": STRING,
         "slug": STRING,
         # null for a read-only token: a ping URL is a credential.
-        "uuid": _nullable(STRING),
-        "ping_url": _nullable(STRING),
-        "badge_url": _nullable(STRING),
+        "uuid": nullable(STRING),
+        "ping_url": nullable(STRING),
+        "badge_url": nullable(STRING),
         "state": {"type": "string", "enum": [s.value for s in State]},
         "state_since": TIME,
-        "every_seconds": _nullable(INTEGER),
-        "cron": _nullable(STRING),
-        "tz": _nullable(STRING),
+        "every_seconds": nullable(INTEGER),
+        "cron": nullable(STRING),
+        "tz": nullable(STRING),
         "grace_seconds": INTEGER,
-        "max_duration_seconds": _nullable(INTEGER),
-        "host": _nullable(STRING),
+        "max_duration_seconds": nullable(INTEGER),
+        "host": nullable(STRING),
         "tags": list_of(STRING),
         "description": STRING,
         "alerts": list_of(STRING),
         "channels": list_of(STRING),
         "failure_threshold": INTEGER,
         "escalate_to": list_of(STRING),
-        "escalate_after_seconds": _nullable(INTEGER),
-        "remind_every_seconds": _nullable(INTEGER),
+        "escalate_after_seconds": nullable(INTEGER),
+        "remind_every_seconds": nullable(INTEGER),
+        "escalation_policy": nullable(STRING),
         "paused_until": TIME,
         "created_at": TIME,
         "last_ping_at": TIME,
-        "last_duration_seconds": _nullable(NUMBER),
+        "last_duration_seconds": nullable(NUMBER),
         "next_change_at": TIME,
         # Whether its alert would reach a person now.
         "held_by_maintenance": BOOLEAN,
@@ -250,20 +254,20 @@ _WINDOW_INPUT: Schema = {
         "weekly (with tz, default UTC)."
     ),
     "oneOf": [
-        _object(
+        object_schema(
             {**_WINDOW_FIELDS, "for": duration(1), **_NOT_ONE_OFF, **_NOT_WEEKLY}, ["host", "for"]
         ),
-        _object(
+        object_schema(
             {
                 **_WINDOW_FIELDS,
                 **_NOT_FOR,
-                "starts_at": _nullable(A_TIME),
+                "starts_at": nullable(A_TIME),
                 "ends_at": A_TIME,
                 **_NOT_WEEKLY,
             },
             ["host", "ends_at"],
         ),
-        _object(
+        object_schema(
             {
                 **_WINDOW_FIELDS,
                 **_NOT_FOR,
@@ -273,7 +277,7 @@ _WINDOW_INPUT: Schema = {
                     "pattern": WEEKLY_PATTERN,
                     "example": "sun 02:00-04:00",
                 },
-                "tz": _nullable(_ZONE),
+                "tz": nullable(_ZONE),
             },
             ["host", "weekly"],
         ),
@@ -284,9 +288,9 @@ _PAUSE: Schema = {
         "Empty: paused until resumed. Otherwise paused_until (still to come) or for, not both."
     ),
     "oneOf": [
-        _object({}),
-        _object({"for": duration(1)}, ["for"]),
-        _object({"paused_until": A_TIME}, ["paused_until"]),
+        object_schema({}),
+        object_schema({"for": duration(1)}, ["for"]),
+        object_schema({"paused_until": A_TIME}, ["paused_until"]),
     ],
 }
 _CHANNEL_NAME: Schema = {
@@ -306,7 +310,7 @@ _CHANNEL_SETTINGS: Schema = {
 SCHEMAS: dict[str, Schema] = {
     "Error": {
         "type": "object",
-        "properties": {"error": STRING, "field": _nullable(STRING)},
+        "properties": {"error": STRING, "field": nullable(STRING)},
         "required": ["error", "field"],
     },
     "CheckInput": _check_input(new=True),
@@ -318,11 +322,11 @@ SCHEMAS: dict[str, Schema] = {
         "properties": {
             "kind": {"type": "string", "enum": ["success", "start", "fail", "log"]},
             "at": TIME,
-            "exit_code": _nullable(INTEGER),
-            "rid": _nullable(STRING),
-            "duration_seconds": _nullable(NUMBER),
-            "remote_addr": _nullable(STRING),
-            "user_agent": _nullable(STRING),
+            "exit_code": nullable(INTEGER),
+            "rid": nullable(STRING),
+            "duration_seconds": nullable(NUMBER),
+            "remote_addr": nullable(STRING),
+            "user_agent": nullable(STRING),
             "body": STRING,
         },
     },
@@ -340,8 +344,8 @@ SCHEMAS: dict[str, Schema] = {
                     "properties": {
                         "at": TIME,
                         "key": STRING,
-                        "remote_addr": _nullable(STRING),
-                        "user_agent": _nullable(STRING),
+                        "remote_addr": nullable(STRING),
+                        "user_agent": nullable(STRING),
                     },
                 }
             ),
@@ -357,7 +361,7 @@ SCHEMAS: dict[str, Schema] = {
             "attempts": INTEGER,
             "created_at": TIME,
             "sent_at": TIME,
-            "last_error": _nullable(STRING),
+            "last_error": nullable(STRING),
         },
     },
     "Incident": {
@@ -365,15 +369,17 @@ SCHEMAS: dict[str, Schema] = {
         "properties": {
             "id": INTEGER,
             "check_id": INTEGER,
-            "check": _nullable(STRING),
+            "check": nullable(STRING),
             "state": STRING,
             "reason": STRING,
             "opened_at": TIME,
             "resolved_at": TIME,
-            "resolution": _nullable(STRING),
+            "resolution": nullable(STRING),
             "acknowledged_at": TIME,
             "escalated_at": TIME,
             "notified": BOOLEAN,
+            "policy": nullable(STRING),
+            "steps": list_of(ref("IncidentStep")),
             "notifications": list_of(ref("Notification")),
         },
     },
@@ -415,13 +421,13 @@ SCHEMAS: dict[str, Schema] = {
             "default": BOOLEAN,
             "tags": list_of(STRING),
             "failing": BOOLEAN,
-            "last_error": _nullable(STRING),
+            "last_error": nullable(STRING),
             "last_error_at": TIME,
             "last_success_at": TIME,
         },
     },
-    "ChannelInput": _object({"name": _CHANNEL_NAME, **_CHANNEL_SETTINGS}, ["name", "url"]),
-    "ChannelChange": _object(
+    "ChannelInput": object_schema({"name": _CHANNEL_NAME, **_CHANNEL_SETTINGS}, ["name", "url"]),
+    "ChannelChange": object_schema(
         {"name": _CHANNEL_NAME, **_CHANNEL_SETTINGS},
         description=(
             "What is not given stays. A new name carries over to the checks naming the channel."

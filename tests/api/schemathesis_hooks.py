@@ -28,6 +28,7 @@ _CHECK_RULES = frozenset(
         "cron",  # fires at all
         "tz",  # exists here, and goes with a cron schedule
         "channels",  # exist
+        "escalation_policy",  # exists
     }
 )
 _CHANNEL_RULES = frozenset({"url"})
@@ -38,6 +39,15 @@ RULES_BEYOND_THE_SCHEMA: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/windows"): frozenset({"for", "starts_at", "ends_at", "tz"}),
     ("POST", "/channels"): _CHANNEL_RULES,
     ("PATCH", "/channels/{name}"): _CHANNEL_RULES,
+    # People, rotations and policies name channels, people and rotations that must exist;
+    # a shift lasts at most a year, a zone and a date must be real, steps keep their order.
+    ("POST", "/people"): frozenset({"channels"}),
+    ("PATCH", "/people/{person}"): frozenset({"channels"}),
+    ("POST", "/rotations"): frozenset({"people", "every", "tz", "start"}),
+    ("PATCH", "/rotations/{rotation}"): frozenset({"people", "every", "tz", "start"}),
+    ("POST", "/overrides"): frozenset({"person", "starts_at", "ends_at"}),
+    ("POST", "/policies"): frozenset({"steps"}),
+    ("PATCH", "/policies/{policy}"): frozenset({"steps"}),
 }
 
 

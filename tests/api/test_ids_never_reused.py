@@ -95,7 +95,8 @@ def _previous_schema(path: Path) -> None:
             )
 
 
-def _dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
+def _columns(path: Path) -> dict[str, list[str]]:
+    """Each table's columns, as the schema stands."""
     with closing(sqlite3.connect(path)) as conn:
         tables = [
             name
@@ -104,18 +105,29 @@ def _dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
                 "'sqlite_sequence' ORDER BY name"
             )
         ]
-        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall() for t in tables}
+        return {t: [r[1] for r in conn.execute(f"PRAGMA table_info({t})")] for t in tables}
+
+
+def _dump(path: Path, columns: dict[str, list[str]]) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of the tables and columns given: the ones a later migration adds (with
+    their defaults) are no rows that were there before."""
+    with closing(sqlite3.connect(path)) as conn:
+        return {
+            t: conn.execute(f"SELECT {', '.join(c)} FROM {t} ORDER BY rowid").fetchall()
+            for t, c in columns.items()
+        }
 
 
 async def test_upgrade_keeps_every_row_and_never_reuses_an_id(tmp_path: Path) -> None:
     settings = engine_settings(tmp_path / "data")
     settings.data_dir.mkdir()
     _previous_schema(settings.data_dir / DB_FILE)
-    before = _dump(settings.data_dir / DB_FILE)
+    columns = _columns(settings.data_dir / DB_FILE)
+    before = _dump(settings.data_dir / DB_FILE, columns)
 
     service = await Service.open(settings)
     try:
-        after = _dump(settings.data_dir / DB_FILE)
+        after = _dump(settings.data_dir / DB_FILE, columns)
         # Opening gives the instance its ping key; every other row is as it was.
         assert [key for key, _ in after.pop("settings")] == ["ping_key"]
         assert after == {k: v for k, v in before.items() if k != "settings"}

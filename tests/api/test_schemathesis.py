@@ -22,10 +22,14 @@ DEADLINE = 120
 
 
 async def seed(service: Service) -> str:
-    """The check, channel and host schemathesis.toml names; returns a read-write token."""
+    """The check, channel, host, person, rotation and policy schemathesis.toml names;
+    returns a read-write token."""
     await service.add_check(CheckSpec(name="nightly-backup", every_seconds=3600))
     await service.alerts.add_channel("ops", "json://127.0.0.1:9/ops")
     await service.alerts.start_maintenance("db1", weekly="sun 02:00-04:00", force=True)
+    await service.oncall.add_person("alice", ("ops",))
+    await service.oncall.add_rotation("primary", ("alice",), "1w", "09:00", "UTC")
+    await service.oncall.add_policy("night", ("rotation:primary",))
     _, token = await service.tokens.create("schemathesis")
     return token
 

@@ -40,6 +40,7 @@ CHECK_FIELDS = {
     "escalate_to",
     "escalate_after_seconds",
     "remind_every_seconds",
+    "escalation_policy",
     "paused_until",
     "created_at",
     "last_ping_at",

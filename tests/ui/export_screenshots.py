@@ -97,6 +97,7 @@ SCENES: dict[str, Scene] = {
     "incidents": section("4"),
     "hosts": section("5"),
     "channels": section("6"),
+    "rotations": section("7"),
 }
 
 

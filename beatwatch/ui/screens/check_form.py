@@ -60,6 +60,7 @@ FIELD_INPUT = {
     "escalate_to": "escalate-to",
     "escalate_after": "escalate-after",
     "remind_every": "remind-every",
+    "escalation_policy": "policy",
 }
 
 
@@ -78,6 +79,7 @@ FIELDS = (
 # Rarely set, so folded away until opened, or until one of them has a value or an error.
 ESCALATION_FIELDS = (
     FieldSpec("failure-threshold", "Fails to alert", "1: alert at the first failure"),
+    FieldSpec("policy", "Escalation policy", "optional: who is told, step by step"),
     FieldSpec("escalate-to", "Escalate to", "optional: channels for an unacknowledged alert"),
     FieldSpec("escalate-after", "Escalate after", "e.g. 30m without acknowledgement"),
     FieldSpec("remind-every", "Remind every", "optional, e.g. 1h until acknowledged"),
@@ -196,6 +198,7 @@ class CheckFormScreen(FormScreen[Check | None]):
                 "escalate-to": ", ".join(check.escalation_channels),
                 "escalate-after": _exact(check.escalate_after_seconds),
                 "remind-every": _exact(check.remind_every_seconds),
+                "policy": check.escalation_policy or "",
             }
             for key, value in values.items():
                 self.query_one(f"#{key}", Input).value = value
@@ -204,6 +207,7 @@ class CheckFormScreen(FormScreen[Check | None]):
                 check.failure_threshold == 1
                 and not check.escalation_channels
                 and check.remind_every_seconds is None
+                and check.escalation_policy is None
             )
             self.query_one("#kind-cron", RadioButton).value = schedule.is_cron
         self._show_kind()
@@ -302,6 +306,7 @@ class CheckFormScreen(FormScreen[Check | None]):
                 "escalate_after_seconds": _duration(self.text("escalate-after"), "escalate_after"),
                 "remind_every_seconds": _duration(self.text("remind-every"), "remind_every"),
             },
+            lambda: {"escalation_policy": self.text("policy").strip() or None},
         ]
 
     def _spec(self) -> CheckSpec:
@@ -350,6 +355,7 @@ class CheckFormScreen(FormScreen[Check | None]):
             "escalation_channels": spec.escalation_channels,
             "escalate_after_seconds": spec.escalate_after_seconds,
             "remind_every_seconds": spec.remind_every_seconds,
+            "escalation_policy": spec.escalation_policy,
         }
         # An untouched grace follows the schedule's default when the schedule changes.
         if self.text("grace") != self.initial.get("grace"):

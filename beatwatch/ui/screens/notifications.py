@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Label, Static
 
+from beatwatch.core.escalation import step_rows
 from beatwatch.core.model import Incident, Notification
 from beatwatch.core.presentation import state_label
 from beatwatch.core.timefmt import format_relative, long_time, when
@@ -84,11 +85,16 @@ class NotificationsScreen(OnBeatwatch, ModalScreen[None]):
             yield Label("Messages for this incident", classes="section-title")
             yield RowTable(id="notifications", cursor_type="row")
             yield Static("", id="notifications-empty", classes="dialog-text")
+            yield Label("Whom each step reached", id="steps-title", classes="section-title")
+            yield RowTable(id="steps", cursor_type="row")
 
     def on_mount(self) -> None:
-        table = self.query_one(RowTable)
+        table = self.query_one("#notifications", RowTable)
         for label in ("Queued", "Channel", "Kind", "Status", "Sent", "Last error"):
             table.add_column(label, key=label.lower())
+        steps = self.query_one("#steps", RowTable)
+        for label in ("Step", "Target", "Reached", "Through", "When"):
+            steps.add_column(label, key=label.lower())
         self._live.start()
 
     async def _load(self) -> None:
@@ -98,8 +104,17 @@ class NotificationsScreen(OnBeatwatch, ModalScreen[None]):
         )
         if notifications is None:
             return
+        steps = await app.attempt(
+            "load escalation steps", app.service.alerts.steps_by_incident([self._incident])
+        )
         now = app.clock()
-        table = self.query_one(RowTable)
+        if steps is not None:
+            taken = steps[self._incident.id]
+            rows = step_rows(taken, lambda t: when(t, now))
+            fill(self.query_one("#steps", RowTable), [Row(str(i), r) for i, r in enumerate(rows)])
+            self.query_one("#steps", RowTable).display = bool(taken)
+            self.query_one("#steps-title", Label).display = bool(taken)
+        table = self.query_one("#notifications", RowTable)
         rows = [
             Row(
                 str(n.id),
