@@ -159,6 +159,31 @@ class UnknownPing:
     user_agent: str | None
 
 
+class EventKind(StrEnum):
+    """What a line of the event log tells of."""
+
+    TRANSITION = "transition"
+    DELIVERY = "delivery"
+    DELIVERY_FAILED = "delivery_failed"
+    NOT_SENT = "not_sent"
+    UNKNOWN_PING = "unknown_ping"
+    ENGINE = "engine"
+
+
+@dataclass(frozen=True, slots=True)
+class LogEvent:
+    """One line of the event log: what the engine did, whichever process ran it."""
+
+    id: int
+    at: float
+    level: str  # "info", "warning", "error"
+    kind: EventKind
+    text: str
+    check_id: int | None = None
+    # For a pause: when it ends, written by each interface in its own local time.
+    paused_until: float | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Transition:
     check_id: int

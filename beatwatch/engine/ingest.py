@@ -10,6 +10,7 @@ from typing import Any
 from beatwatch.core.model import Check, Ping, PingKind, PingRequest, Transition
 from beatwatch.core.validation import CheckSpec, validate
 from beatwatch.engine.check_edits import create_check
+from beatwatch.engine.event_log import record_unknown_ping
 from beatwatch.engine.transitions import settle
 from beatwatch.store import database
 from beatwatch.store.check_cache import CheckCache
@@ -47,6 +48,7 @@ def record_ping(
         database.record_unknown_ping(
             conn, request.at, label, request.remote_addr, request.user_agent
         )
+        record_unknown_ping(conn, request.at, label)
         cache.wrote_no_check(conn, changes_before)
         return PingOutcome(None, None, unknown_label=label)
 

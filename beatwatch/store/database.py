@@ -23,6 +23,7 @@ from beatwatch.core.model import (
     Channel,
     Check,
     Incident,
+    LogEvent,
     MaintenanceWindow,
     Notification,
     Ping,
@@ -33,7 +34,7 @@ from beatwatch.core.model import (
     UnknownPing,
     is_row_id,
 )
-from beatwatch.store import alert_rows
+from beatwatch.store import alert_rows, event_rows
 from beatwatch.store.check_cache import CheckCache
 from beatwatch.store.check_rows import (
     CHECK_COLUMNS,
@@ -240,6 +241,12 @@ class Store:
             [limit],
         )
         return [UnknownPing(r[0], r[1], r[2], r[3]) for r in rows]
+
+    async def log_events(self, after: int, limit: int) -> list[LogEvent]:
+        """The newest `limit` lines of the event log whose id is above `after`, oldest
+        first: a reader that keeps the last id it saw asks only for what is new."""
+        rows = await self._fetchall(event_rows.NEWEST_AFTER_SQL, [after, limit])
+        return [event_rows.event_from_row(r) for r in rows]
 
     async def channels(self) -> list[Channel]:
         rows = await self._fetchall(

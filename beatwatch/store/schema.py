@@ -232,6 +232,20 @@ MIGRATIONS: list[Migration] = [
     """
     DELETE FROM settings WHERE key = 'tag_badge_key';
     """,
+    # 8: the event log every interface reads: state changes, deliveries, alerts that went
+    # nowhere, unknown pings and the engine's warnings. No foreign key: a line outlives its
+    # check, whose name it already holds.
+    """
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at REAL NOT NULL,
+        level TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        text TEXT NOT NULL,
+        check_id INTEGER,
+        paused_until REAL
+    );
+    """,
 ]
 
 

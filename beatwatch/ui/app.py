@@ -27,7 +27,6 @@ from beatwatch.core.model import Check, Incident, MaintenanceWindow, State
 from beatwatch.core.presentation import counted
 from beatwatch.core.terminal_text import terminal_text
 from beatwatch.engine.events import (
-    AlertUnsent,
     CheckChanged,
     CheckRemoved,
     DeliveryAttempted,
@@ -43,10 +42,9 @@ from beatwatch.runtime import start_engine
 from beatwatch.service.service import Service
 from beatwatch.ui.commands import BeatwatchCommands
 from beatwatch.ui.controls_filter import ControlsDropped
-from beatwatch.ui.event_log import EventLog
 from beatwatch.ui.fleet import RESULTS_SHOWN, Fleet
 from beatwatch.ui.keymap import as_bound, binding_owners, keymap_problems
-from beatwatch.ui.messages import EngineEvents, LogEntry, LogPosted
+from beatwatch.ui.messages import EngineEvents
 from beatwatch.ui.screens.channels import ChannelsScreen
 from beatwatch.ui.screens.check_detail import CheckDetailScreen
 from beatwatch.ui.screens.check_form import CheckFormScreen
@@ -96,22 +94,6 @@ SECTIONS_GROUP = Binding.Group("Sections", compact=True)
 CONTROLS_DROPPED = ControlsDropped()
 
 
-class UILogHandler(logging.Handler):
-    """Engine warnings and errors, shown on the log screen (from any thread); a line whose
-    fact also comes as an engine event is shown from the event instead."""
-
-    def __init__(self, app: BeatwatchApp, loop: asyncio.AbstractEventLoop) -> None:
-        super().__init__(logging.WARNING)
-        self._app = app
-        self._loop = loop
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if getattr(record, "told_as_event", False):
-            return
-        entry = LogEntry(record.created, record.levelname.lower(), record.getMessage())
-        self._loop.call_soon_threadsafe(self._app.post_message, LogPosted(entry))
-
-
 class BeatwatchApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "beatwatch"
@@ -159,7 +141,6 @@ class BeatwatchApp(App[None]):
         self.service = service
         self.clock = clock
         self.fleet = Fleet()
-        self.event_log = EventLog()
         self.unknown_version = 0
         # Bumped whenever incidents, channels or maintenance windows may have changed.
         self.alerts_version = 0
@@ -171,7 +152,6 @@ class BeatwatchApp(App[None]):
         self._unsubscribe: Callable[[], None] | None = None
         # The EngineEvents message posted but not yet handled, which new events join.
         self._queued_events: EngineEvents | None = None
-        self._log_handler: UILogHandler | None = None
         self._notices: list[str] = []
         # Another process wrote since the fleet was last read; and whether a reload runs now.
         self._reload_wanted = False
@@ -219,9 +199,6 @@ class BeatwatchApp(App[None]):
         help_key = self.key_for("app.help")
         for problem in keymap_problems(self._keymap, self._binding_owners, help_key):
             self.notify(f"[keymap] {problem}", title="Keymap", severity="warning", timeout=20)
-        loop = asyncio.get_running_loop()
-        self._log_handler = UILogHandler(self, loop)
-        logging.getLogger("beatwatch").addHandler(self._log_handler)
         self._unsubscribe = self.service.events.subscribe(self._queue_engine_event)
         await self._connect_engine()
         for notice in self._notices:
@@ -303,8 +280,6 @@ class BeatwatchApp(App[None]):
     def on_unmount(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
-        if self._log_handler is not None:
-            logging.getLogger("beatwatch").removeHandler(self._log_handler)
 
     async def _load_fleet(self) -> None:
         await self._load_facts()
@@ -348,7 +323,6 @@ class BeatwatchApp(App[None]):
             while self._reload_wanted:
                 self._reload_wanted = False
                 checks = await self.service.list_checks()
-                self.event_log.states_changed_elsewhere(self.fleet.checks, checks)
                 changed = self.fleet.replace_all(checks, self.clock())
                 await self._load_results(sorted(changed))
                 self.unknown_version += 1
@@ -379,40 +353,18 @@ class BeatwatchApp(App[None]):
                 self.fleet.upsert(check, now)
             case CheckRemoved(check_id=check_id):
                 self.fleet.remove(check_id)
-                self.event_log.forget(check_id)
             case PingRecorded(ping=ping):
                 self.fleet.record(ping)
-            case StateChanged(check=check, transition=transition):
-                self.event_log.state_changed(
-                    check, transition.from_state, transition.to_state, transition.at
-                )
+            case StateChanged() | DeliveryAttempted() | IncidentChanged() | SetupChanged():
                 # A bad transition opens an incident and a recovery resolves one.
                 self.alerts_version += 1
-            case UnknownPingRecorded(label=label):
+            case UnknownPingRecorded():
                 self.unknown_version += 1
-                self.event_log.add(
-                    LogEntry(now, "warning", f"ping for an unknown check ({label}) — a typo?")
-                )
-            case DeliveryAttempted(channel_name=channel, title=title, error=error):
-                if error:
-                    self.event_log.add(
-                        LogEntry(now, "warning", f"alert {title!r} to {channel}: {error}")
-                    )
-                self.alerts_version += 1
-            case AlertUnsent(message=message):
-                # The engine's line names the command that fixes it; this window adds its keys.
-                hint = f"; or here: {self.channel_hint()}"
-                self.event_log.add(LogEntry(now, "warning", message + hint))
-            case IncidentChanged() | SetupChanged():
-                self.alerts_version += 1
             case StoreChanged():
                 self._reload_wanted = True
                 if not self._reloading:
                     self._reloading = True
                     self.run_worker(self._reload_while_wanted(), group="reload")
-
-    def on_log_posted(self, message: LogPosted) -> None:
-        self.event_log.add(message.entry)
 
     # -- actions shared by the screens ---------------------------------------------------
 
