@@ -53,6 +53,7 @@ TRANSITIONS_KEPT = 100
 # The writer's page cache; it grows only as far as the database does.
 WRITER_CACHE_KIB = 16384
 
+UNKNOWN_PING_COLUMNS = "at, key, remote_addr, user_agent, method, path, body, uuid, slug"
 PING_COLUMNS = "id, check_id, kind, at, exit_code, rid, duration, remote_addr, user_agent, body"
 
 
@@ -237,10 +238,9 @@ class Store:
 
     async def unknown_pings(self, limit: int = UNKNOWN_PINGS_KEPT) -> list[UnknownPing]:
         rows = await self._fetchall(
-            "SELECT at, key, remote_addr, user_agent FROM unknown_pings ORDER BY id DESC LIMIT ?",
-            [limit],
+            f"SELECT {UNKNOWN_PING_COLUMNS} FROM unknown_pings ORDER BY id DESC LIMIT ?", [limit]
         )
-        return [UnknownPing(r[0], r[1], r[2], r[3]) for r in rows]
+        return [UnknownPing(*r[:6], bytes(r[6]), *r[7:]) for r in rows]
 
     async def log_events(self, after: int, limit: int) -> list[LogEvent]:
         """The newest `limit` lines of the event log whose id is above `after`, oldest
@@ -539,12 +539,20 @@ def newest_open_run(conn: sqlite3.Connection, check_id: int) -> float | None:
 # Unknown pings and instance settings.
 
 
-def record_unknown_ping(
-    conn: sqlite3.Connection, at: float, key: str, remote_addr: str | None, agent: str | None
-) -> None:
+def record_unknown_ping(conn: sqlite3.Connection, ping: UnknownPing) -> None:
     conn.execute(
-        "INSERT INTO unknown_pings (at, key, remote_addr, user_agent) VALUES (?, ?, ?, ?)",
-        (at, key, remote_addr, agent),
+        f"INSERT INTO unknown_pings ({UNKNOWN_PING_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            ping.at,
+            ping.key,
+            ping.remote_addr,
+            ping.user_agent,
+            ping.method,
+            ping.path,
+            ping.body,
+            ping.uuid,
+            ping.slug,
+        ),
     )
     conn.execute(
         "DELETE FROM unknown_pings WHERE id <= "

@@ -246,6 +246,14 @@ MIGRATIONS: list[Migration] = [
         paused_until REAL
     );
     """,
+    # 9: an unknown ping keeps its request, and the uuid or slug a check would need to get it.
+    """
+    ALTER TABLE unknown_pings ADD COLUMN method TEXT;
+    ALTER TABLE unknown_pings ADD COLUMN path TEXT;
+    ALTER TABLE unknown_pings ADD COLUMN body BLOB NOT NULL DEFAULT x'';
+    ALTER TABLE unknown_pings ADD COLUMN uuid TEXT;
+    ALTER TABLE unknown_pings ADD COLUMN slug TEXT;
+    """,
 ]
 
 

@@ -395,8 +395,9 @@ class BeatwatchApp(App[None]):
     def check(self, check_id: int) -> Check | None:
         return self.fleet.checks.get(check_id)
 
-    def new_check(self) -> None:
-        self.push_screen(CheckFormScreen(None), self._created)
+    def new_check(self, prefill: dict[str, str] | None = None, uuid: str | None = None) -> None:
+        """The form for a new check: blank, or as `prefill` says, under `uuid` if given."""
+        self.push_screen(CheckFormScreen(None, prefill, uuid), self._created)
 
     def _created(self, check: Check | None) -> None:
         """A new check is selected in the table and opened, to show its URL and snippets."""

@@ -342,6 +342,11 @@ SCHEMAS: dict[str, Schema] = {
                         "key": STRING,
                         "remote_addr": _nullable(STRING),
                         "user_agent": _nullable(STRING),
+                        "method": _nullable(STRING),
+                        "path": _nullable(STRING),
+                        "body": STRING,
+                        "uuid": _nullable(STRING),
+                        "slug": _nullable(STRING),
                     },
                 }
             ),
