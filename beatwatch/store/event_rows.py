@@ -43,3 +43,8 @@ def event_from_row(r: sqlite3.Row) -> LogEvent:
         check_id=r["check_id"],
         paused_until=r["paused_until"],
     )
+
+
+def clear_events(conn: sqlite3.Connection) -> None:
+    """Empty the event log (the demo's made-up history is no news to anyone)."""
+    conn.execute("DELETE FROM events")

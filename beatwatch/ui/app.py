@@ -38,7 +38,6 @@ from beatwatch.engine.events import (
     StoreChanged,
     UnknownPingRecorded,
 )
-from beatwatch.runtime import start_engine
 from beatwatch.service.service import Service
 from beatwatch.ui.commands import BeatwatchCommands
 from beatwatch.ui.controls_filter import ControlsDropped
@@ -66,6 +65,15 @@ RESULTS_BATCH = 500
 HEALTH_CHECK_INTERVAL = 1.0
 # How often the alerting facts are read again, when they may have changed (seconds).
 FACTS_INTERVAL = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class SetUp:
+    """Work this window waits for, drawn, before it runs the engine and reads the fleet (the
+    demo writes its fleet), and what the checks screen says meanwhile."""
+
+    saying: str
+    work: Callable[[], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,8 +144,13 @@ class BeatwatchApp(App[None]):
         run_engine: bool = True,
         clock: Callable[[], float] = time.time,
         user_theme_dir: Path | None = None,
+        ask_before_quit: bool = True,
+        set_up: SetUp | None = None,
     ) -> None:
         super().__init__()
+        # Whether quitting while this window runs the engine asks first (not for the demo).
+        self._ask_before_quit = ask_before_quit
+        self.set_up = set_up
         self.service = service
         self.clock = clock
         self.fleet = Fleet()
@@ -200,10 +213,13 @@ class BeatwatchApp(App[None]):
         for problem in keymap_problems(self._keymap, self._binding_owners, help_key):
             self.notify(f"[keymap] {problem}", title="Keymap", severity="warning", timeout=20)
         self._unsubscribe = self.service.events.subscribe(self._queue_engine_event)
-        await self._connect_engine()
         for notice in self._notices:
             self.notify(notice, title="Theme", severity="warning", timeout=10)
-        self.run_worker(self._load_fleet(), group="load", exclusive=True)
+        if self.set_up is None:
+            await self._connect_engine()
+            self.run_worker(self._load_fleet(), group="load", exclusive=True)
+        else:
+            self.run_worker(self._set_up_then_start(self.set_up), group="load", exclusive=True)
         self._sub_title = self.sub_title
         self.set_interval(HEALTH_CHECK_INTERVAL, self._show_engine_health)
         self.set_interval(FACTS_INTERVAL, self._follow_facts)
@@ -255,6 +271,9 @@ class BeatwatchApp(App[None]):
         if not self._run_engine:
             self.sub_title = "view only: not receiving pings"
             return
+        # Imported here, after the first paint: the listener brings aiohttp and Apprise.
+        from beatwatch.runtime import start_engine
+
         holder = self.service.engine_holder()
         if holder is None:
             try:
@@ -280,6 +299,13 @@ class BeatwatchApp(App[None]):
     def on_unmount(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
+
+    async def _set_up_then_start(self, set_up: SetUp) -> None:
+        self.sub_title = self._sub_title = set_up.saying
+        await set_up.work()
+        await self._connect_engine()
+        self._sub_title = self.sub_title
+        await self._load_fleet()
 
     async def _load_fleet(self) -> None:
         await self._load_facts()
@@ -536,7 +562,7 @@ class BeatwatchApp(App[None]):
 
     async def action_quit(self) -> None:
         watched = [c for c in self.fleet.checks if self.fleet.state_of(c) is not State.PAUSED]
-        if not (self.service.runs_engine and watched):
+        if not (self._ask_before_quit and self.service.runs_engine and watched):
             self.exit()
             return
 

@@ -74,11 +74,10 @@ class ChecksScreen(OnBeatwatch, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header(icon="♥")
         new = self.beatwatch.key_for("checks.new")
+        set_up = self.beatwatch.set_up
+        empty = f"No checks yet — press {new} to add one, or run `beatwatch demo`."
         yield ReachBanner(id="banner")
-        yield SummaryLine(
-            Text(f"No checks yet — press {new} to add one, or run `beatwatch demo`."),
-            id="summary",
-        )
+        yield SummaryLine(Text(set_up.saying if set_up else empty), id="summary")
         yield ChecksTable(id="checks")
         yield Static(id="marks")
         yield Input(placeholder="filter by name, tag, host or state", id="filter")
