@@ -21,14 +21,16 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from functools import partial
 
+from aiohttp import web
+
 from beatwatch.core.alert_text import test_message
 from beatwatch.core.model import Check, MaintenanceWindow, PingKind, PingRequest, Schedule
-from beatwatch.core.schedule import upcoming
+from beatwatch.core.schedule import next_due
 from beatwatch.core.validation import CheckSpec, default_grace, validate
 from beatwatch.engine import check_edits
 from beatwatch.engine.apprise_sender import send
 from beatwatch.service.service import Service
-from beatwatch.store import alert_rows, database
+from beatwatch.store import alert_rows, database, event_rows
 
 SEED = 8790
 HISTORY_RUNS = 10
@@ -242,10 +244,41 @@ JOBS = (
 LIVE_EVERY = 600
 PAUSED_FOR = 3 * 3600
 TYPO_UUID = "5f0c7a52-3b8e-4d1f-9b2a-0e6d1c4a7f3e"
-# Port 9 (discard) on this machine: nothing listens, so every delivery fails, as a channel
-# with a wrong URL would. The password shows that the UI masks it.
-WEBHOOK_URL = "json://localhost:9/hook"
+# Where the demo's alerts go, unless `beatwatch demo` gives the URL of its inbox (DemoInbox).
+INBOX_URL = "json://127.0.0.1:9/inbox"
+INBOX_CHANNEL = "demo-inbox"
+ON_CALL = ("alice", "bob", "carol")
+# Port 9 (discard) on this machine: nothing listens, so a delivery fails, as a channel with
+# a wrong URL would; no check sends to it. The password shows that the UI masks it.
 MAIL_URL = "mailto://alerts:demo-password@localhost:9?to=ops@example.com"
+
+
+class DemoInbox:
+    """Where the demo's alerts go: a webhook receiver in this process, so that they are
+    delivered, and the Log shows them sent, instead of being retried all along against an
+    address nobody listens on."""
+
+    def __init__(self) -> None:
+        self.url = INBOX_URL
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/inbox", self._receive)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        self._runner = runner
+        self.url = f"json://127.0.0.1:{runner.addresses[0][1]}/inbox"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def _receive(self, request: web.Request) -> web.Response:
+        await request.read()
+        return web.json_response({"ok": True})
 
 
 @dataclass(slots=True)
@@ -267,12 +300,22 @@ def _grace(job: DemoJob) -> int:
     return job.grace if job.grace is not None else default_grace(job.schedule)
 
 
+def slots_between(schedule: Schedule, start: float, end: float) -> list[float]:
+    """The due times after `start`, up to `end`."""
+    times: list[float] = []
+    t = next_due(schedule, start)
+    while t <= end:
+        times.append(t)
+        t = next_due(schedule, t)
+    return times
+
+
 def _run_starts(job: DemoJob, before: float, rng: random.Random) -> list[float]:
     """Start times of the past runs, the last one finishing by `before`."""
     if job.every is not None:
         last = before - job.runtime
         return [last - k * job.every for k in range(HISTORY_RUNS - 1, -1, -1)]
-    slots = upcoming(job.schedule, before - CRON_LOOKBACK, 2000)
+    slots = slots_between(job.schedule, before - CRON_LOOKBACK, before)
     return [s + rng.uniform(0, 20) for s in slots if s + job.runtime + 20 < before][-HISTORY_RUNS:]
 
 
@@ -365,14 +408,25 @@ async def _build_one(service: Service, job: DemoJob, now: float, rng: random.Ran
     return check
 
 
-async def _add_channels(service: Service, now: float) -> None:
-    alerts = service.alerts
-    webhook = await alerts.add_channel("ops-webhook", WEBHOOK_URL, is_default=True)
-    await alerts.add_channel("ops-mail", MAIL_URL, tags=("email",))
+async def _add_channels(service: Service, now: float, inbox_url: str) -> None:
+    """The default channel is the demo's inbox, and so is each person's phone; the mail one,
+    failing, is named by no check.
+    Written directly, like the checks: the URLs are the demo's own, and asking Apprise to
+    check them would cost the first paint a second."""
+
+    def job(conn: sqlite3.Connection) -> int:
+        channel = partial(alert_rows.insert_channel, conn, now=now - 7 * 86400)
+        channel(name=INBOX_CHANNEL, url=inbox_url, is_default=True, tags=())
+        # The people on call are reached at the inbox too: it stands for their phones.
+        for person in ON_CALL:
+            channel(name=f"{person}-phone", url=inbox_url, is_default=False, tags=())
+        return channel(name="ops-mail", url=MAIL_URL, is_default=False, tags=("email",))
+
+    mail_id = await service.store.write(job)
     # A real attempt, so the error shown is the one Apprise gives; dated as of the demo's now.
-    error = await send(webhook.url, *test_message())
+    error = await send(MAIL_URL, *test_message())
     await service.store.write(
-        partial(alert_rows.record_delivery, channel_id=webhook.id, error=error, now=now - 240)
+        partial(alert_rows.record_delivery, channel_id=mail_id, error=error, now=now - 240)
     )
 
 
@@ -396,9 +450,8 @@ async def _add_maintenance(service: Service, now: float) -> None:
 async def _add_oncall(service: Service, now: float) -> None:
     """Three people on a weekly rotation, two of them on a daily one for the databases, and
     Carol covering the database rotation tonight."""
-    alerts, oncall = service.alerts, service.oncall
-    for name in ("alice", "bob", "carol"):
-        await alerts.add_channel(f"{name}-phone", f"ntfys://ntfy.example.com/{name}-pager-7f3a")
+    oncall = service.oncall
+    for name in ON_CALL:
         await oncall.add_person(name, (f"{name}-phone",), now=now)
     today = datetime.fromtimestamp(now, UTC).date()
     monday = today - timedelta(days=today.weekday())
@@ -409,7 +462,9 @@ async def _add_oncall(service: Service, now: float) -> None:
     await oncall.add_override("database", "carol", now - 3600, now + 10 * 3600, now=now)
 
 
-async def build_demo(service: Service, now: float | None = None, seed: int = SEED) -> DemoFleet:
+async def build_demo(
+    service: Service, now: float | None = None, seed: int = SEED, inbox_url: str = INBOX_URL
+) -> DemoFleet:
     """Write the demo checks and their history into an empty data dir, as of `now`."""
     now = time.time() if now is None else now
     rng = random.Random(seed)
@@ -417,7 +472,7 @@ async def build_demo(service: Service, now: float | None = None, seed: int = SEE
     # writes then share commits) and still come out the same every time.
     rngs = [random.Random(rng.getrandbits(64)) for _ in JOBS]
     # Channels first, so the failing checks' alerts are queued for them.
-    await _add_channels(service, now)
+    await _add_channels(service, now, inbox_url)
     checks = await asyncio.gather(
         *(_build_one(service, job, now, job_rng) for job, job_rng in zip(JOBS, rngs, strict=True))
     )
@@ -427,11 +482,19 @@ async def build_demo(service: Service, now: float | None = None, seed: int = SEE
     ):
         await service.record_ping(
             PingRequest(
-                PingKind.SUCCESS, uuid=TYPO_UUID, remote_addr=address, user_agent=agent, at=at
+                PingKind.SUCCESS,
+                uuid=TYPO_UUID,
+                remote_addr=address,
+                user_agent=agent,
+                at=at,
+                path=f"/ping/{TYPO_UUID}",
             )
         )
     await _add_maintenance(service, now)
     await _add_oncall(service, now)
+    # The history just written made a line in the Log for each of its state changes, in the
+    # order written, not the order they happened: the Log starts with what the demo does live.
+    await service.store.write(event_rows.clear_events)
     fleet = DemoFleet(checks={c.name: c for c in checks})
     for job, check in zip(JOBS, checks, strict=True):
         if (

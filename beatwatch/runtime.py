@@ -21,6 +21,7 @@ from aiohttp import web
 from beatwatch.config import Settings
 from beatwatch.core.errors import EngineBusy, StorageError
 from beatwatch.core.ratelimit import limiter_for
+from beatwatch.engine.event_log import StoreLogHandler
 from beatwatch.engine.lock import EngineLock
 from beatwatch.engine.self_ping import self_ping_loop
 from beatwatch.service.service import Service
@@ -44,6 +45,7 @@ class Runtime:
         self._lock = EngineLock(service.settings.data_dir)
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._log_handler: StoreLogHandler | None = None
 
     async def start(self) -> None:
         """Listen for pings and run the loops. Raises EngineBusy or OSError (port taken)."""
@@ -54,6 +56,9 @@ class Runtime:
             raise EngineBusy(
                 f"another beatwatch{pid} already runs the engine on {settings.data_dir}"
             )
+        # From here on, the engine's warnings and errors go to the event log too.
+        self._log_handler = StoreLogHandler(service.store)
+        logging.getLogger("beatwatch").addHandler(self._log_handler)
         _warn_if_open_to_others(settings.data_dir)
         try:
             runner = GuardedRunner(
@@ -63,6 +68,7 @@ class Runtime:
             site = web.TCPSite(runner, settings.listen_host, settings.listen_port, backlog=BACKLOG)
             await site.start()
         except BaseException:
+            self._stop_logging()
             self._lock.release()
             raise
         self._runner = runner
@@ -96,6 +102,12 @@ class Runtime:
             self._runner = None
             self.service.engine_stopped()
             self._lock.release()
+        self._stop_logging()
+
+    def _stop_logging(self) -> None:
+        if self._log_handler is not None:
+            logging.getLogger("beatwatch").removeHandler(self._log_handler)
+            self._log_handler = None
 
 
 async def start_engine(service: Service) -> Runtime:

@@ -493,9 +493,15 @@ def unknown_command(ctx: click.Context, as_json: bool, **where: Any) -> None:
             return
         now = time.time()
         print_table(
-            ["WHEN", "KEY", "FROM", "USER AGENT"],
+            ["WHEN", "KEY", "REQUEST", "FROM", "USER AGENT"],
             (
-                [format_relative(p.at, now), p.key, p.remote_addr or "", p.user_agent or ""]
+                [
+                    format_relative(p.at, now),
+                    p.key,
+                    p.request,
+                    p.remote_addr or "",
+                    p.user_agent or "",
+                ]
                 for p in pings
             ),
         )

@@ -20,23 +20,38 @@ from beatwatch.service.service import Service
 Prepare = Callable[[Service], Awaitable[Callable[[], Awaitable[None]] | None]]
 
 
-def open_tui(ctx: click.Context, prepare: Prepare | None = None, **flags: Any) -> None:
-    """Run the TUI with the engine embedded (or attached to the one already running)."""
+def open_tui(
+    ctx: click.Context, prepare: Prepare | None = None, throwaway: bool = False, **flags: Any
+) -> None:
+    """Run the TUI with the engine embedded (or attached to the one already running). A
+    throwaway one (the demo's) quits without asking: no monitoring stops with it."""
     settings = settings_from(ctx, **flags)
     log_to_file(settings.data_dir)
-    run_event_loop(_run(settings, prepare))
+    run_event_loop(_run(settings, prepare, throwaway))
 
 
-async def _run(settings: Settings, prepare: Prepare | None) -> None:
+async def _run(settings: Settings, prepare: Prepare | None, throwaway: bool) -> None:
     # Imported here so that the scriptable commands never pay for loading Textual.
-    from beatwatch.ui.app import BeatwatchApp
+    from beatwatch.ui.app import BeatwatchApp, SetUp
 
     service = await Service.open(settings)
     background: asyncio.Task[None] | None = None
-    try:
-        if prepare is not None and (job := await prepare(service)) is not None:
+
+    async def set_up() -> None:
+        nonlocal background
+        assert prepare is not None
+        if (job := await prepare(service)) is not None:
             background = asyncio.create_task(job())
-        app = BeatwatchApp(service, theme_name=settings.theme, keymap=settings.keymap)
+
+    try:
+        app = BeatwatchApp(
+            service,
+            theme_name=settings.theme,
+            keymap=settings.keymap,
+            ask_before_quit=not throwaway,
+            # Drawn first, then prepared: the demo's fleet takes a few seconds to write.
+            set_up=SetUp("Writing the demo fleet…", set_up) if prepare else None,
+        )
         await app.run_async()
     finally:
         if background is not None:
@@ -47,10 +62,19 @@ async def _run(settings: Settings, prepare: Prepare | None) -> None:
 
 
 async def _prepare_demo(service: Service) -> Callable[[], Awaitable[None]]:
-    from beatwatch.demo import build_demo, simulate
+    from beatwatch.demo import DemoInbox, build_demo, simulate
 
-    fleet = await build_demo(service)
-    return lambda: simulate(service, fleet)
+    inbox = DemoInbox()
+    await inbox.start()
+    fleet = await build_demo(service, inbox_url=inbox.url)
+
+    async def run() -> None:
+        try:
+            await simulate(service, fleet)
+        finally:
+            await inbox.stop()
+
+    return run
 
 
 @click.command("demo")
@@ -65,4 +89,6 @@ async def _prepare_demo(service: Service) -> Callable[[], Awaitable[None]]:
 def demo_command(ctx: click.Context, theme: str | None, listen: str) -> None:
     """Try the terminal UI on a made-up fleet of about thirty jobs; nothing is kept."""
     with tempfile.TemporaryDirectory(prefix="beatwatch-demo-") as data_dir:
-        open_tui(ctx, _prepare_demo, data_dir=Path(data_dir), theme=theme, listen=listen)
+        open_tui(
+            ctx, _prepare_demo, throwaway=True, data_dir=Path(data_dir), theme=theme, listen=listen
+        )

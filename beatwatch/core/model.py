@@ -154,12 +154,59 @@ class Ping:
         return self.body.decode("utf-8", errors="replace")
 
 
+# Stands for the ping key in the path of an unknown ping.
+PING_KEY_SHOWN = "<ping-key>"
+
+
 @dataclass(frozen=True, slots=True)
 class UnknownPing:
     at: float
-    key: str
+    key: str  # what it named, as lists show it: a uuid, "slug backup", ...
     remote_addr: str | None
     user_agent: str | None
+    # The request; None for a ping stored before beatwatch kept it. The path has the ping
+    # key replaced by PING_KEY_SHOWN.
+    method: str | None = None
+    path: str | None = None
+    body: bytes = b""
+    # The check a new one would have to be to receive it: its uuid, or its slug (only when
+    # the ping key was right: a check made with that slug would not get the pings otherwise).
+    uuid: str | None = None
+    slug: str | None = None
+
+    @property
+    def body_text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+    @property
+    def request(self) -> str:
+        """ "POST /ping/<uuid>/fail", or "" for a ping stored before requests were kept."""
+        return f"{self.method} {self.path}" if self.method else ""
+
+
+class EventKind(StrEnum):
+    """What a line of the event log tells of."""
+
+    TRANSITION = "transition"
+    DELIVERY = "delivery"
+    DELIVERY_FAILED = "delivery_failed"
+    NOT_SENT = "not_sent"
+    UNKNOWN_PING = "unknown_ping"
+    ENGINE = "engine"
+
+
+@dataclass(frozen=True, slots=True)
+class LogEvent:
+    """One line of the event log: what the engine did, whichever process ran it."""
+
+    id: int
+    at: float
+    level: str  # "info", "warning", "error"
+    kind: EventKind
+    text: str
+    check_id: int | None = None
+    # For a pause: when it ends, written by each interface in its own local time.
+    paused_until: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

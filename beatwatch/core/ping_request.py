@@ -37,3 +37,6 @@ class PingRequest(NamedTuple):
     user_agent: str | None = None
     body: bytes = b""
     at: float = 0.0
+    # As received, kept with a ping that matched no check: what the job asked for.
+    method: str = "GET"
+    path: str = ""

@@ -7,6 +7,7 @@ A channel URL is a credential: anything shown to a person goes through
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import threading
 from urllib.parse import parse_qsl, urlsplit
@@ -35,13 +36,16 @@ def validate_url(url: str) -> None:
         )
 
 
-def _known_schemes() -> set[str]:
+@functools.cache
+def _known_schemes() -> frozenset[str]:
+    """Every scheme Apprise's plugins take: asking loads every plugin's details, which takes
+    a second or more, and the answer never changes while the process runs."""
     schemes: set[str] = set()
     for details in apprise.Apprise().details()["schemas"]:
         for key in ("protocols", "secure_protocols"):
             value = details.get(key) or ()
             schemes.update([value] if isinstance(value, str) else value)
-    return {s.lower() for s in schemes}
+    return frozenset(s.lower() for s in schemes)
 
 
 # How each kind of message looks where the service has a notion of it (Slack's colour bar,

@@ -11,12 +11,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 
+from beatwatch.core.model import EventKind
+from beatwatch.engine import event_log
 from beatwatch.engine.apprise_sender import SEND_TIMEOUT, send
+from beatwatch.engine.event_log import IN_EVENT_LOG
 from beatwatch.engine.incidents import run_incident_actions
 from beatwatch.store.database import Store
 from beatwatch.store.outbox import (
@@ -138,27 +142,29 @@ class Dispatcher:
             )
             raise
         now = self._clock()
-        gave_up = await self._db.write(
-            partial(finish_delivery, message=message, error=error, now=now)
+        gave_up, level, text = await self._db.write(
+            partial(_finish_and_record, message=message, error=error, now=now)
         )
-        if error is None:
-            log.info("sent %s to %s: %s", message.kind, message.channel_name, message.title)
-        elif gave_up:
-            log.error(
-                "gave up on %s to %s after 24 h of failures (%s): %s",
-                message.kind,
-                message.channel_name,
-                error,
-                message.title,
-            )
-        else:
-            log.warning(
-                "could not send %s to %s (%s); will retry: %s",
-                message.kind,
-                message.channel_name,
-                error,
-                message.title,
-            )
+        log.log(event_log.LOG_LEVEL[level], text, extra=IN_EVENT_LOG)
         self._on_delivery(
             Delivery(message.channel_name, message.kind, message.title, error, gave_up)
         )
+
+
+def _finish_and_record(
+    conn: sqlite3.Connection, message: Claimed, error: str | None, now: float
+) -> tuple[bool, str, str]:
+    """Writer job: record a send attempt and its line in the event log, together. Returns
+    whether the message was given up on, and the line's level and text."""
+    gave_up = finish_delivery(conn, message, error, now)
+    what = f"{message.kind} to {message.channel_name}"
+    if error is None:
+        level, kind, text = "info", EventKind.DELIVERY, f"sent {what}: {message.title}"
+    elif gave_up:
+        level, kind = "error", EventKind.DELIVERY_FAILED
+        text = f"gave up on {what} after 24 h of failures ({error}): {message.title}"
+    else:
+        level, kind = "warning", EventKind.DELIVERY_FAILED
+        text = f"could not send {what} ({error}); will retry: {message.title}"
+    event_log.record(conn, now, level, kind, text)
+    return gave_up, level, text

@@ -1,5 +1,7 @@
-"""What the engine tells any interface that watches it. Callbacks run on the event loop and
-must return at once (a UI posts a message; it never does work inside them)."""
+"""What the engine tells any interface in its own process that watches it, so views stay
+fresh without reading the store again. Callbacks run on the event loop and must return at
+once (a UI posts a message; it never does work inside them). What a person reads later, in
+any process, is in the event log (engine/event_log.py)."""
 
 from __future__ import annotations
 
@@ -57,16 +59,6 @@ class DeliveryAttempted:
 
 
 @dataclass(frozen=True, slots=True)
-class AlertUnsent:
-    """An alert went to nobody: no channel was chosen for it. `message` is the engine's
-    log line, which names the command that fixes it."""
-
-    check_slug: str
-    kind: str
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
 class StoreChanged:
     """Another process wrote to the store; anything shown may be stale."""
 
@@ -80,12 +72,8 @@ Event = (
     | IncidentChanged
     | SetupChanged
     | DeliveryAttempted
-    | AlertUnsent
     | StoreChanged
 )
-# `extra` for a log line whose fact is also published as an event: an interface that shows
-# both the log and the events shows it once, from the event.
-TOLD_AS_EVENT = {"told_as_event": True}
 Listener = Callable[[Event], None]
 
 

@@ -14,13 +14,12 @@ from beatwatch.core.alert_policy import STORM_LIMIT, STORM_WINDOW
 from beatwatch.core.errors import IncidentNotFound
 from beatwatch.core.escalation import policy_for
 from beatwatch.core.maintenance import is_open
-from beatwatch.core.model import Channel, Check, Incident, PingKind, State
+from beatwatch.core.model import Channel, Check, EventKind, Incident, PingKind, State
 from beatwatch.core.reach import chosen_channels
 from beatwatch.core.rules import AlertAction, alert_action
-from beatwatch.engine import escalation
-from beatwatch.engine.events import TOLD_AS_EVENT, AlertUnsent
+from beatwatch.engine import escalation, event_log
+from beatwatch.engine.event_log import IN_EVENT_LOG
 from beatwatch.store import alert_rows, database, oncall_rows
-from beatwatch.store.writer import tell
 
 log = logging.getLogger("beatwatch.alerts")
 
@@ -28,8 +27,8 @@ log = logging.getLogger("beatwatch.alerts")
 MAINTENANCE_RECHECK = 60.0
 # How each kind of message sent by a policy's later steps starts its title.
 _PREFIXES = {"escalation": "[escalated] ", "handoff": "[on call now] "}
-# Logged, and told as AlertUnsent, for each alert that has nowhere to go. The remedy named is
-# the command line's; the terminal UI tells of its own keys for it.
+# Logged, and put in the event log, for each alert that has nowhere to go. The remedy named
+# is the command line's; the terminal UI tells of its own keys for it.
 NOT_SENT_NO_CHANNEL = (
     "check %s: %s not sent: no channel to send it to "
     "(add a default one: `beatwatch channel add NAME URL --default`)"
@@ -170,8 +169,9 @@ def _send(
     """Queue a message about `check`, held for a digest in a storm. While an earlier message
     about the check waits for a digest, this one joins it, so none overtakes another."""
     if not channels:
-        log.warning(NOT_SENT_NO_CHANNEL, check.slug, kind, extra=TOLD_AS_EVENT)
-        tell(AlertUnsent(check.slug, kind, NOT_SENT_NO_CHANNEL % (check.slug, kind)))
+        text = NOT_SENT_NO_CHANNEL % (check.slug, kind)
+        event_log.record(conn, now, "warning", EventKind.NOT_SENT, text, check.id)
+        log.warning(text, extra=IN_EVENT_LOG)
         return
     held = storm or alert_rows.held_for_digest(conn, check.id)
     for channel in channels:

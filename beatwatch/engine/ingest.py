@@ -7,9 +7,18 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from beatwatch.core.model import Check, Ping, PingKind, PingRequest, Transition
+from beatwatch.core.model import (
+    PING_KEY_SHOWN,
+    Check,
+    Ping,
+    PingKind,
+    PingRequest,
+    Transition,
+    UnknownPing,
+)
 from beatwatch.core.validation import CheckSpec, validate
 from beatwatch.engine.check_edits import create_check
+from beatwatch.engine.event_log import record_unknown_ping
 from beatwatch.engine.transitions import settle
 from beatwatch.store import database
 from beatwatch.store.check_cache import CheckCache
@@ -42,13 +51,12 @@ def record_ping(
 ) -> PingOutcome:
     stored = _find_target(conn, request, ping_key, cache)
     if stored is None:
-        label = _unknown_label(request, ping_key)
+        unknown = _unknown_ping(request, ping_key)
         changes_before = conn.total_changes
-        database.record_unknown_ping(
-            conn, request.at, label, request.remote_addr, request.user_agent
-        )
+        database.record_unknown_ping(conn, unknown)
+        record_unknown_ping(conn, request.at, unknown.key)
         cache.wrote_no_check(conn, changes_before)
-        return PingOutcome(None, None, unknown_label=label)
+        return PingOutcome(None, None, unknown_label=unknown.key)
 
     now = request.at
     alerted_before = stored.alerted_state
@@ -114,10 +122,27 @@ def _auto_create(conn: sqlite3.Connection, slug: str, now: float) -> Check:
     return create_check(conn, spec, now)
 
 
-def _unknown_label(request: PingRequest, ping_key: str) -> str:
+def _unknown_ping(request: PingRequest, ping_key: str) -> UnknownPing:
+    """The ping as the unknown-pings list keeps it: never with the ping key it was sent with,
+    right or wrong (a wrong one may be an old key, or one character off the real one)."""
+    path, slug = request.path, None
     if request.uuid is not None:
-        return request.uuid
-    assert request.ping_key is not None
-    if hmac.compare_digest(request.ping_key.encode(), ping_key.encode()):
-        return f"slug {request.slug}"
-    return f"slug {request.slug} (wrong ping key)"
+        label = request.uuid
+    else:
+        assert request.ping_key is not None
+        path = path.replace(f"/{request.ping_key}/", f"/{PING_KEY_SHOWN}/", 1)
+        if hmac.compare_digest(request.ping_key.encode(), ping_key.encode()):
+            label, slug = f"slug {request.slug}", request.slug
+        else:
+            label = f"slug {request.slug} (wrong ping key)"
+    return UnknownPing(
+        request.at,
+        label,
+        request.remote_addr,
+        request.user_agent,
+        method=request.method,
+        path=path,
+        body=request.body,
+        uuid=request.uuid,
+        slug=slug,
+    )

@@ -10,6 +10,7 @@ import sqlite3
 
 from beatwatch.core.model import Check, Transition
 from beatwatch.core.rules import evaluate, is_paused, transition_time
+from beatwatch.engine.event_log import record_transition
 from beatwatch.engine.incidents import apply_alerting
 from beatwatch.store import database
 
@@ -55,6 +56,7 @@ def settle(
             state_since=at,
             next_change_at=evaluation.next_change_at,
         )
+        record_transition(conn, check, transition)
     elif check.next_change_at != evaluation.next_change_at:
         check = check.evolve(next_change_at=evaluation.next_change_at)
     check = apply_alerting(conn, check, now)

@@ -83,6 +83,11 @@ def unknown_ping_to_dict(ping: UnknownPing) -> dict[str, Any]:
         "key": ping.key,
         "remote_addr": ping.remote_addr,
         "user_agent": ping.user_agent,
+        "method": ping.method,
+        "path": ping.path,
+        "body": ping.body_text,
+        "uuid": ping.uuid,
+        "slug": ping.slug,
     }
 
 

@@ -12,12 +12,20 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import replace
 from functools import partial
-from typing import Any, cast
+from typing import Any
 from urllib.parse import quote
 
 from beatwatch.config import Settings, parse_listen
 from beatwatch.core.errors import CheckNotFound, ConfigError, ValidationError
-from beatwatch.core.model import Check, Ping, PingKind, PingRequest, Transition, UnknownPing
+from beatwatch.core.model import (
+    Check,
+    LogEvent,
+    Ping,
+    PingKind,
+    PingRequest,
+    Transition,
+    UnknownPing,
+)
 from beatwatch.core.snippets import Links
 from beatwatch.core.timefmt import utc_iso
 from beatwatch.core.validation import (
@@ -36,7 +44,6 @@ from beatwatch.engine.events import (
     CheckChanged,
     CheckRemoved,
     DeliveryAttempted,
-    Event,
     EventBus,
     PingRecorded,
     StateChanged,
@@ -56,6 +63,8 @@ log = logging.getLogger("beatwatch.engine")
 TAG_BADGE_SECRET = "tag_badge_secret"
 PING_KEY_SYNTAX = re.compile(r"[A-Za-z0-9_-]{1,64}")
 OTHER_WRITERS_INTERVAL = 0.5
+# The event log lines read at most at once: as many as a screen of it keeps.
+LOG_EVENTS_READ = 2000
 
 
 class Service:
@@ -75,7 +84,6 @@ class Service:
         # Where this process's engine listens, while it runs one.
         self.bound_port: int | None = None
         self._closers: list[Callable[[], Awaitable[None]]] = []
-        db.writer.on_notes = self._publish_notes
 
     @classmethod
     async def open(cls, settings: Settings, create: bool = True) -> Service:
@@ -192,6 +200,11 @@ class Service:
 
     async def unknown_ping_count(self) -> int:
         return int(await self.store.setting("unknown_ping_count") or 0)
+
+    async def log_events(self, after: int = 0, limit: int = LOG_EVENTS_READ) -> list[LogEvent]:
+        """The event log, whichever process wrote it: the newest `limit` lines whose id is
+        above `after`, oldest first. A reader that passes the last id it saw follows it."""
+        return await self.store.log_events(after, limit)
 
     # -- checks --------------------------------------------------------------------------
 
@@ -369,11 +382,6 @@ class Service:
         self.events.publish(
             DeliveryAttempted(delivery.channel_name, delivery.kind, delivery.title, delivery.error)
         )
-
-    def _publish_notes(self, notes: list[object]) -> None:
-        """What writer jobs told (see writer.tell): engine events, published once committed."""
-        for note in notes:
-            self.events.publish(cast(Event, note))
 
     def _publish_settled(self, settled: Settled) -> None:
         # The evaluator's writes are quiet; what it settled may have queued alerts.

@@ -25,6 +25,7 @@ from beatwatch.core.model import (
     Check,
     Incident,
     IncidentStep,
+    LogEvent,
     MaintenanceWindow,
     Notification,
     Ping,
@@ -36,7 +37,7 @@ from beatwatch.core.model import (
     is_row_id,
 )
 from beatwatch.core.oncall import Override, Person, Rotation
-from beatwatch.store import alert_rows, oncall_rows
+from beatwatch.store import alert_rows, event_rows, oncall_rows
 from beatwatch.store.check_cache import CheckCache
 from beatwatch.store.check_rows import (
     CHECK_COLUMNS,
@@ -62,6 +63,7 @@ TRANSITIONS_KEPT = 100
 # The writer's page cache; it grows only as far as the database does.
 WRITER_CACHE_KIB = 16384
 
+UNKNOWN_PING_COLUMNS = "at, key, remote_addr, user_agent, method, path, body, uuid, slug"
 PING_COLUMNS = "id, check_id, kind, at, exit_code, rid, duration, remote_addr, user_agent, body"
 
 
@@ -246,10 +248,15 @@ class Store:
 
     async def unknown_pings(self, limit: int = UNKNOWN_PINGS_KEPT) -> list[UnknownPing]:
         rows = await self._fetchall(
-            "SELECT at, key, remote_addr, user_agent FROM unknown_pings ORDER BY id DESC LIMIT ?",
-            [limit],
+            f"SELECT {UNKNOWN_PING_COLUMNS} FROM unknown_pings ORDER BY id DESC LIMIT ?", [limit]
         )
-        return [UnknownPing(r[0], r[1], r[2], r[3]) for r in rows]
+        return [UnknownPing(*r[:6], bytes(r[6]), *r[7:]) for r in rows]
+
+    async def log_events(self, after: int, limit: int) -> list[LogEvent]:
+        """The newest `limit` lines of the event log whose id is above `after`, oldest
+        first: a reader that keeps the last id it saw asks only for what is new."""
+        rows = await self._fetchall(event_rows.NEWEST_AFTER_SQL, [after, limit])
+        return [event_rows.event_from_row(r) for r in rows]
 
     async def channels(self) -> list[Channel]:
         rows = await self._fetchall(
@@ -568,12 +575,20 @@ def newest_open_run(conn: sqlite3.Connection, check_id: int) -> float | None:
 # Unknown pings and instance settings.
 
 
-def record_unknown_ping(
-    conn: sqlite3.Connection, at: float, key: str, remote_addr: str | None, agent: str | None
-) -> None:
+def record_unknown_ping(conn: sqlite3.Connection, ping: UnknownPing) -> None:
     conn.execute(
-        "INSERT INTO unknown_pings (at, key, remote_addr, user_agent) VALUES (?, ?, ?, ?)",
-        (at, key, remote_addr, agent),
+        f"INSERT INTO unknown_pings ({UNKNOWN_PING_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            ping.at,
+            ping.key,
+            ping.remote_addr,
+            ping.user_agent,
+            ping.method,
+            ping.path,
+            ping.body,
+            ping.uuid,
+            ping.slug,
+        ),
     )
     conn.execute(
         "DELETE FROM unknown_pings WHERE id <= "

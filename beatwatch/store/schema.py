@@ -284,6 +284,28 @@ MIGRATIONS: list[Migration] = [
     );
     CREATE INDEX incident_steps_by_incident ON incident_steps(incident_id, id);
     """,
+    # 9: the event log every interface reads: state changes, deliveries, alerts that went
+    # nowhere, unknown pings and the engine's warnings. No foreign key: a line outlives its
+    # check, whose name it already holds.
+    """
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at REAL NOT NULL,
+        level TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        text TEXT NOT NULL,
+        check_id INTEGER,
+        paused_until REAL
+    );
+    """,
+    # 10: an unknown ping keeps its request, and the uuid or slug a check would need to get it.
+    """
+    ALTER TABLE unknown_pings ADD COLUMN method TEXT;
+    ALTER TABLE unknown_pings ADD COLUMN path TEXT;
+    ALTER TABLE unknown_pings ADD COLUMN body BLOB NOT NULL DEFAULT x'';
+    ALTER TABLE unknown_pings ADD COLUMN uuid TEXT;
+    ALTER TABLE unknown_pings ADD COLUMN slug TEXT;
+    """,
 ]
 
 

@@ -23,7 +23,6 @@ import sqlite3
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from beatwatch.core.errors import StorageError
@@ -37,16 +36,6 @@ log = logging.getLogger("beatwatch.store")
 MAX_BATCH = 512
 # How long a batch waits for another process's write lock before it fails.
 LOCK_WAIT = 5.0
-# What the job now running has to tell once its changes are committed (see `tell`).
-_TOLD: ContextVar[list[object] | None] = ContextVar("told", default=None)
-
-
-def tell(note: object) -> None:
-    """From inside a job: hand `note` (an engine event) to the writer's on_notes once the
-    job's changes are durable; dropped if the job fails or the commit does."""
-    told = _TOLD.get()
-    if told is not None:
-        told.append(note)
 
 
 class Writer:
@@ -67,8 +56,6 @@ class Writer:
         self.on_stale: Callable[[], None] | None = None
         # Called when another process has committed (a command-line edit, say).
         self.on_foreign_commit: Callable[[], None] | None = None
-        # Called after a commit with what its jobs told (see `tell`).
-        self.on_notes: Callable[[list[object]], None] | None = None
         # The latest storage fault, cleared by the next successful commit.
         self.fault: str | None = None
 
@@ -126,7 +113,6 @@ class Writer:
         conn = self._conn
         assert conn is not None
         outcomes: list[tuple[bool, Any]] = []
-        notes: list[object] = []
         changes_before = conn.total_changes
         wake = False
         try:
@@ -135,12 +121,9 @@ class Writer:
             for job, _, quiet in batch:
                 conn.execute("SAVEPOINT job")
                 before_job = conn.total_changes
-                told: list[object] = []
-                reset = _TOLD.set(told)
                 try:
                     outcomes.append((True, job(conn)))
                     conn.execute("RELEASE job")
-                    notes += told
                     if not quiet and conn.total_changes != before_job:
                         wake = True
                 except Exception as exc:
@@ -151,8 +134,6 @@ class Writer:
                     conn.execute("ROLLBACK TO job")
                     conn.execute("RELEASE job")
                     outcomes.append((False, exc))
-                finally:
-                    _TOLD.reset(reset)
         except sqlite3.Error as exc:
             self._finish(batch, [], exc)
             self._begin_next()
@@ -164,8 +145,6 @@ class Writer:
         def after_commit(_: object) -> None:
             error = committed.exception()
             self._finish(batch, outcomes, error, wake=wake, wrote=wrote)
-            if error is None and notes and self.on_notes is not None:
-                self.on_notes(notes)
             self._begin_next()
 
         committed.add_done_callback(after_commit)

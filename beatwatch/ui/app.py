@@ -27,7 +27,6 @@ from beatwatch.core.model import Check, Incident, MaintenanceWindow, State
 from beatwatch.core.presentation import counted
 from beatwatch.core.terminal_text import terminal_text
 from beatwatch.engine.events import (
-    AlertUnsent,
     CheckChanged,
     CheckRemoved,
     DeliveryAttempted,
@@ -39,14 +38,12 @@ from beatwatch.engine.events import (
     StoreChanged,
     UnknownPingRecorded,
 )
-from beatwatch.runtime import start_engine
 from beatwatch.service.service import Service
 from beatwatch.ui.commands import BeatwatchCommands
 from beatwatch.ui.controls_filter import ControlsDropped
-from beatwatch.ui.event_log import EventLog
 from beatwatch.ui.fleet import RESULTS_SHOWN, Fleet
 from beatwatch.ui.keymap import as_bound, binding_owners, keymap_problems
-from beatwatch.ui.messages import EngineEvents, LogEntry, LogPosted
+from beatwatch.ui.messages import EngineEvents
 from beatwatch.ui.screens.channels import ChannelsScreen
 from beatwatch.ui.screens.check_detail import CheckDetailScreen
 from beatwatch.ui.screens.check_form import CheckFormScreen
@@ -69,6 +66,15 @@ RESULTS_BATCH = 500
 HEALTH_CHECK_INTERVAL = 1.0
 # How often the alerting facts are read again, when they may have changed (seconds).
 FACTS_INTERVAL = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class SetUp:
+    """Work this window waits for, drawn, before it runs the engine and reads the fleet (the
+    demo writes its fleet), and what the checks screen says meanwhile."""
+
+    saying: str
+    work: Callable[[], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,22 +102,6 @@ SECTIONS = (
 SECTIONS_GROUP = Binding.Group("Sections", compact=True)
 # One for the app: strips cache what a filter made of them, per filter.
 CONTROLS_DROPPED = ControlsDropped()
-
-
-class UILogHandler(logging.Handler):
-    """Engine warnings and errors, shown on the log screen (from any thread); a line whose
-    fact also comes as an engine event is shown from the event instead."""
-
-    def __init__(self, app: BeatwatchApp, loop: asyncio.AbstractEventLoop) -> None:
-        super().__init__(logging.WARNING)
-        self._app = app
-        self._loop = loop
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if getattr(record, "told_as_event", False):
-            return
-        entry = LogEntry(record.created, record.levelname.lower(), record.getMessage())
-        self._loop.call_soon_threadsafe(self._app.post_message, LogPosted(entry))
 
 
 class BeatwatchApp(App[None]):
@@ -156,12 +146,16 @@ class BeatwatchApp(App[None]):
         run_engine: bool = True,
         clock: Callable[[], float] = time.time,
         user_theme_dir: Path | None = None,
+        ask_before_quit: bool = True,
+        set_up: SetUp | None = None,
     ) -> None:
         super().__init__()
+        # Whether quitting while this window runs the engine asks first (not for the demo).
+        self._ask_before_quit = ask_before_quit
+        self.set_up = set_up
         self.service = service
         self.clock = clock
         self.fleet = Fleet()
-        self.event_log = EventLog()
         self.unknown_version = 0
         # Bumped whenever incidents, channels or maintenance windows may have changed.
         self.alerts_version = 0
@@ -173,7 +167,6 @@ class BeatwatchApp(App[None]):
         self._unsubscribe: Callable[[], None] | None = None
         # The EngineEvents message posted but not yet handled, which new events join.
         self._queued_events: EngineEvents | None = None
-        self._log_handler: UILogHandler | None = None
         self._notices: list[str] = []
         # Another process wrote since the fleet was last read; and whether a reload runs now.
         self._reload_wanted = False
@@ -221,14 +214,14 @@ class BeatwatchApp(App[None]):
         help_key = self.key_for("app.help")
         for problem in keymap_problems(self._keymap, self._binding_owners, help_key):
             self.notify(f"[keymap] {problem}", title="Keymap", severity="warning", timeout=20)
-        loop = asyncio.get_running_loop()
-        self._log_handler = UILogHandler(self, loop)
-        logging.getLogger("beatwatch").addHandler(self._log_handler)
         self._unsubscribe = self.service.events.subscribe(self._queue_engine_event)
-        await self._connect_engine()
         for notice in self._notices:
             self.notify(notice, title="Theme", severity="warning", timeout=10)
-        self.run_worker(self._load_fleet(), group="load", exclusive=True)
+        if self.set_up is None:
+            await self._connect_engine()
+            self.run_worker(self._load_fleet(), group="load", exclusive=True)
+        else:
+            self.run_worker(self._set_up_then_start(self.set_up), group="load", exclusive=True)
         self._sub_title = self.sub_title
         self.set_interval(HEALTH_CHECK_INTERVAL, self._show_engine_health)
         self.set_interval(FACTS_INTERVAL, self._follow_facts)
@@ -280,6 +273,9 @@ class BeatwatchApp(App[None]):
         if not self._run_engine:
             self.sub_title = "view only: not receiving pings"
             return
+        # Imported here, after the first paint: the listener brings aiohttp and Apprise.
+        from beatwatch.runtime import start_engine
+
         holder = self.service.engine_holder()
         if holder is None:
             try:
@@ -305,8 +301,13 @@ class BeatwatchApp(App[None]):
     def on_unmount(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
-        if self._log_handler is not None:
-            logging.getLogger("beatwatch").removeHandler(self._log_handler)
+
+    async def _set_up_then_start(self, set_up: SetUp) -> None:
+        self.sub_title = self._sub_title = set_up.saying
+        await set_up.work()
+        await self._connect_engine()
+        self._sub_title = self.sub_title
+        await self._load_fleet()
 
     async def _load_fleet(self) -> None:
         await self._load_facts()
@@ -350,7 +351,6 @@ class BeatwatchApp(App[None]):
             while self._reload_wanted:
                 self._reload_wanted = False
                 checks = await self.service.list_checks()
-                self.event_log.states_changed_elsewhere(self.fleet.checks, checks)
                 changed = self.fleet.replace_all(checks, self.clock())
                 await self._load_results(sorted(changed))
                 self.unknown_version += 1
@@ -381,40 +381,18 @@ class BeatwatchApp(App[None]):
                 self.fleet.upsert(check, now)
             case CheckRemoved(check_id=check_id):
                 self.fleet.remove(check_id)
-                self.event_log.forget(check_id)
             case PingRecorded(ping=ping):
                 self.fleet.record(ping)
-            case StateChanged(check=check, transition=transition):
-                self.event_log.state_changed(
-                    check, transition.from_state, transition.to_state, transition.at
-                )
+            case StateChanged() | DeliveryAttempted() | IncidentChanged() | SetupChanged():
                 # A bad transition opens an incident and a recovery resolves one.
                 self.alerts_version += 1
-            case UnknownPingRecorded(label=label):
+            case UnknownPingRecorded():
                 self.unknown_version += 1
-                self.event_log.add(
-                    LogEntry(now, "warning", f"ping for an unknown check ({label}) — a typo?")
-                )
-            case DeliveryAttempted(channel_name=channel, title=title, error=error):
-                if error:
-                    self.event_log.add(
-                        LogEntry(now, "warning", f"alert {title!r} to {channel}: {error}")
-                    )
-                self.alerts_version += 1
-            case AlertUnsent(message=message):
-                # The engine's line names the command that fixes it; this window adds its keys.
-                hint = f"; or here: {self.channel_hint()}"
-                self.event_log.add(LogEntry(now, "warning", message + hint))
-            case IncidentChanged() | SetupChanged():
-                self.alerts_version += 1
             case StoreChanged():
                 self._reload_wanted = True
                 if not self._reloading:
                     self._reloading = True
                     self.run_worker(self._reload_while_wanted(), group="reload")
-
-    def on_log_posted(self, message: LogPosted) -> None:
-        self.event_log.add(message.entry)
 
     # -- actions shared by the screens ---------------------------------------------------
 
@@ -445,8 +423,9 @@ class BeatwatchApp(App[None]):
     def check(self, check_id: int) -> Check | None:
         return self.fleet.checks.get(check_id)
 
-    def new_check(self) -> None:
-        self.push_screen(CheckFormScreen(None), self._created)
+    def new_check(self, prefill: dict[str, str] | None = None, uuid: str | None = None) -> None:
+        """The form for a new check: blank, or as `prefill` says, under `uuid` if given."""
+        self.push_screen(CheckFormScreen(None, prefill, uuid), self._created)
 
     def _created(self, check: Check | None) -> None:
         """A new check is selected in the table and opened, to show its URL and snippets."""
@@ -585,7 +564,7 @@ class BeatwatchApp(App[None]):
 
     async def action_quit(self) -> None:
         watched = [c for c in self.fleet.checks if self.fleet.state_of(c) is not State.PAUSED]
-        if not (self.service.runs_engine and watched):
+        if not (self._ask_before_quit and self.service.runs_engine and watched):
             self.exit()
             return
 

@@ -3,8 +3,6 @@ these; all work happens later in the app's own handlers."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from textual.message import Message
 
 from beatwatch.engine.events import Event
@@ -17,18 +15,3 @@ class EngineEvents(Message):
     def __init__(self) -> None:
         super().__init__()
         self.events: list[Event] = []
-
-
-@dataclass(frozen=True, slots=True)
-class LogEntry:
-    at: float
-    level: str  # "info", "warning", "error"
-    text: str
-
-
-class LogPosted(Message):
-    """A line for the log screen (a state change, or a warning or error the engine logged)."""
-
-    def __init__(self, entry: LogEntry) -> None:
-        super().__init__()
-        self.entry = entry

@@ -346,6 +346,11 @@ SCHEMAS: dict[str, Schema] = {
                         "key": STRING,
                         "remote_addr": nullable(STRING),
                         "user_agent": nullable(STRING),
+                        "method": nullable(STRING),
+                        "path": nullable(STRING),
+                        "body": STRING,
+                        "uuid": nullable(STRING),
+                        "slug": nullable(STRING),
                     },
                 }
             ),

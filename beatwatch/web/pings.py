@@ -29,6 +29,8 @@ COMMON_HEADERS = {"Ping-Body-Limit": str(BODY_LIMIT), "Cache-Control": "no-store
 PING_METHODS = frozenset({"GET", "HEAD", "POST"})
 _NO_TARGET = "a ping URL names its check: /ping/<uuid> or /ping/<ping-key>/<slug>"
 USER_AGENT_LIMIT = 200
+# Of a path and query, kept with a ping that matched no check.
+PATH_LIMIT = 500
 
 
 def client_address(
@@ -113,6 +115,8 @@ def ping_routes(
                 user_agent=(request.headers.get("User-Agent") or "")[:USER_AGENT_LIMIT] or None,
                 body=body,
                 at=time.time(),
+                method=request.method,
+                path=request.path_qs[:PATH_LIMIT],
             )
         except BadPing as exc:
             return error_reply(400, str(exc))

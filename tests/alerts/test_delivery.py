@@ -11,8 +11,7 @@ import pytest
 
 from beatwatch.config import Settings
 from beatwatch.core.alert_policy import GIVE_UP_AFTER, retry_delay
-from beatwatch.core.model import AlertType, Check, PingKind, PingRequest, State
-from beatwatch.engine.events import AlertUnsent
+from beatwatch.core.model import AlertType, Check, EventKind, PingKind, PingRequest, State
 from beatwatch.runtime import start_engine
 from beatwatch.service.service import Service
 from tests.alerts.conftest import Clock, Harness
@@ -131,18 +130,38 @@ async def test_an_alert_with_no_channel_is_logged_with_the_command_that_fixes_it
     )
 
 
-async def test_an_alert_with_no_channel_is_told_to_interfaces_as_an_event(
-    harness: Harness,
-) -> None:
+async def test_an_alert_with_no_channel_is_in_the_event_log(harness: Harness) -> None:
     check = await harness.add("certbot")
-    told: list[object] = []
-    harness.service.events.subscribe(told.append)
 
     await harness.evaluate_at(check.created_at + MISSED_AFTER)
 
-    [unsent] = [e for e in told if isinstance(e, AlertUnsent)]
-    assert (unsent.check_slug, unsent.kind) == ("certbot", "alert")
-    assert unsent.message.startswith("check certbot: alert not sent: no channel to send it to")
+    [unsent] = [e for e in await harness.service.log_events() if e.kind is EventKind.NOT_SENT]
+    assert (unsent.level, unsent.check_id) == ("warning", check.id)
+    assert unsent.text.startswith("check certbot: alert not sent: no channel to send it to")
+
+
+async def test_deliveries_and_failed_ones_are_in_the_event_log(
+    harness: Harness, hook: Hook
+) -> None:
+    await harness.service.alerts.add_channel("ops", hook.url, is_default=True)
+    check = await harness.add("certbot")
+    hook.failing = True
+    await harness.evaluate_at(check.created_at + MISSED_AFTER)
+    await harness.dispatch()
+    hook.failing = False
+    harness.clock.advance(retry_delay(1))
+    await harness.dispatch()
+
+    lines = [(e.level, e.kind, e.text) for e in await harness.service.log_events()]
+    assert lines[-2:] == [
+        (
+            "warning",
+            EventKind.DELIVERY_FAILED,
+            "could not send alert to ops (Failed to send JSON POST notification: Servers are "
+            "overloaded., error=503.); will retry: certbot is MISSED",
+        ),
+        ("info", EventKind.DELIVERY, "sent alert to ops: certbot is MISSED"),
+    ]
 
 
 async def test_failure_threshold_alerts_on_the_third_failure(harness: Harness, hook: Hook) -> None:

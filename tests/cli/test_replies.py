@@ -44,7 +44,7 @@ async def test_one_unknown_ping_is_counted_in_the_singular(
     summary, header, row = beatwatch("unknown").stdout.splitlines()
 
     assert summary == "1 ping matched no check so far; it is below."
-    assert header.split() == ["WHEN", "KEY", "FROM", "USER", "AGENT"]
+    assert header.split() == ["WHEN", "KEY", "REQUEST", "FROM", "USER", "AGENT"]
     assert "0b5e8d2c-1f1e-4c55-9d8e-1a2b3c4d5e6f" in row
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from beatwatch.core.errors import StorageError
-from beatwatch.core.model import PingKind, PingRequest
+from beatwatch.core.model import PingKind, PingRequest, UnknownPing
 from beatwatch.core.validation import CheckSpec, validate
 from beatwatch.engine.check_edits import create_check
 from beatwatch.engine.ingest import record_ping
@@ -149,7 +149,7 @@ def test_an_unknown_ping_keeps_the_cache_but_not_an_earlier_edit(tmp_path: Path)
 
         def unknown_ping() -> None:
             changes_before = conn.total_changes
-            database.record_unknown_ping(conn, 1.0, "slug nope", None, None)
+            database.record_unknown_ping(conn, UnknownPing(1.0, "slug nope", None, None))
             cache.wrote_no_check(conn, changes_before)
 
         cache.remember(conn, check)

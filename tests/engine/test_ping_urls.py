@@ -137,6 +137,32 @@ async def test_unknown_targets_get_the_same_reply_and_are_counted(
     assert [c.id for c in await engine.list_checks()] == [check.id]
 
 
+async def test_an_unknown_ping_keeps_its_request_but_never_its_ping_key(
+    engine: Service, send: Send
+) -> None:
+    check = await add_hourly(engine)
+    stray_uuid = str(uuid.uuid4())
+
+    await send(f"/ping/{stray_uuid}/fail?rid={stray_uuid}", method="POST", data=b"disk full")
+    await send(f"/ping/{engine.ping_key}/nightly-dump/start")
+    await send(f"/ping/not-the-ping-key/{check.slug}")
+
+    wrong_key, by_slug, by_uuid = await engine.unknown_pings()
+    assert (by_uuid.method, by_uuid.path, by_uuid.body) == (
+        "POST",
+        f"/ping/{stray_uuid}/fail?rid={stray_uuid}",
+        b"disk full",
+    )
+    assert (by_uuid.uuid, by_uuid.slug) == (stray_uuid, None)
+    assert (by_slug.request, by_slug.uuid, by_slug.slug) == (
+        "GET /ping/<ping-key>/nightly-dump/start",
+        None,
+        "nightly-dump",
+    )
+    # A check with that slug would not get these pings: the key is wrong, not the check.
+    assert (wrong_key.path, wrong_key.slug) == (f"/ping/<ping-key>/{check.slug}", None)
+
+
 async def test_only_the_latest_50_unknown_pings_are_listed_but_all_are_counted(
     engine: Service, send: Send
 ) -> None:

@@ -1,9 +1,13 @@
-"""Make the SVG screenshots in screenshots/ from the real app on the demo fleet.
+"""Make SVG screenshots from the real app on the demo fleet.
 
-    python tests/ui/export_screenshots.py [SCENE ...]   (no scene names: all of them)
+    python tests/ui/export_screenshots.py [SCENE ...]              the README's, in screenshots/
+    python tests/ui/export_screenshots.py --snapshots [SCENE ...]  the snapshot tests' baselines
 
-The demo is written at a fixed moment (beatwatch.demo.FIXED_NOW) and shown at 120x40 in UTC,
-so the pictures only change when the UI does. The same scenes back the snapshot tests.
+The README's are taken as `beatwatch demo` runs: the demo written as of now, the engine
+running and sending its alerts to the demo's inbox, at 120x40 and (a few) at 80x24. The
+snapshot tests' are taken with the engine off, the demo written at a fixed moment
+(beatwatch.demo.FIXED_NOW) and shown at 120x40 in UTC, so they change only when the UI does.
+No scene names: all of them.
 """
 
 from __future__ import annotations
@@ -19,13 +23,15 @@ from pathlib import Path
 from textual.pilot import Pilot
 
 from beatwatch.config import Settings
-from beatwatch.demo import FIXED_NOW, build_demo
+from beatwatch.demo import FIXED_NOW, DemoInbox, build_demo
 from beatwatch.service.service import Service
 from beatwatch.ui.app import BeatwatchApp
 from beatwatch.ui.themes import load_themes
 
 SIZE = (120, 40)
+SMALL = (80, 24)
 OUT = Path(__file__).resolve().parents[2] / "screenshots"
+SNAPSHOT_DIR = Path(__file__).resolve().parent / "snapshots"
 Scene = Callable[[Pilot[None]], Awaitable[None]]
 
 
@@ -101,27 +107,39 @@ SCENES: dict[str, Scene] = {
 }
 
 
-async def render(scene: Scene, theme: str = "beatwatch-dark") -> str:
-    """One scene as SVG, on a fresh demo fleet."""
+async def render(
+    scene: Scene, theme: str = "beatwatch-dark", size: tuple[int, int] = SIZE, live: bool = False
+) -> str:
+    """One scene as SVG, on a fresh demo fleet: `live`, as `beatwatch demo` shows it now,
+    else at FIXED_NOW with the engine off."""
     with tempfile.TemporaryDirectory() as data_dir:
         settings = Settings(
-            data_dir=Path(data_dir), public_url="http://monitor.lan:8790", listen_port=0
+            data_dir=Path(data_dir),
+            public_url="http://monitor.lan:8790",
+            listen_host="127.0.0.1",
+            listen_port=0,
         )
         service = await Service.open(settings)
+        inbox = DemoInbox()
         try:
-            await build_demo(service, FIXED_NOW)
+            if live:
+                await inbox.start()
+                await build_demo(service, inbox_url=inbox.url)
+            else:
+                await build_demo(service, FIXED_NOW)
             app = BeatwatchApp(
                 service,
                 theme_name=theme,
-                run_engine=False,
-                clock=lambda: FIXED_NOW,
+                run_engine=live,
+                clock=time.time if live else lambda: FIXED_NOW,
                 user_theme_dir=Path(data_dir),
             )
-            async with app.run_test(size=SIZE) as pilot:
+            async with app.run_test(size=size) as pilot:
                 await scene(pilot)
                 return app.export_screenshot(title="beatwatch")
         finally:
             await service.close()
+            await inbox.stop()
 
 
 # The check form in every shipped theme: its focus and choices must read in each.
@@ -140,15 +158,25 @@ async def focused_form(pilot: Pilot[None]) -> None:
     await settle(pilot)
 
 
+# The scenes also shown at 80x24, as NAME-80x24.svg.
+SMALL_SCENES = ("checks", "log", "unknown-pings")
+
+
 async def main(names: list[str]) -> None:
-    OUT.mkdir(exist_ok=True)
-    shots = [(name, scene, "beatwatch-dark") for name, scene in SCENES.items()]
-    shots += [(name, focused_form, theme) for name, theme in THEMED.items()]
-    for name, scene, theme in shots:
+    live = "--snapshots" not in names
+    names = [n for n in names if n != "--snapshots"]
+    folder = OUT if live else SNAPSHOT_DIR
+    folder.mkdir(exist_ok=True)
+    shots = [(name, scene, "beatwatch-dark", SIZE) for name, scene in SCENES.items()]
+    shots += [(name, focused_form, theme, SIZE) for name, theme in THEMED.items()]
+    if live:
+        shots += [(f"{n}-80x24", SCENES[n], "beatwatch-dark", SMALL) for n in SMALL_SCENES]
+    for name, scene, theme, size in shots:
         if names and name not in names:
             continue
-        (OUT / f"{name}.svg").write_text(await render(scene, theme), encoding="utf-8")
-        print(f"wrote screenshots/{name}.svg")
+        svg = await render(scene, theme, size, live)
+        (folder / f"{name}.svg").write_text(svg, encoding="utf-8")
+        print(f"wrote {folder.relative_to(OUT.parent)}/{name}.svg")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ so an error the store finds (a name already taken) is shown beside its field too
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any, ClassVar
 
@@ -134,14 +134,22 @@ class CheckFormScreen(FormScreen[Check | None]):
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
     ]
 
-    def __init__(self, check: Check | None) -> None:
+    def __init__(
+        self, check: Check | None, prefill: Mapping[str, str] | None = None, uuid: str | None = None
+    ) -> None:
+        """Edit `check`, or make a new one: with its fields as `prefill` gives them (by input
+        id), and under `uuid` if given (the one a job already pings)."""
         super().__init__()
         self._check = check
+        self._prefill = prefill or {}
+        self._uuid = uuid
         # The channel names and tags there are, once loaded: a field naming another is wrong.
         self._channel_refs: set[str] | None = None
 
     def compose(self) -> ComposeResult:
         title = f"Edit {self._check.name}" if self._check else "New check"
+        if self._check is None and self._uuid:
+            title = f"New check for {self._uuid}"
         with Vertical(classes="dialog form"):
             yield Label(title, classes="dialog-title")
             with VerticalScroll():
@@ -210,6 +218,8 @@ class CheckFormScreen(FormScreen[Check | None]):
                 and check.escalation_policy is None
             )
             self.query_one("#kind-cron", RadioButton).value = schedule.is_cron
+        for key, value in self._prefill.items():
+            self.query_one(f"#{key}", Input).value = value
         self._show_kind()
         self.query_one("#name", Input).focus()
         await self._offer_channels()
@@ -339,7 +349,7 @@ class CheckFormScreen(FormScreen[Check | None]):
     async def _store(self, spec: CheckSpec) -> Check:
         service = self.beatwatch.service
         if self._check is None:
-            return await service.add_check(spec)
+            return await service.add_check(spec, self._uuid)
         changes = {
             "name": spec.name,
             "every_seconds": spec.every_seconds,

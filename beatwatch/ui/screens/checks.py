@@ -11,14 +11,21 @@ from textual.screen import Screen
 from textual.theme import Theme
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import DataTable, Header, Input
+from textual.widgets import DataTable, Header, Input, Static
 
 from beatwatch.core.model import State
 from beatwatch.core.reach import AlertFacts, Reach
+from beatwatch.ui.bulk import Bulk
 from beatwatch.ui.screens.check_detail import CheckDetailScreen
 from beatwatch.ui.screens.on_app import OnBeatwatch
 from beatwatch.ui.themes import state_variable
-from beatwatch.ui.widgets.checks_table import ChecksTable, Colours, everything, matches_query
+from beatwatch.ui.widgets.checks_table import (
+    ROW_MARK,
+    ChecksTable,
+    Colours,
+    everything,
+    matches_query,
+)
 from beatwatch.ui.widgets.keys_footer import KeysFooter
 from beatwatch.ui.widgets.reach_banner import BannerKeys, ReachBanner, warnings
 from beatwatch.ui.widgets.summary_line import SummaryLine
@@ -44,6 +51,12 @@ class ChecksScreen(OnBeatwatch, Screen[None]):
         Binding("p", "pause", "Pause", id="checks.pause"),
         Binding("y", "copy_url", "Copy URL", id="checks.copy-url"),
         Binding("slash", "filter", "Filter", id="checks.filter"),
+        # Marks, and what acts on the marked checks (or on the selected one, with none).
+        Binding("space", "mark", "Mark", show=False, id="checks.mark"),
+        Binding("asterisk", "mark_shown", "Mark all shown", show=False, id="checks.mark-shown"),
+        Binding("r", "bulk('resume')", "Resume", show=False, id="checks.resume"),
+        Binding("m", "bulk('start_maintenance')", "Maintenance", show=False, id="checks.maint"),
+        Binding("x", "bulk('end_maintenance')", "End maint.", show=False, id="checks.end-maint"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="checks.clear-filter"),
     ]
 
@@ -61,12 +74,12 @@ class ChecksScreen(OnBeatwatch, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header(icon="♥")
         new = self.beatwatch.key_for("checks.new")
+        set_up = self.beatwatch.set_up
+        empty = f"No checks yet — press {new} to add one, or run `beatwatch demo`."
         yield ReachBanner(id="banner")
-        yield SummaryLine(
-            Text(f"No checks yet — press {new} to add one, or run `beatwatch demo`."),
-            id="summary",
-        )
+        yield SummaryLine(Text(set_up.saying if set_up else empty), id="summary")
         yield ChecksTable(id="checks")
+        yield Static(id="marks")
         yield Input(placeholder="filter by name, tag, host or state", id="filter")
         yield KeysFooter()
 
@@ -74,6 +87,7 @@ class ChecksScreen(OnBeatwatch, Screen[None]):
         self._colours = theme_colours(self.beatwatch)
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self.query_one("#filter", Input).display = False
+        self.query_one("#marks", Static).display = False
         self.table.focus()
         self._tick()
 
@@ -149,12 +163,51 @@ class ChecksScreen(OnBeatwatch, Screen[None]):
             self.beatwatch.edit_check(check_id)
 
     def action_delete(self) -> None:
-        if (check_id := self._selected()) is not None:
+        if self.table.marked:
+            self.action_bulk("delete")
+        elif (check_id := self._selected()) is not None:
             self.beatwatch.delete_check(check_id)
 
     async def action_pause(self) -> None:
-        if (check_id := self._selected()) is not None:
+        if self.table.marked:
+            self.action_bulk("pause")
+        elif (check_id := self._selected()) is not None:
             await self.beatwatch.toggle_pause(check_id)
+
+    def action_mark(self) -> None:
+        self.table.toggle_mark()
+        self._show_marks()
+
+    def action_mark_shown(self) -> None:
+        self.table.mark_shown()
+        self._show_marks()
+
+    def action_bulk(self, action: str) -> None:
+        """`action` of Bulk on the marked checks, or on the selected one if none is marked."""
+        fleet = self.beatwatch.fleet
+        ids = sorted(self.table.marked) or [i for i in [self._selected()] if i is not None]
+        checks = [fleet.checks[i] for i in ids if i in fleet.checks]
+        if checks:
+            getattr(Bulk(self.beatwatch, checks, self._clear_marks), action)()
+
+    def _clear_marks(self) -> None:
+        self.table.marked.clear()
+        self.table.refresh()
+        self._show_marks()
+
+    def _show_marks(self) -> None:
+        """Under the table while any check is marked: how many, and the keys that act on them."""
+        line = self.query_one("#marks", Static)
+        count = len(self.table.marked)
+        line.display = bool(count)
+        if count:
+            key = self.beatwatch.key_for
+            line.update(
+                f"{ROW_MARK} {count} marked · {key('checks.pause')} pause · "
+                f"{key('checks.resume')} resume · {key('checks.maint')} maintenance · "
+                f"{key('checks.end-maint')} end it · {key('checks.delete')} delete · "
+                f"{key('checks.mark-shown')} all shown · {key('checks.mark')} unmark"
+            )
 
     def action_copy_url(self) -> None:
         if (check_id := self._selected()) is not None:

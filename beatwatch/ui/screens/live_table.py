@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import ComposeResult, ScreenStackError
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Header, Static
@@ -91,12 +91,16 @@ class LiveRows:
 
     def _tick(self) -> None:
         try:
-            if self._screen.app.screen is self._screen and self.stale(
-                self._version(), self._clock()
-            ):
+            if self._on_top() and self.stale(self._version(), self._clock()):
                 self.reload()
         finally:
             self._screen.set_timer(REFRESH_INTERVAL, self._tick)
+
+    def _on_top(self) -> bool:
+        try:
+            return self._screen.app.screen is self._screen
+        except ScreenStackError:  # the app is closing: its screens are gone, timers not yet
+            return False
 
     def resumed(self) -> None:
         """The screen is on top again: its "… ago" may be old even if nothing else changed."""

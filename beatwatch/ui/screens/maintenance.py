@@ -6,7 +6,7 @@ and the dialog saves through the service itself, so a refusal is shown beside it
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any, ClassVar, TypeVar
 
@@ -70,14 +70,20 @@ class MaintenanceScreen(FormScreen[MaintenanceWindow | None]):
         Binding("escape", "cancel", "Cancel", id="maintenance.cancel"),
     ]
 
-    def __init__(self, host: str, clock: Callable[[], float]) -> None:
+    def __init__(
+        self, host: str, clock: Callable[[], float], more_hosts: Sequence[str] = ()
+    ) -> None:
+        """A window on `host`, and the same window on each of `more_hosts` (checks marked in
+        the table name them)."""
         super().__init__()
         self._host = host
+        self._more_hosts = tuple(more_hosts)
         self._clock = clock
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog form"):
-            yield Label(Text(f"Maintenance on {terminal_text(self._host)}"), classes="dialog-title")
+            hosts = ", ".join(terminal_text(h) for h in (self._host, *self._more_hosts))
+            yield Label(Text(f"Maintenance on {hosts}"), classes="dialog-title")
             yield Static(
                 "While it lasts, the checks on this host are still watched and shown, but no "
                 "alert or recovery is sent for them. Nothing piles up to be sent afterwards.",
@@ -202,13 +208,21 @@ class MaintenanceScreen(FormScreen[MaintenanceWindow | None]):
             self.dismiss(None)
 
     async def _open(self, force: bool) -> None:
-        alerts = self.beatwatch.service.alerts
         await self.save_with(
-            lambda: alerts.start_maintenance(self._host, force=force, **self._request()),
+            lambda: self._open_each(force),
             FIELD_INPUT,
             "a maintenance window",
             passing=(HostUnwatched,),
         )
+
+    async def _open_each(self, force: bool) -> MaintenanceWindow:
+        """The window on the host, then on each of the others; returns the first."""
+        alerts = self.beatwatch.service.alerts
+        request = self._request()
+        first = await alerts.start_maintenance(self._host, force=force, **request)
+        for host in self._more_hosts:
+            await alerts.start_maintenance(host, **request)
+        return first
 
 
 def _read(parse: Callable[..., T], field: str, text: str, *args: float) -> T:

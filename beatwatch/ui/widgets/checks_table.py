@@ -105,6 +105,8 @@ NAME_LEAST = 12
 CELL_PADDING = 2
 SUCCESS_MARK = "▮"
 FAIL_MARK = "✗"
+# In the blank before a marked row's first cell: a mark seen without colour.
+ROW_MARK = "◆"
 
 
 def coarse(seconds: float) -> str:
@@ -317,9 +319,17 @@ class ChecksTable(ScrollView, can_focus=True):
             color: $block-cursor-foreground;
             text-style: $block-cursor-text-style;
         }
+        & > .checks-table--marked {
+            background: $accent 25%;
+            text-style: bold;
+        }
     }
     """
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"checks-table--header", "checks-table--cursor"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "checks-table--header",
+        "checks-table--cursor",
+        "checks-table--marked",
+    }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select_cursor", "Details", id="checks.open"),
         *CURSOR_BINDINGS,
@@ -356,6 +366,8 @@ class ChecksTable(ScrollView, can_focus=True):
         # The columns on screen and their widths: those that fit the widget's width.
         self._layout = list(enumerate(LEAST_WIDTHS))
         self._cursor = 0
+        # The checks marked for an action on many at once, shown or filtered out.
+        self.marked: set[int] = set()
 
     # -- what the screen and the tests ask -----------------------------------------------
 
@@ -396,6 +408,7 @@ class ChecksTable(ScrollView, can_focus=True):
         hide: list[int] = []
         for check_id in removed:
             self._forget(check_id)
+            self.marked.discard(check_id)
             hide.append(check_id)
         for check_id in changed:
             check = fleet.checks.get(check_id)
@@ -525,25 +538,31 @@ class ChecksTable(ScrollView, can_focus=True):
             index = round(self.scroll_y) + y - 1
             if index >= len(self._order):
                 return Strip.blank(self.size.width, base)
-            cursor = index == self._cursor
-            over = self.get_component_rich_style("checks-table--cursor") if cursor else None
-            line = self._line(self._cells[self._order[index]], base, over)
+            check_id = self._order[index]
+            marked = check_id in self.marked
+            if index == self._cursor:
+                over: Style | None = self.get_component_rich_style("checks-table--cursor")
+            else:
+                over = self.get_component_rich_style("checks-table--marked") if marked else None
+            line = self._line(self._cells[check_id], base, over, ROW_MARK if marked else " ")
         x = round(self.scroll_x)
         return line.crop_extend(x, x + self.size.width, base)
 
-    def _line(self, cells: Cells, base: Style, over: Style | None) -> Strip:
-        """One segment run per column shown, as wide as the column plus a blank either side."""
+    def _line(self, cells: Cells, base: Style, over: Style | None, lead: str = " ") -> Strip:
+        """One segment run per column shown, as wide as the column plus a blank either side;
+        `lead` takes the place of the first blank."""
         segments: list[Segment] = []
         for column, width in self._layout:
             cell = cells[column]
             if isinstance(cell, Text):
                 pad = " " * (width - cell.cell_len + 1)
-                segments += [Segment(" "), *self._segments(cell), Segment(pad)]
+                segments += [Segment(lead), *self._segments(cell), Segment(pad)]
             else:
                 text_width = cell_len(cell)
                 if text_width > width:  # the name and schedule may be given less
                     cell, text_width = shortened(cell, width), width
-                segments.append(Segment(f" {cell}{' ' * (width - text_width + 1)}"))
+                segments.append(Segment(f"{lead}{cell}{' ' * (width - text_width + 1)}"))
+            lead = " "
         return Strip(Segment.apply_style(segments, base, over), self._line_width)
 
     def _segments(self, text: Text) -> Iterable[Segment]:
@@ -552,6 +571,19 @@ class ChecksTable(ScrollView, can_focus=True):
         return Segment.apply_style(text.render(console), console.get_style(text.style))
 
     # -- moving about --------------------------------------------------------------------
+
+    def toggle_mark(self) -> None:
+        """Mark the row under the cursor, or unmark it, and move down to the next."""
+        if (check_id := self.selected_id()) is not None:
+            self.marked ^= {check_id}
+            self.move_cursor(self._cursor + 1)
+
+    def mark_shown(self) -> None:
+        """Mark every row the filter shows; if each is marked already, unmark them."""
+        self.marked = (
+            self.marked - self._shown if self._shown <= self.marked else self.marked | self._shown
+        )
+        self.refresh()
 
     def select(self, check_id: int) -> None:
         """Put the cursor on the row of `check_id`, if it is shown."""
