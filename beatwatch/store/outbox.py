@@ -10,7 +10,12 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from beatwatch.core import alert_text
-from beatwatch.core.alert_policy import DIGEST_HOLD, GIVE_UP_AFTER, retry_delay
+from beatwatch.core.alert_policy import (
+    DIGEST_AT_MOST_EVERY,
+    GIVE_UP_AFTER,
+    STORM_WINDOW,
+    retry_delay,
+)
 from beatwatch.store import alert_rows
 from beatwatch.store.alert_rows import DIGESTED, EXPIRED, HELD, PENDING, SENT
 
@@ -97,11 +102,13 @@ def finish_delivery(
 
 
 def release_digests(conn: sqlite3.Connection, now: float) -> int:
-    """Combine each channel's held storm messages into one digest once they have gathered."""
+    """Fold each channel's held storm messages into one digest once its storm is over (it
+    held nothing new for a storm window), or once the oldest has waited
+    DIGEST_AT_MOST_EVERY in a storm that goes on."""
     ready = conn.execute(
         "SELECT channel_id FROM outbox WHERE status = ? GROUP BY channel_id "
-        "HAVING min(created_at) <= ?",
-        (HELD, now - DIGEST_HOLD),
+        "HAVING max(created_at) <= ? OR min(created_at) <= ?",
+        (HELD, now - STORM_WINDOW, now - DIGEST_AT_MOST_EVERY),
     ).fetchall()
     for (channel_id,) in ready:
         held = conn.execute(

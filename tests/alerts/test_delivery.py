@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from beatwatch.config import Settings
-from beatwatch.core.alert_policy import GIVE_UP_AFTER, retry_delay
+from beatwatch.core.alert_policy import GIVE_UP_AFTER, STORM_WINDOW, retry_delay
 from beatwatch.core.model import AlertType, Check, PingKind, PingRequest, State
 from beatwatch.engine.events import AlertUnsent
 from beatwatch.runtime import start_engine
@@ -375,7 +375,7 @@ async def test_storm_sends_at_most_fifty_then_one_digest_per_channel(
     await sixty_missed_at_once(harness)
     singles = [t for t in hook.titles() if t.endswith("is MISSED")]
     assert len(singles) == 50
-    harness.clock.advance(20)
+    harness.clock.advance(STORM_WINDOW)
     await harness.dispatch()
     digests = [m for m in hook.received if m["title"].startswith("Alert storm")]
     assert len(digests) == 1
@@ -396,7 +396,7 @@ async def test_later_messages_about_a_check_join_the_digest_that_holds_its_alert
     await ping(harness, flapping.uuid, PingKind.FAIL, harness.clock.now + 5)
     await harness.dispatch()
     assert len(hook.received) == 50  # nothing about it before the digest that says MISSED
-    harness.clock.advance(20)
+    harness.clock.advance(STORM_WINDOW)
     await harness.dispatch()
     assert hook.titles()[50:] == ["Alert storm: 11 more checks went bad, 1 recovered"]
     digest = hook.received[50]["message"]
@@ -422,7 +422,7 @@ async def test_an_alert_after_the_storm_window_still_waits_behind_its_held_diges
     await ping(harness, late.uuid, PingKind.FAIL, storm_at + 62)
     await harness.dispatch()
     assert len(hook.received) == 50
-    harness.clock.now = storm_at + 75
+    harness.clock.now = storm_at + 62 + STORM_WINDOW  # a storm window after the last held
     await harness.dispatch()
     assert hook.titles()[50:] == ["Alert storm: 2 more checks went bad, 1 recovered"]
 
@@ -432,7 +432,7 @@ async def test_checks_coming_back_together_recover_in_fifty_messages_then_one_di
 ) -> None:
     await harness.service.alerts.add_channel("ops", hook.url, is_default=True)
     created, bad_at = await sixty_missed_at_once(harness)
-    harness.clock.advance(20)
+    harness.clock.advance(STORM_WINDOW)
     await harness.dispatch()
     assert len(hook.received) == 51  # the storm of alerts: 50 single, one digest
 
@@ -445,7 +445,7 @@ async def test_checks_coming_back_together_recover_in_fifty_messages_then_one_di
     assert all(t.endswith("is UP again") for t in recoveries)
     assert caplog.text.count("more than 50 checks came back within 60 s") == 1
 
-    harness.clock.advance(20)
+    harness.clock.advance(STORM_WINDOW)
     await harness.dispatch()
     assert hook.titles()[101:] == ["Mass recovery: 10 more checks are back"]
     digest = hook.received[101]["message"]
