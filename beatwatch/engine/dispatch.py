@@ -3,26 +3,27 @@
 A message is claimed with a conditional UPDATE before it is sent and marked sent after, so
 two dispatchers never send the same row and a crash between the two resends it once.
 Failures are retried with exponential backoff for a day; the channel shows as failing
-meanwhile, with Apprise's reason.
+meanwhile, with Apprise's reason. Between passes the loop sleeps until its next due moment
+(a retry, a digest, an escalation or reminder, a claim running out, pruning) unless poked.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 
 from beatwatch.engine.apprise_sender import SEND_TIMEOUT, send
+from beatwatch.engine.clock import WALL_CLOCK, Clock
 from beatwatch.engine.incidents import run_incident_actions
 from beatwatch.store.database import Store
 from beatwatch.store.outbox import (
     Claimed,
     claim_due,
     finish_delivery,
+    next_due,
     prune,
     release_claim,
     release_digests,
@@ -31,7 +32,6 @@ from beatwatch.store.outbox import (
 log = logging.getLogger("beatwatch.dispatch")
 
 CONCURRENT_SENDS = 8
-POLL = 1.0
 # At shutdown, how long abandoned sends get to hand their messages back.
 RELEASE_TIMEOUT = 2.0
 PRUNE_EVERY = 3600.0
@@ -56,30 +56,25 @@ class Dispatcher:
         db: Store,
         on_delivery: Callable[[Delivery], None],
         sender: Sender = send,
-        clock: Callable[[], float] = time.time,
+        clock: Clock = WALL_CLOCK,
     ) -> None:
         self._db = db
         self._on_delivery = on_delivery
         self._send = sender
         self._clock = clock
-        self._wake = asyncio.Event()
+        self._alarm = clock.alarm()
         # The send under way to each channel, by channel id: one at a time per channel.
         self._in_flight: dict[int, asyncio.Task[None]] = {}
         self._slots = asyncio.Semaphore(CONCURRENT_SENDS)
         self._pruned_at = 0.0
 
     def poke(self) -> None:
-        self._wake.set()
+        self._alarm.ring()
 
     async def run(self) -> None:
         try:
             while True:
-                await self.run_once()
-                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancel.
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(POLL):
-                        await self._wake.wait()
-                self._wake.clear()
+                await self._alarm.wait(await self.run_once())
         finally:
             # Sends under way are abandoned (a hung channel must not hold up shutdown); each
             # hands its message back first, which takes a moment.
@@ -89,29 +84,36 @@ class Dispatcher:
             if in_flight:
                 await asyncio.wait(in_flight, timeout=RELEASE_TIMEOUT)
 
-    async def run_once(self) -> None:
-        now = self._clock()
+    async def run_once(self) -> float:
+        """One pass: what is due now is done or set sending. Returns when the next thing
+        falls due, unless something is queued or a send ends before."""
+        now = self._clock.now()
         await self._db.write(partial(run_incident_actions, now=now))
         await self._db.write(partial(release_digests, now=now))
         if now - self._pruned_at >= PRUNE_EVERY:
             await self._db.write(partial(prune, now=now))
             self._pruned_at = now
         free = CONCURRENT_SENDS * 4 - len(self._in_flight)
-        if free <= 0:
-            return
-        # A channel still sending is left out even if its send outlived its claim, so that
-        # message is never sent twice at once.
-        claim = partial(
-            claim_due,
-            now=now,
-            limit=free,
-            sending_to=set(self._in_flight),
-            lease=CLAIM_LEASE,
-        )
-        for message in await self._db.write(claim):
-            task = asyncio.create_task(self._deliver(message))
-            self._in_flight[message.channel_id] = task
-            task.add_done_callback(lambda _, key=message.channel_id: self._in_flight.pop(key, None))
+        if free > 0:
+            # A channel still sending is left out even if its send outlived its claim, so
+            # that message is never sent twice at once.
+            claim = partial(
+                claim_due,
+                now=now,
+                limit=free,
+                sending_to=set(self._in_flight),
+                lease=CLAIM_LEASE,
+            )
+            for message in await self._db.write(claim):
+                task = asyncio.create_task(self._deliver(message))
+                self._in_flight[message.channel_id] = task
+                task.add_done_callback(
+                    lambda _, key=message.channel_id: self._in_flight.pop(key, None)
+                )
+        # With every slot taken, the next send waits for one to end, which pokes the loop.
+        sends = len(self._in_flight) < CONCURRENT_SENDS * 4
+        due = await self._db.write(partial(next_due, sending_to=set(self._in_flight), sends=sends))
+        return min(self._pruned_at + PRUNE_EVERY, due if due is not None else float("inf"))
 
     async def _send_one(self, message: Claimed) -> str | None:
         async with self._slots:
@@ -137,7 +139,7 @@ class Dispatcher:
                 message.channel_name,
             )
             raise
-        now = self._clock()
+        now = self._clock.now()
         gave_up = await self._db.write(
             partial(finish_delivery, message=message, error=error, now=now)
         )
@@ -162,3 +164,5 @@ class Dispatcher:
         self._on_delivery(
             Delivery(message.channel_name, message.kind, message.title, error, gave_up)
         )
+        # The channel is free again, and may have more waiting.
+        self._alarm.ring()

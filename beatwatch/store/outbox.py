@@ -123,6 +123,32 @@ def release_digests(conn: sqlite3.Connection, now: float) -> int:
     return len(ready)
 
 
+def next_due(
+    conn: sqlite3.Connection, sending_to: Collection[int], sends: bool = True
+) -> float | None:
+    """When the dispatcher next has something to do, short of a poke: a message to send
+    (to a channel not in `sending_to`, and only if `sends`), a claim running out, a digest
+    to fold, an escalation or reminder. None: nothing at all."""
+    moments = [
+        conn.execute(
+            "SELECT min(due) FROM (SELECT min(max(created_at) + ?, min(created_at) + ?) AS due "
+            "FROM outbox WHERE status = ? GROUP BY channel_id)",
+            (STORM_WINDOW, DIGEST_AT_MOST_EVERY, HELD),
+        ).fetchone()[0],
+        alert_rows.next_incident_action(conn),
+    ]
+    if sends:
+        busy = ",".join("?" * len(sending_to))
+        moments.append(
+            conn.execute(
+                "SELECT min(max(next_attempt_at, coalesce(claimed_until, 0))) FROM outbox "
+                f"WHERE status = ? AND channel_id NOT IN ({busy})",
+                (PENDING, *sending_to),
+            ).fetchone()[0]
+        )
+    return min((m for m in moments if m is not None), default=None)
+
+
 def prune(conn: sqlite3.Connection, now: float) -> None:
     conn.execute(
         "DELETE FROM outbox WHERE status IN (?, ?, ?) AND created_at < ?",

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -152,12 +151,13 @@ class BeatwatchApp(App[None]):
         theme_name: str = DEFAULT_THEME,
         keymap: dict[str, str] | None = None,
         run_engine: bool = True,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] | None = None,
         user_theme_dir: Path | None = None,
     ) -> None:
         super().__init__()
         self.service = service
-        self.clock = clock
+        # What "now" is for ages and countdowns: the engine's clock unless a test fixes it.
+        self.clock = clock or service.clock.now
         self.fleet = Fleet()
         self.event_log = EventLog()
         self.unknown_version = 0
