@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
@@ -32,6 +33,9 @@ from beatwatch.store.outbox import (
 log = logging.getLogger("beatwatch.dispatch")
 
 CONCURRENT_SENDS = 8
+# The longest the loop sleeps with nothing due: a backstop, should a message ever be
+# queued without the loop being told.
+BACKSTOP = 600.0
 # At shutdown, how long abandoned sends get to hand their messages back.
 RELEASE_TIMEOUT = 2.0
 PRUNE_EVERY = 3600.0
@@ -48,6 +52,24 @@ class Delivery:
     title: str
     error: str | None
     gave_up: bool = False
+
+
+def dispatch_pass(
+    conn: sqlite3.Connection, now: float, prune_now: bool, limit: int, sending_to: set[int]
+) -> tuple[list[Claimed], float | None]:
+    """Writer job: due escalations and reminders, digests, pruning, and the claim of the
+    next message of each channel not sending (up to `limit`); returns the claimed messages
+    and when the dispatcher next has something to do."""
+    run_incident_actions(conn, now)
+    release_digests(conn, now)
+    if prune_now:
+        prune(conn, now)
+    # A channel still sending is left out even if its send outlived its claim, so that
+    # message is never sent twice at once.
+    claimed = claim_due(conn, now, limit, CLAIM_LEASE, sending_to) if limit > 0 else []
+    busy = sending_to | {message.channel_id for message in claimed}
+    # With every slot taken, the next send waits for one to end, which pokes the loop.
+    return claimed, next_due(conn, busy, sends=len(claimed) < limit)
 
 
 class Dispatcher:
@@ -88,32 +110,27 @@ class Dispatcher:
         """One pass: what is due now is done or set sending. Returns when the next thing
         falls due, unless something is queued or a send ends before."""
         now = self._clock.now()
-        await self._db.write(partial(run_incident_actions, now=now))
-        await self._db.write(partial(release_digests, now=now))
-        if now - self._pruned_at >= PRUNE_EVERY:
-            await self._db.write(partial(prune, now=now))
-            self._pruned_at = now
-        free = CONCURRENT_SENDS * 4 - len(self._in_flight)
-        if free > 0:
-            # A channel still sending is left out even if its send outlived its claim, so
-            # that message is never sent twice at once.
-            claim = partial(
-                claim_due,
+        prune_now = now - self._pruned_at >= PRUNE_EVERY
+        # Quiet: nothing the pass writes concerns the evaluator, and the pass itself learns
+        # when it next has work.
+        claimed, due = await self._db.write(
+            partial(
+                dispatch_pass,
                 now=now,
-                limit=free,
+                prune_now=prune_now,
+                limit=CONCURRENT_SENDS * 4 - len(self._in_flight),
                 sending_to=set(self._in_flight),
-                lease=CLAIM_LEASE,
-            )
-            for message in await self._db.write(claim):
-                task = asyncio.create_task(self._deliver(message))
-                self._in_flight[message.channel_id] = task
-                task.add_done_callback(
-                    lambda _, key=message.channel_id: self._in_flight.pop(key, None)
-                )
-        # With every slot taken, the next send waits for one to end, which pokes the loop.
-        sends = len(self._in_flight) < CONCURRENT_SENDS * 4
-        due = await self._db.write(partial(next_due, sending_to=set(self._in_flight), sends=sends))
-        return min(self._pruned_at + PRUNE_EVERY, due if due is not None else float("inf"))
+            ),
+            quiet=True,
+        )
+        if prune_now:
+            self._pruned_at = now
+        for message in claimed:
+            task = asyncio.create_task(self._deliver(message))
+            self._in_flight[message.channel_id] = task
+            task.add_done_callback(partial(self._channel_free, message.channel_id))
+        backstop = now + BACKSTOP
+        return min(self._pruned_at + PRUNE_EVERY, backstop, due if due is not None else backstop)
 
     async def _send_one(self, message: Claimed) -> str | None:
         async with self._slots:
@@ -141,7 +158,7 @@ class Dispatcher:
             raise
         now = self._clock.now()
         gave_up = await self._db.write(
-            partial(finish_delivery, message=message, error=error, now=now)
+            partial(finish_delivery, message=message, error=error, now=now), quiet=True
         )
         if error is None:
             log.info("sent %s to %s: %s", message.kind, message.channel_name, message.title)
@@ -164,5 +181,8 @@ class Dispatcher:
         self._on_delivery(
             Delivery(message.channel_name, message.kind, message.title, error, gave_up)
         )
-        # The channel is free again, and may have more waiting.
+
+    def _channel_free(self, channel_id: int, _: object) -> None:
+        # Only once it is out of _in_flight may the channel's next message be claimed.
+        self._in_flight.pop(channel_id, None)
         self._alarm.ring()

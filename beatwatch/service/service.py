@@ -178,7 +178,9 @@ class Service:
             return outcome
         assert outcome.ping is not None
         self.evaluator.reschedule(outcome.check.next_change_at)
-        if outcome.transitions or outcome.alerting_changed:
+        # Only an incident opened or resolved queues messages: a late check pinging in
+        # time changes state but has nothing to send.
+        if outcome.alerting_changed:
             self.dispatcher.poke()
         self.events.publish(PingRecorded(outcome.ping))
         self._publish_check(outcome.check, outcome.transitions)
