@@ -3,7 +3,8 @@ it, it moves straight to the earliest moment one of them waits for and wakes tha
 
 A task that waits on anything else (a commit on the writer's thread, a read, a send) is
 awake as far as the clock is concerned, so the clock never moves while real I/O is under
-way: it only decides what time it is. A test may also move it by hand (`step`, `set`), or
+way: it only decides what time it is. A task awaiting other tasks (a gather) is awake too,
+so a test waits on the clock itself. A test may also move it by hand (`step`, `set`), or
 wait for the engine to finish what is due now (`settle`).
 """
 
@@ -33,7 +34,6 @@ class VirtualClock:
         self._watched: set[asyncio.Task[object]] = set()
         self._order = itertools.count()
         self._look_scheduled = False
-        self.jumps = 0
 
     # -- the Clock protocol ----------------------------------------------------------------
 
@@ -79,10 +79,6 @@ class VirtualClock:
         finally:
             self._settling.pop(task, None)
 
-    def blocking(self) -> list[asyncio.Task[object]]:
-        """The tasks keeping the clock from moving (awake, or waiting on something else)."""
-        return [t for t in asyncio.all_tasks() if not self._sleeping(t)]
-
     # -- moving on -------------------------------------------------------------------------
 
     def _sleep(self, task: asyncio.Task[object], until: float | None) -> _Sleep:
@@ -95,6 +91,13 @@ class VirtualClock:
         sleep = self._asleep.pop(task, None)
         if sleep is not None and not sleep.woken.done():
             sleep.woken.set_result(rung)
+        # Awake now: it will sleep again, which looks around, or end, which must too.
+        self._watch(task)
+
+    def _watch(self, task: asyncio.Task[object]) -> None:
+        if task not in self._watched:
+            self._watched.add(task)
+            task.add_done_callback(self._awake_task_done)
 
     def _sleeping(self, task: asyncio.Task[object]) -> bool:
         return task.done() or task in self._asleep or task in self._idle or task in self._settling
@@ -109,9 +112,7 @@ class VirtualClock:
         awake = [t for t in asyncio.all_tasks() if not self._sleeping(t)]
         if awake:
             for task in awake:
-                if task not in self._watched:
-                    self._watched.add(task)
-                    task.add_done_callback(self._awake_task_done)
+                self._watch(task)
             return
         if self._settling:
             # Everything due by now is done: the settling tasks go on before time moves.
@@ -122,7 +123,6 @@ class VirtualClock:
             return
         deadlines = [s.until for s in self._asleep.values() if s.until is not None]
         if deadlines:
-            self.jumps += 1
             self.set(max(self._now, min(deadlines)))
 
     def _awake_task_done(self, task: asyncio.Task[object]) -> None:
