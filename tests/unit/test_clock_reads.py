@@ -20,7 +20,7 @@ REAL_IO_TIMERS = {
 }
 # The pinger (`beatwatch run`), which loads no engine, bounds how long it waits for a child's
 # output pipes to drain.
-PINGER = "cli/run.py"
+PINGER = "cli/reporting.py"
 WALL_READS = {
     "time": {"time", "time_ns", "monotonic", "monotonic_ns", "perf_counter", "localtime"},
     "datetime": {"now", "utcnow", "today"},
