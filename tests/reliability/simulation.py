@@ -297,18 +297,30 @@ def _expected_for(scenario: Scenario, job: Job, pings: list[Ping], acks: list[fl
 
     every, grace = job.every, job.grace
     slots = _slots(job, scenario.start, scenario.end + 2 * TAIL) if job.cron else []
-    for ping in [*pings, Ping(scenario.end + TAIL, job.name, PingKind.LOG)]:
-        if job.edit_at is not None and ping.at > job.edit_at and every != job.edited_every:
-            every = job.edited_every
-            grace = min(300, every // 2) if every else grace
+    # An edit is made only while the engine runs; one that finds the check already overdue
+    # by its new schedule turns it missed there and then.
+    edit_at = job.edit_at
+    if edit_at is not None and scenario.engine_up_at(edit_at) != edit_at:
+        edit_at = None
+
+    def deadlines_until(moment: float, decided_at: float | None = None) -> None:
+        # An open run suspends the missed clock; it is stuck once the next run is due.
         while True:
-            # An open run suspends the missed clock; it is stuck once the next run is due.
             new_state = "stuck" if run_started is not None else "missed"
             due = _due(run_started if run_started is not None else finish, every, grace, slots)
-            if due is None or due > ping.at or state == new_state:
-                break
+            if due is None or due > moment or state == new_state:
+                return
             act_until(due)
-            alert(new_state, due)
+            alert(new_state, decided_at or due)
+
+    for ping in [*pings, Ping(scenario.end + TAIL, job.name, PingKind.LOG)]:
+        if edit_at is not None and ping.at > edit_at:
+            deadlines_until(edit_at)
+            every = job.edited_every
+            grace = min(300, every // 2) if every else grace
+            deadlines_until(edit_at, decided_at=edit_at)
+            edit_at = None
+        deadlines_until(ping.at)
         act_until(ping.at)
         if ping.kind is PingKind.LOG:
             break
@@ -422,7 +434,7 @@ async def simulate(scenario: Scenario, data_dir: Path) -> Outcome:
             ]
             for incident in open_ones:
                 await service.alerts.acknowledge(incident.id)
-        elif what == "edit":
+        elif what == "edit" and running:
             assert isinstance(item, Job)
             await service.update_check(item.name, every_seconds=item.edited_every)
         elif what == "one-off":
