@@ -13,9 +13,7 @@ from __future__ import annotations
 import asyncio
 import random
 import sqlite3
-import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -466,7 +464,7 @@ async def build_demo(
     service: Service, now: float | None = None, seed: int = SEED, inbox_url: str = INBOX_URL
 ) -> DemoFleet:
     """Write the demo checks and their history into an empty data dir, as of `now`."""
-    now = time.time() if now is None else now
+    now = service.clock.now() if now is None else now
     rng = random.Random(seed)
     # One generator per job, seeded in order, so the jobs can be written concurrently (their
     # writes then share commits) and still come out the same every time.
@@ -511,19 +509,15 @@ async def build_demo(
     return fleet
 
 
-async def simulate(
-    service: Service,
-    fleet: DemoFleet,
-    clock: Callable[[], float] = time.time,
-    seed: int = SEED,
-) -> None:
+async def simulate(service: Service, fleet: DemoFleet, seed: int = SEED) -> None:
     """Keep the frequent jobs pinging, one now and then failing, until cancelled."""
     rng = random.Random(seed + 1)
     jobs = {job.name: job for job in JOBS}
     running = fleet.checks.get("Search index rebuild")
-    finish_running_at = clock() + 40
+    clock = service.clock
+    finish_running_at = clock.now() + 40
     while True:
-        now = clock()
+        now = clock.now()
         for name, due in list(fleet.next_ping.items()):
             if now < due:
                 continue
@@ -538,4 +532,4 @@ async def simulate(
             job = jobs[running.name]
             await service.record_ping(_request(job, running, _Ping(now, PingKind.SUCCESS)))
             running = None
-        await asyncio.sleep(1)
+        await clock.sleep_until(now + 1)

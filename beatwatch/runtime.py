@@ -21,6 +21,7 @@ from aiohttp import web
 from beatwatch.config import Settings
 from beatwatch.core.errors import EngineBusy, StorageError
 from beatwatch.core.ratelimit import limiter_for
+from beatwatch.engine.clock import Clock
 from beatwatch.engine.event_log import StoreLogHandler
 from beatwatch.engine.lock import EngineLock
 from beatwatch.engine.self_ping import self_ping_loop
@@ -80,13 +81,16 @@ class Runtime:
         self._run(service.evaluator.run, "evaluator")
         self._run(service.dispatcher.run, "dispatcher")
         if url := settings.self_ping_url:
-            self._run(partial(self_ping_loop, url, lambda: service.evaluator.alive_at), "self-ping")
+            self._run(
+                partial(self_ping_loop, url, service.evaluator.busy_for, service.clock), "self-ping"
+            )
         log.info(
             "listening on %s; ping URLs start with %s/ping/", settings.listen, service.base_url
         )
 
     def _run(self, loop: Callable[[], Awaitable[None]], name: str) -> None:
-        self._tasks.append(asyncio.create_task(_keep_running(loop), name=name))
+        task = _keep_running(loop, self.service.clock)
+        self._tasks.append(asyncio.create_task(task, name=name))
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -123,7 +127,9 @@ def _web_app(service: Service) -> web.Application:
     api_limiter = limiter_for(settings.api_rate_limit)  # also /metrics, badges
     # healthchecks' API answers before any route, as it shares /api/v1 with ours.
     app = web.Application(middlewares=[readable_headers, healthchecks_api(service, api_limiter)])
-    app.add_routes(ping_routes(service.record_ping, settings.trusted_networks(), ping_limiter))
+    app.add_routes(
+        ping_routes(service.record_ping, service.clock, settings.trusted_networks(), ping_limiter)
+    )
     app.add_subapp(API_PREFIX, api_app(service, api_limiter))
     app.add_routes([*metrics_routes(service, api_limiter), *badge_routes(service, api_limiter)])
     return app
@@ -151,7 +157,7 @@ def _warn_if_open_to_others(data_dir: Path) -> None:
         )
 
 
-async def _keep_running(loop: Callable[[], Awaitable[None]]) -> None:
+async def _keep_running(loop: Callable[[], Awaitable[None]], clock: Clock) -> None:
     """Run an engine loop for good: after a storage fault (already logged by the writer) or
     any other error it starts again a second later, so one bad moment never ends monitoring."""
     while True:
@@ -163,4 +169,4 @@ async def _keep_running(loop: Callable[[], Awaitable[None]]) -> None:
             pass
         except Exception:
             log.exception("an engine task failed; restarting it")
-        await asyncio.sleep(RESTART_DELAY)
+        await clock.sleep_until(clock.now() + RESTART_DELAY)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import click
@@ -21,6 +20,7 @@ from beatwatch.core.escalation import step_rows
 from beatwatch.core.maintenance import check_window_fields, is_open
 from beatwatch.core.maintenance import describe as describe_window
 from beatwatch.core.timefmt import format_relative, long_time, short_time
+from beatwatch.engine.clock import WALL_CLOCK
 from beatwatch.service.json_shapes import channel_to_dict, host_to_dict, incident_to_dict
 from beatwatch.service.service import Service
 
@@ -116,7 +116,7 @@ def channel_list(ctx: click.Context, as_json: bool, **where: Any) -> None:
     """List channels with their health; URLs are shown with secrets masked."""
 
     async def act(service: Service) -> None:
-        now = time.time()
+        now = WALL_CLOCK.now()
         print_listing(
             await service.alerts.channels(),
             as_json=as_json,
@@ -192,7 +192,7 @@ def host_list(ctx: click.Context, as_json: bool, **where: Any) -> None:
 
     async def act(service: Service) -> None:
         hosts = await service.alerts.hosts()
-        now = time.time()
+        now = WALL_CLOCK.now()
         if as_json:
             print_json([host_to_dict(h, now) for h in hosts])
             return
@@ -265,7 +265,7 @@ def host_maint(
     }
     # The service's own rule, asked first: flags that do not go together touch no database.
     with options_named(ctx, _MAINT_FLAGS):
-        check_window_fields(times, time.time())
+        check_window_fields(times, WALL_CLOCK.now())
 
     async def act(service: Service) -> None:
         with options_named(ctx, _MAINT_FLAGS):
@@ -335,7 +335,7 @@ def incidents_command(
         if not incidents:
             echo("No open incidents." if open_only else "No incidents yet.")
             return
-        now = time.time()
+        now = WALL_CLOCK.now()
         rows = []
         for i in incidents:
             notes = notes_by_incident[i.id]
@@ -371,7 +371,7 @@ def incident_ack(ctx: click.Context, incident_id: int, **where: Any) -> None:
     """Acknowledge: stops escalation and reminders for this incident."""
 
     async def act(service: Service) -> None:
-        asked_at = time.time()
+        asked_at = WALL_CLOCK.now()
         incident = await service.alerts.acknowledge(incident_id)
         if incident.acknowledged_at is None:
             assert incident.resolved_at is not None  # the only incident left unacknowledged

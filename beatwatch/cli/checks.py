@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import click
@@ -31,6 +30,7 @@ from beatwatch.core.schedule import describe
 from beatwatch.core.snippets import SNIPPETS, Links
 from beatwatch.core.timefmt import format_duration, format_relative, long_time, when
 from beatwatch.core.validation import CheckSpec, pause_end
+from beatwatch.engine.clock import WALL_CLOCK
 from beatwatch.service.json_shapes import check_to_dict, ping_to_dict, unknown_ping_to_dict
 from beatwatch.service.service import Service
 
@@ -154,7 +154,7 @@ def _spec_changes(options: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_json(service: Service, check: Check, reach: Reach) -> dict[str, Any]:
-    return check_to_dict(check, service.ping_url(check), time.time(), reach)
+    return check_to_dict(check, service.ping_url(check), WALL_CLOCK.now(), reach)
 
 
 async def _print_check_json(service: Service, check: Check) -> None:
@@ -163,7 +163,7 @@ async def _print_check_json(service: Service, check: Check) -> None:
 
 
 def _print_check(service: Service, check: Check, links: Links) -> None:
-    now = time.time()
+    now = WALL_CLOCK.now()
     evaluation = evaluate(check, now)
     rows = [
         ("state", f"{state_label(evaluation.state)} since {_when(evaluation.since, now)}"),
@@ -323,7 +323,7 @@ def list_command(
     states = set().union(*state_sets)
 
     async def act(service: Service) -> None:
-        now = time.time()
+        now = WALL_CLOCK.now()
         every = await service.list_checks()
         evaluations = {c.id: evaluate(c, now) for c in every}
         checks = [c for c in every if _listed(c, evaluations[c.id].state, tags, hosts, states)]
@@ -419,7 +419,7 @@ def pause_command(
     """Pause a check: it is not evaluated and never alerts until resumed."""
     # The service's own rule, asked first: flags that do not go together touch no database.
     with options_named(ctx, _PAUSE_FLAGS):
-        pause_end(time.time(), until, duration)
+        pause_end(WALL_CLOCK.now(), until, duration)
 
     async def act(service: Service) -> None:
         with options_named(ctx, _PAUSE_FLAGS):
@@ -455,7 +455,7 @@ def pings_command(ctx: click.Context, ref: str, limit: int, as_json: bool, **whe
     """A check's recent pings, newest first."""
 
     async def act(service: Service) -> None:
-        now = time.time()
+        now = WALL_CLOCK.now()
         print_listing(
             await service.pings(ref, limit),
             as_json=as_json,
@@ -491,7 +491,7 @@ def unknown_command(ctx: click.Context, as_json: bool, **where: Any) -> None:
         echo(unknown_pings_summary(total, len(pings)))
         if not pings:
             return
-        now = time.time()
+        now = WALL_CLOCK.now()
         print_table(
             ["WHEN", "KEY", "REQUEST", "FROM", "USER AGENT"],
             (

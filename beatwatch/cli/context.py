@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,8 +40,11 @@ class PointInTime(click.ParamType):
     ) -> float:
         if isinstance(value, float):
             return value
+        # Imported here: this module is on the pinger's path, which loads no engine.
+        from beatwatch.engine.clock import WALL_CLOCK
+
         try:
-            return parse_time(str(value), time.time())
+            return parse_time(str(value), WALL_CLOCK.now())
         except ValueError as exc:
             self.fail(str(exc), param, ctx)
 

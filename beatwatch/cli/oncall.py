@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date
 from typing import Any
 
@@ -42,7 +41,7 @@ def oncall_command(ctx: click.Context, count: int, as_json: bool, **where: Any) 
     """Who is on call now and next in each rotation, and the coming hand-offs."""
 
     async def act(service: Service) -> None:
-        now = time.time()
+        now = service.clock.now()
         board = await service.oncall.board(now, count)
         if as_json:
             print_json([status_to_dict(s) for s in board])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import click
@@ -10,6 +9,7 @@ import click
 from beatwatch.cli.context import json_option, location_options, options_named, with_service
 from beatwatch.cli.printing import echo, print_listing
 from beatwatch.core.timefmt import format_relative, short_time
+from beatwatch.engine.clock import WALL_CLOCK
 from beatwatch.service.json_shapes import token_to_dict
 from beatwatch.service.service import Service
 
@@ -48,7 +48,7 @@ def token_list(ctx: click.Context, as_json: bool, **where: Any) -> None:
     """List tokens (never the tokens themselves)."""
 
     async def act(service: Service) -> None:
-        now = time.time()
+        now = WALL_CLOCK.now()
         print_listing(
             await service.tokens.list(),
             as_json=as_json,

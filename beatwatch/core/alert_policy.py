@@ -9,8 +9,10 @@ from __future__ import annotations
 # out as a digest.
 STORM_LIMIT = 50
 STORM_WINDOW = 60.0
-# Storm alerts are gathered this long before they go out as one digest per channel.
-DIGEST_HOLD = 15.0
+# A storm's held messages go out as one digest per channel once the channel has held
+# nothing new for a whole storm window: the storm is over. One that goes on longer than
+# this sends what it holds anyway, and then at most one more digest per this long.
+DIGEST_AT_MOST_EVERY = 600.0
 
 FIRST_RETRY = 10.0
 MAX_RETRY = 30 * 60.0

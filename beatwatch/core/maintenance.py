@@ -1,15 +1,17 @@
 """How a maintenance window may be asked for, and when one is open. Pure: `now` comes in
 as an argument.
 
-Weekly windows are computed in their own zone (a Sunday 02:00 window stays at 02:00 local
-time across DST changes) and compared as UTC epoch seconds.
+Weekly windows are read in their own zone's wall clock: a Sunday 02:00-04:00 window opens
+at 02:00 and closes at 04:00 local time, on DST days too, and is compared as UTC epoch
+seconds. A time a change skips, or repeats, is resolved as cron daemons resolve it (see
+`wall_moment`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
 from beatwatch.core.errors import FieldsError
 from beatwatch.core.model import MaintenanceWindow
@@ -70,9 +72,9 @@ def occurrence(window: MaintenanceWindow, now: float) -> tuple[float, float] | N
         day = today - timedelta(days=days_back)
         if day.weekday() not in window.weekdays:
             continue
-        hour, minute = divmod(window.start_minute, 60)
-        start = datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz).timestamp()
-        end = start + window.duration_seconds
+        opens = _local_start(day, window.start_minute)
+        start = wall_moment(opens, tz)
+        end = wall_moment(opens + timedelta(seconds=window.duration_seconds), tz)
         if start <= now < end:
             return start, end
     return None
@@ -90,14 +92,41 @@ def next_start(window: MaintenanceWindow, now: float) -> float | None:
     assert window.start_minute is not None
     tz = zone(window.tz or "UTC")
     today = datetime.fromtimestamp(now, tz).date()
-    hour, minute = divmod(window.start_minute, 60)
     for days_ahead in range(8):
         day = today + timedelta(days=days_ahead)
         if day.weekday() in window.weekdays:
-            start = datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz).timestamp()
+            start = wall_moment(_local_start(day, window.start_minute), tz)
             if start > now:
                 return start
     return None
+
+
+def _local_start(day: date, start_minute: int) -> datetime:
+    return datetime(day.year, day.month, day.day) + timedelta(minutes=start_minute)
+
+
+def wall_moment(local: datetime, tz: tzinfo) -> float:
+    """The instant a naive wall-clock time names in `tz`, as cron daemons read it: a time
+    the clock skips (spring forward) is the moment it jumps, when a job set for it runs; a
+    time the clock shows twice (fall back) is its first pass, when a job set for it runs
+    once."""
+    first = local.replace(tzinfo=tz, fold=0).timestamp()
+    if datetime.fromtimestamp(first, tz).replace(tzinfo=None) == local:
+        return first
+    # In the gap. Read with the offset from after the jump, the time lands before the jump;
+    # with the offset from before it, after: the jump lies between, found to the second.
+    jump_from, jump_to = int(local.replace(tzinfo=tz, fold=1).timestamp()), int(first) + 1
+    while jump_to - jump_from > 1:
+        middle = (jump_from + jump_to) // 2
+        if _offset(middle, tz) == _offset(jump_to, tz):
+            jump_to = middle
+        else:
+            jump_from = middle
+    return float(jump_to)
+
+
+def _offset(moment: float, tz: tzinfo) -> timedelta | None:
+    return datetime.fromtimestamp(moment, tz).utcoffset()
 
 
 _WEEKLY = re.compile(

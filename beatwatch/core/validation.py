@@ -6,8 +6,8 @@ names the field so a form can show it beside the input.
 
 from __future__ import annotations
 
+import itertools
 import re
-import time
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -292,13 +292,19 @@ def default_alerts(max_duration_seconds: int | None) -> frozenset[AlertType]:
     return DEFAULT_ALERTS | ({AlertType.LONG} if max_duration_seconds else frozenset())
 
 
+# Where and over how many runs a cron schedule's default grace is measured.
+GRACE_MEASURED_FROM = 946684800.0  # 2000-01-01T00:00:00Z
+GRACE_MEASURED_OVER = 8
+
+
 def default_grace(schedule: Schedule) -> int:
-    """min(5 minutes, half the time between runs)."""
+    """min(5 minutes, half the time between runs). For a cron schedule, the shortest gap
+    between its first runs after a fixed moment: the default is the same whenever asked."""
     if schedule.every_seconds is not None:
         gap = float(schedule.every_seconds)
     else:
-        first, second = upcoming(schedule, time.time(), 2)
-        gap = second - first
+        runs = upcoming(schedule, GRACE_MEASURED_FROM, GRACE_MEASURED_OVER)
+        gap = min(later - earlier for earlier, later in itertools.pairwise(runs))
     return int(min(DEFAULT_GRACE_CAP, gap // 2))
 
 

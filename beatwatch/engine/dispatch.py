@@ -3,16 +3,15 @@
 A message is claimed with a conditional UPDATE before it is sent and marked sent after, so
 two dispatchers never send the same row and a crash between the two resends it once.
 Failures are retried with exponential backoff for a day; the channel shows as failing
-meanwhile, with Apprise's reason.
+meanwhile, with Apprise's reason. Between passes the loop sleeps until its next due moment
+(a retry, a digest, an escalation or reminder, a claim running out, pruning) unless poked.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import sqlite3
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
@@ -20,6 +19,7 @@ from functools import partial
 from beatwatch.core.model import EventKind
 from beatwatch.engine import event_log
 from beatwatch.engine.apprise_sender import SEND_TIMEOUT, send
+from beatwatch.engine.clock import WALL_CLOCK, Clock
 from beatwatch.engine.event_log import IN_EVENT_LOG
 from beatwatch.engine.incidents import run_incident_actions
 from beatwatch.store.database import Store
@@ -27,6 +27,7 @@ from beatwatch.store.outbox import (
     Claimed,
     claim_due,
     finish_delivery,
+    next_due,
     prune,
     release_claim,
     release_digests,
@@ -35,7 +36,9 @@ from beatwatch.store.outbox import (
 log = logging.getLogger("beatwatch.dispatch")
 
 CONCURRENT_SENDS = 8
-POLL = 1.0
+# The longest the loop sleeps with nothing due: a backstop, should a message ever be
+# queued without the loop being told.
+BACKSTOP = 600.0
 # At shutdown, how long abandoned sends get to hand their messages back.
 RELEASE_TIMEOUT = 2.0
 PRUNE_EVERY = 3600.0
@@ -54,36 +57,49 @@ class Delivery:
     gave_up: bool = False
 
 
+def dispatch_pass(
+    conn: sqlite3.Connection, now: float, prune_now: bool, limit: int, sending_to: set[int]
+) -> tuple[list[Claimed], float | None]:
+    """Writer job: due escalations and reminders, digests, pruning, and the claim of the
+    next message of each channel not sending (up to `limit`); returns the claimed messages
+    and when the dispatcher next has something to do."""
+    run_incident_actions(conn, now)
+    release_digests(conn, now)
+    if prune_now:
+        prune(conn, now)
+    # A channel still sending is left out even if its send outlived its claim, so that
+    # message is never sent twice at once.
+    claimed = claim_due(conn, now, limit, CLAIM_LEASE, sending_to) if limit > 0 else []
+    busy = sending_to | {message.channel_id for message in claimed}
+    # With every slot taken, the next send waits for one to end, which pokes the loop.
+    return claimed, next_due(conn, busy, sends=len(claimed) < limit)
+
+
 class Dispatcher:
     def __init__(
         self,
         db: Store,
         on_delivery: Callable[[Delivery], None],
         sender: Sender = send,
-        clock: Callable[[], float] = time.time,
+        clock: Clock = WALL_CLOCK,
     ) -> None:
         self._db = db
         self._on_delivery = on_delivery
         self._send = sender
         self._clock = clock
-        self._wake = asyncio.Event()
+        self._alarm = clock.alarm()
         # The send under way to each channel, by channel id: one at a time per channel.
         self._in_flight: dict[int, asyncio.Task[None]] = {}
         self._slots = asyncio.Semaphore(CONCURRENT_SENDS)
         self._pruned_at = 0.0
 
     def poke(self) -> None:
-        self._wake.set()
+        self._alarm.ring()
 
     async def run(self) -> None:
         try:
             while True:
-                await self.run_once()
-                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancel.
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(POLL):
-                        await self._wake.wait()
-                self._wake.clear()
+                await self._alarm.wait(await self.run_once())
         finally:
             # Sends under way are abandoned (a hung channel must not hold up shutdown); each
             # hands its message back first, which takes a moment.
@@ -93,29 +109,31 @@ class Dispatcher:
             if in_flight:
                 await asyncio.wait(in_flight, timeout=RELEASE_TIMEOUT)
 
-    async def run_once(self) -> None:
-        now = self._clock()
-        await self._db.write(partial(run_incident_actions, now=now))
-        await self._db.write(partial(release_digests, now=now))
-        if now - self._pruned_at >= PRUNE_EVERY:
-            await self._db.write(partial(prune, now=now))
-            self._pruned_at = now
-        free = CONCURRENT_SENDS * 4 - len(self._in_flight)
-        if free <= 0:
-            return
-        # A channel still sending is left out even if its send outlived its claim, so that
-        # message is never sent twice at once.
-        claim = partial(
-            claim_due,
-            now=now,
-            limit=free,
-            sending_to=set(self._in_flight),
-            lease=CLAIM_LEASE,
+    async def run_once(self) -> float:
+        """One pass: what is due now is done or set sending. Returns when the next thing
+        falls due, unless something is queued or a send ends before."""
+        now = self._clock.now()
+        prune_now = now - self._pruned_at >= PRUNE_EVERY
+        # Quiet: nothing the pass writes concerns the evaluator, and the pass itself learns
+        # when it next has work.
+        claimed, due = await self._db.write(
+            partial(
+                dispatch_pass,
+                now=now,
+                prune_now=prune_now,
+                limit=CONCURRENT_SENDS * 4 - len(self._in_flight),
+                sending_to=set(self._in_flight),
+            ),
+            quiet=True,
         )
-        for message in await self._db.write(claim):
+        if prune_now:
+            self._pruned_at = now
+        for message in claimed:
             task = asyncio.create_task(self._deliver(message))
             self._in_flight[message.channel_id] = task
-            task.add_done_callback(lambda _, key=message.channel_id: self._in_flight.pop(key, None))
+            task.add_done_callback(partial(self._channel_free, message.channel_id))
+        backstop = now + BACKSTOP
+        return min(self._pruned_at + PRUNE_EVERY, backstop, due if due is not None else backstop)
 
     async def _send_one(self, message: Claimed) -> str | None:
         async with self._slots:
@@ -141,14 +159,19 @@ class Dispatcher:
                 message.channel_name,
             )
             raise
-        now = self._clock()
+        now = self._clock.now()
         gave_up, level, text = await self._db.write(
-            partial(_finish_and_record, message=message, error=error, now=now)
+            partial(_finish_and_record, message=message, error=error, now=now), quiet=True
         )
         log.log(event_log.LOG_LEVEL[level], text, extra=IN_EVENT_LOG)
         self._on_delivery(
             Delivery(message.channel_name, message.kind, message.title, error, gave_up)
         )
+
+    def _channel_free(self, channel_id: int, _: object) -> None:
+        # Only once it is out of _in_flight may the channel's next message be claimed.
+        self._in_flight.pop(channel_id, None)
+        self._alarm.ring()
 
 
 def _finish_and_record(

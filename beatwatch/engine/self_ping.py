@@ -3,27 +3,26 @@ every minute, so a second monitor notices when beatwatch itself stops."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 from collections.abc import Callable
 
 import aiohttp
 
+from beatwatch.engine.clock import Clock
+
 log = logging.getLogger("beatwatch.self_ping")
 
 PERIOD = 60.0
-# The evaluator looks around at least twice a second; silence this long means it is wedged.
+# A pass of the evaluator takes milliseconds; one going on this long means it is wedged.
 HEALTHY_WITHIN = 10.0
 
 
-async def self_ping_loop(url: str, evaluator_alive_at: Callable[[], float | None]) -> None:
+async def self_ping_loop(url: str, evaluator_busy_for: Callable[[], float], clock: Clock) -> None:
     timeout = aiohttp.ClientTimeout(total=10)
     failing = False
     async with aiohttp.ClientSession(timeout=timeout) as session:
         while True:
-            alive_at = evaluator_alive_at()
-            if alive_at is not None and time.monotonic() - alive_at <= HEALTHY_WITHIN:
+            if evaluator_busy_for() <= HEALTHY_WITHIN:
                 try:
                     async with session.get(url) as response:
                         ok = response.status < 400
@@ -37,4 +36,4 @@ async def self_ping_loop(url: str, evaluator_alive_at: Callable[[], float | None
                 failing = not ok
             else:
                 log.error("the evaluator looks stuck; not sending the self-ping")
-            await asyncio.sleep(PERIOD)
+            await clock.sleep_until(clock.now() + PERIOD)

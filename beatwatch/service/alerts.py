@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import partial
@@ -41,6 +40,7 @@ from beatwatch.core.url_masking import mask_url
 from beatwatch.core.validation import refuse_control, refuse_control_in, refuse_too_long
 from beatwatch.engine.apprise_sender import send, validate_url
 from beatwatch.engine.check_edits import edit_channel
+from beatwatch.engine.clock import Clock
 from beatwatch.engine.events import CheckChanged, EventBus, IncidentChanged, SetupChanged
 from beatwatch.engine.incidents import acknowledge
 from beatwatch.store import alert_rows, database
@@ -153,9 +153,10 @@ def _weekly_window(
 
 
 class Alerts:
-    def __init__(self, db: Store, events: EventBus) -> None:
+    def __init__(self, db: Store, events: EventBus, clock: Clock) -> None:
         self._db = db
         self._events = events
+        self._clock = clock
 
     # -- channels ------------------------------------------------------------------------
 
@@ -185,7 +186,7 @@ class Alerts:
                     url=url,
                     is_default=is_default,
                     tags=tags,
-                    now=time.time(),
+                    now=self._clock.now(),
                 )
             )
         except sqlite3.IntegrityError:
@@ -252,7 +253,7 @@ class Alerts:
         policies = await self._db.policies()
         first_reach = {}
         if policies:
-            now = time.time()
+            now = self._clock.now()
             oncall = OnCallFacts(
                 channels,
                 {p.name: p for p in await self._db.people()},
@@ -269,7 +270,7 @@ class Alerts:
     async def reach_of(self, checks: Sequence[Check]) -> dict[int, Reach]:
         """Whether each check's alert would reach a person now, by check id."""
         facts = await self.facts()
-        held = facts.hosts_held(time.time())
+        held = facts.hosts_held(self._clock.now())
         return {check.id: facts.reach(check, held) for check in checks}
 
     async def checks_alerting_no_one(self) -> list[Check]:
@@ -284,7 +285,7 @@ class Alerts:
         channel = await self.channel(name)
         title, body = test_message()
         error = await send(channel.url, title, body)
-        now = time.time()
+        now = self._clock.now()
         await self._db.write(
             partial(alert_rows.record_delivery, channel_id=channel.id, error=error, now=now)
         )
@@ -294,7 +295,7 @@ class Alerts:
     # -- hosts and maintenance -----------------------------------------------------------
 
     async def hosts(self) -> list[HostStatus]:
-        now = time.time()
+        now = self._clock.now()
         windows = await self._db.windows()
         checks = await self._db.list_checks()
         statuses = []
@@ -329,7 +330,7 @@ class Alerts:
         """A window from now for `duration` seconds, one from starts_at (None: now) to
         ends_at, or a weekly one. Errors name the fields by these parameters' names. A host no
         check names raises HostUnwatched unless `force`."""
-        now = time.time()
+        now = self._clock.now()
         window = window_asked(
             host,
             duration=duration,
@@ -356,7 +357,7 @@ class Alerts:
 
     async def end_maintenance(self, host: str) -> int:
         """End every window open on `host` now; returns how many were open."""
-        now = time.time()
+        now = self._clock.now()
 
         def job(conn: sqlite3.Connection) -> int:
             if not database.host_exists(conn, host):
@@ -414,7 +415,7 @@ class Alerts:
         if not is_row_id(incident_id):
             raise IncidentNotFound(incident_id)
         incident = await self._db.write(
-            partial(acknowledge, incident_id=incident_id, now=time.time())
+            partial(acknowledge, incident_id=incident_id, now=self._clock.now())
         )
         log.info("incident %d acknowledged", incident_id)
         self._events.publish(IncidentChanged(incident))

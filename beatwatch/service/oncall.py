@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -37,6 +36,7 @@ from beatwatch.core.oncall import (
 from beatwatch.core.schedule import zone
 from beatwatch.core.validation import refuse_control, refuse_control_in, refuse_far_time
 from beatwatch.engine.check_edits import channel_refs
+from beatwatch.engine.clock import Clock
 from beatwatch.engine.events import EventBus, SetupChanged
 from beatwatch.store import alert_rows, oncall_rows
 from beatwatch.store.database import Store
@@ -114,9 +114,10 @@ def rotation_asked(
 
 
 class OnCall:
-    def __init__(self, db: Store, events: EventBus) -> None:
+    def __init__(self, db: Store, events: EventBus, clock: Clock) -> None:
         self._db = db
         self._events = events
+        self._clock = clock
 
     async def _change(self, job: Callable[[sqlite3.Connection], T], now: float) -> T:
         """Run `job`, then have open incidents looked at again: who is on call may differ."""
@@ -165,7 +166,7 @@ class OnCall:
         self, name: str, channels: tuple[str, ...], now: float | None = None
     ) -> Person:
         name = _name("name", name, "person")
-        at = time.time() if now is None else now
+        at = self._clock.now() if now is None else now
 
         def job(conn: sqlite3.Connection) -> None:
             if any(p.name == name for p in oncall_rows.load_people(conn)):
@@ -182,7 +183,7 @@ class OnCall:
         def job(conn: sqlite3.Connection) -> None:
             oncall_rows.update_person(conn, name, self._person_channels(conn, channels))
 
-        await self._change(job, time.time())
+        await self._change(job, self._clock.now())
         return await self.person(name)
 
     async def remove_person(self, name: str) -> Person:
@@ -194,13 +195,15 @@ class OnCall:
             if any(s.kind is TargetKind.PERSON and s.target == name for s in p.steps)
         ]
         uses += [
-            f"override #{o.id}" for o in await self._db.overrides(time.time()) if o.person == name
+            f"override #{o.id}"
+            for o in await self._db.overrides(self._clock.now())
+            if o.person == name
         ]
         if uses:
             raise Conflict(
                 "name", f"{name} is still named by {', '.join(uses)}; take them out first"
             )
-        await self._change(partial(oncall_rows.delete_person, name=name), time.time())
+        await self._change(partial(oncall_rows.delete_person, name=name), self._clock.now())
         log.info("person %s removed", name)
         return person
 
@@ -238,7 +241,7 @@ class OnCall:
         start: date | None = None,
         now: float | None = None,
     ) -> Rotation:
-        at_time = time.time() if now is None else now
+        at_time = self._clock.now() if now is None else now
         rotation = rotation_asked(name, people, every, at, tz, start, at_time)
         saved = await self._save_rotation(rotation, at_time)
         log.info("rotation %s added", saved.name)
@@ -247,7 +250,7 @@ class OnCall:
     async def update_rotation(self, name: str, **changes: Any) -> Rotation:
         """Change some of people, every, at, tz and start; the rest keep their values."""
         stored = await self.rotation(name)
-        now = time.time()
+        now = self._clock.now()
         hour, minute = divmod(stored.handoff_minute, 60)
         current = {
             "people": stored.people,
@@ -277,7 +280,7 @@ class OnCall:
                 f"rotation {name} is a step of {', '.join(naming)}; change those policies first",
             )
         await self._change(
-            partial(oncall_rows.delete_rotation, rotation_id=rotation.id), time.time()
+            partial(oncall_rows.delete_rotation, rotation_id=rotation.id), self._clock.now()
         )
         log.info("rotation %s removed", name)
         return rotation
@@ -286,7 +289,7 @@ class OnCall:
 
     async def overrides(self, now: float | None = None) -> list[Override]:
         """Overrides in force or to come."""
-        return await self._db.overrides(time.time() if now is None else now)
+        return await self._db.overrides(self._clock.now() if now is None else now)
 
     async def add_override(
         self,
@@ -297,7 +300,7 @@ class OnCall:
         now: float | None = None,
     ) -> Override:
         """`person` on call in the rotation from `starts_at` (None: now) until `ends_at`."""
-        at = time.time() if now is None else now
+        at = self._clock.now() if now is None else now
         rotation = await self.rotation(rotation_name)
         refuse_control("person", person)
         if person not in {p.name for p in await self._db.people()}:
@@ -318,7 +321,7 @@ class OnCall:
 
     async def remove_override(self, override_id: int) -> None:
         removed = is_row_id(override_id) and await self._change(
-            partial(oncall_rows.delete_override, override_id=override_id), time.time()
+            partial(oncall_rows.delete_override, override_id=override_id), self._clock.now()
         )
         if not removed:
             raise OnCallNotFound(f"no override has the id {override_id}", "override list")
@@ -364,7 +367,7 @@ class OnCall:
         is_default: bool = False,
         now: float | None = None,
     ) -> Policy:
-        at = time.time() if now is None else now
+        at = self._clock.now() if now is None else now
         name = _name("name", name, "policy")
         refuse_control_in("tags", tags)
         if any(p.name == name for p in await self._db.policies()):
@@ -390,7 +393,7 @@ class OnCall:
             tags=stored.tags if tags is None else tags,
             is_default=stored.is_default if is_default is None else is_default,
         )
-        await self._change(partial(oncall_rows.save_policy, policy=changed), time.time())
+        await self._change(partial(oncall_rows.save_policy, policy=changed), self._clock.now())
         return await self.policy(name)
 
     async def remove_policy(self, name: str) -> Policy:
@@ -405,7 +408,9 @@ class OnCall:
                 f"checks still name policy {name}: {', '.join(checks_naming)}; "
                 "give them another one first",
             )
-        await self._change(partial(oncall_rows.delete_policy, policy_id=policy.id), time.time())
+        await self._change(
+            partial(oncall_rows.delete_policy, policy_id=policy.id), self._clock.now()
+        )
         log.info("escalation policy %s removed", name)
         return policy
 
@@ -415,7 +420,7 @@ class OnCall:
         self, now: float | None = None, count: int = HANDOFFS_SHOWN
     ) -> list[RotationStatus]:
         """Each rotation: who is on call at `now`, who is next, and the coming hand-offs."""
-        at = time.time() if now is None else now
+        at = self._clock.now() if now is None else now
         overrides = await self._db.overrides(at)
         board = []
         for rotation in await self._db.rotations():

@@ -5,10 +5,8 @@ the process that runs the engine.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
-import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import replace
 from functools import partial
@@ -37,8 +35,10 @@ from beatwatch.core.validation import (
     validate,
 )
 from beatwatch.engine import check_edits
+from beatwatch.engine.apprise_sender import send
 from beatwatch.engine.check_edits import Resumed
-from beatwatch.engine.dispatch import Delivery, Dispatcher
+from beatwatch.engine.clock import WALL_CLOCK, Clock
+from beatwatch.engine.dispatch import Delivery, Dispatcher, Sender
 from beatwatch.engine.evaluator import Evaluator, Settled
 from beatwatch.engine.events import (
     CheckChanged,
@@ -68,16 +68,25 @@ LOG_EVENTS_READ = 2000
 
 
 class Service:
-    def __init__(self, settings: Settings, db: Store, ping_key: str) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        db: Store,
+        ping_key: str,
+        clock: Clock = WALL_CLOCK,
+        sender: Sender = send,
+    ) -> None:
         self.settings = settings
         self.store = db
         self.ping_key = ping_key
+        # What time it is, for every part of the engine this service holds.
+        self.clock = clock
         self.events = EventBus()
-        self.evaluator = Evaluator(db, self._publish_settled)
-        self.alerts = Alerts(db, self.events)
-        self.oncall = OnCall(db, self.events)
-        self.dispatcher = Dispatcher(db, self._publish_delivery)
-        self.tokens = Tokens(db)
+        self.evaluator = Evaluator(db, self._publish_settled, clock)
+        self.alerts = Alerts(db, self.events, clock)
+        self.dispatcher = Dispatcher(db, self._publish_delivery, sender, clock)
+        self.oncall = OnCall(db, self.events, clock)
+        self.tokens = Tokens(db, clock)
         # Counted since this process started, for /metrics.
         self.pings_received = 0
         self.delivery_failures = 0
@@ -86,13 +95,20 @@ class Service:
         self._closers: list[Callable[[], Awaitable[None]]] = []
 
     @classmethod
-    async def open(cls, settings: Settings, create: bool = True) -> Service:
-        """The service over the data dir's database; see Store.open for `create`."""
+    async def open(
+        cls,
+        settings: Settings,
+        create: bool = True,
+        clock: Clock = WALL_CLOCK,
+        sender: Sender = send,
+    ) -> Service:
+        """The service over the data dir's database; see Store.open for `create`. `clock`
+        and `sender` are what its engine reads the time from and sends alerts with."""
         db = await Store.open(settings.data_dir, create)
         ping_key = await db.write(
             partial(database.ensure_secret_setting, key=database.PING_KEY_SETTING)
         )
-        return cls(settings, db, ping_key)
+        return cls(settings, db, ping_key, clock, sender)
 
     def on_close(self, closer: Callable[[], Awaitable[None]]) -> None:
         """Have `closer` run first when the service closes (the runtime stops its engine)."""
@@ -146,7 +162,7 @@ class Service:
         self.store.writer.on_foreign_commit = self._after_foreign_commit
         try:
             while True:
-                await asyncio.sleep(interval)
+                await self.clock.idle(interval)
                 self.store.writer.look_for_other_writers()
         finally:
             self.store.writer.on_foreign_commit = None
@@ -172,7 +188,9 @@ class Service:
             return outcome
         assert outcome.ping is not None
         self.evaluator.reschedule(outcome.check.next_change_at)
-        if outcome.transitions or outcome.alerting_changed:
+        # Only an incident opened or resolved queues messages: a late check pinging in
+        # time changes state but has nothing to send.
+        if outcome.alerting_changed:
             self.dispatcher.poke()
         self.events.publish(PingRecorded(outcome.ping))
         self._publish_check(outcome.check, outcome.transitions)
@@ -220,7 +238,7 @@ class Service:
     async def add_check(self, spec: CheckSpec, uuid: str | None = None) -> Check:
         valid = validate(spec)
         check = await self.store.write(
-            partial(check_edits.create_check, spec=valid, now=time.time(), uuid_text=uuid)
+            partial(check_edits.create_check, spec=valid, now=self.clock.now(), uuid_text=uuid)
         )
         log.info("check %s added (%s)", check.slug, check.name)
         self._publish_check(check, ())
@@ -246,7 +264,7 @@ class Service:
             changes["alerts"] = None
         spec = validate(replace(spec_of(current), **changes))
         check, transition = await self.store.write(
-            partial(check_edits.update_check, check_id=current.id, spec=spec, now=time.time())
+            partial(check_edits.update_check, check_id=current.id, spec=spec, now=self.clock.now())
         )
         self._publish_check(check, [transition])
         return check
@@ -263,7 +281,7 @@ class Service:
     ) -> Check:
         """Pause until resumed by hand, until a time, or for `duration` seconds from now.
         Errors name the fields by these parameters' names."""
-        now = time.time()
+        now = self.clock.now()
         end = pause_end(now, until, duration)
         current = await self.get_check(ref)
         check, transition = await self.store.write(
@@ -278,7 +296,7 @@ class Service:
         """End the check's pause; one that is not paused is left as it is, and says so."""
         current = await self.get_check(ref)
         resumed = await self.store.write(
-            partial(check_edits.resume_check, check_id=current.id, now=time.time())
+            partial(check_edits.resume_check, check_id=current.id, now=self.clock.now())
         )
         if resumed.was_paused:
             log.info("check %s resumed", resumed.check.slug)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import re
-import time
 import tomllib
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -36,6 +35,7 @@ from beatwatch.core.validation import (
     validate,
 )
 from beatwatch.engine.check_edits import channel_refs, unknown_channel_ref
+from beatwatch.engine.clock import WALL_CLOCK, Clock
 from beatwatch.service.service import Service
 from beatwatch.service.setup_oncall import (
     PERSON_KEYS,
@@ -58,7 +58,7 @@ HEADER = "# beatwatch setup: `beatwatch import FILE` applies it (try --dry-run f
 
 
 async def export_setup(service: Service, with_secrets: bool = False) -> str:
-    now = time.time()
+    now = service.clock.now()
     channels = [_channel_entry(c, with_secrets) for c in await service.alerts.channels()]
     hosts = []
     for host in await service.alerts.hosts():
@@ -202,7 +202,8 @@ _NEEDS_TIMES = (
 )
 
 
-def parse_setup(text: str) -> Setup:
+def parse_setup(text: str, clock: Clock = WALL_CLOCK) -> Setup:
+    """The setup file `text` as what it asks for; times in it are bounded around clock.now()."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -222,13 +223,13 @@ def parse_setup(text: str) -> Setup:
         with _entry_named(f"host {name!r}"):
             refuse_control("name", name)
         hosts.append(name)
-        windows += [_parse_window(text, name, w) for w in entry.get("window", [])]
+        windows += [_parse_window(text, name, w, clock.now()) for w in entry.get("window", [])]
     checks = [_parse_check(text, e) for e in _entries(data, "check")]
     _ensure_distinct(checks)
     oncall = OnCallSetup(
         [_entry_of(text, "person", e, PERSON_KEYS, parse_person) for e in _entries(data, "person")],
         [
-            _entry_of(text, "rotation", e, ROTATION_KEYS, parse_rotation)
+            _entry_of(text, "rotation", e, ROTATION_KEYS, partial(parse_rotation, now=clock.now()))
             for e in _entries(data, "rotation")
         ],
         [_entry_of(text, "policy", e, POLICY_KEYS, parse_policy) for e in _entries(data, "policy")],
@@ -328,7 +329,7 @@ def _parse_channel(text: str, entry: dict[str, Any]) -> DesiredChannel:
     return DesiredChannel(name, url, bool(entry.get("default", False)), tags)
 
 
-def _parse_window(text: str, host: str, entry: dict[str, Any]) -> DesiredWindow:
+def _parse_window(text: str, host: str, entry: dict[str, Any], now: float) -> DesiredWindow:
     _only(text, entry, _WINDOW_KEYS, f"a window of host {host!r}")
     reason = str(entry.get("reason", ""))
     with _entry_named(f"a window of host {host!r}"):
@@ -338,7 +339,7 @@ def _parse_window(text: str, host: str, entry: dict[str, Any]) -> DesiredWindow:
         raise SetupError(_NEEDS_TIMES.format(host=host))
     times = {key: _timestamp(host, entry, key) for key in ("starts_at", "ends_at") if key in entry}
     try:
-        check_window_fields({**entry, **times}, time.time())
+        check_window_fields({**entry, **times}, now)
     except FieldsError as exc:
         raise SetupError(f"host {host!r}: {exc.message}") from None
     if "weekly" in entry:
@@ -506,7 +507,7 @@ def _window_key(w: DesiredWindow) -> tuple[Any, ...]:
 
 async def _plan_windows(service: Service, setup: Setup, prune: bool) -> list[Change]:
     alerts = service.alerts
-    now = time.time()
+    now = service.clock.now()
     existing: dict[tuple[Any, ...], int] = {}
     for host in await alerts.hosts():
         for w in host.windows:

@@ -6,7 +6,6 @@ Overrides are left out: they say who covers this weekend, not how the instance i
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -99,7 +98,7 @@ def parse_person(entry: dict[str, Any]) -> Person:
     return Person(0, name, channels, 0.0)
 
 
-def parse_rotation(entry: dict[str, Any]) -> Rotation:
+def parse_rotation(entry: dict[str, Any], now: float) -> Rotation:
     name = _name(entry, "rotation")
     with _entry("rotation", name):
         start = entry.get("start")
@@ -112,7 +111,7 @@ def parse_rotation(entry: dict[str, Any]) -> Rotation:
             str(entry.get("at", "09:00")),
             str(entry.get("tz", "UTC")),
             start,
-            time.time(),
+            now,
         )
 
 

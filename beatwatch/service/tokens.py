@@ -13,11 +13,11 @@ import contextlib
 import hashlib
 import hmac
 import secrets
-import time
 from functools import partial
 
 from beatwatch.core.errors import StorageError, TokenNotFound, ValidationError
 from beatwatch.core.validation import refuse_control
+from beatwatch.engine.clock import Clock
 from beatwatch.store.database import Store
 from beatwatch.store.token_rows import Token, delete_token, insert_token, touch_token
 
@@ -59,8 +59,9 @@ def _valid_name(name: str) -> str:
 class Tokens:
     """Reached as `service.tokens`; the `beatwatch token` commands and the API use it."""
 
-    def __init__(self, db: Store) -> None:
+    def __init__(self, db: Store, clock: Clock) -> None:
         self._db = db
+        self._clock = clock
 
     async def list(self) -> list[Token]:
         return await self._db.tokens()
@@ -72,7 +73,7 @@ class Tokens:
             name = next(f"token-{n}" for n in range(1, len(taken) + 2) if f"token-{n}" not in taken)
         name = _valid_name(name)
         secret = new_secret()
-        now = time.time()
+        now = self._clock.now()
         token_id = await self._db.write(
             partial(insert_token, name=name, digest=digest_of(secret), read_only=read_only, now=now)
         )
@@ -97,7 +98,7 @@ class Tokens:
         for token in await self.list():
             if hmac.compare_digest(token.digest, presented):
                 found = token
-        now = time.time()
+        now = self._clock.now()
         if found is not None and (
             found.last_used_at is None or now - found.last_used_at >= TOUCH_EVERY
         ):

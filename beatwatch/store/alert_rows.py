@@ -249,6 +249,14 @@ def due_incident_actions(conn: sqlite3.Connection, now: float) -> list[Incident]
     return [incident_from_row(r) for r in rows]
 
 
+def next_incident_action(conn: sqlite3.Connection) -> float | None:
+    """When the next escalation or reminder falls due."""
+    row = conn.execute(
+        "SELECT min(next_action_at) FROM incidents WHERE next_action_at IS NOT NULL"
+    ).fetchone()
+    return None if row[0] is None else float(row[0])
+
+
 # -- outbox --------------------------------------------------------------------------------
 
 PENDING, HELD, SENT, EXPIRED, DIGESTED = "pending", "held", "sent", "expired", "digested"

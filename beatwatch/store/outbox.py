@@ -10,7 +10,12 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from beatwatch.core import alert_text
-from beatwatch.core.alert_policy import DIGEST_HOLD, GIVE_UP_AFTER, retry_delay
+from beatwatch.core.alert_policy import (
+    DIGEST_AT_MOST_EVERY,
+    GIVE_UP_AFTER,
+    STORM_WINDOW,
+    retry_delay,
+)
 from beatwatch.store import alert_rows
 from beatwatch.store.alert_rows import DIGESTED, EXPIRED, HELD, PENDING, SENT
 
@@ -97,11 +102,13 @@ def finish_delivery(
 
 
 def release_digests(conn: sqlite3.Connection, now: float) -> int:
-    """Combine each channel's held storm messages into one digest once they have gathered."""
+    """Fold each channel's held storm messages into one digest once its storm is over (it
+    held nothing new for a storm window), or once the oldest has waited
+    DIGEST_AT_MOST_EVERY in a storm that goes on."""
     ready = conn.execute(
         "SELECT channel_id FROM outbox WHERE status = ? GROUP BY channel_id "
-        "HAVING min(created_at) <= ?",
-        (HELD, now - DIGEST_HOLD),
+        "HAVING max(created_at) <= ? OR min(created_at) <= ?",
+        (HELD, now - STORM_WINDOW, now - DIGEST_AT_MOST_EVERY),
     ).fetchall()
     for (channel_id,) in ready:
         held = conn.execute(
@@ -114,6 +121,32 @@ def release_digests(conn: sqlite3.Connection, now: float) -> int:
             "UPDATE outbox SET status = ? WHERE id = ?", [(DIGESTED, r[0]) for r in held]
         )
     return len(ready)
+
+
+def next_due(
+    conn: sqlite3.Connection, sending_to: Collection[int], sends: bool = True
+) -> float | None:
+    """When the dispatcher next has something to do, short of a poke: a message to send
+    (to a channel not in `sending_to`, and only if `sends`), a claim running out, a digest
+    to fold, an escalation or reminder. None: nothing at all."""
+    moments = [
+        conn.execute(
+            "SELECT min(due) FROM (SELECT min(max(created_at) + ?, min(created_at) + ?) AS due "
+            "FROM outbox WHERE status = ? GROUP BY channel_id)",
+            (STORM_WINDOW, DIGEST_AT_MOST_EVERY, HELD),
+        ).fetchone()[0],
+        alert_rows.next_incident_action(conn),
+    ]
+    if sends:
+        busy = ",".join("?" * len(sending_to))
+        moments.append(
+            conn.execute(
+                "SELECT min(max(next_attempt_at, coalesce(claimed_until, 0))) FROM outbox "
+                f"WHERE status = ? AND channel_id NOT IN ({busy})",
+                (PENDING, *sending_to),
+            ).fetchone()[0]
+        )
+    return min((m for m in moments if m is not None), default=None)
 
 
 def prune(conn: sqlite3.Connection, now: float) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,7 +143,7 @@ class BeatwatchApp(App[None]):
         theme_name: str = DEFAULT_THEME,
         keymap: dict[str, str] | None = None,
         run_engine: bool = True,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] | None = None,
         user_theme_dir: Path | None = None,
         ask_before_quit: bool = True,
         set_up: SetUp | None = None,
@@ -154,7 +153,8 @@ class BeatwatchApp(App[None]):
         self._ask_before_quit = ask_before_quit
         self.set_up = set_up
         self.service = service
-        self.clock = clock
+        # What "now" is for ages and countdowns: the engine's clock unless a test fixes it.
+        self.clock = clock or service.clock.now
         self.fleet = Fleet()
         self.unknown_version = 0
         # Bumped whenever incidents, channels or maintenance windows may have changed.

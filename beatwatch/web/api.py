@@ -90,7 +90,7 @@ def _rate_limit(limiter: RateLimiter, service: Service) -> web.Middleware:
 
     @web.middleware
     async def limit_rate(request: web.Request, handler: Handler) -> web.StreamResponse:
-        check_rate(limiter, request, trusted)
+        check_rate(limiter, request, trusted, service.clock)
         return await handler(request)
 
     return limit_rate

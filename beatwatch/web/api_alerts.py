@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from beatwatch.core.errors import ApiError, HostUnwatched, ValidationError
 from beatwatch.core.model import Incident
+from beatwatch.engine.clock import Clock
 from beatwatch.service.json_shapes import (
     channel_to_dict,
     host_to_dict,
@@ -23,16 +23,21 @@ if TYPE_CHECKING:
 INCIDENTS_MAX = 1000
 # Ids in paths: digits, few enough that SQLite can hold the number.
 ID = r"\d{1,18}"
-_WINDOW_FIELDS: dict[str, http.Parser] = {
-    "host": http.text,
-    "for": http.nullable(http.duration),
-    "starts_at": http.nullable(http.point_in_time),
-    "ends_at": http.nullable(http.point_in_time),
-    "weekly": http.nullable(http.text),
-    "tz": http.nullable(http.text),
-    "reason": http.text,
-    "force": http.flag,
-}
+
+
+def _window_fields(clock: Clock) -> dict[str, http.Parser]:
+    return {
+        "host": http.text,
+        "for": http.nullable(http.duration),
+        "starts_at": http.nullable(http.point_in_time(clock)),
+        "ends_at": http.nullable(http.point_in_time(clock)),
+        "weekly": http.nullable(http.text),
+        "tz": http.nullable(http.text),
+        "reason": http.text,
+        "force": http.flag,
+    }
+
+
 # The service's names for a window's fields -> the JSON's, where they differ.
 _WINDOW_FIELD_NAMES = {"duration": "for"}
 _CHANNEL_FIELDS: dict[str, http.Parser] = {
@@ -69,16 +74,16 @@ def alert_routes(service: Service) -> list[web.RouteDef]:
         return web.json_response((await incident_json([incident]))[0])
 
     async def list_hosts(request: web.Request) -> web.Response:
-        now = time.time()
+        now = service.clock.now()
         return web.json_response([host_to_dict(h, now) for h in await alerts.hosts()])
 
     async def list_windows(request: web.Request) -> web.Response:
-        now = time.time()
+        now = service.clock.now()
         hosts = await alerts.hosts()
         return web.json_response([window_to_dict(w, now) for h in hosts for w in h.windows])
 
     async def create_window(request: web.Request) -> web.Response:
-        given = http.parse_fields(await http.json_object(request), _WINDOW_FIELDS)
+        given = http.parse_fields(await http.json_object(request), _window_fields(service.clock))
         try:
             window = await alerts.start_maintenance(
                 given.get("host", ""),
@@ -94,7 +99,7 @@ def alert_routes(service: Service) -> list[web.RouteDef]:
             raise exc.named(_WINDOW_FIELD_NAMES) from None
         except HostUnwatched as exc:
             raise ApiError(409, f'{exc}; send "force": true to open it anyway', "host") from None
-        return web.json_response(window_to_dict(window, time.time()), status=201)
+        return web.json_response(window_to_dict(window, service.clock.now()), status=201)
 
     async def delete_window(request: web.Request) -> web.Response:
         await alerts.remove_window(int(request.match_info["window_id"]))

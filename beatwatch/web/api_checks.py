@@ -3,7 +3,6 @@ check's pings and state history; also the pings that matched no check."""
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -61,7 +60,6 @@ _API_FIELD = {
     "escalate_after": "escalate_after_seconds",
     "remind_every": "remind_every_seconds",
 }
-_PAUSE_FIELDS: dict[str, http.Parser] = {"paused_until": http.point_in_time, "for": http.duration}
 # The service's names for a pause's fields -> the JSON's.
 _PAUSE_FIELD_NAMES = {"until": "paused_until", "duration": "for"}
 
@@ -84,7 +82,7 @@ def check_routes(service: Service) -> list[web.RouteDef]:
     async def checks_json(request: web.Request, checks: list[Check]) -> list[dict[str, Any]]:
         keys = await service.badge_keys()
         reach = await service.alerts.reach_of(checks)
-        now = time.time()
+        now = service.clock.now()
         reveal = http.may_see_credentials(request)
         # A check deleted by another process meanwhile may have no key: it has no badge then.
         return [
@@ -128,7 +126,8 @@ def check_routes(service: Service) -> list[web.RouteDef]:
         return web.Response(status=204)
 
     async def pause_check(request: web.Request) -> web.Response:
-        given = http.parse_fields(await http.json_object(request, required=False), _PAUSE_FIELDS)
+        fields = {"paused_until": http.point_in_time(service.clock), "for": http.duration}
+        given = http.parse_fields(await http.json_object(request, required=False), fields)
         try:
             check = await service.pause_check(
                 request.match_info["ref"],

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +17,7 @@ from aiohttp import web
 from beatwatch.core.errors import ApiError, ValidationError
 from beatwatch.core.ratelimit import RateLimiter, retry_after
 from beatwatch.core.timefmt import parse_duration, parse_time
+from beatwatch.engine.clock import Clock
 from beatwatch.store.token_rows import Token
 from beatwatch.web.pings import client_address
 
@@ -42,12 +42,13 @@ def check_rate(
     limiter: RateLimiter | None,
     request: web.BaseRequest,
     trusted: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network],
+    clock: Clock,
 ) -> None:
     """ApiError 429 while the caller's address is over the API rate limit. Checked before the
     token, so guessing tokens is slowed down too."""
     if limiter is None:
         return
-    wait = limiter.take(client_address(request, trusted) or "", time.monotonic())
+    wait = limiter.take(client_address(request, trusted) or "", clock.monotonic())
     if wait:
         raise ApiError(
             429,
@@ -162,9 +163,9 @@ def duration(value: Any) -> int:
     return seconds
 
 
-def point_in_time(value: Any) -> float:
+def point_in_time(clock: Clock) -> Parser:
     """ISO 8601 ("2026-11-24T06:00:00Z"; without a zone: the server's local time)."""
-    return parse_time(text(value), time.time())
+    return lambda value: parse_time(text(value), clock.now())
 
 
 def names(value: Any) -> tuple[str, ...]:

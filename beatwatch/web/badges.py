@@ -15,7 +15,6 @@ import hmac
 import ipaddress
 import json
 import re
-import time
 from collections.abc import Iterable, Sequence
 from html import escape
 from typing import TYPE_CHECKING
@@ -131,21 +130,21 @@ def badge_routes(service: Service, limiter: RateLimiter | None = None) -> list[w
     trusted = service.settings.trusted_networks()
 
     async def check_badge(request: web.Request) -> web.Response:
-        if (refused := _over_limit(limiter, request, trusted)) is not None:
+        if (refused := _over_limit(limiter, request, trusted, service)) is not None:
             return refused
         check = await service.check_by_badge_key(request.match_info["key"])
         if check is None:
             return _no_badge()
-        return _badge(check.name, [evaluate(check, time.time()).state], request)
+        return _badge(check.name, [evaluate(check, service.clock.now()).state], request)
 
     async def tag_badge(request: web.Request) -> web.Response:
-        if (refused := _over_limit(limiter, request, trusted)) is not None:
+        if (refused := _over_limit(limiter, request, trusted, service)) is not None:
             return refused
         tag = request.match_info["tag"]
         key, expected = request.match_info["key"], await service.tag_badge_key(tag)
         if not hmac.compare_digest(key.encode(), expected.encode()):
             return _no_badge()
-        now = time.time()
+        now = service.clock.now()
         states = [
             evaluate(c, now).state
             for c in await service.list_checks()
@@ -164,9 +163,10 @@ def _over_limit(
     limiter: RateLimiter | None,
     request: web.Request,
     trusted: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network],
+    service: Service,
 ) -> web.Response | None:
     try:
-        check_rate(limiter, request, trusted)
+        check_rate(limiter, request, trusted, service.clock)
     except ApiError as exc:
         return error_response(exc.http_status, exc.message, headers=exc.headers)
     return None

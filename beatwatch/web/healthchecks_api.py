@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -160,7 +159,9 @@ class HealthchecksApi:
 
     async def answer(self, request: web.Request, version: int, tail: str) -> web.StreamResponse:
         try:
-            check_rate(self.limiter, request, self.service.settings.trusted_networks())
+            check_rate(
+                self.limiter, request, self.service.settings.trusted_networks(), self.service.clock
+            )
             return await self._dispatch(request, version, tail)
         except ApiError as exc:  # the rate limit
             return _error(exc.http_status, exc.message, exc.headers)
@@ -214,7 +215,7 @@ class HealthchecksApi:
         badge_keys = await self.service.badge_keys()
         counts = await self.service.ping_counts()
         channels = await self.service.alerts.channels()
-        now = time.time()
+        now = self.service.clock.now()
         return [
             check_to_hc(
                 check,
@@ -310,7 +311,7 @@ class HealthchecksApi:
 
     async def resume(self, call: Call) -> web.Response:
         check = await self._check(call)
-        if evaluate(check, time.time()).state is not State.PAUSED:
+        if evaluate(check, self.service.clock.now()).state is not State.PAUSED:
             raise HcError(409, "check is not paused")
         resumed = await self.service.resume_check(str(check.id))
         return await self._check_reply(call, resumed.check)
@@ -331,7 +332,7 @@ class HealthchecksApi:
 
     async def flips(self, call: Call) -> web.Response:
         check = await self._check(call)
-        since, until = _flip_window(call.request, time.time())
+        since, until = _flip_window(call.request, self.service.clock.now())
         history = [
             t
             for t in await self.service.transitions(str(check.id), TRANSITIONS_KEPT)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import ipaddress
 import logging
 import sqlite3
-import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -151,7 +150,7 @@ def metrics_routes(service: Service, limiter: RateLimiter | None = None) -> list
 
     async def metrics(request: web.Request) -> web.Response:
         try:
-            check_rate(limiter, request, trusted)
+            check_rate(limiter, request, trusted, service.clock)
             if not public:
                 await authenticate(service, request)
         except ApiError as exc:
@@ -159,7 +158,7 @@ def metrics_routes(service: Service, limiter: RateLimiter | None = None) -> list
             if exc.http_status == 401 and settings.metrics_public:
                 message += "; metrics_public applies only to a loopback listen address"
             return error_response(exc.http_status, message, headers=exc.headers)
-        body = await exposition(service, time.time())
+        body = await exposition(service, service.clock.now())
         return web.Response(body=body.encode(), headers={"Content-Type": CONTENT_TYPE})
 
     return [web.get("/metrics", metrics)]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
-import time
 from collections.abc import Awaitable, Callable, Sequence
 
 from aiohttp import web
@@ -20,6 +19,7 @@ from beatwatch.core.errors import BadPing, StorageError
 from beatwatch.core.model import BODY_LIMIT, PingRequest
 from beatwatch.core.ping_url import parse_ping
 from beatwatch.core.ratelimit import RateLimiter, retry_after
+from beatwatch.engine.clock import Clock
 
 log = logging.getLogger("beatwatch.receiver")
 
@@ -92,6 +92,7 @@ def _too_many(wait: float) -> web.Response:
 
 def ping_routes(
     sink: PingSink,
+    clock: Clock,
     trusted: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network] = (),
     limiter: RateLimiter | None = None,
 ) -> list[web.RouteDef]:
@@ -100,7 +101,7 @@ def ping_routes(
             return await _method_not_allowed(request)
         address = client_address(request, trusted)
         if limiter is not None:
-            wait = limiter.take(address or "", time.monotonic())
+            wait = limiter.take(address or "", clock.monotonic())
             if wait:
                 await read_capped_body(request, 0)
                 return _too_many(wait)
@@ -114,7 +115,7 @@ def ping_routes(
                 remote_addr=address,
                 user_agent=(request.headers.get("User-Agent") or "")[:USER_AGENT_LIMIT] or None,
                 body=body,
-                at=time.time(),
+                at=clock.now(),
                 method=request.method,
                 path=request.path_qs[:PATH_LIMIT],
             )

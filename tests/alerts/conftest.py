@@ -1,7 +1,7 @@
 """Real Apprise delivering to real local endpoints: an aiohttp JSON hook and an aiosmtpd server.
 
-Time is driven explicitly: checks are evaluated and the dispatcher runs at a `now` the test
-chooses, so retries and escalations need no waiting.
+Time is driven explicitly: the service runs on a virtual clock, checks are evaluated and the
+dispatcher runs at a `now` the test chooses, so retries and escalations need no waiting.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import socket
 import sqlite3
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from beatwatch.core.validation import CheckSpec
 from beatwatch.engine.dispatch import Delivery, Dispatcher
 from beatwatch.engine.evaluator import evaluate_due
 from beatwatch.service.service import Service
+from tests.virtual_clock import VirtualClock
 
 
 class MailBox:
@@ -50,32 +50,22 @@ def smtp() -> Any:
     controller.stop()
 
 
-@dataclass
-class Clock:
-    now: float = field(default_factory=time.time)
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 class Harness:
     """A service on a real data dir, with a dispatcher driven by a test clock."""
 
-    def __init__(self, service: Service, clock: Clock) -> None:
+    def __init__(self, service: Service) -> None:
+        assert isinstance(service.clock, VirtualClock)
         self.service = service
-        self.clock = clock
+        self.clock = service.clock
         self.deliveries: list[Delivery] = []
-        self.dispatcher = Dispatcher(service.store, self.deliveries.append, clock=clock)
+        self.dispatcher = Dispatcher(service.store, self.deliveries.append, clock=self.clock)
 
     async def add(self, name: str, **fields: Any) -> Any:
         fields.setdefault("every_seconds", 60)
         return await self.service.add_check(CheckSpec(name=name, **fields))
 
     async def evaluate_at(self, when: float) -> None:
-        self.clock.now = when
+        self.clock.set(when)
         await self.service.store.write(partial(evaluate_due, now=when, limit=10_000))
 
     async def dispatch(self) -> None:
@@ -98,10 +88,14 @@ class Harness:
             )
 
 
+async def open_on_test_clock(data_dir: Path) -> Service:
+    """A service whose clock starts at the real time and moves only when a test says."""
+    settings = Settings(data_dir=data_dir, listen_host="127.0.0.1", listen_port=0)
+    return await Service.open(settings, clock=VirtualClock(time.time()))
+
+
 @pytest.fixture
 async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
-    service = await Service.open(
-        Settings(data_dir=tmp_path, listen_host="127.0.0.1", listen_port=0)
-    )
-    yield Harness(service, Clock())
+    service = await open_on_test_clock(tmp_path)
+    yield Harness(service)
     await service.close()

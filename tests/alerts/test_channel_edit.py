@@ -38,9 +38,9 @@ async def test_a_fixed_url_delivers_the_queued_alert_once(harness: Harness, hook
     [incident] = await alerts.incidents()
     [queued] = await alerts.notifications(incident.id)
     assert (queued.channel_name, queued.status) == ("pager", "pending")
-    harness.clock.advance(retry_delay(1) + 1)
+    harness.clock.step(retry_delay(1) + 1)
     await harness.dispatch()
-    harness.clock.advance(3600)
+    harness.clock.step(3600)
     await harness.dispatch()
     assert hook.titles() == ["backup is MISSED"]
     [sent] = await alerts.notifications(incident.id)

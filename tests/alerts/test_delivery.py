@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from beatwatch.config import Settings
-from beatwatch.core.alert_policy import GIVE_UP_AFTER, retry_delay
+from beatwatch.core.alert_policy import GIVE_UP_AFTER, STORM_WINDOW, retry_delay
 from beatwatch.core.model import AlertType, Check, EventKind, PingKind, PingRequest, State
 from beatwatch.runtime import start_engine
 from beatwatch.service.service import Service
-from tests.alerts.conftest import Clock, Harness
+from tests.alerts.conftest import Harness, open_on_test_clock
 from tests.conftest import wait_for
 from tests.webhook import Hook
 
@@ -23,7 +23,7 @@ MISSED_AFTER = 60 + 30 + 1  # interval 60 s, default grace 30 s
 
 async def ping(harness: Harness, uuid: str, kind: PingKind, at: float, body: bytes = b"") -> None:
     exit_code = 3 if kind is PingKind.FAIL else None
-    harness.clock.now = at
+    harness.clock.set(at)
     await harness.service.record_ping(
         PingRequest(kind=kind, uuid=uuid, exit_code=exit_code, body=body, at=at)
     )
@@ -282,10 +282,10 @@ async def test_a_send_that_outlives_its_claim_is_not_started_again(
     hook.answer_after = 0.2
     check = await harness.add("etl")
     await ping(harness, check.uuid, PingKind.FAIL, time.time())
-    await ping(harness, check.uuid, PingKind.SUCCESS, harness.clock.now + 1)
+    await ping(harness, check.uuid, PingKind.SUCCESS, harness.clock.now() + 1)
     await harness.dispatcher.run_once()  # the alert goes out; the recovery waits behind it
     await wait_for(lambda: hook.in_flight == 1)
-    harness.clock.advance(3600)  # the alert's claim runs out while it is still being sent
+    harness.clock.step(3600)  # the alert's claim runs out while it is still being sent
     await harness.dispatcher.run_once()
     await harness.dispatch()
     assert hook.titles() == ["etl is FAILING", "etl is UP again"]
@@ -309,12 +309,12 @@ async def test_receiver_down_then_up_delivers_once(harness: Harness, hook: Hook)
     [channel] = await harness.service.alerts.channels()
     assert channel.failing and channel.last_error
 
-    harness.clock.advance(retry_delay(1) - 1)  # not yet due for a retry
+    harness.clock.step(retry_delay(1) - 1)  # not yet due for a retry
     await harness.dispatch()
     hook.failing = False
-    harness.clock.advance(2)
+    harness.clock.step(2)
     await harness.dispatch()
-    harness.clock.advance(3600)
+    harness.clock.step(3600)
     await harness.dispatch()
     assert hook.titles() == ["backup is MISSED"]
     [channel] = await harness.service.alerts.channels()
@@ -327,7 +327,7 @@ async def test_gives_up_after_a_day_and_says_so(harness: Harness, hook: Hook) ->
     hook.failing = True
     await harness.evaluate_at(check.created_at + MISSED_AFTER)
     await harness.dispatch()
-    harness.clock.advance(GIVE_UP_AFTER + 1)
+    harness.clock.step(GIVE_UP_AFTER + 1)
     await harness.dispatch()
     [incident] = await harness.service.alerts.incidents()
     [note] = await harness.service.alerts.notifications(incident.id)
@@ -341,7 +341,7 @@ async def test_each_incident_lists_who_was_told_about_it(harness: Harness, hook:
     payroll = await harness.add("payroll", channels=("ops", "level2"))
     await harness.evaluate_at(max(backup.created_at, payroll.created_at) + MISSED_AFTER)
     await harness.dispatch()
-    await ping(harness, backup.uuid, PingKind.SUCCESS, harness.clock.now + 60)
+    await ping(harness, backup.uuid, PingKind.SUCCESS, harness.clock.now() + 60)
     await harness.dispatch()
 
     incidents = await harness.service.alerts.incidents()
@@ -354,9 +354,9 @@ async def test_each_incident_lists_who_was_told_about_it(harness: Harness, hook:
 
 async def test_restart_with_pending_outbox_delivers_once(tmp_path: Path, hook: Hook) -> None:
     settings = Settings(data_dir=tmp_path, listen_host="127.0.0.1", listen_port=0)
-    first = await Service.open(settings)
+    first = await open_on_test_clock(tmp_path)
     await first.alerts.add_channel("ops", hook.url, is_default=True)
-    first_harness = Harness(first, Clock())
+    first_harness = Harness(first)
     check = await first_harness.add("backup")
     first_harness.backdate(check.id, MISSED_AFTER)
     await first_harness.evaluate_at(time.time())  # queued, never sent
@@ -394,7 +394,7 @@ async def test_storm_sends_at_most_fifty_then_one_digest_per_channel(
     await sixty_missed_at_once(harness)
     singles = [t for t in hook.titles() if t.endswith("is MISSED")]
     assert len(singles) == 50
-    harness.clock.advance(20)
+    harness.clock.step(STORM_WINDOW)
     await harness.dispatch()
     digests = [m for m in hook.received if m["title"].startswith("Alert storm")]
     assert len(digests) == 1
@@ -411,11 +411,11 @@ async def test_later_messages_about_a_check_join_the_digest_that_holds_its_alert
     assert len(held) == 10
 
     flapping = held[0]
-    await ping(harness, flapping.uuid, PingKind.SUCCESS, harness.clock.now + 5)
-    await ping(harness, flapping.uuid, PingKind.FAIL, harness.clock.now + 5)
+    await ping(harness, flapping.uuid, PingKind.SUCCESS, harness.clock.now() + 5)
+    await ping(harness, flapping.uuid, PingKind.FAIL, harness.clock.now() + 5)
     await harness.dispatch()
     assert len(hook.received) == 50  # nothing about it before the digest that says MISSED
-    harness.clock.advance(20)
+    harness.clock.step(STORM_WINDOW)
     await harness.dispatch()
     assert hook.titles()[50:] == ["Alert storm: 11 more checks went bad, 1 recovered"]
     digest = hook.received[50]["message"]
@@ -441,7 +441,7 @@ async def test_an_alert_after_the_storm_window_still_waits_behind_its_held_diges
     await ping(harness, late.uuid, PingKind.FAIL, storm_at + 62)
     await harness.dispatch()
     assert len(hook.received) == 50
-    harness.clock.now = storm_at + 75
+    harness.clock.set(storm_at + 62 + STORM_WINDOW)  # a storm window after the last held
     await harness.dispatch()
     assert hook.titles()[50:] == ["Alert storm: 2 more checks went bad, 1 recovered"]
 
@@ -451,7 +451,7 @@ async def test_checks_coming_back_together_recover_in_fifty_messages_then_one_di
 ) -> None:
     await harness.service.alerts.add_channel("ops", hook.url, is_default=True)
     created, bad_at = await sixty_missed_at_once(harness)
-    harness.clock.advance(20)
+    harness.clock.step(STORM_WINDOW)
     await harness.dispatch()
     assert len(hook.received) == 51  # the storm of alerts: 50 single, one digest
 
@@ -464,7 +464,7 @@ async def test_checks_coming_back_together_recover_in_fifty_messages_then_one_di
     assert all(t.endswith("is UP again") for t in recoveries)
     assert caplog.text.count("more than 50 checks came back within 60 s") == 1
 
-    harness.clock.advance(20)
+    harness.clock.step(STORM_WINDOW)
     await harness.dispatch()
     assert hook.titles()[101:] == ["Mass recovery: 10 more checks are back"]
     digest = hook.received[101]["message"]
@@ -507,14 +507,14 @@ async def test_escalation_after_delay_and_ack_stops_reminders(harness: Harness, 
     await harness.dispatch()
     assert hook.titles() == ["payroll is MISSED"]
 
-    harness.clock.now = bad_at + 599
+    harness.clock.set(bad_at + 599)
     await harness.dispatch()
     assert len(hook.received) == 1
-    harness.clock.now = bad_at + 601
+    harness.clock.set(bad_at + 601)
     await harness.dispatch()
     assert hook.titles()[-1] == "[escalated] payroll is MISSED"
 
-    harness.clock.now = bad_at + 1801
+    harness.clock.set(bad_at + 1801)
     await harness.dispatch()
     reminders = [t for t in hook.titles() if t.startswith("[reminder]")]
     assert len(reminders) == 2  # to the check's channel and, now escalated, the second level
@@ -522,7 +522,7 @@ async def test_escalation_after_delay_and_ack_stops_reminders(harness: Harness, 
     [incident] = await harness.service.alerts.incidents(open_only=True)
     await harness.service.alerts.acknowledge(incident.id)
     count = len(hook.received)
-    harness.clock.now = bad_at + 10_000
+    harness.clock.set(bad_at + 10_000)
     await harness.dispatch()
     assert len(hook.received) == count
 

@@ -29,6 +29,7 @@ BENCHMARKS = {
     "footprint": "tests.bench.footprint",
     "tui": "tests.bench.tui",
     "startup": "tests.bench.startup",
+    "simulate": "tests.bench.simulate",
 }
 
 

@@ -2,7 +2,7 @@
 alerts: a jump forward makes at most the one transition the rules give for the new time,
 stamped with its due time, and a jump back re-alerts nothing.
 
-The evaluator runs its real loop over a real database, with its wall clock in the test's hand.
+The evaluator runs its real loop over a real database, on a clock in the test's hand.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -18,9 +18,8 @@ import pytest
 from beatwatch.config import Settings
 from beatwatch.core.model import Check, PingKind, PingRequest, State
 from beatwatch.core.validation import CheckSpec
-from beatwatch.engine.evaluator import Evaluator
 from beatwatch.service.service import Service
-from tests.conftest import wait_for
+from tests.virtual_clock import VirtualClock
 
 HOUR = 3600
 GRACE = HOUR // 2
@@ -28,30 +27,16 @@ MINUTE = 60
 
 
 @dataclass
-class SteppedClock:
-    now: float = field(default_factory=time.time)
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@dataclass
 class Rig:
     service: Service
-    clock: SteppedClock
-    evaluator: Evaluator
+    clock: VirtualClock
     check: Check
 
-    async def turns(self, count: int = 3) -> None:
-        """Let the evaluator's loop go round `count` times, each after a full pass."""
-        for _ in range(count):
-            before = self.evaluator.alive_at
-            self.evaluator.poke()
-            await wait_for(lambda b=before: self.evaluator.alive_at != b, what="a loop turn")
-
     async def step(self, seconds: float) -> None:
-        self.clock.now += seconds
-        await self.turns()
+        """Step the clock, as NTP or `date -s` would, and let the evaluator look at it."""
+        self.clock.step(seconds)
+        self.service.evaluator.poke()
+        await self.clock.settle()
 
     async def moves(self) -> list[tuple[State, State]]:
         transitions = reversed(await self.service.transitions(self.check.slug))
@@ -63,18 +48,18 @@ class Rig:
 
 @pytest.fixture
 async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
-    service = await Service.open(Settings(data_dir=tmp_path, listen_host="127.0.0.1"))
-    clock = SteppedClock()
+    clock = VirtualClock(time.time())
+    settings = Settings(data_dir=tmp_path, listen_host="127.0.0.1")
+    service = await Service.open(settings, clock=clock)
     # Nothing delivers in this test: the outbox rows are what is counted.
     await service.alerts.add_channel("ops", "json://127.0.0.1:9/hook", is_default=True)
     check = await service.add_check(
         CheckSpec(name="backup", every_seconds=HOUR, grace_seconds=GRACE)
     )
-    await service.record_ping(PingRequest(kind=PingKind.SUCCESS, uuid=check.uuid, at=clock()))
-    evaluator = Evaluator(service.store, lambda settled: None, clock=clock)
-    loop = asyncio.create_task(evaluator.run())
-    rig = Rig(service, clock, evaluator, check)
-    await rig.turns(1)
+    await service.record_ping(PingRequest(kind=PingKind.SUCCESS, uuid=check.uuid, at=clock.now()))
+    loop = asyncio.create_task(service.evaluator.run())
+    rig = Rig(service, clock, check)
+    await clock.settle()
     yield rig
     loop.cancel()
     await asyncio.gather(loop, return_exceptions=True)
@@ -123,8 +108,8 @@ async def test_a_jump_back_on_a_healthy_check_queues_nothing_and_it_is_still_wat
 
 async def test_a_run_across_a_jump_back_never_lasts_less_than_nothing(rig: Rig) -> None:
     uuid = rig.check.uuid
-    await rig.service.record_ping(PingRequest(kind=PingKind.START, uuid=uuid, at=rig.clock()))
+    await rig.service.record_ping(PingRequest(kind=PingKind.START, uuid=uuid, at=rig.clock.now()))
     await rig.step(-10 * MINUTE)
-    finish = PingRequest(kind=PingKind.SUCCESS, uuid=uuid, at=rig.clock())
+    finish = PingRequest(kind=PingKind.SUCCESS, uuid=uuid, at=rig.clock.now())
     outcome = await rig.service.record_ping(finish)
     assert outcome.ping is not None and outcome.ping.duration == 0.0
