@@ -59,6 +59,7 @@ from beatwatch.ui.screens.log import LogScreen
 from beatwatch.ui.screens.maintenance import MaintenanceScreen, window_preview
 from beatwatch.ui.screens.pause import Pause, PauseScreen
 from beatwatch.ui.screens.unknown_pings import UnknownPingsScreen
+from beatwatch.ui.table_view import SortOrder
 from beatwatch.ui.themes import DEFAULT_THEME, STATE_COLOUR_DEFAULTS, load_themes
 
 T = TypeVar("T")
@@ -160,6 +161,8 @@ class BeatwatchApp(App[None]):
         self.clock = clock
         self.fleet = Fleet()
         self.event_log = EventLog()
+        # The order each table was last sorted in, by the table's name, for the session.
+        self.sort_orders: dict[str, SortOrder] = {}
         self.unknown_version = 0
         # Bumped whenever incidents, channels or maintenance windows may have changed.
         self.alerts_version = 0

@@ -9,10 +9,13 @@ from rich.text import Text
 from beatwatch.core.presentation import unknown_pings_summary
 from beatwatch.core.timefmt import when
 from beatwatch.ui.screens.live_table import LiveTableScreen, Row
+from beatwatch.ui.table_view import ACTION_TOKEN, SortOrder
 
 
 class UnknownPingsScreen(LiveTableScreen):
     COLUMNS: ClassVar[tuple[str, ...]] = ("When", "Key or slug", "From", "User agent")
+    # Newest first.
+    DEFAULT_ORDER = SortOrder(0, descending=True)
 
     def __init__(self) -> None:
         super().__init__()
@@ -39,6 +42,9 @@ class UnknownPingsScreen(LiveTableScreen):
                     p.remote_addr or "",
                     p.user_agent or "",
                 ],
+                sort_keys={0: p.at},
+                # Each is a job whose pings are lost until its URL or a check is fixed.
+                facts=frozenset({ACTION_TOKEN}),
             )
             for index, p in enumerate(pings)
         ]
