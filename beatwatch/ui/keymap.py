@@ -56,6 +56,12 @@ def as_bound(
     return binding.with_key(keymap.get(binding_id, binding.key).split(",")[0].strip())
 
 
+def own_actions(owners: Iterable[type[DOMNode]]) -> frozenset[tuple[str, str]]:
+    """The (action, description) of every binding `owners` declare: what tells beatwatch's
+    keys from the ones Textual gives its widgets (scroll left, focus next…)."""
+    return frozenset((b.action, b.description) for owner in owners for b in _bindings(owner))
+
+
 def _bindings(owner: type[DOMNode]) -> list[Binding]:
     """The bindings `owner` declares itself."""
     return [b for b in owner.__dict__.get("BINDINGS", []) if isinstance(b, Binding)]

@@ -336,6 +336,9 @@ class CheckDetailScreen(OnBeatwatch, Screen[None]):
         if ping is not None:
             self.app.push_screen(PingBodyScreen(ping))
 
+    def selected_check_id(self) -> int | None:
+        return self.check_id
+
     def action_copy_url(self) -> None:
         self.beatwatch.copy_ping_url(self.check_id)
 

@@ -147,6 +147,9 @@ class ChecksScreen(TableKeys, Screen[None]):
 
     # -- actions -------------------------------------------------------------------------
 
+    def selected_check_id(self) -> int | None:
+        return self.table.selected_id()
+
     def _selected(self) -> int | None:
         selected = self.table.selected_id()
         if selected is None:
