@@ -100,7 +100,7 @@ async def test_a_narrow_terminal_shows_what_matters_and_a_wide_one_everything(se
         await wait_for(lambda: table.row_count == 30 and "Alerts" in line(table, 0))
         narrow = line(table, 0)
         # The demo's default channel fails: every alert would reach nobody, and says so.
-        assert narrow.split() == ["State", "▲", "Alerts", "Name", "Next", "due"]
+        assert narrow.split() == ["State", "▲", "Alerts", "Name", "Next", "due", "Run"]
         assert fits(table) and table.max_scroll_x == 0
         # The worst check first, with how late it is, whole.
         assert line(table, 1).split()[:7] == [
@@ -113,6 +113,11 @@ async def test_a_narrow_terminal_shows_what_matters_and_a_wide_one_everything(se
             "(mail)",
         ]
         assert "overdue 2h" in line(table, 1)
+
+        # At 120 columns the schedule shows beside the Alerts column, cut if need be.
+        await pilot.resize_terminal(120, 40)
+        await wait_for(lambda: "Schedule" in line(table, 0))
+        assert line(table, 0).split()[:5] == ["State", "▲", "Alerts", "Name", "Host"]
 
         # The demo's alerts reach nobody and some are held: the Alerts column takes its room.
         await pilot.resize_terminal(140, 40)

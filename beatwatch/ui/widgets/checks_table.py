@@ -33,6 +33,7 @@ from textual.widgets.data_table import RowKey
 
 from beatwatch.core.model import Check, PingKind, State
 from beatwatch.core.presentation import (
+    REACH_SYMBOL,
     REACH_WORD,
     STATE_RANK,
     STATE_WORD,
@@ -185,11 +186,14 @@ def reach_text(reach: Reach, colours: Colours) -> Text:
 
 @lru_cache(maxsize=64)
 def _reach_text(reach: Reach, nobody_style: str, held_style: str) -> Text:
+    """The most telling flag in words, any others by their symbols ("⊘ nobody ◇"): a column
+    as wide as every flag's words would leave out the schedule at 120 columns. The summary
+    line names the symbols, the detail says it all in words."""
     styles = {Reach.NOBODY: nobody_style, Reach.HELD: held_style}
     text = Text()
-    for flag, part in reach_parts(reach):
+    for n, (flag, part) in enumerate(reach_parts(reach)):
         text.append(" " if text else "")
-        text.append(part, styles.get(flag, "dim"))
+        text.append(part if n == 0 else REACH_SYMBOL[flag], styles.get(flag, "dim"))
     return text
 
 
