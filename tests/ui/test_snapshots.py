@@ -12,7 +12,14 @@ from tests.ui.export_screenshots import OUT, SCENES, THEMED, focused_form, rende
 
 # The screens whose content is fixed by the demo data alone (the channels screen shows the
 # outcome of a real delivery attempt, so it is left to the screenshot command).
-SNAPSHOTS = ["checks", "check-detail", "incidents", "hosts"]
+SNAPSHOTS = [
+    "checks",
+    "check-detail",
+    "checks-needing-action",
+    "ping-history",
+    "incidents",
+    "hosts",
+]
 
 
 @pytest.mark.parametrize("name", SNAPSHOTS)

@@ -5,6 +5,7 @@ states, its open incident and its host's maintenance."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import ClassVar
 
 from rich.cells import cell_len
@@ -114,10 +115,12 @@ class CheckDetailScreen(TableKeys, Screen[None]):
         Binding("a", "acknowledge", "Ack", id="detail.acknowledge"),
         Binding("m", "maintenance", "Maintenance", id="detail.maintenance"),
         Binding("t", "test_channels", "Test", id="detail.test-channels"),
-        Binding("f", "next_kind", "Kind", id="detail.kind"),
+        # Named by the pings' title rather than the footer, which is full at 120 columns.
+        Binding("f", "next_kind", "Ping kind shown", show=False, id="detail.kind"),
         Binding("right_square_bracket", "page(1)", "Older pings", show=False, id="detail.older"),
         Binding("left_square_bracket", "page(-1)", "Newer pings", show=False, id="detail.newer"),
-        *FILTER_BINDINGS,
+        # The pings' title names these, as the footer is full.
+        *(replace(binding, show=False) for binding in FILTER_BINDINGS),
         *SORT_BINDINGS,
     ]
 
@@ -383,19 +386,23 @@ class CheckDetailScreen(TableKeys, Screen[None]):
         return max(BODY_LEAST, room)
 
     def _pings_title(self, matching: int, first: int, shown: int) -> str:
+        """ "Pings 26–50 of 100 · [ / ]: newer / older · f: kind (all) · enter: …"."""
         key = self.beatwatch.key_for
         kept = len(self._ping_rows)
-        where = f"{first + 1}–{first + shown} of {matching}" if shown else f"none of {kept}"
-        if matching != kept:
-            where += f" matching (of {kept} kept)"
+        if not shown:
+            where = f": none of the {kept} kept match" if kept else ": none yet"
+        else:
+            where = f" {first + 1}–{first + shown} of {matching}"
+            if matching != kept:
+                where += f" matching (of {kept} kept)"
         pages = (
             f" · {key('detail.newer')} / {key('detail.older')}: newer / older"
             if matching > PAGE_ROWS
             else ""
         )
         return (
-            f"Pings {where}{pages} · {key('detail.kind')}: kind "
-            f"({self._kind_shown()}) · enter: the whole body"
+            f"Pings{where}{pages} · {key('detail.kind')}: kind "
+            f"({self._kind_shown()}) · {key('table.filter')}: filter · enter: the whole body"
         )
 
     def _kind_shown(self) -> str:

@@ -18,13 +18,13 @@ from beatwatch.ui.table_view import ACTION_TOKEN, SortOrder, toggled
 
 # Only the filter's key shows in the footer, which has no room for more at 80 columns; the
 # others are listed by help and the palette, and the filter box names `!`.
-FILTER_BINDINGS: list[BindingType] = [
+FILTER_BINDINGS: list[Binding] = [
     Binding("slash", "filter", "Filter", id="table.filter"),
     Binding(
         "exclamation_mark", "needs_action", "Needs action only", show=False, id="table.needs-action"
     ),
 ]
-SORT_BINDINGS: list[BindingType] = [
+SORT_BINDINGS: list[Binding] = [
     Binding("o", "sort_next", "Sort by next column", show=False, id="table.sort"),
     Binding("O", "sort_reverse", "Reverse sort", show=False, id="table.reverse"),
 ]
