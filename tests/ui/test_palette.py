@@ -25,6 +25,12 @@ def options(app: BeatwatchApp) -> list[str]:
     return [str(listed.get_option_at_index(n).prompt) for n in range(listed.option_count)]
 
 
+async def palette_opened(app: BeatwatchApp, pilot) -> None:
+    await wait_for(lambda: app.screen.query_one(ChecksTable).row_count == 3)
+    await pilot.press("ctrl+p")
+    await wait_for(lambda: isinstance(app.screen, CommandPalette))
+
+
 async def fleet(service) -> dict[str, Check]:
     ids = {}
     for name, tags, host in [
@@ -43,9 +49,7 @@ async def test_the_palette_finds_a_check_by_tag_and_opens_it(service, tmp_path):
     ids = await fleet(service)
     app = BeatwatchApp(service, run_engine=False, user_theme_dir=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(lambda: app.screen.query_one(ChecksTable).row_count == 3)
-        await pilot.press("ctrl+p")
-        await wait_for(lambda: isinstance(app.screen, CommandPalette))
+        await palette_opened(app, pilot)
         await pilot.press(*"backup")
         await wait_for(lambda: options(app)[:1] and "Open nightly dump" in options(app)[0])
         # Its actions are offered beside it, and no other check is.
@@ -61,9 +65,7 @@ async def test_the_palette_finds_checks_by_host_and_slug(service, tmp_path):
     await fleet(service)
     app = BeatwatchApp(service, run_engine=False, user_theme_dir=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(lambda: app.screen.query_one(ChecksTable).row_count == 3)
-        await pilot.press("ctrl+p")
-        await wait_for(lambda: isinstance(app.screen, CommandPalette))
+        await palette_opened(app, pilot)
         await pilot.press(*"web1")
         await wait_for(lambda: any("Open cert renewal" in o for o in options(app)))
         assert any("Open logrotate" in o for o in options(app))
