@@ -70,7 +70,7 @@ def _bindings(owner: type[DOMNode]) -> list[Binding]:
 def _inherited(owner: type[DOMNode]) -> list[Binding]:
     """The bindings with ids that `owner` declares or takes from the classes it is made of
     (the keys every table screen shares)."""
-    return [b for cls in owner.__mro__ if isinstance(cls, type) for b in _with_ids(cls)]
+    return [b for cls in owner.__mro__ for b in _with_ids(cls)]
 
 
 def _with_ids(owner: type[DOMNode]) -> list[Binding]:

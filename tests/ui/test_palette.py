@@ -3,7 +3,9 @@ beatwatch's own actions first and leave out Textual's widget keys."""
 
 from __future__ import annotations
 
+import sqlite3
 import time
+from contextlib import closing
 
 from textual.command import CommandList, CommandPalette
 from textual.containers import VerticalScroll
@@ -116,3 +118,22 @@ async def test_help_lists_beatwatch_keys_first_and_scrolls_with_j_and_k(service,
         await wait_for(lambda: scroll.scroll_y == 1)
         await pilot.press("G")
         await wait_for(lambda: scroll.scroll_y == scroll.max_scroll_y)
+
+
+async def test_a_check_name_reaches_the_palette_with_its_controls_shown(service, tmp_path):
+    """A name stored before names were checked, or written by another tool."""
+    await fleet(service)
+    check = await service.add_check(CheckSpec(name="evil job", every_seconds=3600))
+    with closing(sqlite3.connect(service.store.path)) as conn, conn:
+        conn.execute(
+            "UPDATE checks SET name = ? WHERE id = ?", ("evil\x1b]52;c;eA==\x07 job", check.id)
+        )
+    app = BeatwatchApp(service, run_engine=False, user_theme_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(lambda: app.screen.query_one(ChecksTable).row_count == 4)
+        await pilot.press("ctrl+p")
+        await wait_for(lambda: isinstance(app.screen, CommandPalette))
+        await pilot.press(*"evil")
+        await wait_for(lambda: any(o.startswith("Open evil") for o in options(app)))
+        listed = "\n".join(options(app))
+        assert "\x1b" not in listed and "\x07" not in listed and "␛]52" in listed

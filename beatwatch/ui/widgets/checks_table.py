@@ -31,7 +31,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets.data_table import RowKey
 
-from beatwatch.core.model import Check, PingKind, State
+from beatwatch.core.model import Check, PingKind, Schedule, State
 from beatwatch.core.presentation import (
     REACH_SYMBOL,
     REACH_WORD,
@@ -283,9 +283,14 @@ def _rank(fleet: Fleet, check_id: int) -> int:
     return STATE_RANK.get(fleet.state_of(check_id), len(STATE_RANK))
 
 
-def _reach_rank(fleet: Fleet, check_id: int) -> tuple[bool, ...]:
-    reach = fleet.reach_of(check_id)
+@lru_cache(maxsize=16)
+def _flags_rank(reach: Reach) -> tuple[bool, ...]:
     return tuple(flag not in reach for flag in (Reach.NOBODY, Reach.HELD, Reach.ACKNOWLEDGED))
+
+
+@lru_cache(maxsize=4096)
+def _schedule_rank(schedule: Schedule) -> str:
+    return describe(schedule, terse=True).casefold()
 
 
 def _due(fleet: Fleet, check_id: int) -> float:
@@ -307,7 +312,8 @@ def _run(fleet: Fleet, check_id: int) -> float:
 
 
 def _fails(fleet: Fleet, check_id: int) -> int:
-    return -sum(r.kind is PingKind.FAIL for r in fleet.results.get(check_id, ()))
+    strip = fleet.results.get(check_id)
+    return -[r.kind for r in strip].count(PingKind.FAIL) if strip else 0
 
 
 # What each column sorts by, in its usual direction: worst first for the state, the alert
@@ -316,10 +322,10 @@ def _fails(fleet: Fleet, check_id: int) -> int:
 # host) comes last. Ties go worst first, then by name (the other way round once reversed).
 SORTED_BY: dict[str, Callable[[Fleet, int], Any]] = {
     "state": _rank,
-    "alerts": _reach_rank,
+    "alerts": lambda fleet, i: _flags_rank(fleet.reach_of(i)),
     "name": lambda fleet, i: fleet.checks[i].name.casefold(),
     "host": lambda fleet, i: (not fleet.checks[i].host, (fleet.checks[i].host or "").casefold()),
-    "schedule": lambda fleet, i: schedule_text(fleet.checks[i]).casefold(),
+    "schedule": lambda fleet, i: _schedule_rank(fleet.checks[i].schedule),
     "last_ping": _age,
     "next_due": _due,
     "last_run": _run,
@@ -328,16 +334,14 @@ SORTED_BY: dict[str, Callable[[Fleet, int], Any]] = {
 DEFAULT_ORDER = SortOrder(COLUMN_INDEX["state"])
 
 
+def tie_key(fleet: Fleet, check_id: int) -> tuple[int, str, int]:
+    """Worst state first, then by name; the id keeps namesakes in a steady order."""
+    return (_rank(fleet, check_id), fleet.checks[check_id].name.lower(), check_id)
+
+
 def sort_key(fleet: Fleet, check_id: int, order: SortOrder = DEFAULT_ORDER) -> SortKey:
-    """The column's value, then worst state first and by name; the id keeps namesakes in a
-    steady order."""
-    by = SORTED_BY[COLUMNS[order.column][0]]
-    return (
-        by(fleet, check_id),
-        _rank(fleet, check_id),
-        fleet.checks[check_id].name.lower(),
-        check_id,
-    )
+    """The column's value, then the tie_key."""
+    return (SORTED_BY[COLUMNS[order.column][0]](fleet, check_id), tie_key(fleet, check_id))
 
 
 def cell_width(cell: Text | str) -> int:
@@ -537,10 +541,13 @@ class ChecksTable(ScrollView, can_focus=True):
         self.sync(fleet, shown, [], now, colours)
 
     def sort_by(self, order: SortOrder, fleet: Fleet) -> None:
-        """Order the rows by `order`, the cursor staying on its check."""
+        """Order the rows by `order`, the cursor staying on its check. Only the column's
+        values are read again: the tie keys stand until their rows change."""
         self.order = order
-        for check_id in self._keys:
-            self._keys[check_id] = sort_key(fleet, check_id, order)
+        by = SORTED_BY[COLUMNS[order.column][0]]
+        keys = self._keys
+        for check_id, (_, tie) in keys.items():
+            keys[check_id] = (by(fleet, check_id), tie)
         selected = self.selected_id()
         self._sort()
         if selected is not None:
