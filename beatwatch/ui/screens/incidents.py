@@ -45,6 +45,10 @@ class IncidentsScreen(LiveTableScreen):
         super().__init__()
         self._incidents: dict[str, Incident] = {}
 
+    def data_version(self) -> int:
+        # The incidents, and the checks that name them: the checks may load after them.
+        return self.beatwatch.alerts_version + self.beatwatch.fleet.states_version
+
     async def load(self) -> tuple[Text | str, list[Row]] | None:
         app = self.beatwatch
         alerts = app.service.alerts
