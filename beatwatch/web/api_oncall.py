@@ -44,12 +44,6 @@ _ROTATION_FIELDS: dict[str, http.Parser] = {
     "tz": http.text,
     "start": http.nullable(_date),
 }
-_OVERRIDE_FIELDS: dict[str, http.Parser] = {
-    "rotation": http.text,
-    "person": http.text,
-    "starts_at": http.nullable(http.point_in_time),
-    "ends_at": http.point_in_time,
-}
 _POLICY_FIELDS: dict[str, http.Parser] = {
     "name": http.text,
     "steps": http.names,
@@ -66,6 +60,13 @@ def _required(given: dict[str, Any], *names: str) -> None:
 
 def oncall_routes(service: Service) -> list[web.RouteDef]:
     oncall = service.oncall
+    moment = http.point_in_time(service.clock)
+    override_fields: dict[str, http.Parser] = {
+        "rotation": http.text,
+        "person": http.text,
+        "starts_at": http.nullable(moment),
+        "ends_at": moment,
+    }
 
     async def board(request: web.Request) -> web.Response:
         return web.json_response([status_to_dict(s) for s in await oncall.board()])
@@ -123,7 +124,7 @@ def oncall_routes(service: Service) -> list[web.RouteDef]:
         return web.json_response([override_to_dict(o, names.get(o.rotation_id)) for o in overrides])
 
     async def create_override(request: web.Request) -> web.Response:
-        given = http.parse_fields(await http.json_object(request), _OVERRIDE_FIELDS)
+        given = http.parse_fields(await http.json_object(request), override_fields)
         _required(given, "rotation", "person", "ends_at")
         override = await oncall.add_override(
             given["rotation"], given["person"], given.get("starts_at"), given["ends_at"]

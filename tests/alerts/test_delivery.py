@@ -149,7 +149,7 @@ async def test_deliveries_and_failed_ones_are_in_the_event_log(
     await harness.evaluate_at(check.created_at + MISSED_AFTER)
     await harness.dispatch()
     hook.failing = False
-    harness.clock.advance(retry_delay(1))
+    harness.clock.step(retry_delay(1))
     await harness.dispatch()
 
     lines = [(e.level, e.kind, e.text) for e in await harness.service.log_events()]

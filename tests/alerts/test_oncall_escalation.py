@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from beatwatch.core.alert_policy import STORM_WINDOW
 from beatwatch.core.errors import Conflict, ValidationError
 from beatwatch.core.model import PingKind, PingRequest
 from tests.alerts.conftest import Harness
@@ -31,7 +32,7 @@ async def team(harness: Harness, hooks: list[Hook], names: tuple[str, ...]) -> N
     for name, hook in zip(names, hooks, strict=False):
         await harness.service.alerts.add_channel(f"{name}-phone", hook.url)
         await oncall.add_person(name, (f"{name}-phone",))
-    yesterday = datetime.fromtimestamp(harness.clock.now, UTC).date() - timedelta(days=1)
+    yesterday = datetime.fromtimestamp(harness.clock.now(), UTC).date() - timedelta(days=1)
     await oncall.add_rotation("primary", names, "1w", "00:00", "UTC", start=yesterday)
 
 
@@ -50,17 +51,17 @@ async def test_three_steps_where_the_second_person_acknowledges(harness: Harness
         assert alice.titles() == ["backup is MISSED"]
         assert bob.titles() == [] and ops.titles() == []
 
-        harness.clock.now = first_alert + 599  # a second before step 2
+        harness.clock.set(first_alert + 599)  # a second before step 2
         await harness.dispatch()
         assert bob.titles() == []
-        harness.clock.now = first_alert + 600
+        harness.clock.set(first_alert + 600)
         await harness.dispatch()
         assert bob.titles() == ["[escalated] backup is MISSED"]
         assert "Step 2: next:primary (bob), unacknowledged." in bob.received[0]["message"]
 
         [incident] = await harness.service.alerts.incidents(open_only=True)
         await harness.service.alerts.acknowledge(incident.id)
-        harness.clock.now = first_alert + 3600
+        harness.clock.set(first_alert + 3600)
         await harness.dispatch()
         assert ops.titles() == []  # step 3 never came: bob acknowledged
         assert alice.titles() == ["backup is MISSED"]
@@ -73,9 +74,9 @@ async def test_three_steps_where_the_second_person_acknowledges(harness: Harness
         assert [s.at for s in steps] == [first_alert, first_alert + 600]
 
         # The recovery goes to everyone the incident reached, and to nobody else.
-        harness.clock.now = first_alert + 3700
+        harness.clock.set(first_alert + 3700)
         await harness.service.record_ping(
-            PingRequest(kind=PingKind.SUCCESS, uuid=check.uuid, at=harness.clock.now)
+            PingRequest(kind=PingKind.SUCCESS, uuid=check.uuid, at=harness.clock.now())
         )
         await harness.dispatch()
         assert alice.titles()[-1] == bob.titles()[-1] == "backup is UP again"
@@ -93,22 +94,22 @@ async def test_a_hand_off_during_an_open_incident_tells_the_new_person_once(
         await harness.dispatch()
         assert alice.titles() == ["queue-worker is MISSED"]
 
-        [status] = await harness.service.oncall.board(harness.clock.now)
+        [status] = await harness.service.oncall.board(harness.clock.now())
         handoff = status.handoffs[0]
         assert (handoff.previous, handoff.person) == ("alice", "bob")
-        harness.clock.now = handoff.at - 1
+        harness.clock.set(handoff.at - 1)
         await harness.dispatch()
         assert bob.titles() == []
-        harness.clock.now = handoff.at
+        harness.clock.set(handoff.at)
         await harness.dispatch()
-        harness.clock.now = handoff.at + 3600
+        harness.clock.set(handoff.at + 3600)
         await harness.dispatch()
         assert bob.titles() == ["[on call now] queue-worker is MISSED"]
         assert "You are now on call for primary" in bob.received[0]["message"]
 
         # An override takes effect at once: carol covers, and is told, once.
         await harness.service.oncall.add_override(
-            "primary", "carol", None, harness.clock.now + 7200, now=harness.clock.now
+            "primary", "carol", None, harness.clock.now() + 7200, now=harness.clock.now()
         )
         await harness.dispatch()
         await harness.dispatch()
@@ -125,8 +126,8 @@ async def test_an_acknowledged_incident_tells_nobody_at_a_hand_off(harness: Harn
         await harness.dispatch()
         [incident] = await harness.service.alerts.incidents(open_only=True)
         await harness.service.alerts.acknowledge(incident.id)
-        [status] = await harness.service.oncall.board(harness.clock.now)
-        harness.clock.now = status.handoffs[0].at + 1
+        [status] = await harness.service.oncall.board(harness.clock.now())
+        harness.clock.set(status.handoffs[0].at + 1)
         await harness.dispatch()
         assert bob.titles() == []
 
@@ -143,9 +144,9 @@ async def test_a_tagged_check_follows_its_tags_policy_and_reminders_reach_everyo
         first_alert = check.created_at + MISSED_AFTER
         await harness.evaluate_at(first_alert)
         await harness.dispatch()
-        harness.clock.now = first_alert + 300
+        harness.clock.set(first_alert + 300)
         await harness.dispatch()
-        harness.clock.now = first_alert + 3600
+        harness.clock.set(first_alert + 3600)
         await harness.dispatch()
         assert bob.titles() == ["pg-dump is MISSED", "[reminder] pg-dump is MISSED"]
         assert alice.titles() == ["[escalated] pg-dump is MISSED", "[reminder] pg-dump is MISSED"]
@@ -198,7 +199,7 @@ async def test_maintenance_holds_a_policy_alert_and_its_steps(harness: Harness) 
         first_alert = check.created_at + MISSED_AFTER
         await harness.evaluate_at(first_alert)
         await harness.dispatch()
-        harness.clock.now = first_alert + 600
+        harness.clock.set(first_alert + 600)
         await harness.dispatch()
         assert alice.titles() == [] and bob.titles() == []
         [incident] = await harness.service.alerts.incidents(open_only=True)
@@ -213,6 +214,7 @@ async def test_the_storm_guard_holds_alerts_to_the_person_on_call_for_one_digest
         await harness.service.oncall.add_policy("pager", ("rotation:primary",), is_default=True)
         await sixty_missed_at_once(harness)
         assert len([t for t in alice.titles() if t.endswith("is MISSED")]) == 50
-        harness.clock.advance(20)
+        # The digest goes out once the channel has held nothing new for a storm window.
+        harness.clock.step(STORM_WINDOW)
         await harness.dispatch()
         assert alice.titles()[50:] == ["Alert storm: 10 more checks went bad"]
