@@ -38,17 +38,17 @@ from beatwatch.engine.events import (
     UnknownPingRecorded,
 )
 from beatwatch.service.service import Service
-from beatwatch.ui.commands import BeatwatchCommands
+from beatwatch.ui.commands import BeatwatchCommands, CheckCommands
 from beatwatch.ui.controls_filter import ControlsDropped
 from beatwatch.ui.fleet import RESULTS_SHOWN, Fleet
-from beatwatch.ui.keymap import as_bound, binding_owners, keymap_problems
+from beatwatch.ui.keymap import as_bound, binding_owners, keymap_problems, own_actions
 from beatwatch.ui.messages import EngineEvents
 from beatwatch.ui.screens.channels import ChannelsScreen
 from beatwatch.ui.screens.check_detail import CheckDetailScreen
 from beatwatch.ui.screens.check_form import CheckFormScreen
 from beatwatch.ui.screens.checks import ChecksScreen
 from beatwatch.ui.screens.confirm import ConfirmScreen
-from beatwatch.ui.screens.help import HelpScreen
+from beatwatch.ui.screens.help import HelpScreen, binding_lines
 from beatwatch.ui.screens.hosts import HostsScreen
 from beatwatch.ui.screens.incidents import IncidentsScreen
 from beatwatch.ui.screens.log import LogScreen
@@ -56,6 +56,7 @@ from beatwatch.ui.screens.maintenance import MaintenanceScreen, window_preview
 from beatwatch.ui.screens.pause import Pause, PauseScreen
 from beatwatch.ui.screens.rotations import RotationsScreen
 from beatwatch.ui.screens.unknown_pings import UnknownPingsScreen
+from beatwatch.ui.table_view import SortOrder
 from beatwatch.ui.themes import DEFAULT_THEME, STATE_COLOUR_DEFAULTS, load_themes
 
 T = TypeVar("T")
@@ -106,7 +107,8 @@ CONTROLS_DROPPED = ControlsDropped()
 class BeatwatchApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "beatwatch"
-    COMMANDS: ClassVar = App.COMMANDS | {BeatwatchCommands}
+    # Textual's own commands (maximize, screenshot…) are left out: the palette is beatwatch's.
+    COMMANDS: ClassVar = {BeatwatchCommands, CheckCommands}
     MODES: ClassVar = {section.mode: section.screen for section in SECTIONS}
     DEFAULT_MODE = "checks"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -156,6 +158,8 @@ class BeatwatchApp(App[None]):
         # What "now" is for ages and countdowns: the engine's clock unless a test fixes it.
         self.clock = clock or service.clock.now
         self.fleet = Fleet()
+        # The order each table was last sorted in, by the table's name, for the session.
+        self.sort_orders: dict[str, SortOrder] = {}
         self.unknown_version = 0
         # Bumped whenever incidents, channels or maintenance windows may have changed.
         self.alerts_version = 0
@@ -164,6 +168,7 @@ class BeatwatchApp(App[None]):
         self._run_engine = run_engine
         self._keymap = keymap or {}
         self._binding_owners = binding_owners(type(self))
+        self.own_actions = own_actions(self._binding_owners)
         self._unsubscribe: Callable[[], None] | None = None
         # The EngineEvents message posted but not yet handled, which new events join.
         self._queued_events: EngineEvents | None = None
@@ -420,6 +425,28 @@ class BeatwatchApp(App[None]):
         if isinstance(screen, ChecksScreen):
             screen.filter_by(query)
 
+    async def open_check(self, check_id: int) -> None:
+        """The check's detail over the checks table, its row under the cursor (the filter is
+        cleared if it hides the row)."""
+        await self.switch_mode("checks")
+        screen = self.screen
+        if isinstance(screen, ChecksScreen):
+            screen.refresh_now()
+            if check_id not in screen.table.shown_ids:
+                screen.action_clear_filter()
+            screen.select(check_id)
+        self.push_screen(CheckDetailScreen(check_id))
+
+    async def acknowledge_check(self, check_id: int) -> None:
+        incidents = await self.attempt("load incidents", self.service.alerts.incidents(True))
+        if incidents is None:
+            return
+        incident = next((i for i in incidents if i.check_id == check_id), None)
+        if incident is None:
+            self.notify("This check has no open incident.")
+            return
+        await self.acknowledge(incident)
+
     def check(self, check_id: int) -> Check | None:
         return self.fleet.checks.get(check_id)
 
@@ -560,7 +587,7 @@ class BeatwatchApp(App[None]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.screen))
+            self.push_screen(HelpScreen(binding_lines(self.screen, self.own_actions)))
 
     async def action_quit(self) -> None:
         watched = [c for c in self.fleet.checks if self.fleet.state_of(c) is not State.PAUSED]

@@ -38,6 +38,15 @@ def result_of(kind: PingKind, exit_code: int | None) -> Result:
     return Result(kind, exit_code)
 
 
+# Someone is already on a check whose alert is held by maintenance or acknowledged.
+HANDLED = Reach.HELD | Reach.ACKNOWLEDGED
+
+
+def needs_action(state: State, reach: Reach) -> bool:
+    """A check in a bad state that no one is handling yet: what `!` keeps."""
+    return state.is_bad and not reach & HANDLED
+
+
 @dataclass(slots=True)
 class Fleet:
     checks: dict[int, Check] = field(default_factory=dict)
@@ -164,6 +173,9 @@ class Fleet:
 
     def reach_of(self, check_id: int) -> Reach:
         return self.reach.get(check_id, Reach(0))
+
+    def needs_action(self, check_id: int) -> bool:
+        return needs_action(self.state_of(check_id), self.reach_of(check_id))
 
     def reach_counts(self) -> dict[Reach, int]:
         """How many checks carry each flag; a check may carry several."""

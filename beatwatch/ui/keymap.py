@@ -18,7 +18,7 @@ def keymap_problems(
     those of the widgets a screen names in its KEYED_WIDGETS (its table). `help_key` opens
     the list of keys."""
     owners = list(owners)
-    bindings = {owner: _with_ids(owner) for owner in owners}
+    bindings = {owner: _inherited(owner) for owner in owners}
     known = {b.id for found in bindings.values() for b in found}
     problems = [
         f"no key binding has the id {binding_id!r}, so it was ignored ({help_key} lists each "
@@ -29,7 +29,7 @@ def keymap_problems(
     app_bindings = bindings[owners[0]] if owners else []
     for owner in owners[1:]:
         widgets: Iterable[type[DOMNode]] = getattr(owner, "KEYED_WIDGETS", ())
-        held = [b for widget in widgets for b in _with_ids(widget)]
+        held = [b for widget in widgets for b in _inherited(widget)]
         problems += _clashes(keymap, [*app_bindings, *bindings[owner], *held])
     return list(dict.fromkeys(problems))
 
@@ -56,9 +56,21 @@ def as_bound(
     return binding.with_key(keymap.get(binding_id, binding.key).split(",")[0].strip())
 
 
+def own_actions(owners: Iterable[type[DOMNode]]) -> frozenset[tuple[str, str]]:
+    """The (action, description) of every binding `owners` declare: what tells beatwatch's
+    keys from the ones Textual gives its widgets (scroll left, focus next…)."""
+    return frozenset((b.action, b.description) for owner in owners for b in _bindings(owner))
+
+
 def _bindings(owner: type[DOMNode]) -> list[Binding]:
     """The bindings `owner` declares itself."""
     return [b for b in owner.__dict__.get("BINDINGS", []) if isinstance(b, Binding)]
+
+
+def _inherited(owner: type[DOMNode]) -> list[Binding]:
+    """The bindings with ids that `owner` declares or takes from the classes it is made of
+    (the keys every table screen shares)."""
+    return [b for cls in owner.__mro__ for b in _with_ids(cls)]
 
 
 def _with_ids(owner: type[DOMNode]) -> list[Binding]:

@@ -28,6 +28,7 @@ from beatwatch.store.database import DB_FILE
 HOST = "127.0.0.1"
 SERVE_STARTUP_TIMEOUT = 60.0
 LOADGEN_GRACE = 60.0  # beyond its own time bound, before the load generator counts as hung
+PACED_LOAD_LIMIT_S = 600.0  # a paced load stops by itself after this, if never stopped
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,16 +311,10 @@ def process_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_load(
-    port: int,
-    uuids_file: Path,
-    concurrency: int,
-    max_requests: int,
-    max_seconds: float,
-    each_once: bool = False,
-) -> LoadResult:
-    """Drive the load generator in its own process, so it does not share the server's GIL."""
-    argv = [
+def loadgen_argv(
+    port: int, uuids_file: Path, concurrency: int, max_requests: int, max_seconds: float
+) -> list[str]:
+    return [
         sys.executable,
         "-m",
         "tests.bench.loadgen",
@@ -334,6 +329,18 @@ def run_load(
         "--max-seconds",
         str(max_seconds),
     ]
+
+
+def run_load(
+    port: int,
+    uuids_file: Path,
+    concurrency: int,
+    max_requests: int,
+    max_seconds: float,
+    each_once: bool = False,
+) -> LoadResult:
+    """Drive the load generator in its own process, so it does not share the server's GIL."""
+    argv = loadgen_argv(port, uuids_file, concurrency, max_requests, max_seconds)
     if each_once:
         argv.append("--each-once")
     done = subprocess.run(
@@ -342,6 +349,24 @@ def run_load(
     if done.returncode != 0:
         raise RuntimeError(f"load generator failed: {done.stderr[-2000:]}")
     return LoadResult(**json.loads(done.stdout))
+
+
+class PacedLoad:
+    """The load generator at a steady rate in its own process, until stopped: for measuring
+    something else while pings arrive."""
+
+    def __init__(self, port: int, uuids_file: Path, rate: float, concurrency: int = 16) -> None:
+        argv = loadgen_argv(port, uuids_file, concurrency, 10**9, PACED_LOAD_LIMIT_S)
+        self._process = subprocess.Popen(
+            [*argv, "--rate", str(rate)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+
+    def stop(self) -> LoadResult:
+        self._process.send_signal(signal.SIGTERM)
+        out, err = self._process.communicate(timeout=LOADGEN_GRACE)
+        if self._process.returncode != 0:
+            raise RuntimeError(f"load generator failed: {err[-2000:]}")
+        return LoadResult(**json.loads(out))
 
 
 @contextlib.contextmanager

@@ -1,7 +1,9 @@
 """Load generator: keep-alive HTTP clients pinging check uuids, bounded in count and time.
 
 Run as its own process (`python -m tests.bench.loadgen ...`) so the clients never share a
-GIL with the server they measure. Prints one JSON object: requests sent, 200s received,
+GIL with the server they measure. With --rate, requests are paced to that many a second
+rather than sent as fast as the server answers. SIGTERM ends the run early, as its time
+bound would. Prints one JSON object: requests sent, 200s received,
 errors by kind, elapsed seconds, the CPU seconds the clients used, and latency percentiles
 in milliseconds.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import signal
 import time
 from collections import Counter
 from pathlib import Path
@@ -30,6 +33,7 @@ async def generate(
     max_requests: int,
     max_seconds: float,
     each_once: bool,
+    rate: float | None = None,
 ) -> dict[str, object]:
     assert f"//{HOST}:" in base_url, "load goes to the loopback address only"
     limit = min(max_requests, len(uuids)) if each_once else max_requests
@@ -41,10 +45,17 @@ async def generate(
     started = time.perf_counter()
     cpu_started = time.process_time()
     deadline = started + max_seconds
+    stopped = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopped.set)
 
     async def client(session: aiohttp.ClientSession) -> None:
         for ticket in tickets:
-            if time.perf_counter() > deadline:
+            if rate:
+                # Each request at its own moment, so the clients together send `rate` a second.
+                wait = started + ticket / rate - time.perf_counter()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+            if time.perf_counter() > deadline or stopped.is_set():
                 return
             url = f"{base_url}/ping/{uuids[ticket % len(uuids)]}"
             sent = time.perf_counter()
@@ -83,6 +94,7 @@ def main() -> None:
     parser.add_argument("--max-requests", type=int, required=True)
     parser.add_argument("--max-seconds", type=float, required=True)
     parser.add_argument("--each-once", action="store_true", help="ping every uuid once, in order")
+    parser.add_argument("--rate", type=float, help="requests a second, paced (default: no limit)")
     args = parser.parse_args()
     uuids = args.uuids_file.read_text().split()
     result = asyncio.run(
@@ -93,6 +105,7 @@ def main() -> None:
             args.max_requests,
             args.max_seconds,
             args.each_once,
+            args.rate,
         )
     )
     print(json.dumps(result))

@@ -10,8 +10,10 @@ The checks are seeded through the real catalog code, then BeatwatchApp runs head
   last pass (their Check rows and results changed in the app's fleet, as the engine's events
   would change them), and with none changed; the drawing that follows is reported beside it;
 - key press to updated screen: the key event posted to the app, until its effect is there
-  (cursor moved, filter applied) and the screen has drawn it: `down`, `/`, typing a filter
-  that narrows 10,000 rows to one, and Esc bringing them all back;
+  (cursor moved, filter applied, rows sorted) and the screen has drawn it: `down`, `/`,
+  typing a filter that narrows 10,000 rows to one, Esc bringing them all back, `o` sorting by
+  each column in turn and `O` turning the order round; all while the load generator pings
+  the TUI's embedded receiver at 1,000 pings a second (the rate reached is reported);
 - terminal resize to updated screen: narrowed until the checks table leaves columns out,
   then widened again, each until the table has its new width and the screen has drawn it;
 - ping ingest while the TUI runs: the load generator (its own process, 16 keep-alive
@@ -38,15 +40,17 @@ from textual.pilot import Pilot
 from beatwatch import config
 from beatwatch.cli.event_loop import run_event_loop
 from beatwatch.core.model import Ping, PingKind
+from beatwatch.engine.events import Event, PingRecorded
 from beatwatch.service.service import Service
 from beatwatch.store.database import Store
 from beatwatch.ui.app import BeatwatchApp
 from beatwatch.ui.screens.checks import ChecksScreen
-from beatwatch.ui.widgets.checks_table import ChecksTable
+from beatwatch.ui.widgets.checks_table import COLUMNS, ChecksTable
 from tests.bench.common import (
     HOST,
     Figure,
     LoadResult,
+    PacedLoad,
     Scale,
     at_least,
     at_most,
@@ -71,6 +75,8 @@ CHANGED_PER_PASS = 200
 PASSES = 40
 DOWN_PRESSES = 30
 FILTER_TYPED = "4217"  # narrows bench-0 .. bench-9999 step by step to one row
+INGEST_RATE = 1000.0  # pings a second while keys are measured
+INGEST_STARTED = 200  # pings received before the keys are pressed
 CLIENTS = 16
 SETTLE_TIMEOUT = 60.0
 TARGET_FIRST_PAINT_S = 2.0
@@ -136,7 +142,7 @@ async def _measure_tui(
                     f"{checks} checks; recent-results strips loaded after {strips_loaded:.1f} s",
                 ),
                 *await _refresh_passes(app, pilot, checks),
-                *await _key_presses(app, pilot, table),
+                *await _under_ingest(app, pilot, table, port, uuids_file),
                 await _resizes(pilot, table),
             ]
             with_tui = await asyncio.to_thread(_load, port, uuids_file, seconds)
@@ -229,11 +235,67 @@ def _p99_figure(name: str, seconds: list[float], target_ms: float, context: str)
     )
 
 
+async def _under_ingest(
+    app: BeatwatchApp, pilot: Pilot[None], table: ChecksTable, port: int, uuids_file: Path
+) -> list[Figure]:
+    """The key presses, while pings arrive at INGEST_RATE; the rate the engine took them at
+    is given beside them."""
+    received: list[float] = []
+
+    def count(event: Event) -> None:
+        if isinstance(event, PingRecorded):
+            received.append(time.perf_counter())
+
+    unsubscribe = app.service.events.subscribe(count)
+    load = PacedLoad(port, uuids_file, INGEST_RATE)
+    try:
+        await _until(lambda: len(received) >= INGEST_STARTED, "pings arriving")
+        started, before = time.perf_counter(), len(received)
+        figures = [*await _key_presses(app, pilot, table), *await _sort_presses(pilot, table)]
+        rate = (len(received) - before) / (time.perf_counter() - started)
+    finally:
+        result = load.stop()
+        unsubscribe()
+    return [
+        *figures,
+        info(
+            "ping ingest while the keys were measured",
+            rate,
+            "pings/s",
+            f"paced at {INGEST_RATE:,.0f}/s; load generator: {result.summary()}",
+        ),
+    ]
+
+
+async def _sort_presses(pilot: Pilot[None], table: ChecksTable) -> list[Figure]:
+    """`o` through every column back to the first, then `O`."""
+    times: list[float] = []
+    for _ in range(len(COLUMNS)):
+        order = table.order
+        times.append(await _key(pilot, "o", "o", lambda old=order: table.order != old))
+    order = table.order
+    flip = await _key(pilot, "O", "O", lambda: table.order != order)
+    return [
+        at_most(
+            "sort key `o` to screen, slowest",
+            max(times) * 1000,
+            "ms",
+            TARGET_KEY_MS,
+            f"{table.row_count} rows, each of {len(COLUMNS)} columns: "
+            + ", ".join(f"{ms * 1000:.0f}" for ms in times)
+            + " ms",
+        ),
+        at_most("sort key `O` to screen (order reversed)", flip * 1000, "ms", TARGET_KEY_MS),
+    ]
+
+
 async def _key_presses(app: BeatwatchApp, pilot: Pilot[None], table: ChecksTable) -> list[Figure]:
     down: list[float] = []
     for _ in range(DOWN_PRESSES):
-        row = table.cursor_row
-        down.append(await _key(pilot, "down", None, lambda row=row: table.cursor_row == row + 1))
+        # Rows move as pinged checks change state: the cursor follows its check, and `down`
+        # takes it to another one.
+        was = table.selected_id()
+        down.append(await _key(pilot, "down", None, lambda was=was: table.selected_id() != was))
     box = app.screen.query_one("#filter")
     slash = await _key(pilot, "slash", "/", lambda: box.has_focus)
     typed: list[float] = []

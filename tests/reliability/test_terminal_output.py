@@ -320,7 +320,7 @@ def test_the_tui_sends_no_raw_control(hostile: HostileInstance, tmp_path: Path) 
         tmux.wait_for("fail ping at", f"{stand_in}␛[2J␛]0;title␇␛[31m␛]0;c1 title␛\\<U+202E>")
         # An Escape directly followed by another key reads as alt+key: one at a time.
         tmux.keys("Escape")
-        tmux.wait_for("Recent pings", gone="fail ping at")
+        tmux.wait_for("f: kind (all)", gone="fail ping at")
         tmux.keys("Escape")
         tmux.wait_for("Next due")
         tmux.keys("3")

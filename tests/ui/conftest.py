@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ import pytest
 from textual.pilot import Pilot
 
 from beatwatch.config import Settings
+from beatwatch.core.model import EventKind
+from beatwatch.engine import event_log
 from beatwatch.engine.lock import EngineLock
 from beatwatch.service.service import Service
 from beatwatch.ui.app import BeatwatchApp
@@ -94,3 +97,10 @@ async def open_detail(app: BeatwatchApp, pilot: Pilot[None], check_id: int) -> N
     await wait_for(lambda: check_id in app.screen.query_one(ChecksTable).shown_ids)
     await pilot.press("enter")
     await wait_for(lambda: isinstance(app.screen, CheckDetailScreen))
+
+
+async def log_line(service: Service, at: float, level: str, text: str) -> None:
+    """A line in the event log, as the engine writes one."""
+    await service.store.write(
+        partial(event_log.record, at=at, level=level, kind=EventKind.ENGINE, text=text)
+    )

@@ -50,6 +50,23 @@ async def detail(pilot: Pilot[None]) -> None:
     await settle(pilot)
 
 
+async def needing_action_by_name(pilot: Pilot[None]) -> None:
+    """The checks that need action, sorted by name: the filter box and the header's arrow."""
+    await settle(pilot)
+    await pilot.press("exclamation_mark", "o", "o")
+    await settle(pilot)
+
+
+async def ping_history(pilot: Pilot[None]) -> None:
+    """The detail of a failing check scrolled down to its ping history, fail pings only."""
+    await settle(pilot)
+    await pilot.press("down", "enter")
+    await settle(pilot)
+    await pilot.press("f")
+    pilot.app.screen.query_one("#detail").scroll_end(animate=False)
+    await settle(pilot)
+
+
 async def edit_form(pilot: Pilot[None]) -> None:
     await settle(pilot)
     await pilot.press("down", "e")
@@ -95,6 +112,8 @@ def section(key: str) -> Scene:
 SCENES: dict[str, Scene] = {
     "checks": checks,
     "check-detail": detail,
+    "checks-needing-action": needing_action_by_name,
+    "ping-history": ping_history,
     "edit-form": edit_form,
     "maintenance-form": maintenance_form,
     "help": help_screen,

@@ -14,7 +14,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, Label, RichLog
+from textual.widgets import DataTable, Input, Label
 
 from beatwatch.core.model import Check, PingKind, PingRequest
 from beatwatch.core.timefmt import short_time
@@ -41,10 +41,13 @@ def shown(app: BeatwatchApp) -> set[int]:
 
 
 def log_text(app: BeatwatchApp) -> str:
-    """What the log screen shows, once it is the screen on top, its wrapped lines joined."""
-    if not isinstance(app.screen, LogScreen):
+    """The entries the log screen shows, whole, once it is the screen on top."""
+    screen = app.screen
+    if not isinstance(screen, LogScreen):
         return ""
-    return "".join(line.text for line in app.screen.query_one(RichLog).lines)
+    table = screen.query_one(DataTable)
+    keys = [table.coordinate_to_cell_key((n, 0)).row_key.value for n in range(table.row_count)]
+    return "\n".join(str(screen.detail(str(key))) for key in keys)
 
 
 def beatwatch_command(data_dir: Path, *args: str) -> None:

@@ -13,7 +13,15 @@ from tests.ui.export_screenshots import SCENES, SNAPSHOT_DIR, THEMED, focused_fo
 
 # The screens whose content is fixed by the demo data alone (the channels screen shows the
 # outcome of a real delivery attempt, so it is left to the screenshot command).
-SNAPSHOTS = ["checks", "check-detail", "incidents", "hosts", "rotations"]
+SNAPSHOTS = [
+    "checks",
+    "check-detail",
+    "checks-needing-action",
+    "ping-history",
+    "incidents",
+    "hosts",
+    "rotations",
+]
 
 
 @pytest.mark.parametrize("name", SNAPSHOTS)

@@ -100,11 +100,16 @@ async def test_a_narrow_terminal_shows_what_matters_and_a_wide_one_everything(se
         await wait_for(lambda: table.row_count == 30 and "Alerts" in line(table, 0))
         narrow = line(table, 0)
         # Some of the demo's alerts are held by maintenance, and say so.
-        assert narrow.split() == ["State", "Alerts", "Name", "Pinged", "Next", "due"]
+        assert narrow.split() == ["State", "▲", "Alerts", "Name", "Pinged", "Next", "due"]
         assert fits(table) and table.max_scroll_x == 0
         # The worst check first, with how late it is, whole.
         assert line(table, 1).split()[:5] == ["✖", "MISSED", "Borg", "backup", "(mail)"]
         assert "overdue 2h" in line(table, 1)
+
+        # At 120 columns the schedule shows beside the Alerts column, cut if need be.
+        await pilot.resize_terminal(120, 40)
+        await wait_for(lambda: "Schedule" in line(table, 0))
+        assert line(table, 0).split()[:5] == ["State", "▲", "Alerts", "Name", "Host"]
 
         # Some of the demo's alerts are held: the Alerts column takes its room.
         await pilot.resize_terminal(140, 40)

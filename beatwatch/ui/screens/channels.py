@@ -16,6 +16,7 @@ from beatwatch.core.timefmt import format_relative
 from beatwatch.ui.screens.channel_form import ChannelFormScreen
 from beatwatch.ui.screens.confirm import ConfirmScreen
 from beatwatch.ui.screens.live_table import LiveTableScreen, Row
+from beatwatch.ui.table_view import ACTION_TOKEN
 
 
 def channel_status(channel: Channel, now: float) -> str:
@@ -66,6 +67,9 @@ class ChannelsScreen(LiveTableScreen):
                     ", ".join(channel.tags),
                     Text(channel_status(channel, now), style=error if channel.failing else ""),
                 ),
+                # Failing first when sorted by status.
+                sort_keys={4: (not channel.failing, channel_status(channel, now))},
+                facts=frozenset({ACTION_TOKEN} if channel.failing else ()),
             )
             for channel in channels
         ]

@@ -1,10 +1,14 @@
-"""One check up close: its ping URL and ready-made snippets, recent pings, run durations, the
-timeline of its states, its open incident and its host's maintenance."""
+"""One check up close: its ping URL and ready-made snippets, its ping history (all it keeps,
+a page at a time, sorted and filtered like any table), run durations, the timeline of its
+states, its open incident and its host's maintenance."""
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -14,13 +18,14 @@ from textual.widget import Widget
 from textual.widgets import (
     DataTable,
     Header,
+    Input,
     Label,
     Static,
     TabbedContent,
     TabPane,
 )
 
-from beatwatch.core.model import Check, Incident, Ping, State, Transition
+from beatwatch.core.model import PINGS_KEPT, Check, Incident, Ping, PingKind, State, Transition
 from beatwatch.core.presentation import schedule_facts, state_label
 from beatwatch.core.snippets import SNIPPETS, Links
 from beatwatch.core.terminal_text import terminal_text
@@ -40,9 +45,10 @@ from beatwatch.ui.formatting import (
     one_line,
 )
 from beatwatch.ui.screens.hosts import maintenance_until
-from beatwatch.ui.screens.live_table import LiveRows, Row, fill
-from beatwatch.ui.screens.on_app import OnBeatwatch
+from beatwatch.ui.screens.live_table import LiveRows, Row, arranged, fill, plain
 from beatwatch.ui.screens.ping_body import PingBodyScreen
+from beatwatch.ui.screens.table_keys import FILTER_BINDINGS, SORT_BINDINGS, TableKeys
+from beatwatch.ui.table_view import ACTION_TOKEN, Query, SortOrder, with_token
 from beatwatch.ui.themes import state_variable
 from beatwatch.ui.widgets.checks_table import next_due_text
 from beatwatch.ui.widgets.duration_chart import DurationChart
@@ -50,9 +56,17 @@ from beatwatch.ui.widgets.fitted_text import FittedText
 from beatwatch.ui.widgets.keys_footer import KeysFooter
 from beatwatch.ui.widgets.row_table import RowTable
 
-PINGS_SHOWN = 25
+# Pings on one page of the history; every kept one can be paged to.
+PAGE_ROWS = 25
+PING_COLUMNS = ("Kind", "When", "Exit", "Duration", "From", "User agent", "Body")
+BODY_COLUMN = PING_COLUMNS.index("Body")
+# The body is given the room the other columns leave, and never less than this.
+BODY_LEAST = 20
+USER_AGENT_SHOWN = 30
+KIND_PREFIX = "kind:"
+# What the kind key steps through: every kind, then each one alone.
+KINDS = (None, PingKind.FAIL, PingKind.SUCCESS, PingKind.START, PingKind.LOG)
 TRANSITIONS_SHOWN = 12
-BODY_PREVIEW = 40
 REFRESH_INTERVAL = 1.0
 NO_TIMED_RUNS = "no timed runs yet: a run is timed from its /start ping to its finish"
 # Shown in place of a fact until it is read: never a guess such as "none open".
@@ -80,11 +94,20 @@ def facts(rows: list[tuple[str, str]], width: int) -> Text:
     return text
 
 
-class CheckDetailScreen(OnBeatwatch, Screen[None]):
+def failed(ping: Ping) -> bool:
+    """A fail ping, or a run that ended with a non-zero exit code."""
+    return ping.kind is PingKind.FAIL or bool(ping.exit_code)
+
+
+class CheckDetailScreen(TableKeys, Screen[None]):
     # Widgets with keys of their own on this screen, for the keymap's clash check.
     KEYED_WIDGETS: ClassVar[tuple[type[Widget], ...]] = (RowTable,)
+    TABLE_NAME = "pings"
+    SORT_COLUMNS = len(PING_COLUMNS)
+    # Newest first.
+    DEFAULT_ORDER = SortOrder(PING_COLUMNS.index("When"), descending=True)
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "app.pop_screen", "Back", id="detail.back"),
+        Binding("escape", "back", "Back", id="detail.back"),
         Binding("y", "copy_url", "Copy URL", id="detail.copy-url"),
         Binding("s", "copy_snippet", "Snippet", id="detail.copy-snippet"),
         Binding("e", "edit", "Edit", id="detail.edit"),
@@ -92,6 +115,13 @@ class CheckDetailScreen(OnBeatwatch, Screen[None]):
         Binding("a", "acknowledge", "Ack", id="detail.acknowledge"),
         Binding("m", "maintenance", "Maintenance", id="detail.maintenance"),
         Binding("t", "test_channels", "Test", id="detail.test-channels"),
+        # Named by the pings' title rather than the footer, which is full at 120 columns.
+        Binding("f", "next_kind", "Ping kind shown", show=False, id="detail.kind"),
+        Binding("right_square_bracket", "page(1)", "Older pings", show=False, id="detail.older"),
+        Binding("left_square_bracket", "page(-1)", "Newer pings", show=False, id="detail.newer"),
+        # The pings' title names these, as the footer is full.
+        *(replace(binding, show=False) for binding in FILTER_BINDINGS),
+        *SORT_BINDINGS,
     ]
 
     def __init__(self, check_id: int) -> None:
@@ -105,7 +135,10 @@ class CheckDetailScreen(OnBeatwatch, Screen[None]):
             lambda: self.beatwatch.fleet.versions.get(check_id, 0),
             self._load_history,
         )
-        self._pings: list[Ping] = []
+        self._pings: dict[str, Ping] = {}
+        self._ping_rows: list[Row] = []
+        self._query = Query()
+        self._page = 0
         self._transitions: list[Transition] | None = None
         self._links: Links | None = None
         self._alerts_seen = -1
@@ -131,12 +164,10 @@ class CheckDetailScreen(OnBeatwatch, Screen[None]):
                 for snippet in SNIPPETS:
                     with TabPane(snippet.title, id=f"snippet-{snippet.key}"):
                         yield Static(LOADING, id=f"code-{snippet.key}", classes="code")
-            yield Label(
-                f"Recent pings (newest {PINGS_SHOWN}; enter shows the whole body)",
-                classes="section-title",
-            )
+            yield Label("Pings", id="pings-title", classes="section-title")
             yield Static(LOADING, id="pings-loading")
             yield RowTable(id="pings", cursor_type="row")
+        yield Input(placeholder="filter the pings: words, kind:fail, is:action", id="filter")
         yield KeysFooter()
 
     def on_mount(self) -> None:
@@ -144,8 +175,7 @@ class CheckDetailScreen(OnBeatwatch, Screen[None]):
         table.display = False
         self.query_one("#durations").display = False
         self.query_one("#timeline", FittedText).show(lambda width: Text(LOADING, "dim"))
-        for label in ("Kind", "When", "Exit", "Duration", "From", "User agent", "Body"):
-            table.add_column(label, key=label.lower())
+        self.filter_box.display = False
         check = self.beatwatch.check(self.check_id)
         if check is not None:
             url = self.beatwatch.service.ping_url(check)
@@ -249,7 +279,8 @@ class CheckDetailScreen(OnBeatwatch, Screen[None]):
         alerts = self.beatwatch.service.alerts
         incidents = await self.beatwatch.attempt("load incidents", alerts.incidents(True))
         hosts = await self.beatwatch.attempt("load hosts", alerts.hosts())
-        if incidents is None or hosts is None:
+        # The screen may have closed (the app with it) while they were read.
+        if incidents is None or hosts is None or not self.is_attached:
             return
         self._incident = next((i for i in incidents if i.check_id == self.check_id), None)
         check = self.beatwatch.check(self.check_id)
@@ -264,17 +295,17 @@ class CheckDetailScreen(OnBeatwatch, Screen[None]):
             return  # deleted: the screen closes on its next tick
         service = self.beatwatch.service
         ref = str(self.check_id)
-        pings = await self.beatwatch.attempt("load pings", service.pings(ref, PINGS_SHOWN))
+        pings = await self.beatwatch.attempt("load pings", service.pings(ref, PINGS_KEPT))
         transitions = await self.beatwatch.attempt(
             "load states", service.transitions(ref, TRANSITIONS_SHOWN)
         )
-        if pings is None or transitions is None:
+        if pings is None or transitions is None or not self.is_attached:
             return
         self._show_pings(pings)
         self._show_timeline(transitions)
-        durations = [p.duration for p in reversed(pings) if p.duration is not None]
+        durations = [(p.at, p.duration) for p in reversed(pings) if p.duration is not None]
         chart = self.query_one("#durations", DurationChart)
-        chart.durations = tuple(durations)
+        chart.runs = tuple(durations)
         chart.display = bool(durations)
         no_durations = self.query_one("#no-durations", Static)
         no_durations.update(NO_TIMED_RUNS)
@@ -282,32 +313,145 @@ class CheckDetailScreen(OnBeatwatch, Screen[None]):
 
     def _show_pings(self, pings: list[Ping]) -> None:
         """The pings in place of those shown, the cursor staying on the ping it was on."""
-        self._pings = pings
+        self._pings = {str(ping.id): ping for ping in pings}
         now = self.beatwatch.clock()
+        bad = f"{self.beatwatch.theme_variables[state_variable(State.FAILING)]} bold"
+        self._ping_rows = [self._ping_row(ping, now, bad) for ping in pings]
+        self._show_page()
+        self.query_one("#pings", RowTable).display = True
+        self.query_one("#pings-loading").display = False
+
+    def _ping_row(self, ping: Ping, now: float, bad: str) -> Row:
+        style = bad if failed(ping) else ""
+        return Row(
+            str(ping.id),
+            (
+                Text(ping.kind.value, style=bad if ping.kind is PingKind.FAIL else ""),
+                when(ping.at, now),
+                Text("" if ping.exit_code is None else str(ping.exit_code), style=style),
+                format_duration(ping.duration) if ping.duration is not None else "",
+                ping.remote_addr or "",
+                one_line(ping.user_agent or "", USER_AGENT_SHOWN),
+                # Cut to the room there is when the page is drawn.
+                " ".join(ping.body_text.split()),
+            ),
+            sort_keys={
+                1: ping.at,
+                2: math.inf if ping.exit_code is None else ping.exit_code,
+                3: math.inf if ping.duration is None else ping.duration,
+            },
+            facts=frozenset(
+                {f"{KIND_PREFIX}{ping.kind.value}"} | ({ACTION_TOKEN} if failed(ping) else set())
+            ),
+        )
+
+    def _show_page(self) -> None:
+        """The page of the sorted, filtered pings the history is at, the body cut to the
+        table's room, and the title saying where in the history it is."""
+        order = self.table_order
+        shown = arranged(self._ping_rows, self._query, order)
+        pages = max(1, math.ceil(len(shown) / PAGE_ROWS))
+        self._page = max(0, min(self._page, pages - 1))
+        first = self._page * PAGE_ROWS
+        page = shown[first : first + PAGE_ROWS]
+        table = self.query_one("#pings", RowTable)
+        columns = [(label.lower(), order.header(label, n)) for n, label in enumerate(PING_COLUMNS)]
+        body_room = self._body_room(table, page, [header for _, header in columns])
         rows = [
             Row(
-                str(ping.id),
-                (
-                    ping.kind.value,
-                    when(ping.at, now),
-                    "" if ping.exit_code is None else str(ping.exit_code),
-                    format_duration(ping.duration) if ping.duration is not None else "",
-                    ping.remote_addr or "",
-                    one_line(ping.user_agent or "", 30),
-                    one_line(ping.body_text, BODY_PREVIEW),
-                ),
+                row.key,
+                (*row.cells[:BODY_COLUMN], one_line(str(row.cells[BODY_COLUMN]), body_room)),
             )
-            for ping in pings
+            for row in page
         ]
-        table = self.query_one("#pings", RowTable)
-        fill(table, rows)
-        table.display = True
-        self.query_one("#pings-loading").display = False
+        fill(table, rows, columns)
+        self.query_one("#pings-title", Label).update(
+            self._pings_title(len(shown), first, len(page))
+        )
+
+    def on_resize(self) -> None:
+        # The body's room changes with the width.
+        if self._ping_rows:
+            self._show_page()
+
+    def _body_room(self, table: RowTable, page: list[Row], headers: list[str]) -> int:
+        """The cells the body column may take: the table's width less every other column."""
+        padding = 2 * table.cell_padding
+        others = sum(
+            max([cell_len(header), *(plain(row.cells[n]).cell_len for row in page)]) + padding
+            for n, header in enumerate(headers)
+            if n != BODY_COLUMN
+        )
+        room = (table.size.width or self.size.width - 2) - others - padding - 1
+        return max(BODY_LEAST, room)
+
+    def _pings_title(self, matching: int, first: int, shown: int) -> str:
+        """ "Pings 26–50 of 100 · [ / ]: newer / older · f: kind (all) · enter: …"."""
+        key = self.beatwatch.key_for
+        kept = len(self._ping_rows)
+        if not shown:
+            where = f": none of the {kept} kept match" if kept else ": none yet"
+        else:
+            where = f" {first + 1}–{first + shown} of {matching}"
+            if matching != kept:
+                where += f" matching (of {kept} kept)"
+        pages = (
+            f" · {key('detail.newer')} / {key('detail.older')}: newer / older"
+            if matching > PAGE_ROWS
+            else ""
+        )
+        return (
+            f"Pings{where}{pages} · {key('detail.kind')}: kind "
+            f"({self._kind_shown()}) · {key('table.filter')}: filter · enter: the whole body"
+        )
+
+    def _kind_shown(self) -> str:
+        kinds = [
+            t.removeprefix(KIND_PREFIX) for t in self._query.tokens if t.startswith(KIND_PREFIX)
+        ]
+        return ", ".join(kinds) or "all"
+
+    # -- the history's keys ----------------------------------------------------------------
+
+    def show_filter(self, query: str) -> None:
+        self._query = Query.parse(query)
+        self._page = 0
+        self._show_page()
+
+    def show_order(self, order: SortOrder) -> None:
+        self._show_page()
+
+    def matching(self) -> str:
+        shown = sum(1 for row in self._ping_rows if row.shown_by(self._query))
+        return f"{shown} of {len(self._ping_rows)} pings match"
+
+    def focus_table(self) -> None:
+        self.query_one("#pings", RowTable).focus()
+
+    def action_page(self, step: int) -> None:
+        self._page += step
+        self._show_page()
+
+    def action_next_kind(self) -> None:
+        now = next((k for k in KINDS[1:] if f"{KIND_PREFIX}{k.value}" in self._query.tokens), None)
+        following = KINDS[(KINDS.index(now) + 1) % len(KINDS)]
+        token = f"{KIND_PREFIX}{following.value}" if following else None
+        self.filter_by(with_token(self.filter_box.value, KIND_PREFIX, token))
+
+    def action_back(self) -> None:
+        """Esc clears the pings' filter first, if one is set, then goes back."""
+        if self.filter_box.display:
+            self.action_clear_filter()
+        else:
+            self.app.pop_screen()
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        event.stop()
+        self.header_clicked(event.column_index)
 
     def _age_pings(self, now: float) -> None:
         table = self.query_one("#pings", RowTable)
-        for ping in self._pings:
-            key = str(ping.id)
+        for key, ping in self._pings.items():
             if key in table.rows:
                 table.update_cell(key, "when", when(ping.at, now))
 
@@ -331,10 +475,12 @@ class CheckDetailScreen(OnBeatwatch, Screen[None]):
         return timeline or Text("no changes yet", "dim")
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        key = event.row_key.value
-        ping = next((p for p in self._pings if str(p.id) == key), None)
+        ping = self._pings.get(str(event.row_key.value))
         if ping is not None:
             self.app.push_screen(PingBodyScreen(ping))
+
+    def selected_check_id(self) -> int | None:
+        return self.check_id
 
     def action_copy_url(self) -> None:
         self.beatwatch.copy_ping_url(self.check_id)

@@ -17,14 +17,19 @@ from beatwatch.core.model import State
 from beatwatch.core.reach import AlertFacts, Reach
 from beatwatch.ui.bulk import Bulk
 from beatwatch.ui.screens.check_detail import CheckDetailScreen
-from beatwatch.ui.screens.on_app import OnBeatwatch
+from beatwatch.ui.screens.table_keys import TABLE_BINDINGS, TableKeys
+from beatwatch.ui.table_view import SortOrder, toggled, with_token
 from beatwatch.ui.themes import state_variable
 from beatwatch.ui.widgets.checks_table import (
+    COLUMNS,
+    DEFAULT_ORDER,
     ROW_MARK,
+    STATE_PREFIX,
     ChecksTable,
     Colours,
     everything,
     matches_query,
+    state_token,
 )
 from beatwatch.ui.widgets.keys_footer import KeysFooter
 from beatwatch.ui.widgets.reach_banner import BannerKeys, ReachBanner, warnings
@@ -41,7 +46,7 @@ def theme_colours(app: BeatwatchApp) -> Colours:
     return {state: app.theme_variables[state_variable(state)] for state in State}
 
 
-class ChecksScreen(OnBeatwatch, Screen[None]):
+class ChecksScreen(TableKeys, Screen[None]):
     # Widgets with keys of their own on this screen, for the keymap's clash check.
     KEYED_WIDGETS: ClassVar[tuple[type[Widget], ...]] = (ChecksTable,)
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -50,15 +55,17 @@ class ChecksScreen(OnBeatwatch, Screen[None]):
         Binding("d", "delete", "Delete", id="checks.delete"),
         Binding("p", "pause", "Pause", id="checks.pause"),
         Binding("y", "copy_url", "Copy URL", id="checks.copy-url"),
-        Binding("slash", "filter", "Filter", id="checks.filter"),
+        *TABLE_BINDINGS,
         # Marks, and what acts on the marked checks (or on the selected one, with none).
         Binding("space", "mark", "Mark", show=False, id="checks.mark"),
         Binding("asterisk", "mark_shown", "Mark all shown", show=False, id="checks.mark-shown"),
         Binding("r", "bulk('resume')", "Resume", show=False, id="checks.resume"),
         Binding("m", "bulk('start_maintenance')", "Maintenance", show=False, id="checks.maint"),
         Binding("x", "bulk('end_maintenance')", "End maint.", show=False, id="checks.end-maint"),
-        Binding("escape", "clear_filter", "Clear filter", show=False, id="checks.clear-filter"),
     ]
+    TABLE_NAME = "checks"
+    SORT_COLUMNS = len(COLUMNS)
+    DEFAULT_ORDER = DEFAULT_ORDER
 
     def __init__(self) -> None:
         super().__init__()
@@ -80,13 +87,17 @@ class ChecksScreen(OnBeatwatch, Screen[None]):
         yield SummaryLine(Text(set_up.saying if set_up else empty), id="summary")
         yield ChecksTable(id="checks")
         yield Static(id="marks")
-        yield Input(placeholder="filter by name, tag, host or state", id="filter")
+        yield Input(
+            placeholder="filter by name, tag, host or state; is:action, is:failing, host:NAME",
+            id="filter",
+        )
         yield KeysFooter()
 
     def on_mount(self) -> None:
         self._colours = theme_colours(self.beatwatch)
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
-        self.query_one("#filter", Input).display = False
+        self.filter_box.display = False
+        self.table.order = self.table_order
         self.query_one("#marks", Static).display = False
         self.table.focus()
         self._tick()
@@ -144,6 +155,9 @@ class ChecksScreen(OnBeatwatch, Screen[None]):
         self.table.select(check_id)
 
     # -- actions -------------------------------------------------------------------------
+
+    def selected_check_id(self) -> int | None:
+        return self.table.selected_id()
 
     def _selected(self) -> int | None:
         selected = self.table.selected_id()
@@ -213,49 +227,35 @@ class ChecksScreen(OnBeatwatch, Screen[None]):
         if (check_id := self._selected()) is not None:
             self.beatwatch.copy_ping_url(check_id)
 
-    def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.display = True
-        box.border_title = f"type to filter · {self._filter_keys()}"
-        box.focus()
+    # -- the table's keys ------------------------------------------------------------------
 
-    def filter_by(self, query: str) -> None:
-        """Show only the checks `query` matches, as if typed into the filter."""
-        box = self.query_one("#filter", Input)
-        box.display = True
-        with box.prevent(Input.Changed):
-            box.value = query
-        self._apply_filter(query)
-        self.on_input_submitted()
-
-    def action_clear_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.value = ""
-        box.display = False
-        self.table.focus()
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        self._apply_filter(event.value.strip())
-        event.input.border_title = f"{self._matching()} · {self._filter_keys()}"
-
-    def _apply_filter(self, query: str) -> None:
+    def show_filter(self, query: str) -> None:
         self.table.matcher = matches_query(query) if query else everything
         app = self.beatwatch
         with app.batch_update():
             self.table.refilter(app.fleet, app.clock(), self._colours)
 
-    def on_input_submitted(self) -> None:
-        box = self.query_one("#filter", Input)
-        key = self.beatwatch.key_for
-        box.border_title = (
-            f"filtered, {self._matching()} · {key('checks.filter')} to change · "
-            f"{key('checks.clear-filter')} to clear"
-        )
+    def show_order(self, order: SortOrder) -> None:
+        self.table.sort_by(order, self.beatwatch.fleet)
+
+    def matching(self) -> str:
+        return f"{len(self.table.shown_ids)} of {len(self.beatwatch.fleet.checks)} match"
+
+    def focus_table(self) -> None:
         self.table.focus()
 
-    def _filter_keys(self) -> str:
-        """What the keys do while the filter is typed: enter is the box's own."""
-        return f"enter: browse the matches · {self.beatwatch.key_for('checks.clear-filter')}: clear"
+    def on_checks_table_header_clicked(self, event: ChecksTable.HeaderClicked) -> None:
+        self.header_clicked(event.column)
 
-    def _matching(self) -> str:
-        return f"{len(self.table.shown_ids)} of {len(self.beatwatch.fleet.checks)} match"
+    def on_summary_line_count_clicked(self, event: SummaryLine.CountClicked) -> None:
+        """A count on the line shows only the checks it counts; clicked again, all of them;
+        the total clears the filter."""
+        if event.counted is None:
+            self.action_clear_filter()
+            return
+        token = state_token(event.counted)
+        typed = self.filter_text
+        if token in typed.lower().split():
+            self.filter_by(toggled(typed, token))
+        else:
+            self.filter_by(with_token(typed, STATE_PREFIX, token))

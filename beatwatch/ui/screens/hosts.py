@@ -3,6 +3,7 @@ are held. Each host is a row, with a row under it for each of its windows."""
 
 from __future__ import annotations
 
+import math
 from functools import partial
 from typing import ClassVar
 
@@ -16,6 +17,7 @@ from beatwatch.core.timefmt import format_relative, short_time
 from beatwatch.service.alerts import HostStatus
 from beatwatch.ui.screens.confirm import ConfirmScreen
 from beatwatch.ui.screens.live_table import LiveTableScreen, Row
+from beatwatch.ui.table_view import ACTION_TOKEN
 from beatwatch.ui.themes import state_variable
 from beatwatch.ui.widgets.checks_table import HOST_PREFIX, state_text
 
@@ -90,7 +92,13 @@ class HostsScreen(LiveTableScreen):
         self._windows = {f"{WINDOW_KEY}{w.id}": w for h in hosts for w in h.windows}
         warning = app.theme_variables.get("warning", "")
         colours = {state: app.theme_variables[state_variable(state)] for state in State}
-        by_host = app.fleet.counts_by_host()
+        fleet = app.fleet
+        by_host = fleet.counts_by_host()
+        acting = {
+            fleet.checks[i].host
+            for i in fleet.checks
+            if fleet.needs_action(i) and fleet.checks[i].host
+        }
         rows: list[Row] = []
         in_maintenance = 0
         for host in hosts:
@@ -104,6 +112,19 @@ class HostsScreen(LiveTableScreen):
             count = len(host.windows)
             states = by_host.get(host.name, {})
             worst = min(states, key=STATE_RANK.__getitem__, default=None)
+            windows = [
+                Row(
+                    f"{WINDOW_KEY}{window.id}",
+                    (
+                        Text("  └ window", style="dim"),
+                        "",
+                        "",
+                        Text(window_state(window, now), style="dim"),
+                        window_text(window),
+                    ),
+                )
+                for window in host.windows
+            ]
             rows.append(
                 Row(
                     f"{HOST_KEY}{host.name}",
@@ -114,21 +135,16 @@ class HostsScreen(LiveTableScreen):
                         status,
                         counted(count, "window") if count else "none",
                     ),
+                    sort_keys={
+                        1: STATE_RANK[worst] if worst else len(STATE_RANK),
+                        2: -sum(states.values()),
+                        3: until if until is not None else math.inf,
+                        4: -count,
+                    },
+                    facts=frozenset({ACTION_TOKEN} if host.name in acting else ()),
+                    children=windows,
                 )
             )
-            for window in host.windows:
-                rows.append(
-                    Row(
-                        f"{WINDOW_KEY}{window.id}",
-                        (
-                            Text("  └ window", style="dim"),
-                            "",
-                            "",
-                            Text(window_state(window, now), style="dim"),
-                            window_text(window),
-                        ),
-                    )
-                )
         return self._summary(len(hosts), in_maintenance), rows
 
     def detail(self, key: str) -> Text | str:

@@ -9,10 +9,11 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
 from beatwatch.core.model import Incident, Notification
-from beatwatch.core.presentation import state_label
+from beatwatch.core.presentation import STATE_RANK, state_label
 from beatwatch.core.timefmt import format_relative, when
 from beatwatch.ui.screens.live_table import LiveTableScreen, Row
 from beatwatch.ui.screens.notifications import NotificationsScreen, delivery_summary
+from beatwatch.ui.table_view import ACTION_TOKEN, SortOrder
 from beatwatch.ui.themes import state_variable
 
 INCIDENTS_SHOWN = 200
@@ -30,6 +31,8 @@ def incident_status(incident: Incident, now: float) -> str:
 
 class IncidentsScreen(LiveTableScreen):
     COLUMNS = ("State", "Check", "Opened", "Status", "Notifications")
+    # By status: open ones first, newest first within each group.
+    DEFAULT_ORDER = SortOrder(3)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "acknowledge", "Acknowledge", id="incidents.acknowledge"),
         # A priority binding, so that it wins over the table's own enter and shows in the footer.
@@ -41,6 +44,10 @@ class IncidentsScreen(LiveTableScreen):
     def __init__(self) -> None:
         super().__init__()
         self._incidents: dict[str, Incident] = {}
+
+    def data_version(self) -> int:
+        # The incidents, and the checks that name them: the checks may load after them.
+        return self.beatwatch.alerts_version + self.beatwatch.fleet.states_version
 
     async def load(self) -> tuple[Text | str, list[Row]] | None:
         app = self.beatwatch
@@ -54,10 +61,8 @@ class IncidentsScreen(LiveTableScreen):
         if notes_by_incident is None:
             return None
         now = app.clock()
-        # Open ones first, newest first within each group.
-        shown = sorted(incidents, key=lambda i: (i.resolved_at is not None, -i.opened_at))
         self._incidents = {str(i.id): i for i in incidents}
-        rows = [self._row(incident, notes_by_incident[incident.id], now) for incident in shown]
+        rows = [self._row(incident, notes_by_incident[incident.id], now) for incident in incidents]
         return self._summary(incidents), rows
 
     def _row(self, incident: Incident, sent: list[Notification], now: float) -> Row:
@@ -76,6 +81,12 @@ class IncidentsScreen(LiveTableScreen):
                 Text(incident_status(incident, now), style=status_style),
                 delivery_summary(sent),
             ),
+            sort_keys={
+                0: (not is_open, STATE_RANK[incident.state]),
+                2: incident.opened_at,
+                3: (not is_open, not waiting, -incident.opened_at),
+            },
+            facts=frozenset({ACTION_TOKEN} if waiting else ()),
         )
 
     def _summary(self, incidents: list[Incident]) -> Text:
@@ -120,6 +131,10 @@ class IncidentsScreen(LiveTableScreen):
             self.reload()
 
     def action_notifications(self) -> None:
+        if self.focused is self.filter_box:
+            # Its enter wins over the box's own: it ends the typing as there.
+            self.browse_matches()
+            return
         if (incident := self._selected()) is not None:
             check = self.beatwatch.check(incident.check_id)
             name = check.name if check else f"check {incident.check_id}"

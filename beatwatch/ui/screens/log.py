@@ -1,50 +1,53 @@
-"""What the engine did, newest at the end, read from the store's event log: state changes,
+"""What the engine did, newest first, read from the store's event log: state changes,
 deliveries, alerts that went nowhere, unknown pings and the engine's warnings — whichever
-process ran the engine, so a window attached to `beatwatch serve` shows what it did."""
+process ran the engine, so a window attached to `beatwatch serve` shows what it did. The line
+under the table shows the selected entry whole."""
 
 from __future__ import annotations
 
+from collections import deque
+
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.screen import Screen
-from textual.widgets import Header, RichLog
 
 from beatwatch.core.model import EventKind, LogEvent
-from beatwatch.core.terminal_text import terminal_text
-from beatwatch.core.timefmt import short_time
+from beatwatch.core.timefmt import long_time, short_time
 from beatwatch.service.service import LOG_EVENTS_READ
-from beatwatch.ui.screens.on_app import OnBeatwatch
-from beatwatch.ui.widgets.keys_footer import KeysFooter
+from beatwatch.ui.screens.live_table import LiveTableScreen, Row
+from beatwatch.ui.table_view import ACTION_TOKEN, SortOrder
 
 # How often the event log is read for new lines (seconds): one indexed query each time.
-REFRESH_INTERVAL = 0.5
+FOLLOW_INTERVAL = 0.5
 # The theme variable that colours each level; info lines keep the normal text colour.
-LEVEL_COLOUR = {"warning": "warning", "error": "error"}
+LEVEL_COLOUR = {"warning": "warning", "error": "error", "critical": "error"}
+# Worst first when sorted by level.
+LEVEL_RANK = {"critical": 0, "error": 1, "warning": 2, "info": 3}
 
 
-class LogScreen(OnBeatwatch, Screen[None]):
+class LogScreen(LiveTableScreen):
+    COLUMNS = ("When", "Level", "What")
+    DEFAULT_ORDER = SortOrder(0, descending=True)
+    FILTER_HINT = "words to find; is:error, is:warning, or is:action for both"
+
     def __init__(self) -> None:
         super().__init__()
-        # The id of the newest line shown: each read asks only for the lines after it.
-        self._last_id = 0
+        self._events: deque[LogEvent] = deque(maxlen=LOG_EVENTS_READ)
+        # Bumped whenever new lines arrive, so the table is drawn again only then.
+        self._arrivals = 0
         self._read_failing = False
 
-    def compose(self) -> ComposeResult:
-        yield Header(icon="♥")
-        yield RichLog(id="log", wrap=True, max_lines=LOG_EVENTS_READ)
-        yield KeysFooter()
-
     def on_mount(self) -> None:
+        # Textual runs LiveTableScreen's on_mount too.
         self._follow()
 
     def _follow(self) -> None:
         self.run_worker(self._read_new(), group="follow", exclusive=True)
 
     async def _read_new(self) -> None:
-        """Show the lines written since the last read, then read again a moment later:
+        """Take the lines written since the last read, then read again a moment later:
         never two reads at once."""
+        after = self._events[-1].id if self._events else 0
         try:
-            events = await self.beatwatch.service.log_events(self._last_id)
+            events = await self.beatwatch.service.log_events(after)
         except Exception as exc:
             # Said once, not twice a second, for as long as it lasts.
             if not self._read_failing:
@@ -55,20 +58,35 @@ class LogScreen(OnBeatwatch, Screen[None]):
         else:
             self._read_failing = False
             if events:
-                self._last_id = events[-1].id
-                log = self.query_one(RichLog)
-                for event in events:
-                    log.write(self._line(event))
+                self._events.extend(events)
+                self._arrivals += 1
+                self.reload()
         finally:
-            self.set_timer(REFRESH_INTERVAL, self._follow)
+            self.set_timer(FOLLOW_INTERVAL, self._follow)
 
-    def _line(self, event: LogEvent) -> Text:
-        line = Text(f"{short_time(event.at)}  ", style="dim")
+    def data_version(self) -> int:
+        return self._arrivals
+
+    async def load(self) -> tuple[Text | str, list[Row]] | None:
+        events = list(self._events)
+        return self._summary(events), [self._row(event) for event in events]
+
+    def _row(self, event: LogEvent) -> Row:
         variable = LEVEL_COLOUR.get(event.level)
         colour = self.beatwatch.theme_variables.get(variable, "") if variable else ""
-        line.append(f"{event.level:<8}", style=colour)
-        line.append(terminal_text(self._text(event)), style=colour)
-        return line
+        facts = {f"is:{event.level}"}
+        if event.level in LEVEL_COLOUR:
+            facts.add(ACTION_TOKEN)
+        return Row(
+            str(event.id),
+            (
+                Text(short_time(event.at), style="dim"),
+                Text(event.level, style=colour),
+                Text(" ".join(self._text(event).split()), style=colour),
+            ),
+            sort_keys={0: (event.at, event.id), 1: LEVEL_RANK.get(event.level, len(LEVEL_RANK))},
+            facts=frozenset(facts),
+        )
 
     def _text(self, event: LogEvent) -> str:
         text = event.text
@@ -78,3 +96,23 @@ class LogScreen(OnBeatwatch, Screen[None]):
             # The engine's line names the command that fixes it; this window adds its keys.
             text += f"; or here: {self.beatwatch.channel_hint()}"
         return text
+
+    def _summary(self, events: list[LogEvent]) -> str:
+        if not events:
+            return (
+                "Nothing logged yet: state changes, deliveries, unknown pings and engine "
+                "warnings show here."
+            )
+        troubles = sum(1 for e in events if e.level in LEVEL_COLOUR)
+        key = self.beatwatch.key_for
+        return (
+            f"{len(events)} entries, {troubles} warnings or errors  —  "
+            f"{key('table.needs-action')}: only those · {key('table.filter')}: filter · the "
+            "line under the table shows the selected entry whole"
+        )
+
+    def detail(self, key: str) -> Text | str:
+        event = next((e for e in self._events if str(e.id) == key), None)
+        if event is None:
+            return ""
+        return f"{long_time(event.at)}  {event.level}\n{self._text(event)}"

@@ -1,4 +1,6 @@
-"""Who was told about one incident: every message queued for it, and what became of each."""
+"""Who was told about one incident: every message queued for it, and what became of each; the
+selected message's last error is shown whole under the table, and the footer shows this
+window's own keys."""
 
 from __future__ import annotations
 
@@ -18,8 +20,9 @@ from beatwatch.core.model import Incident, Notification
 from beatwatch.core.presentation import state_label
 from beatwatch.core.timefmt import format_relative, long_time, when
 from beatwatch.ui.formatting import one_line
-from beatwatch.ui.screens.live_table import LiveRows, Row, fill
+from beatwatch.ui.screens.live_table import LiveRows, Row, fill, plain, selected_key
 from beatwatch.ui.screens.on_app import OnBeatwatch
+from beatwatch.ui.widgets.keys_footer import KeysFooter
 from beatwatch.ui.widgets.row_table import RowTable
 
 # The outbox statuses, as a person would say them.
@@ -63,6 +66,7 @@ class NotificationsScreen(OnBeatwatch, ModalScreen[None]):
         super().__init__()
         self._incident = incident
         self._check_name = check_name
+        self._notifications: dict[str, Notification] = {}
         # Reloaded as delivery goes on, and so that its "… ago" stay true while it is open.
         self._live = LiveRows(
             self,
@@ -84,9 +88,11 @@ class NotificationsScreen(OnBeatwatch, ModalScreen[None]):
             yield Static(Text(incident.reason), classes="dialog-text")
             yield Label("Messages for this incident", classes="section-title")
             yield RowTable(id="notifications", cursor_type="row")
+            yield Static("", id="notification-error", classes="dialog-text")
             yield Static("", id="notifications-empty", classes="dialog-text")
             yield Label("Whom each step reached", id="steps-title", classes="section-title")
             yield RowTable(id="steps", cursor_type="row")
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#notifications", RowTable)
@@ -115,6 +121,7 @@ class NotificationsScreen(OnBeatwatch, ModalScreen[None]):
             self.query_one("#steps", RowTable).display = bool(taken)
             self.query_one("#steps-title", Label).display = bool(taken)
         table = self.query_one("#notifications", RowTable)
+        self._notifications = {str(n.id): n for n in notifications}
         rows = [
             Row(
                 str(n.id),
@@ -130,6 +137,7 @@ class NotificationsScreen(OnBeatwatch, ModalScreen[None]):
             for n in notifications
         ]
         fill(table, rows)
+        self._show_error()
         table.display = bool(notifications)
         self.query_one("#notifications-empty", Static).update(
             ""
@@ -137,6 +145,23 @@ class NotificationsScreen(OnBeatwatch, ModalScreen[None]):
             else "No message was sent for it: no channel was set up then, its alert type is "
             "switched off for the check, or its host was in maintenance."
         )
+
+    def on_data_table_row_highlighted(self) -> None:
+        self._show_error()
+
+    def _show_error(self) -> None:
+        """The selected message's last error, whole: the table's column shows its start."""
+        notification = self._notifications.get(
+            selected_key(self.query_one("#notifications", RowTable)) or ""
+        )
+        error = notification.last_error if notification else None
+        shown = self.query_one("#notification-error", Static)
+        shown.update(
+            plain(f"Last error ({notification.channel_name}): {error}")
+            if notification and error
+            else ""
+        )
+        shown.display = bool(error)
 
     def action_close(self) -> None:
         self.dismiss()

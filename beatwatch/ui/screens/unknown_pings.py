@@ -12,6 +12,7 @@ from beatwatch.core.model import MIN_INTERVAL, UnknownPing
 from beatwatch.core.presentation import unknown_pings_summary
 from beatwatch.core.timefmt import format_duration_exact, when
 from beatwatch.ui.screens.live_table import LiveTableScreen, Row
+from beatwatch.ui.table_view import ACTION_TOKEN, SortOrder
 
 # A check made from a ping, when no earlier ping to the same URL tells how often its job runs.
 EVERY_UNTIL_SEEN = "1d"
@@ -24,6 +25,8 @@ class UnknownPingsScreen(LiveTableScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "create_check", "Make its check", id="unknown.create-check"),
     ]
+    # Newest first.
+    DEFAULT_ORDER = SortOrder(0, descending=True)
 
     def __init__(self) -> None:
         super().__init__()
@@ -45,6 +48,9 @@ class UnknownPingsScreen(LiveTableScreen):
             Row(
                 str(index),
                 [when(p.at, now), p.key, p.request, p.remote_addr or "", p.user_agent or ""],
+                sort_keys={0: p.at},
+                # Each is a job whose pings are lost until its URL or a check is fixed.
+                facts=frozenset({ACTION_TOKEN}),
             )
             for index, p in enumerate(pings)
         ]

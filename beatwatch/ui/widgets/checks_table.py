@@ -1,7 +1,8 @@
 """The live checks table: one keyed row per check, updated cell by cell, drawn line by line.
 
 It holds tens of thousands of rows: a change touches only the rows and cells it names, the
-order is kept by re-sorting an almost sorted list, column widths come from counts of cell
+order (worst first, or by any column: see SORTED_BY) is kept by re-sorting an almost sorted
+list, column widths come from counts of cell
 widths (so a cell that narrows never means measuring the whole column), and only the lines on
 screen are ever rendered. The cursor follows its check through re-sorts and filtering, and the
 scroll position stays where the user left it.
@@ -12,10 +13,11 @@ fit_columns); that is decided from the column widths alone, so a resize touches 
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable, Iterable
 from functools import lru_cache
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -29,8 +31,10 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets.data_table import RowKey
 
-from beatwatch.core.model import Check, PingKind, State
+from beatwatch.core.model import Check, PingKind, Schedule, State
 from beatwatch.core.presentation import (
+    REACH_SYMBOL,
+    REACH_WORD,
     STATE_RANK,
     STATE_WORD,
     reach_label,
@@ -40,14 +44,15 @@ from beatwatch.core.presentation import (
 from beatwatch.core.reach import Reach
 from beatwatch.core.rules import Evaluation, due_at
 from beatwatch.core.schedule import describe
-from beatwatch.ui.fleet import RESULTS_SHOWN, Fleet, Result
+from beatwatch.ui.fleet import RESULTS_SHOWN, Fleet, Result, needs_action
 from beatwatch.ui.formatting import shortened
+from beatwatch.ui.table_view import ACTION_TOKEN, Query, SortOrder
 from beatwatch.ui.widgets.row_table import CURSOR_BINDINGS
 
 Cells = tuple[Text | str, ...]
 Colours = dict[State, str]
 Matcher = Callable[[Check, State, Reach], bool]
-SortKey = tuple[int, str, int]
+SortKey = tuple[Any, ...]
 
 COLUMNS = (
     ("state", "State"),
@@ -72,7 +77,11 @@ STEADY_WIDTHS = {
 # A column whose every cell is empty takes no room at all: the Alerts column shows only while
 # some check's alert would not reach a person.
 SHOWN_WHEN_FILLED = frozenset({COLUMN_INDEX["alerts"]})
-LEAST_WIDTHS = tuple(max(cell_len(label), STEADY_WIDTHS.get(key, 0)) for key, label in COLUMNS)
+# Room for the arrow of the column sorted by, so that sorting never moves a column.
+ARROW_WIDTH = 2
+LEAST_WIDTHS = tuple(
+    max(cell_len(label) + ARROW_WIDTH, STEADY_WIDTHS.get(key, 0)) for key, label in COLUMNS
+)
 # Most important first: what is wrong, with which job, and how late it is are what matter at
 # 3 a.m., and whether anyone will be told. A terminal too narrow for every column leaves out
 # the last ones first; the first ALWAYS_SHOWN always show.
@@ -179,11 +188,14 @@ def reach_text(reach: Reach, colours: Colours) -> Text:
 
 @lru_cache(maxsize=64)
 def _reach_text(reach: Reach, nobody_style: str, held_style: str) -> Text:
+    """The most telling flag in words, any others by their symbols ("⊘ nobody ◇"): a column
+    as wide as every flag's words would leave out the schedule at 120 columns. The summary
+    line names the symbols, the detail says it all in words."""
     styles = {Reach.NOBODY: nobody_style, Reach.HELD: held_style}
     text = Text()
-    for flag, part in reach_parts(reach):
+    for n, (flag, part) in enumerate(reach_parts(reach)):
         text.append(" " if text else "")
-        text.append(part, styles.get(flag, "dim"))
+        text.append(part if n == 0 else REACH_SYMBOL[flag], styles.get(flag, "dim"))
     return text
 
 
@@ -217,18 +229,37 @@ def row_cells(fleet: Fleet, check_id: int, now: float, colours: Colours) -> Cell
 
 
 HOST_PREFIX = "host:"
+STATE_PREFIX = "is:"
+
+
+def state_token(counted: State | Reach) -> str:
+    """The filter token of a state or an alert flag: "is:failing", "is:held"."""
+    word = counted.value if isinstance(counted, State) else REACH_WORD[counted]
+    return f"{STATE_PREFIX}{word}"
+
+
+def check_facts(state: State, reach: Reach) -> frozenset[str]:
+    """The tokens a check answers to: its state, its alert flags, and whether it needs action."""
+    facts = {state_token(state), *(state_token(flag) for flag in reach)}
+    if needs_action(state, reach):
+        facts.add(ACTION_TOKEN)
+    return frozenset(facts)
 
 
 def matches_query(query: str) -> Matcher:
     """A filter from what the user typed: every word must appear in the name, slug, host, a
     tag, the state or the alert flags ("held", "acked", "nobody"); "host:NAME" matches the
-    checks of that host only (not of NAME2)."""
-    words = query.lower().split()
-    hosts = {w.removeprefix(HOST_PREFIX) for w in words if w.startswith(HOST_PREFIX)}
-    words = [w for w in words if not w.startswith(HOST_PREFIX)]
+    checks of that host only (not of NAME2); "is:failing", "is:held" or "is:action" those in
+    that state, carrying that flag, or needing action."""
+    parsed = Query.parse(query)
+    hosts = {t.removeprefix(HOST_PREFIX) for t in parsed.tokens if t.startswith(HOST_PREFIX)}
+    tokens = frozenset(t for t in parsed.tokens if not t.startswith(HOST_PREFIX))
+    words = parsed.words
 
     def matches(check: Check, state: State, reach: Reach) -> bool:
         if hosts and (check.host or "").lower() not in hosts:
+            return False
+        if tokens and not tokens <= check_facts(state, reach):
             return False
         haystack = " ".join(
             [
@@ -250,10 +281,69 @@ def everything(check: Check, state: State, reach: Reach) -> bool:
     return True
 
 
-def sort_key(fleet: Fleet, check_id: int) -> SortKey:
+def _rank(fleet: Fleet, check_id: int) -> int:
+    return STATE_RANK.get(fleet.state_of(check_id), len(STATE_RANK))
+
+
+@lru_cache(maxsize=16)
+def _flags_rank(reach: Reach) -> tuple[bool, ...]:
+    return tuple(flag not in reach for flag in (Reach.NOBODY, Reach.HELD, Reach.ACKNOWLEDGED))
+
+
+@lru_cache(maxsize=4096)
+def _schedule_rank(schedule: Schedule) -> str:
+    return describe(schedule, terse=True).casefold()
+
+
+def _due(fleet: Fleet, check_id: int) -> float:
+    evaluation = fleet.evaluations[check_id]
+    if evaluation.state is State.PAUSED:
+        return math.inf
+    due = due_at(fleet.checks[check_id], evaluation)
+    return math.inf if due is None else due
+
+
+def _age(fleet: Fleet, check_id: int) -> float:
+    pinged = fleet.checks[check_id].last_ping_at
+    return math.inf if pinged is None else -pinged
+
+
+def _run(fleet: Fleet, check_id: int) -> float:
+    duration = fleet.checks[check_id].last_duration
+    return math.inf if duration is None else duration
+
+
+def _fails(fleet: Fleet, check_id: int) -> int:
+    strip = fleet.results.get(check_id)
+    return -[r.kind for r in strip].count(PingKind.FAIL) if strip else 0
+
+
+# What each column sorts by, in its usual direction: worst first for the state, the alert
+# flags and the recent results; the most overdue first for Next due; the latest ping first;
+# the shortest run first; text from A to Z. A check without the value (never pinged, no
+# host) comes last. Ties go worst first, then by name (the other way round once reversed).
+SORTED_BY: dict[str, Callable[[Fleet, int], Any]] = {
+    "state": _rank,
+    "alerts": lambda fleet, i: _flags_rank(fleet.reach_of(i)),
+    "name": lambda fleet, i: fleet.checks[i].name.casefold(),
+    "host": lambda fleet, i: (not fleet.checks[i].host, (fleet.checks[i].host or "").casefold()),
+    "schedule": lambda fleet, i: _schedule_rank(fleet.checks[i].schedule),
+    "last_ping": _age,
+    "next_due": _due,
+    "last_run": _run,
+    "recent": _fails,
+}
+DEFAULT_ORDER = SortOrder(COLUMN_INDEX["state"])
+
+
+def tie_key(fleet: Fleet, check_id: int) -> tuple[int, str, int]:
     """Worst state first, then by name; the id keeps namesakes in a steady order."""
-    rank = STATE_RANK.get(fleet.state_of(check_id), len(STATE_RANK))
-    return (rank, fleet.checks[check_id].name.lower(), check_id)
+    return (_rank(fleet, check_id), fleet.checks[check_id].name.lower(), check_id)
+
+
+def sort_key(fleet: Fleet, check_id: int, order: SortOrder = DEFAULT_ORDER) -> SortKey:
+    """The column's value, then the tie_key."""
+    return (SORTED_BY[COLUMNS[order.column][0]](fleet, check_id), tie_key(fleet, check_id))
 
 
 def cell_width(cell: Text | str) -> int:
@@ -351,9 +441,17 @@ class ChecksTable(ScrollView, can_focus=True):
         def control(self) -> ChecksTable:
             return self.table
 
+    class HeaderClicked(Message):
+        """A click on a column's header, to sort by it."""
+
+        def __init__(self, column: int) -> None:
+            super().__init__()
+            self.column = column
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.matcher: Matcher = everything
+        self.order = DEFAULT_ORDER
         # Cells and sort keys of every check whose row is up to date, shown or filtered out:
         # clearing a filter shows them again without rebuilding them.
         self._cells: dict[int, Cells] = {}
@@ -455,11 +553,29 @@ class ChecksTable(ScrollView, can_focus=True):
             self._forget(check_id)
         self.sync(fleet, shown, [], now, colours)
 
+    def sort_by(self, order: SortOrder, fleet: Fleet) -> None:
+        """Order the rows by `order`, the cursor staying on its check. Only the column's
+        values are read again: the tie keys stand until their rows change."""
+        self.order = order
+        by = SORTED_BY[COLUMNS[order.column][0]]
+        keys = self._keys
+        for check_id, (_, tie) in keys.items():
+            keys[check_id] = (by(fleet, check_id), tie)
+        selected = self.selected_id()
+        self._sort()
+        if selected is not None:
+            self.select(selected)
+        self.refresh()
+
+    def _sort(self) -> None:
+        # Timsort is close to linear on a list that is sorted but for a few rows.
+        self._order.sort(key=self._keys.__getitem__, reverse=self.order.descending)
+
     def _store(self, check_id: int, cells: Cells, fleet: Fleet) -> None:
         self._count_widths(self._cells.get(check_id), -1)
         self._count_widths(cells, +1)
         self._cells[check_id] = cells
-        self._keys[check_id] = sort_key(fleet, check_id)
+        self._keys[check_id] = sort_key(fleet, check_id, self.order)
 
     def _forget(self, check_id: int) -> None:
         self._count_widths(self._cells.pop(check_id, None), -1)
@@ -487,8 +603,7 @@ class ChecksTable(ScrollView, can_focus=True):
             self._order = [i for i in self._order if i not in gone]
         self._shown.update(new)
         self._order += new
-        # Timsort is close to linear on a list that is sorted but for a few rows.
-        self._order.sort(key=self._keys.__getitem__)
+        self._sort()
         if selected in self._shown:
             self._cursor = self._order.index(selected)
         else:
@@ -532,7 +647,7 @@ class ChecksTable(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         base = self.rich_style
         if y == 0:
-            labels = tuple(label for _, label in COLUMNS)
+            labels = tuple(self.order.header(label, n) for n, (_, label) in enumerate(COLUMNS))
             line = self._line(labels, base, self.get_component_rich_style("checks-table--header"))
         else:
             index = round(self.scroll_y) + y - 1
@@ -627,7 +742,11 @@ class ChecksTable(ScrollView, can_focus=True):
     def on_click(self, event: events.Click) -> None:
         """A click moves the cursor to its row; a click on the cursor's row opens it."""
         offset = event.get_content_offset(self)
-        if offset is None or offset.y == 0:
+        if offset is None:
+            return
+        if offset.y == 0:
+            if (column := self._column_at(offset.x + round(self.scroll_x))) is not None:
+                self.post_message(self.HeaderClicked(column))
             return
         row = round(self.scroll_y) + offset.y - 1
         if row >= len(self._order):
@@ -636,3 +755,11 @@ class ChecksTable(ScrollView, can_focus=True):
             self.action_select_cursor()
         else:
             self.move_cursor(row)
+
+    def _column_at(self, x: int) -> int | None:
+        """The column drawn at `x` cells from the line's start."""
+        for column, width in self._layout:
+            x -= width + CELL_PADDING
+            if x < 0:
+                return column
+        return None

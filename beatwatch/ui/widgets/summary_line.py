@@ -7,6 +7,9 @@ their words, then the least telling of them go; only then do the states that nee
 theirs, keeping symbol and number. Those, the count of checks whose alert would reach nobody,
 and the total always show, and no word is cut (below
 about 35 columns, where even that does not fit, the line ends in "…").
+
+A click on a count says which it was (CountClicked), so that the screen can show just those
+checks; a click on the total carries None.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from collections.abc import Callable, Mapping
 
 from rich.cells import cell_len
 from rich.text import Text
+from textual import events
+from textual.message import Message
 from textual.widgets import Static
 
 from beatwatch.core.model import State
@@ -124,6 +129,11 @@ class SummaryLine(Static):
     }
     """
 
+    class CountClicked(Message):
+        def __init__(self, counted: Counted | None) -> None:
+            super().__init__()
+            self.counted = counted
+
     def __init__(self, empty: Text, *, id: str | None = None) -> None:
         """`empty` is what the line says while there are no checks."""
         super().__init__(id=id)
@@ -132,6 +142,8 @@ class SummaryLine(Static):
         self._reach_counts: Mapping[Reach, int] = {}
         self._colours: Colours = {}
         self._text: Text | None = None
+        # Where each count is on the line, as (first cell, past the last, what it counts).
+        self._places: list[tuple[int, int, Counted | None]] = []
 
     def show(self, counts: Counts, reach_counts: Mapping[Reach, int], colours: Colours) -> None:
         self._counts = counts
@@ -156,11 +168,24 @@ class SummaryLine(Static):
     def _line(self, room: int) -> Text:
         parts, total = fit_summary(self._counts, room, self._reach_counts)
         line = Text()
+        places: list[tuple[int, int, Counted | None]] = []
         for key, part in parts:
+            places.append((line.cell_len, line.cell_len + cell_len(part), key))
             if isinstance(key, State):
                 line.append(part, self._colours[key] + (" bold" if key.is_bad else ""))
             else:
                 line.append(part, reach_colour(key, self._colours))
             line.append(SEPARATOR)
+        places.append((line.cell_len, line.cell_len + cell_len(total), None))
         line.append(total, "dim")
+        self._places = places
         return line
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or not self._counts:
+            return
+        for start, end, key in self._places:
+            if start <= offset.x < end:
+                self.post_message(self.CountClicked(key))
+                return
