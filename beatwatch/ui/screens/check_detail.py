@@ -47,6 +47,7 @@ from beatwatch.ui.formatting import (
 from beatwatch.ui.screens.hosts import maintenance_until
 from beatwatch.ui.screens.live_table import LiveRows, Row, arranged, fill, plain
 from beatwatch.ui.screens.ping_body import PingBodyScreen
+from beatwatch.ui.screens.screen_state import in_front, whole
 from beatwatch.ui.screens.table_keys import FILTER_BINDINGS, SORT_BINDINGS, TableKeys
 from beatwatch.ui.table_view import ACTION_TOKEN, Query, SortOrder, with_token
 from beatwatch.ui.themes import state_variable
@@ -187,7 +188,7 @@ class CheckDetailScreen(TableKeys, Screen[None]):
     async def _load_snippets(self, check: Check) -> None:
         """The snippets, once the check's badge keys are read (the badges tab shows them)."""
         links = await self.beatwatch.attempt("load badges", self.beatwatch.service.links(check))
-        if links is None:
+        if links is None or not whole(self):
             return
         self._links = links
         for snippet in SNIPPETS:
@@ -199,7 +200,7 @@ class CheckDetailScreen(TableKeys, Screen[None]):
 
     def _tick(self) -> None:
         try:
-            if self.app.screen is self:
+            if in_front(self):
                 self._refresh()
         finally:
             self.set_timer(REFRESH_INTERVAL, self._tick)
@@ -280,7 +281,7 @@ class CheckDetailScreen(TableKeys, Screen[None]):
         incidents = await self.beatwatch.attempt("load incidents", alerts.incidents(True))
         hosts = await self.beatwatch.attempt("load hosts", alerts.hosts())
         # The screen may have closed (the app with it) while they were read.
-        if incidents is None or hosts is None or not self.is_attached:
+        if incidents is None or hosts is None or not whole(self):
             return
         self._incident = next((i for i in incidents if i.check_id == self.check_id), None)
         check = self.beatwatch.check(self.check_id)
@@ -299,7 +300,7 @@ class CheckDetailScreen(TableKeys, Screen[None]):
         transitions = await self.beatwatch.attempt(
             "load states", service.transitions(ref, TRANSITIONS_SHOWN)
         )
-        if pings is None or transitions is None or not self.is_attached:
+        if pings is None or transitions is None or not whole(self):
             return
         self._show_pings(pings)
         self._show_timeline(transitions)

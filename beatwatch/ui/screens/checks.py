@@ -17,6 +17,7 @@ from beatwatch.core.model import State
 from beatwatch.core.reach import AlertFacts, Reach
 from beatwatch.ui.bulk import Bulk
 from beatwatch.ui.screens.check_detail import CheckDetailScreen
+from beatwatch.ui.screens.screen_state import in_front
 from beatwatch.ui.screens.table_keys import TABLE_BINDINGS, TableKeys
 from beatwatch.ui.table_view import SortOrder, toggled, with_token
 from beatwatch.ui.themes import state_variable
@@ -111,7 +112,7 @@ class ChecksScreen(TableKeys, Screen[None]):
         """Draw what changed, then arm the next tick: ticks never overlap, and none are drawn
         while another screen (a dialog, the detail view) is on top."""
         try:
-            if self.app.screen is self:
+            if in_front(self):
                 self.refresh_now()
         finally:
             self._timer = self.set_timer(REFRESH_INTERVAL, self._tick)

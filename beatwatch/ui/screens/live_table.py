@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual.app import ComposeResult, ScreenStackError
+from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.screen import Screen
 from textual.widget import Widget
@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Header, Input, Static
 
 from beatwatch.core.terminal_text import terminal_text
 from beatwatch.ui.formatting import safe_text
+from beatwatch.ui.screens.screen_state import in_front, whole
 from beatwatch.ui.screens.table_keys import TABLE_BINDINGS, TableKeys
 from beatwatch.ui.table_view import Query, SortOrder
 from beatwatch.ui.widgets.keys_footer import KeysFooter
@@ -134,16 +135,10 @@ class LiveRows:
 
     def _tick(self) -> None:
         try:
-            if self._on_top() and self.stale(self._version(), self._clock()):
+            if in_front(self._screen) and self.stale(self._version(), self._clock()):
                 self.reload()
         finally:
             self._screen.set_timer(REFRESH_INTERVAL, self._tick)
-
-    def _on_top(self) -> bool:
-        try:
-            return self._screen.app.screen is self._screen
-        except ScreenStackError:  # the app is closing: its screens are gone, timers not yet
-            return False
 
     def resumed(self) -> None:
         """The screen is on top again: its "… ago" may be old even if nothing else changed."""
@@ -201,7 +196,7 @@ class LiveTableScreen(TableKeys, Screen[None]):
 
     async def _reload(self) -> None:
         loaded = await self.load()
-        if loaded is None:
+        if loaded is None or not whole(self):
             return
         summary, self._rows = loaded
         self.query_one("#summary", Static).update(plain(summary))

@@ -22,6 +22,7 @@ from beatwatch.core.timefmt import format_relative, long_time, when
 from beatwatch.ui.formatting import one_line
 from beatwatch.ui.screens.live_table import LiveRows, Row, fill, plain, selected_key
 from beatwatch.ui.screens.on_app import OnBeatwatch
+from beatwatch.ui.screens.screen_state import whole
 from beatwatch.ui.widgets.keys_footer import KeysFooter
 from beatwatch.ui.widgets.row_table import RowTable
 
@@ -113,6 +114,8 @@ class NotificationsScreen(OnBeatwatch, ModalScreen[None]):
         steps = await app.attempt(
             "load escalation steps", app.service.alerts.steps_by_incident([self._incident])
         )
+        if not whole(self):
+            return
         now = app.clock()
         if steps is not None:
             taken = steps[self._incident.id]
