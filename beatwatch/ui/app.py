@@ -187,11 +187,12 @@ class BeatwatchApp(App[None]):
         return [*super().get_line_filters(), CONTROLS_DROPPED]
 
     def notify(self, message: str, *, title: str = "", **options: Any) -> None:
-        """Every notification, from any screen: they name checks, hosts and channels, which
-        show their control characters as stand-ins."""
-        super().notify(
-            terminal_text(message, multiline=True), title=terminal_text(title), **options
-        )
+        """Every notification, from any screen: they name checks, hosts and channels, shown
+        as typed (never read as markup) with their control characters as stand-ins."""
+        # A screen's notify comes here asking for markup (Textual's default): none is wanted.
+        options["markup"] = False
+        message = terminal_text(message, multiline=True)
+        super().notify(message, title=terminal_text(title), **options)
 
     # -- themes --------------------------------------------------------------------------
 

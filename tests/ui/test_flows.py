@@ -15,6 +15,7 @@ import aiohttp
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Label
+from textual.widgets._toast import Toast
 
 from beatwatch.core.model import Check, PingKind, PingRequest
 from beatwatch.core.timefmt import short_time
@@ -40,6 +41,10 @@ def shown(app: BeatwatchApp) -> set[int]:
     return app.screen.query_one(ChecksTable).shown_ids
 
 
+def toasts_shown(app: BeatwatchApp) -> str:
+    return " ".join(str(toast.render()) for toast in app.screen.query(Toast))
+
+
 def log_text(app: BeatwatchApp) -> str:
     """The entries the log screen shows, whole, once it is the screen on top."""
     screen = app.screen
@@ -61,12 +66,17 @@ def beatwatch_command(data_dir: Path, *args: str) -> None:
 
 @asynccontextmanager
 async def one_check_shown(
-    service: Service, tmp_path: Path, name: str, every_seconds: int = 3600
+    service: Service,
+    tmp_path: Path,
+    name: str,
+    every_seconds: int = 3600,
+    toasts: bool = False,
 ) -> AsyncIterator[tuple[BeatwatchApp, Pilot[None], Check]]:
-    """The UI, not running the engine, over one new check, once the check's row shows."""
+    """The UI, not running the engine, over one new check, once the check's row shows;
+    notifications are drawn as toasts only if `toasts`."""
     check = await service.add_check(CheckSpec(name=name, every_seconds=every_seconds))
     app = BeatwatchApp(service, run_engine=False, user_theme_dir=tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=toasts) as pilot:
         await wait_for(lambda: check.id in shown(app))
         yield app, pilot, check
 
@@ -419,3 +429,15 @@ async def test_the_pause_dialog_gives_an_example_time_ahead_of_now(service, tmp_
         assert datetime.fromisoformat(example).timestamp() > app.clock()
         error = app.screen.query_one("#until-error", Label)
         await wait_for(lambda: example in str(error.render()))
+
+
+async def test_a_notice_shows_a_name_as_typed_never_as_markup(service, tmp_path):
+    # "[/x]" would be a closing tag with no opening one: read as markup, it stopped the app.
+    name = "dump [bold]db[/bold] to [/x]"
+    async with one_check_shown(service, tmp_path, name, toasts=True) as (app, pilot, check):
+        await pilot.press("d")
+        await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(lambda: check.id not in shown(app))
+        await wait_for(lambda: f"{name} deleted." in toasts_shown(app))
+        assert app.is_running
