@@ -48,3 +48,12 @@ async def test_the_form_says_so_when_no_channel_would_alert_anyone(service, tmp_
         await wait_for(lambda: isinstance(app.screen, CheckFormScreen))
         choices = app.screen.query_one("#channel-choices")
         await wait_for(lambda: "no one is alerted" in str(choices.render()))
+
+
+async def test_channel_names_are_offered_as_typed_never_as_markup(service, tmp_path):
+    await service.alerts.add_channel("ops [bold]room[/bold]", "json://127.0.0.1:9/ops")
+    async with one_check_shown(service, tmp_path, "nightly-backup") as (app, pilot, _):
+        await pilot.press("e")
+        await wait_for(lambda: isinstance(app.screen, CheckFormScreen))
+        choices = app.screen.query_one("#channel-choices")
+        await wait_for(lambda: "names or tags: ops [bold]room[/bold]" in str(choices.render()))

@@ -39,6 +39,7 @@ from beatwatch.core.validation import DEFAULT_ALERTS, CheckSpec, cron_schedule, 
 from beatwatch.engine.check_edits import channel_refs, unknown_channel_error
 from beatwatch.ui.formatting import is_local
 from beatwatch.ui.screens.form import FORM_ERROR, FieldSpec, FormScreen, labelled_input, names_in
+from beatwatch.ui.screens.live_table import plain
 from beatwatch.ui.widgets.marks import MarkedCheckbox, MarkedRadioButton
 
 PREVIEW_COUNT = 3
@@ -238,7 +239,7 @@ class CheckFormScreen(FormScreen[Check | None]):
         defaults = ", ".join(c.name for c in channels if c.is_default) or "none"
         self._channel_refs = channel_refs(channels)
         refs = sorted(self._channel_refs)
-        choices.update(f"names or tags: {', '.join(refs)}\ndefault channels: {defaults}")
+        choices.update(plain(f"names or tags: {', '.join(refs)}\ndefault channels: {defaults}"))
 
     @property
     def _is_cron(self) -> bool:
