@@ -13,6 +13,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.markup import escape
 
 from beatwatch.core.model import Check, State
 from beatwatch.core.presentation import state_label
@@ -24,6 +25,7 @@ from beatwatch.ui.widgets.row_table import CURSOR_BINDINGS
 if TYPE_CHECKING:
     from beatwatch.ui.app import BeatwatchApp
 
+# (label, help, action). The palette reads its texts as markup: they are escaped where shown.
 Command = tuple[str, str, Callable[[], object]]
 # The cursor's keys do nothing from the palette.
 CURSOR_ACTIONS = frozenset(b.action for b in CURSOR_BINDINGS if not isinstance(b, tuple))
@@ -124,14 +126,14 @@ class BeatwatchCommands(Provider):
 
     async def discover(self) -> Hits:
         for name, help_text, callback in self._commands():
-            yield DiscoveryHit(name, callback, help=help_text)
+            yield DiscoveryHit(escape(name), callback, help=escape(help_text))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for name, help_text, callback in self._commands():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+                yield Hit(score, matcher.highlight(escape(name)), callback, help=escape(help_text))
 
 
 def searched_text(check: Check) -> str:
@@ -159,4 +161,4 @@ class CheckCommands(Provider):
                 commands = commands[:1]
             for n, (name, help_text, callback) in enumerate(commands):
                 # Opening the check ranks above what can be done to it.
-                yield Hit(score - n * 0.01, name, callback, help=help_text)
+                yield Hit(score - n * 0.01, escape(name), callback, help=escape(help_text))

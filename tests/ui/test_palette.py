@@ -137,3 +137,20 @@ async def test_a_check_name_reaches_the_palette_with_its_controls_shown(service,
         await wait_for(lambda: any(o.startswith("Open evil") for o in options(app)))
         listed = "\n".join(options(app))
         assert "\x1b" not in listed and "\x07" not in listed and "␛]52" in listed
+
+
+async def test_the_palette_shows_names_hosts_and_tags_as_typed_never_as_markup(service, tmp_path):
+    # "[/x]" read as markup is a closing tag with no opening one: the palette would fail.
+    for name, tags, host in [
+        ("dump [/x] db", ["[bold]tier1"], "db[/]2"),
+        ("cert renewal", [], None),
+        ("logrotate", [], None),
+    ]:
+        await service.add_check(CheckSpec(name=name, every_seconds=3600, tags=tags, host=host))
+    app = BeatwatchApp(service, run_engine=False, user_theme_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await palette_opened(app, pilot)
+        await pilot.press(*"dump")
+        await wait_for(lambda: options(app)[:1] and "Open dump [/x] db" in options(app)[0])
+        assert "db[/]2" in options(app)[0] and "[bold]tier1" in options(app)[0]
+        assert app.is_running
