@@ -57,3 +57,11 @@ async def test_channel_names_are_offered_as_typed_never_as_markup(service, tmp_p
         await wait_for(lambda: isinstance(app.screen, CheckFormScreen))
         choices = app.screen.query_one("#channel-choices")
         await wait_for(lambda: "names or tags: ops [bold]room[/bold]" in str(choices.render()))
+
+
+async def test_the_form_names_the_check_as_typed_never_as_markup(service, tmp_path):
+    async with one_check_shown(service, tmp_path, "dump [/x] db") as (app, pilot, _):
+        await pilot.press("e")
+        await wait_for(lambda: isinstance(app.screen, CheckFormScreen))
+        title = app.screen.query_one(".dialog-title")
+        await wait_for(lambda: "Edit dump [/x] db" in str(title.render()))

@@ -152,7 +152,7 @@ class CheckFormScreen(FormScreen[Check | None]):
         if self._check is None and self._uuid:
             title = f"New check for {self._uuid}"
         with Vertical(classes="dialog form"):
-            yield Label(title, classes="dialog-title")
+            yield Label(plain(title), classes="dialog-title")
             with VerticalScroll():
                 for spec in FIELDS[:2]:
                     yield from labelled_input(spec)

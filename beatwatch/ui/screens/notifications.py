@@ -18,6 +18,7 @@ from textual.widgets import Label, Static
 from beatwatch.core.escalation import step_rows
 from beatwatch.core.model import Incident, Notification
 from beatwatch.core.presentation import state_label
+from beatwatch.core.terminal_text import terminal_text
 from beatwatch.core.timefmt import format_relative, long_time, when
 from beatwatch.ui.formatting import one_line
 from beatwatch.ui.screens.live_table import LiveRows, Row, fill, plain, selected_key
@@ -81,7 +82,7 @@ class NotificationsScreen(OnBeatwatch, ModalScreen[None]):
         with Vertical(classes="dialog wide"):
             yield Label(
                 Text(
-                    f"{self._check_name}: {state_label(incident.state)} since "
+                    f"{terminal_text(self._check_name)}: {state_label(incident.state)} since "
                     f"{long_time(incident.opened_at)}"
                 ),
                 classes="dialog-title",
