@@ -59,8 +59,8 @@ class Fleet:
     hosts_held: frozenset[str] = frozenset()
     # Bumped on every change to a check (or its pings), so a screen showing one check can tell.
     versions: dict[int, int] = field(default_factory=dict)
-    # Bumped whenever a check's state changes, one comes or one goes: for screens that show
-    # states, not every ping.
+    # Bumped whenever a check's state, name or host changes, one comes or one goes: for
+    # screens that show states and name checks, not every ping.
     states_version: int = 0
     changed: set[int] = field(default_factory=set)
     removed: set[int] = field(default_factory=set)
@@ -85,7 +85,7 @@ class Fleet:
         if (
             before is None
             or before.state is not self.evaluations[check.id].state
-            or (old is not None and old.host != check.host)
+            or (old is not None and (old.host, old.name) != (check.host, check.name))
         ):
             self.states_version += 1
         if self.facts is not None:

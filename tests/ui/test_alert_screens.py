@@ -387,3 +387,17 @@ async def test_edit_a_channel_in_place_without_showing_its_url(service, tmp_path
     assert (channel["name"], channel["default"], channel["tags"]) == ("pager", True, ["oncall"])
     assert cli_json(tmp_path, "check", "show", "backup")["channels"] == ["pager"]
     assert (await service.alerts.channel("pager")).url == hook.url
+
+
+async def test_the_incidents_screen_names_a_check_by_its_new_name(service, tmp_path):
+    check = await service.add_check(CheckSpec(name="pg dump", every_seconds=86400))
+    await fail(service, check)
+    [incident] = await service.alerts.incidents()
+    app = app_for(service, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("4")
+        await wait_for(lambda: isinstance(app.screen, IncidentsScreen))
+        row = str(incident.id)
+        await wait_for(lambda: cell(app, row, "check") == "pg dump")
+        await service.update_check(str(check.id), name="postgres dump")
+        await wait_for(lambda: cell(app, row, "check") == "postgres dump")
