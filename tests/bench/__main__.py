@@ -28,6 +28,7 @@ BENCHMARKS = {
     "evaluator": "tests.bench.evaluator",
     "footprint": "tests.bench.footprint",
     "tui": "tests.bench.tui",
+    "demo": "tests.bench.demo",
     "startup": "tests.bench.startup",
     "simulate": "tests.bench.simulate",
 }
