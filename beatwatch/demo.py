@@ -281,6 +281,10 @@ class DemoInbox:
 
 @dataclass(slots=True)
 class DemoFleet:
+    # The demo's now, as the history was written.
+    now: float
+    # The mail channel: tried for real after the first paint (see try_mail_channel).
+    mail_channel_id: int
     checks: dict[str, Check] = field(default_factory=dict)
     # When each live job next pings (epoch seconds), by check name.
     next_ping: dict[str, float] = field(default_factory=dict)
@@ -406,7 +410,7 @@ async def _build_one(service: Service, job: DemoJob, now: float, rng: random.Ran
     return check
 
 
-async def _add_channels(service: Service, now: float, inbox_url: str) -> None:
+async def _add_channels(service: Service, now: float, inbox_url: str) -> int:
     """The default channel is the demo's inbox, and so is each person's phone; the mail one,
     failing, is named by no check.
     Written directly, like the checks: the URLs are the demo's own, and asking Apprise to
@@ -420,11 +424,21 @@ async def _add_channels(service: Service, now: float, inbox_url: str) -> None:
             channel(name=f"{person}-phone", url=inbox_url, is_default=False, tags=())
         return channel(name="ops-mail", url=MAIL_URL, is_default=False, tags=("email",))
 
-    mail_id = await service.store.write(job)
-    # A real attempt, so the error shown is the one Apprise gives; dated as of the demo's now.
+    return await service.store.write(job)
+
+
+async def try_mail_channel(service: Service, fleet: DemoFleet) -> None:
+    """A real attempt at the mail channel, so the error shown is the one Apprise gives, dated
+    as of the demo's now. Made once the screen is drawn: Apprise's first use loads every one
+    of its plugins, which would cost the first paint almost half a second."""
     error = await send(MAIL_URL, *test_message())
     await service.store.write(
-        partial(alert_rows.record_delivery, channel_id=mail_id, error=error, now=now - 240)
+        partial(
+            alert_rows.record_delivery,
+            channel_id=fleet.mail_channel_id,
+            error=error,
+            now=fleet.now - 240,
+        )
     )
 
 
@@ -470,7 +484,7 @@ async def build_demo(
     # writes then share commits) and still come out the same every time.
     rngs = [random.Random(rng.getrandbits(64)) for _ in JOBS]
     # Channels first, so the failing checks' alerts are queued for them.
-    await _add_channels(service, now, inbox_url)
+    mail_channel_id = await _add_channels(service, now, inbox_url)
     checks = await asyncio.gather(
         *(_build_one(service, job, now, job_rng) for job, job_rng in zip(JOBS, rngs, strict=True))
     )
@@ -493,7 +507,7 @@ async def build_demo(
     # The history just written made a line in the Log for each of its state changes, in the
     # order written, not the order they happened: the Log starts with what the demo does live.
     await service.store.write(event_rows.clear_events)
-    fleet = DemoFleet(checks={c.name: c for c in checks})
+    fleet = DemoFleet(now, mail_channel_id, checks={c.name: c for c in checks})
     for job, check in zip(JOBS, checks, strict=True):
         if (
             job.every is not None

@@ -62,7 +62,7 @@ async def _run(settings: Settings, prepare: Prepare | None, throwaway: bool) -> 
 
 
 async def _prepare_demo(service: Service) -> Callable[[], Awaitable[None]]:
-    from beatwatch.demo import DemoInbox, build_demo, simulate
+    from beatwatch.demo import DemoInbox, build_demo, simulate, try_mail_channel
 
     inbox = DemoInbox()
     await inbox.start()
@@ -70,6 +70,7 @@ async def _prepare_demo(service: Service) -> Callable[[], Awaitable[None]]:
 
     async def run() -> None:
         try:
+            await try_mail_channel(service, fleet)
             await simulate(service, fleet)
         finally:
             await inbox.stop()

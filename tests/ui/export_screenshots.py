@@ -23,7 +23,7 @@ from pathlib import Path
 from textual.pilot import Pilot
 
 from beatwatch.config import Settings
-from beatwatch.demo import FIXED_NOW, DemoInbox, build_demo
+from beatwatch.demo import FIXED_NOW, DemoInbox, build_demo, try_mail_channel
 from beatwatch.service.service import Service
 from beatwatch.ui.app import BeatwatchApp
 from beatwatch.ui.themes import load_themes
@@ -143,9 +143,10 @@ async def render(
         try:
             if live:
                 await inbox.start()
-                await build_demo(service, inbox_url=inbox.url)
+                fleet = await build_demo(service, inbox_url=inbox.url)
             else:
-                await build_demo(service, FIXED_NOW)
+                fleet = await build_demo(service, FIXED_NOW)
+            await try_mail_channel(service, fleet)
             app = BeatwatchApp(
                 service,
                 theme_name=theme,
