@@ -302,7 +302,11 @@ class LoadResult:
         return (
             f"{self.ok} x 200 in {self.seconds:.1f} s, p50 {self.p50_ms:.2f} ms, "
             f"p99 {self.p99_ms:.2f} ms, max {self.max_ms:.1f} ms, errors {self.error_count}"
+            + (f" ({kinds})" if (kinds := self._error_kinds()) else "")
         )
+
+    def _error_kinds(self) -> str:
+        return ", ".join(f"{count} {kind}" for kind, count in sorted(self.errors.items()))
 
 
 def process_cpu_seconds(pid: int) -> float:
