@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -18,6 +19,9 @@ from beatwatch.logs import log_to_file
 from beatwatch.service.service import Service
 
 Prepare = Callable[[Service], Awaitable[Callable[[], Awaitable[None]] | None]]
+# The terminal closing (SIGHUP) or a plain `kill`: the UI quits as if asked, so the engine
+# stops cleanly and a demo's throwaway data dir is removed.
+QUIT_SIGNALS = (signal.SIGHUP, signal.SIGTERM)
 
 
 def open_tui(
@@ -36,6 +40,7 @@ async def _run(settings: Settings, prepare: Prepare | None, throwaway: bool) -> 
 
     service = await Service.open(settings)
     background: asyncio.Task[None] | None = None
+    loop = asyncio.get_running_loop()
 
     async def set_up() -> None:
         nonlocal background
@@ -52,8 +57,12 @@ async def _run(settings: Settings, prepare: Prepare | None, throwaway: bool) -> 
             # Drawn first, then prepared: the demo's fleet takes a few seconds to write.
             set_up=SetUp("Writing the demo fleet…", set_up) if prepare else None,
         )
+        for signum in QUIT_SIGNALS:
+            loop.add_signal_handler(signum, app.exit)
         await app.run_async()
     finally:
+        for signum in QUIT_SIGNALS:
+            loop.remove_signal_handler(signum)
         if background is not None:
             background.cancel()
             with contextlib.suppress(asyncio.CancelledError):

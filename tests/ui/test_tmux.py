@@ -67,3 +67,19 @@ def test_demo_in_a_terminal():
             time.sleep(0.2)
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+
+
+def test_a_demo_whose_terminal_closes_removes_its_throwaway_data(tmp_path):
+    session = f"beatwatch-{uuid.uuid4().hex[:8]}"
+    command = f"TMPDIR={tmp_path} {sys.executable} -c 'from beatwatch.cli import main; main()' demo"
+    tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", command)
+    try:
+        wait_for_screen(session, "MISSED", "Next due")
+        assert list(tmp_path.glob("beatwatch-demo-*"))
+    finally:
+        # The terminal closing: the demo is sent SIGHUP.
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+    deadline = time.monotonic() + 20
+    while list(tmp_path.glob("beatwatch-demo-*")):
+        assert time.monotonic() < deadline, "the demo's data dir was left behind"
+        time.sleep(0.2)
