@@ -40,6 +40,8 @@ def result_of(kind: PingKind, exit_code: int | None) -> Result:
 
 # Someone is already on a check whose alert is held by maintenance or acknowledged.
 HANDLED = Reach.HELD | Reach.ACKNOWLEDGED
+# Made once: a Flag built per call costs a sort or filter of 10,000 checks milliseconds.
+NO_REACH = Reach(0)
 
 
 def needs_action(state: State, reach: Reach) -> bool:
@@ -172,7 +174,7 @@ class Fleet:
         return by_host
 
     def reach_of(self, check_id: int) -> Reach:
-        return self.reach.get(check_id, Reach(0))
+        return self.reach.get(check_id, NO_REACH)
 
     def needs_action(self, check_id: int) -> bool:
         return needs_action(self.state_of(check_id), self.reach_of(check_id))
