@@ -3,6 +3,8 @@ colour alone."""
 
 from __future__ import annotations
 
+from functools import cache
+
 from beatwatch.core.counting import counted as counted  # every interface counts one way
 from beatwatch.core.model import Schedule, State
 from beatwatch.core.reach import Reach
@@ -65,6 +67,7 @@ def reach_parts(reach: Reach) -> list[tuple[Reach, str]]:
     ]
 
 
+@cache  # one per combination of flags: the TUI's filter reads it for every check per key
 def reach_label(reach: Reach) -> str:
     """The flags as a cell shows them ("⊘ nobody ◇ held"); empty if the alert reaches someone."""
     return " ".join(part for _, part in reach_parts(reach))
