@@ -62,6 +62,11 @@ def terminal_text(text: str, *, multiline: bool = False) -> str:
     return text.translate(table)
 
 
+def has_controls(text: str) -> bool:
+    """Whether `without_controls` would drop anything from `text`."""
+    return _ONE_LINE_UNSAFE.search(text) is not None
+
+
 def without_controls(text: str) -> str:
     """`text` with the characters `terminal_text` replaces on one line dropped: for a last
     guard, after layout, where a stand-in would not fit (each of them is zero cells wide)."""

@@ -11,11 +11,15 @@ from rich.segment import Segment
 from textual.color import Color
 from textual.filter import LineFilter
 
-from beatwatch.core.terminal_text import without_controls
+from beatwatch.core.terminal_text import has_controls, without_controls
 
 
 class ControlsDropped(LineFilter):
     def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
+        # Every line drawn comes here: one search for the whole line, and only a line that
+        # holds a control character is rebuilt.
+        if not has_controls("".join([segment.text for segment in segments])):
+            return segments
         # A control segment holds the renderer's own sequences, not text.
         return [
             segment
