@@ -162,3 +162,15 @@ async def test_the_incident_window_shows_the_last_error_whole_and_its_own_keys(s
         assert notes[0].last_error and notes[0].last_error in " ".join(str(error.render()).split())
         footer = " ".join(str(k.render()) for k in app.screen.query("FooterKey"))
         assert "Close" in footer and "Filter" not in footer
+
+
+async def test_filtering_the_pings_brings_them_into_view(service, tmp_path):
+    app, _ = await open_detail(service, tmp_path, 40)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await detail(app, pilot)
+        shown = app.screen.query_one("#detail").region
+        pings_title = app.screen.query_one("#pings-title", Label)
+        # In 24 lines the facts, durations and snippets fill the screen: the pings are below.
+        assert not shown.overlaps(pings_title.region)
+        await pilot.press("slash", *"fail")
+        await wait_for(lambda: shown.overlaps(pings_title.region))

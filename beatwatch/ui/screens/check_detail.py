@@ -418,6 +418,8 @@ class CheckDetailScreen(TableKeys, Screen[None]):
         self._query = Query.parse(query)
         self._page = 0
         self._show_page()
+        # In a short terminal the pings sit below the facts: show what the filter is doing.
+        self.query_one("#pings-title", Label).scroll_visible(animate=False, top=True)
 
     def show_order(self, order: SortOrder) -> None:
         self._show_page()
