@@ -2,7 +2,9 @@
 
 Every change to the database is a job: a plain function of a sqlite3 connection. Jobs queued
 while one batch is on its way to disk form the next batch. A batch's jobs run on the event
-loop's thread, each inside its own savepoint (so one job's error fails only that job); the
+loop's thread, one after another; if one raises, the batch is undone and run again with
+each job inside its own savepoint, so that one job's error fails only that job (a job must
+keep nothing outside the transaction that the undo would not undo). The
 COMMIT, which waits for the fsync, runs on a helper thread. Waiting for another process's
 write lock never blocks the loop: BEGIN is retried from the loop until lock_wait runs out.
 Futures are resolved only after the commit: a caller that got a result knows its write is
@@ -26,10 +28,14 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from beatwatch.core.errors import StorageError
+from beatwatch.store.held_logs import held_logs
 
 T = TypeVar("T")
 Job = Callable[[sqlite3.Connection], Any]
 Queued = tuple[Job, "asyncio.Future[Any]", bool]
+# A batch's outcomes, one per job; whether any job that is not quiet changed rows; whether
+# anything was written at all.
+Ran = tuple[list[tuple[bool, Any]], bool, bool]
 log = logging.getLogger("beatwatch.store")
 
 # Enough to amortise one fsync over a burst; small enough that one batch never stalls long.
@@ -112,33 +118,15 @@ class Writer:
     def _run_jobs(self, batch: list[Queued]) -> None:
         conn = self._conn
         assert conn is not None
-        outcomes: list[tuple[bool, Any]] = []
-        changes_before = conn.total_changes
-        wake = False
         try:
             # Read inside the transaction: no other commit can land until ours.
             self._note_data_version(conn)
-            for job, _, quiet in batch:
-                conn.execute("SAVEPOINT job")
-                before_job = conn.total_changes
-                try:
-                    outcomes.append((True, job(conn)))
-                    conn.execute("RELEASE job")
-                    if not quiet and conn.total_changes != before_job:
-                        wake = True
-                except Exception as exc:
-                    # The storage failing fails the whole batch, below; the job's own failure,
-                    # a constraint it broke included, undoes just that job.
-                    if _is_storage_failure(exc):
-                        raise
-                    conn.execute("ROLLBACK TO job")
-                    conn.execute("RELEASE job")
-                    outcomes.append((False, exc))
+            ran = self._run_together(conn, batch) or self._run_apart(conn, batch)
         except sqlite3.Error as exc:
             self._finish(batch, [], exc)
             self._begin_next()
             return
-        wrote = conn.total_changes != changes_before
+        outcomes, wake, wrote = ran
         assert self._loop is not None
         committed = self._loop.run_in_executor(self._disk, conn.execute, "COMMIT")
 
@@ -148,6 +136,60 @@ class Writer:
             self._begin_next()
 
         committed.add_done_callback(after_commit)
+
+    def _run_together(self, conn: sqlite3.Connection, batch: list[Queued]) -> Ran | None:
+        """The batch's jobs one after another with no savepoint of their own: what almost
+        every batch takes. If one fails, everything the batch did is undone (one savepoint
+        around it keeps the write lock), with the state kept beside the database and the
+        lines the jobs logged, and None says to run them again apart."""
+        outcomes: list[tuple[bool, Any]] = []
+        changes_before = conn.total_changes
+        wake = False
+        conn.execute("SAVEPOINT batch")
+        with held_logs() as held:
+            try:
+                for job, _, quiet in batch:
+                    before_job = conn.total_changes
+                    outcomes.append((True, job(conn)))
+                    if not quiet and conn.total_changes != before_job:
+                        wake = True
+            except Exception as exc:
+                if _is_storage_failure(exc):
+                    raise
+                held.drop_own()
+                conn.execute("ROLLBACK TO batch")
+                conn.execute("RELEASE batch")
+                # total_changes does not go back with a rollback: a check cached by an undone
+                # job would otherwise still look current.
+                self._stale()
+                return None
+        conn.execute("RELEASE batch")
+        return outcomes, wake, conn.total_changes != changes_before
+
+    def _run_apart(self, conn: sqlite3.Connection, batch: list[Queued]) -> Ran:
+        """The batch's jobs each in a savepoint, so that a failing job fails alone."""
+        outcomes: list[tuple[bool, Any]] = []
+        changes_before = conn.total_changes
+        wake = False
+        for job, _, quiet in batch:
+            conn.execute("SAVEPOINT job")
+            before_job = conn.total_changes
+            try:
+                outcomes.append((True, job(conn)))
+                conn.execute("RELEASE job")
+                if not quiet and conn.total_changes != before_job:
+                    wake = True
+            except Exception as exc:
+                # The storage failing fails the whole batch; the job's own failure, a
+                # constraint it broke included, undoes just that job.
+                if _is_storage_failure(exc):
+                    raise
+                conn.execute("ROLLBACK TO job")
+                conn.execute("RELEASE job")
+                # As above: what the failed job left in the cache is not stored.
+                self._stale()
+                outcomes.append((False, exc))
+        return outcomes, wake, conn.total_changes != changes_before
 
     def look_for_other_writers(self) -> None:
         """Between batches, notice a commit by another process even when nothing here writes

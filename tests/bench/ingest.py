@@ -272,9 +272,9 @@ async def _ping_each_once(data_dir: Path, uuids: list[str]) -> None:
 
 def _statements_per_ping(data_dir: Path) -> list[Figure]:
     """SQL statements two success pings on an idle check run inside their writer jobs: the
-    first reads the check, the second finds it cached (the writer adds a SAVEPOINT and a
-    RELEASE per job and one BEGIN, data_version read and COMMIT per batch). SQLite traces the
-    statements a trigger runs as repeats of the statement that fired it; those count once."""
+    first reads the check, the second finds it cached (the writer adds one BEGIN, data_version
+    read, SAVEPOINT, RELEASE and COMMIT per batch). SQLite traces the statements a trigger
+    runs as repeats of the statement that fired it; those count once."""
 
     async def measure() -> list[list[str]]:
         db = await Store.open(data_dir)
