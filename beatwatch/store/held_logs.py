@@ -14,8 +14,12 @@ from contextlib import contextmanager
 
 
 class HeldLogs(logging.Handler):
-    def __init__(self) -> None:
+    """One for the writer, used by every batch: a handler is slow to make (a lock, and a
+    place in logging's own list), and a batch is made for every few pings."""
+
+    def __init__(self, name: str = "beatwatch") -> None:
         super().__init__()
+        self._logger = logging.getLogger(name)
         self._thread = threading.get_ident()
         self.records: list[logging.LogRecord] = []
 
@@ -26,17 +30,17 @@ class HeldLogs(logging.Handler):
         """Forget what this thread logged; lines from other threads still go out."""
         self.records = [r for r in self.records if r.thread != self._thread]
 
-
-@contextmanager
-def held_logs(name: str = "beatwatch") -> Iterator[HeldLogs]:
-    """Hold every line logged under `name` until the block ends, then let them go out."""
-    logger = logging.getLogger(name)
-    held = HeldLogs()
-    handlers, propagate = logger.handlers, logger.propagate
-    logger.handlers, logger.propagate = [held], False
-    try:
-        yield held
-    finally:
-        logger.handlers, logger.propagate = handlers, propagate
-        for record in held.records:
-            logger.handle(record)
+    @contextmanager
+    def holding(self) -> Iterator[None]:
+        """Hold every line logged under the name until the block ends, then let them go."""
+        logger = self._logger
+        handlers, propagate = logger.handlers, logger.propagate
+        logger.handlers, logger.propagate = [self], False
+        self._thread = threading.get_ident()
+        try:
+            yield
+        finally:
+            logger.handlers, logger.propagate = handlers, propagate
+            records, self.records = self.records, []
+            for record in records:
+                logger.handle(record)

@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from beatwatch.core.errors import StorageError
-from beatwatch.store.held_logs import held_logs
+from beatwatch.store.held_logs import HeldLogs
 
 T = TypeVar("T")
 Job = Callable[[sqlite3.Connection], Any]
@@ -64,6 +64,8 @@ class Writer:
         self.on_foreign_commit: Callable[[], None] | None = None
         # The latest storage fault, cleared by the next successful commit.
         self.fault: str | None = None
+        # Lines the jobs of a batch run together log, held until the batch is kept.
+        self._held_logs = HeldLogs()
 
     def start(self) -> None:
         """Open the connection; jobs must then come from the running event loop."""
@@ -146,7 +148,8 @@ class Writer:
         changes_before = conn.total_changes
         wake = False
         conn.execute("SAVEPOINT batch")
-        with held_logs() as held:
+        held = self._held_logs
+        with held.holding():
             try:
                 for job, _, quiet in batch:
                     before_job = conn.total_changes
