@@ -3,22 +3,33 @@ refuses, beside the field, a name that matches no channel."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from textual.pilot import Pilot
 from textual.widgets import Input
 
+from beatwatch.ui.app import BeatwatchApp
 from beatwatch.ui.screens.check_form import CheckFormScreen
 from tests.conftest import wait_for
 from tests.ui.test_flows import one_check_shown
+
+
+async def edit_form_text(app: BeatwatchApp, pilot: Pilot[None], selector: str) -> Callable[[], str]:
+    """Open the selected check's edit form; what the widget at `selector` shows, read anew
+    at each call."""
+    await pilot.press("e")
+    await wait_for(lambda: isinstance(app.screen, CheckFormScreen))
+    widget = app.screen.query_one(selector)
+    return lambda: str(widget.render())
 
 
 async def test_route_a_check_to_a_channel_tag_from_the_form(service, tmp_path):
     await service.alerts.add_channel("ops", "json://127.0.0.1:9/ops", is_default=True)
     await service.alerts.add_channel("pager", "json://127.0.0.1:9/pager", tags=("oncall",))
     async with one_check_shown(service, tmp_path, "nightly-backup") as (app, pilot, check):
-        await pilot.press("e")
-        await wait_for(lambda: isinstance(app.screen, CheckFormScreen))
-        choices = app.screen.query_one("#channel-choices")
-        await wait_for(lambda: "names or tags: oncall, ops, pager" in str(choices.render()))
-        assert "default channels: ops" in str(choices.render())
+        choices = await edit_form_text(app, pilot, "#channel-choices")
+        await wait_for(lambda: "names or tags: oncall, ops, pager" in choices())
+        assert "default channels: ops" in choices()
 
         await pilot.click("#channels")
         await pilot.press(*"oncal", "ctrl+s")
@@ -44,24 +55,18 @@ async def test_route_a_check_to_a_channel_tag_from_the_form(service, tmp_path):
 
 async def test_the_form_says_so_when_no_channel_would_alert_anyone(service, tmp_path):
     async with one_check_shown(service, tmp_path, "nightly-backup") as (app, pilot, _):
-        await pilot.press("e")
-        await wait_for(lambda: isinstance(app.screen, CheckFormScreen))
-        choices = app.screen.query_one("#channel-choices")
-        await wait_for(lambda: "no one is alerted" in str(choices.render()))
+        choices = await edit_form_text(app, pilot, "#channel-choices")
+        await wait_for(lambda: "no one is alerted" in choices())
 
 
 async def test_channel_names_are_offered_as_typed_never_as_markup(service, tmp_path):
     await service.alerts.add_channel("ops [bold]room[/bold]", "json://127.0.0.1:9/ops")
     async with one_check_shown(service, tmp_path, "nightly-backup") as (app, pilot, _):
-        await pilot.press("e")
-        await wait_for(lambda: isinstance(app.screen, CheckFormScreen))
-        choices = app.screen.query_one("#channel-choices")
-        await wait_for(lambda: "names or tags: ops [bold]room[/bold]" in str(choices.render()))
+        choices = await edit_form_text(app, pilot, "#channel-choices")
+        await wait_for(lambda: "names or tags: ops [bold]room[/bold]" in choices())
 
 
 async def test_the_form_names_the_check_as_typed_never_as_markup(service, tmp_path):
     async with one_check_shown(service, tmp_path, "dump [/x] db") as (app, pilot, _):
-        await pilot.press("e")
-        await wait_for(lambda: isinstance(app.screen, CheckFormScreen))
-        title = app.screen.query_one(".dialog-title")
-        await wait_for(lambda: "Edit dump [/x] db" in str(title.render()))
+        title = await edit_form_text(app, pilot, ".dialog-title")
+        await wait_for(lambda: "Edit dump [/x] db" in title())
