@@ -9,8 +9,11 @@ from typing import Any
 import aiohttp
 
 from beatwatch.core.errors import SetupError
+from beatwatch.core.terminal_text import terminal_text
 
 TIMEOUT = aiohttp.ClientTimeout(total=30)
+# How much of an answer that is not JSON the error quotes: enough to recognise a login page.
+QUOTED = 60
 
 
 async def fetch_documents(site_root: str, api_key: str) -> list[Any]:
@@ -27,8 +30,8 @@ async def fetch_documents(site_root: str, api_key: str) -> list[Any]:
 async def _get(http: aiohttp.ClientSession, root: str, url: str) -> Any:
     try:
         async with http.get(url) as reply:
-            status = reply.status
-            text = await reply.text()
+            status, content_type = reply.status, reply.content_type
+            text = await reply.text(errors="replace")
     except (aiohttp.ClientError, TimeoutError) as exc:
         raise SetupError(f"cannot read {url}: {exc or type(exc).__name__}") from None
     if status == 401:
@@ -40,4 +43,7 @@ async def _get(http: aiohttp.ClientSession, root: str, url: str) -> Any:
     try:
         return json.loads(text)
     except ValueError:
-        raise SetupError(f"{url} did not answer JSON; is {root} healthchecks?") from None
+        quoted = terminal_text(text[:QUOTED])
+        raise SetupError(
+            f"{url} answered {content_type}, not JSON: {quoted!r}; is {root} healthchecks?"
+        ) from None

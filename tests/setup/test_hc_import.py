@@ -38,19 +38,23 @@ class _Healthchecks(BaseHTTPRequestHandler):
     """healthchecks' API as recorded: the fixture for each path, for the right key only."""
 
     keys_seen: list[str]
+    # As healthchecks behind gunicorn and nginx: one connection for both documents.
+    protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:
         self.keys_seen.append(self.headers.get("X-Api-Key", ""))
         if self.headers.get("X-Api-Key") != API_KEY:
             self._reply(401, b'{"error": "wrong api key"}')
+        elif self.path == "/not-healthchecks/api/v3/checks/":
+            self._reply(200, b"<html><title>Welcome to nginx!\x1b[2J</title>", "text/html")
         elif self.path in RECORDED:
             self._reply(200, (FIXTURES / RECORDED[self.path]).read_bytes())
         else:
             self._reply(404, b"not found")
 
-    def _reply(self, status: int, body: bytes) -> None:
+    def _reply(self, status: int, body: bytes, content_type: str = "application/json") -> None:
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -158,6 +162,11 @@ def test_bad_keys_and_read_only_exports_are_refused_in_one_line(
     readonly = beatwatch("import", "--from-file", str(FIXTURES / "checks-readonly.json"))
     assert_one_line_error(readonly, 2, "read-only key")
     assert beatwatch("check", "list", "--json").json() == []
+
+    elsewhere = imported(beatwatch, site + "/not-healthchecks", key_files)
+    assert_one_line_error(
+        elsewhere, 2, "answered text/html, not JSON: '<html><title>Welcome to nginx!\u241b[2J"
+    )
 
     from_file = beatwatch("import", "--from-file", str(FIXTURES / "checks.json"), "--dry-run")
     assert from_file.code == 0 and "4 changes (dry run" in from_file.stdout
