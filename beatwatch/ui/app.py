@@ -389,6 +389,9 @@ class BeatwatchApp(App[None]):
                 self.fleet.remove(check_id)
             case PingRecorded(ping=ping):
                 self.fleet.record(ping)
+            case StateChanged(transition=t) if not (t.from_state.is_bad or t.to_state.is_bad):
+                # Between good states (new to up, up to paused) no incident opens or closes.
+                pass
             case StateChanged() | DeliveryAttempted() | IncidentChanged() | SetupChanged():
                 # A bad transition opens an incident and a recovery resolves one.
                 self.alerts_version += 1

@@ -4,6 +4,9 @@ the setup live."""
 
 from __future__ import annotations
 
+import time
+
+from beatwatch.core.model import PingKind, PingRequest
 from beatwatch.core.validation import CheckSpec
 from beatwatch.ui.app import BeatwatchApp
 from beatwatch.ui.widgets.checks_table import ChecksTable
@@ -71,3 +74,23 @@ async def test_the_alerts_column_takes_no_room_while_every_alert_reaches_someone
         await service.alerts.start_maintenance("db1", duration=600)
         await wait_for(lambda: "Alerts" in table.render_line(0).text)
         assert "◇ held" in table.render_line(1).text
+
+
+async def test_only_a_transition_that_opens_or_closes_an_incident_reads_the_setup_again(
+    service, tmp_path
+):
+    # A fleet taking its first pings flips thousands of checks from new to up: none of that
+    # changes who would be told, and reading the setup again for each costs every row.
+    await service.alerts.add_channel("ops", "json://127.0.0.1:9/ops", is_default=True)
+    check = await service.add_check(CheckSpec(name="backup", every_seconds=3600))
+    app = app_for(service, tmp_path)
+    async with app.run_test(size=SIZE):
+        table = app.screen.query_one(ChecksTable)
+        await wait_for(lambda: check.id in table.shown_ids)
+        await wait_for(lambda: not app.workers_in("facts"))
+        seen = app.alerts_version
+        await service.record_ping(PingRequest(PingKind.SUCCESS, uuid=check.uuid, at=time.time()))
+        await wait_for(lambda: "up" in str(table.get_cell(str(check.id), "state")))
+        assert app.alerts_version == seen
+        await fail(service, check)
+        await wait_for(lambda: app.alerts_version != seen)
