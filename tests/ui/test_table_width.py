@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from rich.cells import cell_len
+from rich.text import Text
+
 from beatwatch.core.model import PingKind, PingRequest
 from beatwatch.demo import FIXED_NOW, build_demo
 from beatwatch.service.service import Service
@@ -16,6 +20,7 @@ from beatwatch.ui.widgets.checks_table import (
     NAME_LEAST,
     SCHEDULE_LEAST,
     ChecksTable,
+    cell_width,
     fit_columns,
 )
 from tests.conftest import wait_for
@@ -131,3 +136,10 @@ async def test_a_ping_arriving_moves_no_column(service, tmp_path):
         await service.record_ping(PingRequest(PingKind.SUCCESS, uuid=check.uuid, at=FIXED_NOW))
         await wait_for(lambda: table.get_cell(str(check.id), "last_ping") == "just now")
         assert line(table, 0) == header
+
+
+@pytest.mark.parametrize(
+    "cell", ["nightly backup", "", "a\tb", "db1 \u241b[2J", "備份 nightly", "café", "🔥 hot"]
+)
+def test_a_cell_is_as_wide_as_the_terminal_draws_it(cell: str):
+    assert cell_width(cell) == cell_width(Text(cell)) == cell_len(cell)

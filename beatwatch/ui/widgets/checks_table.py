@@ -347,7 +347,9 @@ def sort_key(fleet: Fleet, check_id: int, order: SortOrder = DEFAULT_ORDER) -> S
 
 
 def cell_width(cell: Text | str) -> int:
-    return cell.cell_len if isinstance(cell, Text) else cell_len(cell)
+    text = cell.plain if isinstance(cell, Text) else cell
+    # Printable ASCII is one cell a character: the usual case, and far cheaper to measure.
+    return len(text) if text.isascii() and text.isprintable() else cell_len(text)
 
 
 def column_width(column: int, widest_cell: int) -> int:
@@ -455,6 +457,8 @@ class ChecksTable(ScrollView, can_focus=True):
         # Cells and sort keys of every check whose row is up to date, shown or filtered out:
         # clearing a filter shows them again without rebuilding them.
         self._cells: dict[int, Cells] = {}
+        # Each row's cell widths, as counted in _width_counts: measured once per row.
+        self._cell_widths: dict[int, tuple[int, ...]] = {}
         self._keys: dict[int, SortKey] = {}
         self._shown: set[int] = set()
         self._order: list[int] = []
@@ -572,20 +576,22 @@ class ChecksTable(ScrollView, can_focus=True):
         self._order.sort(key=self._keys.__getitem__, reverse=self.order.descending)
 
     def _store(self, check_id: int, cells: Cells, fleet: Fleet) -> None:
-        self._count_widths(self._cells.get(check_id), -1)
-        self._count_widths(cells, +1)
+        widths = tuple(map(cell_width, cells))
+        self._count_widths(self._cell_widths.get(check_id), -1)
+        self._count_widths(widths, +1)
         self._cells[check_id] = cells
+        self._cell_widths[check_id] = widths
         self._keys[check_id] = sort_key(fleet, check_id, self.order)
 
     def _forget(self, check_id: int) -> None:
-        self._count_widths(self._cells.pop(check_id, None), -1)
+        self._count_widths(self._cell_widths.pop(check_id, None), -1)
+        self._cells.pop(check_id, None)
         self._keys.pop(check_id, None)
 
-    def _count_widths(self, cells: Cells | None, step: int) -> None:
-        if cells is None:
+    def _count_widths(self, widths: tuple[int, ...] | None, step: int) -> None:
+        if widths is None:
             return
-        for counts, cell in zip(self._width_counts, cells, strict=True):
-            width = cell_width(cell)
+        for counts, width in zip(self._width_counts, widths, strict=True):
             counts[width] += step
             if not counts[width]:
                 del counts[width]
