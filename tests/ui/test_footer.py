@@ -59,3 +59,36 @@ async def test_in_a_wide_terminal_every_screen_has_room_for_the_palette_key(serv
             # The app's keys come last: when they show whole, all the screen's do.
             await wait_for(lambda: shown_whole(app, "Help"))
             assert shown_whole(app, "Quit")
+
+
+async def test_the_footer_is_built_once_when_focus_changes_its_keys(service, tmp_path, monkeypatch):
+    # Building it mounts a widget per key and lays the screen out again: 50-100 ms at 10,000
+    # checks, which the next key press would wait for.
+    await build_demo(service, FIXED_NOW)
+    built: list[KeysFooter] = []
+    compose = KeysFooter.compose
+
+    def counted(footer: KeysFooter):
+        built.append(footer)
+        return compose(footer)
+
+    monkeypatch.setattr(KeysFooter, "compose", counted)
+    app = BeatwatchApp(service, run_engine=False, clock=lambda: FIXED_NOW, user_theme_dir=tmp_path)
+    async with app.run_test(size=(PALETTE_KEY_WIDTH, 40)) as pilot:
+        await wait_for(lambda: "Details" in footer_keys(app))
+        await settled(pilot)
+        for key, shown in (("slash", ["Filter", "palette"]), ("escape", ["Details", "Filter"])):
+            before = len(built)
+            await pilot.press(key)
+            await wait_for(lambda shown=shown: all(k in footer_keys(app) for k in shown))
+            await settled(pilot)
+            assert len(built) == before + 1, key
+        await pilot.press("down")
+        await settled(pilot)
+        assert len(built) == before + 1  # the same keys: not built again
+
+
+async def settled(pilot) -> None:
+    """Until the app has handled what it had queued, a few rounds over."""
+    for _ in range(4):
+        await pilot.pause()
