@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import sqlite3
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -29,6 +28,7 @@ from beatwatch.engine import check_edits
 from beatwatch.engine.apprise_sender import send
 from beatwatch.service.service import Service
 from beatwatch.store import alert_rows, database, event_rows
+from beatwatch.store.connection import Connection
 
 SEED = 8790
 HISTORY_RUNS = 10
@@ -416,7 +416,7 @@ async def _add_channels(service: Service, now: float, inbox_url: str) -> int:
     Written directly, like the checks: the URLs are the demo's own, and asking Apprise to
     check them would cost the first paint a second."""
 
-    def job(conn: sqlite3.Connection) -> int:
+    def job(conn: Connection) -> int:
         channel = partial(alert_rows.insert_channel, conn, now=now - 7 * 86400)
         channel(name=INBOX_CHANNEL, url=inbox_url, is_default=True, tags=())
         # The people on call are reached at the inbox too: it stands for their phones.
@@ -448,7 +448,7 @@ async def _add_maintenance(service: Service, now: float) -> None:
         0, "db2", "Postgres 16 upgrade", now - 1500, starts_at=now - 1500, ends_at=now + 5700
     )
 
-    def job(conn: sqlite3.Connection) -> None:
+    def job(conn: Connection) -> None:
         # Written directly, like the checks, so that the window can start in the past.
         database.ensure_host(conn, upgrade.host, now)
         alert_rows.insert_window(conn, upgrade)

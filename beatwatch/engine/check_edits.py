@@ -5,7 +5,6 @@ service can publish it like one a ping caused."""
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,12 +17,13 @@ from beatwatch.core.validation import SLUG_STAND_IN, CheckSpec, gets_stand_in_sl
 from beatwatch.engine.transitions import end_pause, settle
 from beatwatch.store import alert_rows, database, oncall_rows
 from beatwatch.store.check_rows import load_check_by
+from beatwatch.store.connection import Connection
 
 # Channel names and tags listed when a check names one that does not exist.
 CHOICES_SHOWN = 10
 
 
-def _ensure_unique(conn: sqlite3.Connection, spec: CheckSpec, own_id: int | None) -> None:
+def _ensure_unique(conn: Connection, spec: CheckSpec, own_id: int | None) -> None:
     for column, value in (("name", spec.name), ("slug", spec.slug)):
         assert value is not None
         other = load_check_by(conn, column, value)
@@ -82,9 +82,7 @@ def unknown_channel_error(
     return ValidationError(field_name, f"no channel is named or tagged {ref!r}; {_choices(known)}")
 
 
-def _ensure_channels_exist(
-    conn: sqlite3.Connection, spec: CheckSpec, kept: Check | None = None
-) -> None:
+def _ensure_channels_exist(conn: Connection, spec: CheckSpec, kept: Check | None = None) -> None:
     """The channels and the escalation policy the spec names exist (or the check as stored
     already named them)."""
     known = channel_refs(alert_rows.load_channels(conn))
@@ -101,7 +99,7 @@ def _ensure_channels_exist(
         )
 
 
-def edit_channel(conn: sqlite3.Connection, channel: Channel, changed: Channel) -> list[Check]:
+def edit_channel(conn: Connection, channel: Channel, changed: Channel) -> list[Check]:
     """Write `changed` over `channel`, same id, so its queued messages stay queued. A new name
     follows into the checks that named the old one, so their alerts still reach it (the old
     name stays beside it where it is still a tag). Returns the checks so rewritten."""
@@ -165,7 +163,7 @@ def _apply_spec(check: Check, spec: CheckSpec) -> Check:
 
 
 def create_check(
-    conn: sqlite3.Connection, spec: CheckSpec, now: float, uuid_text: str | None = None
+    conn: Connection, spec: CheckSpec, now: float, uuid_text: str | None = None
 ) -> Check:
     """Store a new check (spec already validated); its missed clock starts now. A uuid is
     given only when a setup is restored, so ping URLs in crontabs keep working."""
@@ -190,7 +188,7 @@ def create_check(
     return check
 
 
-def _load(conn: sqlite3.Connection, check_id: int) -> Check:
+def _load(conn: Connection, check_id: int) -> Check:
     check = database.load_check(conn, check_id)
     if check is None:
         raise CheckNotFound(str(check_id))
@@ -198,7 +196,7 @@ def _load(conn: sqlite3.Connection, check_id: int) -> Check:
 
 
 def update_check(
-    conn: sqlite3.Connection,
+    conn: Connection,
     check_id: int,
     spec: CheckSpec,
     now: float,
@@ -210,7 +208,7 @@ def update_check(
     return settle(conn, _apply_spec(stored, spec), now, clock_driven=False, stored=stored)
 
 
-def delete_check(conn: sqlite3.Connection, check_id: int) -> Check:
+def delete_check(conn: Connection, check_id: int) -> Check:
     check = _load(conn, check_id)
     alert_rows.drop_pending_for_check(conn, check_id)
     database.delete_check(conn, check_id)
@@ -218,7 +216,7 @@ def delete_check(conn: sqlite3.Connection, check_id: int) -> Check:
 
 
 def pause_check(
-    conn: sqlite3.Connection,
+    conn: Connection,
     check_id: int,
     until: float | None,
     now: float,
@@ -241,7 +239,7 @@ class Resumed:
     transition: Transition | None = None
 
 
-def resume_check(conn: sqlite3.Connection, check_id: int, now: float) -> Resumed:
+def resume_check(conn: Connection, check_id: int, now: float) -> Resumed:
     stored = _load(conn, check_id)
     if not is_paused(stored, now):
         return Resumed(stored, was_paused=False)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
@@ -22,6 +21,7 @@ from beatwatch.engine.apprise_sender import SEND_TIMEOUT, send
 from beatwatch.engine.clock import WALL_CLOCK, Clock
 from beatwatch.engine.event_log import IN_EVENT_LOG
 from beatwatch.engine.incidents import run_incident_actions
+from beatwatch.store.connection import Connection
 from beatwatch.store.database import Store
 from beatwatch.store.outbox import (
     Claimed,
@@ -58,7 +58,7 @@ class Delivery:
 
 
 def dispatch_pass(
-    conn: sqlite3.Connection, now: float, prune_now: bool, limit: int, sending_to: set[int]
+    conn: Connection, now: float, prune_now: bool, limit: int, sending_to: set[int]
 ) -> tuple[list[Claimed], float | None]:
     """Writer job: due escalations and reminders, digests, pruning, and the claim of the
     next message of each channel not sending (up to `limit`); returns the claimed messages
@@ -175,7 +175,7 @@ class Dispatcher:
 
 
 def _finish_and_record(
-    conn: sqlite3.Connection, message: Claimed, error: str | None, now: float
+    conn: Connection, message: Claimed, error: str | None, now: float
 ) -> tuple[bool, str, str]:
     """Writer job: record a send attempt and its line in the event log, together. Returns
     whether the message was given up on, and the line's level and text."""

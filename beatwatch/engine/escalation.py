@@ -6,7 +6,6 @@ due, and the person who takes over an open, unacknowledged incident at a hand-of
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -23,6 +22,7 @@ from beatwatch.core.model import Channel, Check, Incident, IncidentStep
 from beatwatch.core.oncall import Rotation, handoffs, on_call
 from beatwatch.core.reach import chosen_channels
 from beatwatch.store import alert_rows, oncall_rows
+from beatwatch.store.connection import Connection
 
 log = logging.getLogger("beatwatch.alerts")
 
@@ -30,7 +30,7 @@ log = logging.getLogger("beatwatch.alerts")
 Send = Callable[[list[Channel], str, str], None]
 
 
-def load_facts(conn: sqlite3.Connection, now: float) -> OnCallFacts:
+def load_facts(conn: Connection, now: float) -> OnCallFacts:
     return OnCallFacts(
         channels=alert_rows.load_channels(conn),
         people={p.name: p for p in oncall_rows.load_people(conn)},
@@ -39,7 +39,7 @@ def load_facts(conn: sqlite3.Connection, now: float) -> OnCallFacts:
     )
 
 
-def policy_named(conn: sqlite3.Connection, name: str | None) -> Policy | None:
+def policy_named(conn: Connection, name: str | None) -> Policy | None:
     return next((p for p in oncall_rows.load_policies(conn) if p.name == name), None)
 
 
@@ -56,7 +56,7 @@ def _reach(
 
 
 def first_step(
-    conn: sqlite3.Connection, check: Check, policy: Policy, incident_id: int, now: float
+    conn: Connection, check: Check, policy: Policy, incident_id: int, now: float
 ) -> list[Channel]:
     """Take step 1 for a new incident; returns the channels its alert goes to. A first step
     that reaches no channel (an empty rotation, a person without channels) falls back to
@@ -78,7 +78,7 @@ def first_step(
 
 
 def take_due_steps(
-    conn: sqlite3.Connection, check: Check, incident: Incident, now: float, send: Send
+    conn: Connection, check: Check, incident: Incident, now: float, send: Send
 ) -> tuple[Incident, float | None]:
     """Take the steps of the incident's policy that are due, and tell whoever has taken
     over a rotation it reached since; returns the incident as updated and when the next
@@ -149,14 +149,14 @@ def _next_handoff(facts: OnCallFacts, taken: list[IncidentStep], now: float) -> 
     return min(upcoming) if upcoming else None
 
 
-def told_channels(conn: sqlite3.Connection, incident: Incident) -> list[Channel]:
+def told_channels(conn: Connection, incident: Incident) -> list[Channel]:
     """Every channel the incident's steps and hand-offs reached: its reminders and its
     recovery go to each of them."""
     names = {name for s in oncall_rows.steps_of(conn, incident.id) for name in s.channels}
     return [c for c in alert_rows.load_channels(conn) if c.name in names]
 
 
-def next_action(conn: sqlite3.Connection, incident: Incident, now: float) -> float | None:
+def next_action(conn: Connection, incident: Incident, now: float) -> float | None:
     """When a new incident that follows a policy next escalates or meets a hand-off."""
     taken = oncall_rows.steps_of(conn, incident.id)
     policy = policy_named(conn, incident.policy)

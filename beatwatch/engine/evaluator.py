@@ -8,13 +8,13 @@ forward.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable
 
 from beatwatch.core.model import Check, Transition
 from beatwatch.engine.clock import WALL_CLOCK, Clock
 from beatwatch.engine.transitions import settle
 from beatwatch.store import database
+from beatwatch.store.connection import Connection
 from beatwatch.store.database import Store
 
 log = logging.getLogger("beatwatch.evaluator")
@@ -26,7 +26,7 @@ BATCH = 200
 Settled = list[tuple[Check, Transition | None]]
 
 
-def evaluate_due(conn: sqlite3.Connection, now: float, limit: int) -> Settled:
+def evaluate_due(conn: Connection, now: float, limit: int) -> Settled:
     """Writer job: settle every check whose next change is due."""
     return [
         settle(conn, check, now, clock_driven=True, stored=check)

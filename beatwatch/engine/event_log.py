@@ -8,11 +8,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sqlite3
 from functools import partial
 
 from beatwatch.core.model import Check, EventKind, LogEvent, State, Transition
 from beatwatch.core.presentation import state_label
+from beatwatch.store.connection import Connection
 from beatwatch.store.database import Store
 from beatwatch.store.event_rows import insert_event
 
@@ -25,7 +25,7 @@ LOG_LEVEL = {"info": logging.INFO, "warning": logging.WARNING, "error": logging.
 
 
 def record(
-    conn: sqlite3.Connection,
+    conn: Connection,
     at: float,
     level: str,
     kind: EventKind,
@@ -35,7 +35,7 @@ def record(
     insert_event(conn, LogEvent(0, at, level, kind, text, check_id))
 
 
-def record_transition(conn: sqlite3.Connection, check: Check, transition: Transition) -> None:
+def record_transition(conn: Connection, check: Check, transition: Transition) -> None:
     """ "backup: ● up → ✖ MISSED"; a pause's end is kept apart, for each reader's clock."""
     to_state = transition.to_state
     text = f"{check.name}: {state_label(transition.from_state)} → {state_label(to_state)}"
@@ -47,7 +47,7 @@ def record_transition(conn: sqlite3.Connection, check: Check, transition: Transi
     )
 
 
-def record_unknown_ping(conn: sqlite3.Connection, at: float, label: str) -> None:
+def record_unknown_ping(conn: Connection, at: float, label: str) -> None:
     text = f"ping for an unknown check ({label}) — a typo in the job's URL?"
     record(conn, at, "warning", EventKind.UNKNOWN_PING, text)
 

@@ -5,7 +5,6 @@ changed the check — so an alert is never lost between "it went bad" and "we wi
 from __future__ import annotations
 
 import logging
-import sqlite3
 from dataclasses import replace
 from functools import partial
 
@@ -20,6 +19,7 @@ from beatwatch.core.rules import AlertAction, alert_action
 from beatwatch.engine import escalation, event_log
 from beatwatch.engine.event_log import IN_EVENT_LOG
 from beatwatch.store import alert_rows, database, oncall_rows
+from beatwatch.store.connection import Connection
 
 log = logging.getLogger("beatwatch.alerts")
 
@@ -35,17 +35,17 @@ NOT_SENT_NO_CHANNEL = (
 )
 
 
-def in_maintenance(conn: sqlite3.Connection, host: str | None, now: float) -> bool:
+def in_maintenance(conn: Connection, host: str | None, now: float) -> bool:
     if not host:
         return False
     return any(is_open(w, now) for w in alert_rows.windows_for_host(conn, host))
 
 
-def channels_for(conn: sqlite3.Connection, refs: tuple[str, ...]) -> list[Channel]:
+def channels_for(conn: Connection, refs: tuple[str, ...]) -> list[Channel]:
     return chosen_channels(alert_rows.load_channels(conn), refs)
 
 
-def _targets(conn: sqlite3.Connection, check: Check, incident: Incident) -> list[Channel]:
+def _targets(conn: Connection, check: Check, incident: Incident) -> list[Channel]:
     """Whom reminders and the recovery go to: everyone the incident's policy reached; else
     the check's channels, plus its second level once the incident has escalated."""
     if incident.policy is not None:
@@ -58,7 +58,7 @@ def _targets(conn: sqlite3.Connection, check: Check, incident: Incident) -> list
     return targets
 
 
-def apply_alerting(conn: sqlite3.Connection, check: Check, now: float) -> Check:
+def apply_alerting(conn: Connection, check: Check, now: float) -> Check:
     """Open or resolve the check's incident as its state demands; returns the check with
     its alerted state updated."""
     action = alert_action(check)
@@ -71,7 +71,7 @@ def apply_alerting(conn: sqlite3.Connection, check: Check, now: float) -> Check:
     return check.evolve(alerted_state=None)
 
 
-def _open(conn: sqlite3.Connection, check: Check, now: float, wants_notice: bool) -> None:
+def _open(conn: Connection, check: Check, now: float, wants_notice: bool) -> None:
     previous = alert_rows.open_incident(conn, check.id)
     if previous is not None:
         alert_rows.resolve_incident(
@@ -125,7 +125,7 @@ def _open(conn: sqlite3.Connection, check: Check, now: float, wants_notice: bool
     _send(conn, check, channels, incident_id, "alert", title, body, now, storm)
 
 
-def _resolve(conn: sqlite3.Connection, check: Check, now: float, announce: bool) -> None:
+def _resolve(conn: Connection, check: Check, now: float, announce: bool) -> None:
     incident = alert_rows.open_incident(conn, check.id)
     if incident is None:
         return
@@ -156,7 +156,7 @@ def _log_storm(what: str) -> None:
 
 
 def _send(
-    conn: sqlite3.Connection,
+    conn: Connection,
     check: Check,
     channels: list[Channel],
     incident_id: int | None,
@@ -201,7 +201,7 @@ def _earliest(*times: float | None) -> float | None:
     return min(known) if known else None
 
 
-def run_incident_actions(conn: sqlite3.Connection, now: float) -> int:
+def run_incident_actions(conn: Connection, now: float) -> int:
     """Writer job: send due escalations and reminders; returns how many incidents acted."""
     acted = 0
     for incident in alert_rows.due_incident_actions(conn, now):
@@ -249,7 +249,7 @@ def run_incident_actions(conn: sqlite3.Connection, now: float) -> int:
 
 
 def _send_step(
-    conn: sqlite3.Connection,
+    conn: Connection,
     check: Check,
     incident: Incident,
     now: float,
@@ -263,7 +263,7 @@ def _send_step(
     _send(conn, check, channels, incident.id, kind, title, body, now)
 
 
-def acknowledge(conn: sqlite3.Connection, incident_id: int, now: float) -> Incident:
+def acknowledge(conn: Connection, incident_id: int, now: float) -> Incident:
     """Writer job: stop escalation and reminders for an incident. A resolved one has none
     left to stop and stays as it was: an acknowledgement after the fact would tell nobody
     anything."""

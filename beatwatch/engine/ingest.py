@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +22,7 @@ from beatwatch.engine.transitions import settle
 from beatwatch.store import database
 from beatwatch.store.check_cache import CheckCache
 from beatwatch.store.check_rows import load_check_by
+from beatwatch.store.connection import Connection
 
 # A check made by `?create=1` watches a daily job until someone edits it.
 AUTO_CREATE_EVERY = 86400
@@ -44,7 +44,7 @@ class PingOutcome:
 
 
 def record_ping(
-    conn: sqlite3.Connection,
+    conn: Connection,
     request: PingRequest,
     ping_key: str,
     cache: CheckCache,
@@ -98,7 +98,7 @@ def record_ping(
 
 
 def _find_target(
-    conn: sqlite3.Connection,
+    conn: Connection,
     request: PingRequest,
     ping_key: str,
     cache: CheckCache,
@@ -114,7 +114,7 @@ def _find_target(
     return _auto_create(conn, request.slug, request.at)
 
 
-def _auto_create(conn: sqlite3.Connection, slug: str, now: float) -> Check:
+def _auto_create(conn: Connection, slug: str, now: float) -> Check:
     name = slug
     if load_check_by(conn, "name", name) is not None:
         name = f"{slug} (auto)"

@@ -6,16 +6,15 @@ transition and everything that follows from it are committed together or not at 
 
 from __future__ import annotations
 
-import sqlite3
-
 from beatwatch.core.model import Check, Transition
 from beatwatch.core.rules import evaluate, is_paused, transition_time
 from beatwatch.engine.event_log import record_transition
 from beatwatch.engine.incidents import apply_alerting
 from beatwatch.store import database
+from beatwatch.store.connection import Connection
 
 
-def end_pause(conn: sqlite3.Connection, check: Check, resumed_at: float) -> Check:
+def end_pause(conn: Connection, check: Check, resumed_at: float) -> Check:
     """Resume: the missed clock restarts, and runs opened before the pause are abandoned."""
     if check.paused_at is not None:
         database.drop_runs_before(conn, check.id, check.paused_at)
@@ -28,7 +27,7 @@ def end_pause(conn: sqlite3.Connection, check: Check, resumed_at: float) -> Chec
 
 
 def settle(
-    conn: sqlite3.Connection,
+    conn: Connection,
     check: Check,
     now: float,
     *,

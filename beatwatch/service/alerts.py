@@ -6,7 +6,6 @@ Reached as `service.alerts`; the CLI, the API and the TUI all go through here.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import partial
@@ -44,6 +43,7 @@ from beatwatch.engine.clock import Clock
 from beatwatch.engine.events import CheckChanged, EventBus, IncidentChanged, SetupChanged
 from beatwatch.engine.incidents import acknowledge
 from beatwatch.store import alert_rows, database
+from beatwatch.store.connection import Connection, IntegrityError
 from beatwatch.store.database import Store
 
 log = logging.getLogger("beatwatch.alerts")
@@ -189,7 +189,7 @@ class Alerts:
                     now=self._clock.now(),
                 )
             )
-        except sqlite3.IntegrityError:
+        except IntegrityError:
             raise _name_taken(name) from None
         log.info("channel %s added (%s)", name, mask_url(url))
         self._events.publish(SetupChanged())
@@ -217,7 +217,7 @@ class Alerts:
         )
         try:
             checks = await self._db.write(partial(edit_channel, channel=channel, changed=changed))
-        except sqlite3.IntegrityError:
+        except IntegrityError:
             raise _name_taken(changed.name) from None
         if changed.name != channel.name:
             log.info("channel %s renamed to %s", channel.name, changed.name)
@@ -346,7 +346,7 @@ class Alerts:
             if window.host not in watched:
                 raise HostUnwatched(window.host, watched)
 
-        def job(conn: sqlite3.Connection) -> int:
+        def job(conn: Connection) -> int:
             database.ensure_host(conn, window.host, now)
             return alert_rows.insert_window(conn, window)
 
@@ -359,7 +359,7 @@ class Alerts:
         """End every window open on `host` now; returns how many were open."""
         now = self._clock.now()
 
-        def job(conn: sqlite3.Connection) -> int:
+        def job(conn: Connection) -> int:
             if not database.host_exists(conn, host):
                 raise HostNotFound(host)
             ended = 0

@@ -8,7 +8,6 @@ again at once, so a hand-off it causes is told without waiting.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -39,6 +38,7 @@ from beatwatch.engine.check_edits import channel_refs
 from beatwatch.engine.clock import Clock
 from beatwatch.engine.events import EventBus, SetupChanged
 from beatwatch.store import alert_rows, oncall_rows
+from beatwatch.store.connection import Connection, IntegrityError
 from beatwatch.store.database import Store
 
 log = logging.getLogger("beatwatch.oncall")
@@ -119,17 +119,17 @@ class OnCall:
         self._events = events
         self._clock = clock
 
-    async def _change(self, job: Callable[[sqlite3.Connection], T], now: float) -> T:
+    async def _change(self, job: Callable[[Connection], T], now: float) -> T:
         """Run `job`, then have open incidents looked at again: who is on call may differ."""
 
-        def changed(conn: sqlite3.Connection) -> T:
+        def changed(conn: Connection) -> T:
             result = job(conn)
             oncall_rows.recheck_escalations(conn, now)
             return result
 
         try:
             result = await self._db.write(changed)
-        except sqlite3.IntegrityError:
+        except IntegrityError:
             raise Conflict("name", "that name is taken") from None
         self._events.publish(SetupChanged())
         return result
@@ -145,9 +145,7 @@ class OnCall:
                 return person
         raise OnCallNotFound(f"no person is named {name!r}", "person list")
 
-    def _person_channels(
-        self, conn: sqlite3.Connection, channels: tuple[str, ...]
-    ) -> tuple[str, ...]:
+    def _person_channels(self, conn: Connection, channels: tuple[str, ...]) -> tuple[str, ...]:
         refuse_control_in("channels", channels)
         channels = tuple(dict.fromkeys(c.strip() for c in channels if c.strip()))
         if not channels:
@@ -168,7 +166,7 @@ class OnCall:
         name = _name("name", name, "person")
         at = self._clock.now() if now is None else now
 
-        def job(conn: sqlite3.Connection) -> None:
+        def job(conn: Connection) -> None:
             if any(p.name == name for p in oncall_rows.load_people(conn)):
                 raise _taken("person", name)
             oncall_rows.insert_person(conn, name, self._person_channels(conn, channels), at)
@@ -180,7 +178,7 @@ class OnCall:
     async def update_person(self, name: str, channels: tuple[str, ...]) -> Person:
         await self.person(name)
 
-        def job(conn: sqlite3.Connection) -> None:
+        def job(conn: Connection) -> None:
             oncall_rows.update_person(conn, name, self._person_channels(conn, channels))
 
         await self._change(job, self._clock.now())

@@ -4,11 +4,11 @@ and, through Store's reader, for display)."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from typing import Any
 
 from beatwatch.core.model import Channel, Incident, MaintenanceWindow, Notification, State
 from beatwatch.core.timefmt import within_calendar
+from beatwatch.store.connection import Connection, Row, inserted_id
 
 CHANNEL_COLUMNS = (
     "id, name, url, is_default, tags, created_at, failing, last_error, last_error_at, "
@@ -31,7 +31,7 @@ NOTIFICATION_SQL = (
 )
 
 
-def channel_from_row(r: sqlite3.Row) -> Channel:
+def channel_from_row(r: Row) -> Channel:
     return Channel(
         id=r["id"],
         name=r["name"],
@@ -46,7 +46,7 @@ def channel_from_row(r: sqlite3.Row) -> Channel:
     )
 
 
-def incident_from_row(r: sqlite3.Row) -> Incident:
+def incident_from_row(r: Row) -> Incident:
     return Incident(
         id=r["id"],
         check_id=r["check_id"],
@@ -68,7 +68,7 @@ def incident_from_row(r: sqlite3.Row) -> Incident:
     )
 
 
-def window_from_row(r: sqlite3.Row) -> MaintenanceWindow:
+def window_from_row(r: Row) -> MaintenanceWindow:
     return MaintenanceWindow(
         id=r["id"],
         host=r["host"],
@@ -84,41 +84,40 @@ def window_from_row(r: sqlite3.Row) -> MaintenanceWindow:
     )
 
 
-def notification_from_row(r: sqlite3.Row) -> Notification:
+def notification_from_row(r: Row) -> Notification:
     return Notification(*r)
 
 
 # -- channels ------------------------------------------------------------------------------
 
 
-def load_channels(conn: sqlite3.Connection) -> list[Channel]:
+def load_channels(conn: Connection) -> list[Channel]:
     rows = conn.execute(f"SELECT {CHANNEL_COLUMNS} FROM channels ORDER BY name").fetchall()
     return [channel_from_row(r) for r in rows]
 
 
-def channel_by_name(conn: sqlite3.Connection, name: str) -> Channel | None:
+def channel_by_name(conn: Connection, name: str) -> Channel | None:
     row = conn.execute(f"SELECT {CHANNEL_COLUMNS} FROM channels WHERE name = ?", (name,)).fetchone()
     return channel_from_row(row) if row else None
 
 
 def insert_channel(
-    conn: sqlite3.Connection,
+    conn: Connection,
     name: str,
     url: str,
     is_default: bool,
     tags: tuple[str, ...],
     now: float,
 ) -> int:
-    cursor = conn.execute(
+    return inserted_id(
+        conn,
         "INSERT INTO channels (name, url, is_default, tags, created_at) VALUES (?, ?, ?, ?, ?)",
         (name, url, int(is_default), json.dumps(list(tags)), now),
     )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
 
 
 def update_channel(
-    conn: sqlite3.Connection,
+    conn: Connection,
     channel_id: int,
     name: str,
     url: str,
@@ -132,13 +131,11 @@ def update_channel(
     )
 
 
-def delete_channel(conn: sqlite3.Connection, channel_id: int) -> None:
+def delete_channel(conn: Connection, channel_id: int) -> None:
     conn.execute("DELETE FROM channels WHERE id = ?", (channel_id,))
 
 
-def record_delivery(
-    conn: sqlite3.Connection, channel_id: int, error: str | None, now: float
-) -> None:
+def record_delivery(conn: Connection, channel_id: int, error: str | None, now: float) -> None:
     if error is None:
         conn.execute(
             "UPDATE channels SET failing = 0, last_success_at = ? WHERE id = ?", (now, channel_id)
@@ -153,7 +150,7 @@ def record_delivery(
 # -- incidents -----------------------------------------------------------------------------
 
 
-def open_incident(conn: sqlite3.Connection, check_id: int) -> Incident | None:
+def open_incident(conn: Connection, check_id: int) -> Incident | None:
     row = conn.execute(
         f"SELECT {INCIDENT_COLUMNS} FROM incidents WHERE check_id = ? AND resolved_at IS NULL "
         "ORDER BY id DESC LIMIT 1",
@@ -162,15 +159,16 @@ def open_incident(conn: sqlite3.Connection, check_id: int) -> Incident | None:
     return incident_from_row(row) if row else None
 
 
-def load_incident(conn: sqlite3.Connection, incident_id: int) -> Incident | None:
+def load_incident(conn: Connection, incident_id: int) -> Incident | None:
     row = conn.execute(
         f"SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id = ?", (incident_id,)
     ).fetchone()
     return incident_from_row(row) if row else None
 
 
-def insert_incident(conn: sqlite3.Connection, incident: Incident) -> int:
-    cursor = conn.execute(
+def insert_incident(conn: Connection, incident: Incident) -> int:
+    return inserted_id(
+        conn,
         "INSERT INTO incidents (check_id, state, opened_at, reason, notified, notified_at, "
         "streak_started_at, streak_notified, next_action_at, policy, steps_reached) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -188,20 +186,16 @@ def insert_incident(conn: sqlite3.Connection, incident: Incident) -> int:
             incident.steps_reached,
         ),
     )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
 
 
-def resolve_incident(
-    conn: sqlite3.Connection, incident_id: int, at: float, resolution: str
-) -> None:
+def resolve_incident(conn: Connection, incident_id: int, at: float, resolution: str) -> None:
     conn.execute(
         "UPDATE incidents SET resolved_at = ?, resolution = ?, next_action_at = NULL WHERE id = ?",
         (at, resolution, incident_id),
     )
 
 
-def update_incident(conn: sqlite3.Connection, incident_id: int, **fields: Any) -> None:
+def update_incident(conn: Connection, incident_id: int, **fields: Any) -> None:
     allowed = {
         "acknowledged_at",
         "escalated_at",
@@ -216,12 +210,12 @@ def update_incident(conn: sqlite3.Connection, incident_id: int, **fields: Any) -
     )
 
 
-def notified_since(conn: sqlite3.Connection, since: float) -> int:
+def notified_since(conn: Connection, since: float) -> int:
     row = conn.execute("SELECT count(*) FROM incidents WHERE notified_at >= ?", (since,)).fetchone()
     return int(row[0])
 
 
-def recoveries_announced_since(conn: sqlite3.Connection, since: float) -> int:
+def recoveries_announced_since(conn: Connection, since: float) -> int:
     row = conn.execute(
         "SELECT count(DISTINCT incident_id) FROM outbox "
         "WHERE kind = 'recovery' AND created_at >= ?",
@@ -230,7 +224,7 @@ def recoveries_announced_since(conn: sqlite3.Connection, since: float) -> int:
     return int(row[0])
 
 
-def held_for_digest(conn: sqlite3.Connection, check_id: int) -> bool:
+def held_for_digest(conn: Connection, check_id: int) -> bool:
     """Whether a message about the check waits for a storm digest."""
     row = conn.execute(
         "SELECT 1 FROM outbox o JOIN incidents i ON i.id = o.incident_id "
@@ -240,7 +234,7 @@ def held_for_digest(conn: sqlite3.Connection, check_id: int) -> bool:
     return row is not None
 
 
-def due_incident_actions(conn: sqlite3.Connection, now: float) -> list[Incident]:
+def due_incident_actions(conn: Connection, now: float) -> list[Incident]:
     rows = conn.execute(
         f"SELECT {INCIDENT_COLUMNS} FROM incidents WHERE next_action_at <= ? "
         "ORDER BY next_action_at LIMIT 500",
@@ -249,7 +243,7 @@ def due_incident_actions(conn: sqlite3.Connection, now: float) -> list[Incident]
     return [incident_from_row(r) for r in rows]
 
 
-def next_incident_action(conn: sqlite3.Connection) -> float | None:
+def next_incident_action(conn: Connection) -> float | None:
     """When the next escalation or reminder falls due."""
     row = conn.execute(
         "SELECT min(next_action_at) FROM incidents WHERE next_action_at IS NOT NULL"
@@ -263,7 +257,7 @@ PENDING, HELD, SENT, EXPIRED, DIGESTED = "pending", "held", "sent", "expired", "
 
 
 def enqueue(
-    conn: sqlite3.Connection,
+    conn: Connection,
     channel_id: int,
     incident_id: int | None,
     kind: str,
@@ -288,12 +282,12 @@ def enqueue(
     )
 
 
-def notifications_for(conn: sqlite3.Connection, incident_id: int) -> list[Notification]:
+def notifications_for(conn: Connection, incident_id: int) -> list[Notification]:
     rows = conn.execute(f"{NOTIFICATION_SQL} WHERE o.incident_id = ? ORDER BY o.id", (incident_id,))
     return [notification_from_row(r) for r in rows.fetchall()]
 
 
-def drop_pending_for_check(conn: sqlite3.Connection, check_id: int) -> None:
+def drop_pending_for_check(conn: Connection, check_id: int) -> None:
     """A deleted check's unsent alerts go with it."""
     conn.execute(
         "DELETE FROM outbox WHERE status IN ('pending', 'held') AND incident_id IN "
@@ -305,15 +299,16 @@ def drop_pending_for_check(conn: sqlite3.Connection, check_id: int) -> None:
 # -- maintenance windows -------------------------------------------------------------------
 
 
-def windows_for_host(conn: sqlite3.Connection, host: str) -> list[MaintenanceWindow]:
+def windows_for_host(conn: Connection, host: str) -> list[MaintenanceWindow]:
     rows = conn.execute(
         f"SELECT {WINDOW_COLUMNS} FROM maintenance_windows WHERE host = ? ORDER BY id", (host,)
     ).fetchall()
     return [window_from_row(r) for r in rows]
 
 
-def insert_window(conn: sqlite3.Connection, window: MaintenanceWindow) -> int:
-    cursor = conn.execute(
+def insert_window(conn: Connection, window: MaintenanceWindow) -> int:
+    return inserted_id(
+        conn,
         "INSERT INTO maintenance_windows (host, reason, created_at, starts_at, ends_at, weekdays, "
         "start_minute, duration_seconds, tz) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
@@ -328,12 +323,10 @@ def insert_window(conn: sqlite3.Connection, window: MaintenanceWindow) -> int:
             window.tz,
         ),
     )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
 
 
 def end_window(
-    conn: sqlite3.Connection, window: MaintenanceWindow, now: float, occurrence_end: float
+    conn: Connection, window: MaintenanceWindow, now: float, occurrence_end: float
 ) -> None:
     """Close an open window now: a one-off one ends; a weekly one skips this occurrence."""
     if window.is_weekly:
@@ -345,5 +338,5 @@ def end_window(
         conn.execute("UPDATE maintenance_windows SET ends_at = ? WHERE id = ?", (now, window.id))
 
 
-def delete_window(conn: sqlite3.Connection, window_id: int) -> bool:
+def delete_window(conn: Connection, window_id: int) -> bool:
     return conn.execute("DELETE FROM maintenance_windows WHERE id = ?", (window_id,)).rowcount > 0

@@ -9,10 +9,9 @@ batch was rolled back. The next lookup then reads the row again.
 
 from __future__ import annotations
 
-import sqlite3
-
 from beatwatch.core.model import Check
 from beatwatch.store.check_rows import load_check_by
+from beatwatch.store.connection import Connection
 
 # About 0.6 KiB a check: a fleet of this size is held whole.
 CACHED_CHECKS = 10_000
@@ -27,14 +26,14 @@ class CheckCache:
         # still reads the same, nothing else has written since.
         self._mark: int | None = None
 
-    def lookup(self, conn: sqlite3.Connection, column: str, value: str) -> Check | None:
+    def lookup(self, conn: Connection, column: str, value: str) -> Check | None:
         """The check whose uuid or slug is `value`, as stored."""
         if conn.total_changes != self._mark:
             self.clear()
         cached = (self._by_uuid if column == "uuid" else self._by_slug).get(value)
         return cached if cached is not None else load_check_by(conn, column, value)
 
-    def remember(self, conn: sqlite3.Connection, check: Check) -> None:
+    def remember(self, conn: Connection, check: Check) -> None:
         """`check` is now stored as it is; call after the ping's last write."""
         for table, key in ((self._by_uuid, check.uuid), (self._by_slug, check.slug)):
             table.pop(key, None)  # re-inserting moves it to the young end
@@ -43,7 +42,7 @@ class CheckCache:
                 del table[next(iter(table))]
         self._mark = conn.total_changes
 
-    def wrote_no_check(self, conn: sqlite3.Connection, changes_before: int) -> None:
+    def wrote_no_check(self, conn: Connection, changes_before: int) -> None:
         """The writes made since total_changes read `changes_before` touched no check (an
         unknown ping's, say): a cache that was good before them still is."""
         if self._mark == changes_before:

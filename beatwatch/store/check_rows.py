@@ -8,7 +8,6 @@ columns that changed, so a ping does not rewrite the uuid, slug and name indexes
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import fields
 from functools import lru_cache
@@ -17,6 +16,7 @@ from typing import Any
 
 from beatwatch.core.model import AlertType, Check, PingKind, Schedule, State
 from beatwatch.core.timefmt import within_calendar
+from beatwatch.store.connection import Connection, Row
 
 CHECK_COLUMNS = (
     "id, uuid, name, slug, every_seconds, cron, tz, grace_seconds, max_duration_seconds, host, "
@@ -37,7 +37,7 @@ def _alert_types(text: str) -> frozenset[AlertType]:
     return frozenset(AlertType(a) for a in json.loads(text))
 
 
-def check_from_row(r: sqlite3.Row | tuple[Any, ...]) -> Check:
+def check_from_row(r: Row | tuple[Any, ...]) -> Check:
     """A check from a row selected as CHECK_COLUMNS."""
     return Check(
         id=r[0],
@@ -75,7 +75,7 @@ def check_from_row(r: sqlite3.Row | tuple[Any, ...]) -> Check:
     )
 
 
-def load_check_by(conn: sqlite3.Connection, column: str, value: str) -> Check | None:
+def load_check_by(conn: Connection, column: str, value: str) -> Check | None:
     assert column in ("uuid", "slug", "name")
     row = conn.execute(
         f"SELECT {CHECK_COLUMNS} FROM checks WHERE {column} = ?", (value,)

@@ -45,6 +45,7 @@ from beatwatch.store.check_rows import (
     check_from_row,
     check_values,
 )
+from beatwatch.store.connection import Connection, Row, inserted_id
 from beatwatch.store.schema import migrate
 from beatwatch.store.token_rows import TOKEN_COLUMNS, Token, token_from_row
 from beatwatch.store.writer import Writer
@@ -67,7 +68,7 @@ UNKNOWN_PING_COLUMNS = "at, key, remote_addr, user_agent, method, path, body, uu
 PING_COLUMNS = "id, check_id, kind, at, exit_code, rid, duration, remote_addr, user_agent, body"
 
 
-def connect(path: Path) -> sqlite3.Connection:
+def connect(path: Path) -> Connection:
     """A connection with the settings every beatwatch connection uses."""
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
@@ -75,7 +76,7 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def _configure(conn: sqlite3.Connection) -> None:
+def _configure(conn: Connection) -> None:
     conn.execute("PRAGMA journal_mode = WAL")
     # FULL: a ping is on disk before its 200 goes out, even across a power cut.
     conn.execute("PRAGMA synchronous = FULL")
@@ -161,7 +162,7 @@ class Store:
             ) from None
         return store
 
-    def _open_writer_connection(self) -> sqlite3.Connection:
+    def _open_writer_connection(self) -> Connection:
         conn = connect(self.path)
         migrate(conn)
         # SQLite must never sleep for a lock on the event loop's thread: the writer retries
@@ -178,19 +179,19 @@ class Store:
             self._reader = None
         await self.writer.stop()
 
-    async def write(self, job: Callable[[sqlite3.Connection], T], quiet: bool = False) -> T:
+    async def write(self, job: Callable[[Connection], T], quiet: bool = False) -> T:
         return await self.writer.run(job, quiet)
 
     # -- reads -------------------------------------------------------------------------------
 
-    async def _fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+    async def _fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         """Every row, read in one call on the reader's thread. Executing and fetching as two
         calls let another task's query start in between and share its read transaction,
         and with it a snapshot older than writes already acknowledged."""
         assert self._reader is not None, "store is closed"
         return list(await self._reader.execute_fetchall(sql, tuple(params)))
 
-    async def _fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
+    async def _fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
         rows = await self._fetchall(sql, params)
         return rows[0] if rows else None
 
@@ -230,7 +231,7 @@ class Store:
             "  SELECT check_id, kind, exit_code, id, row_number() OVER ("
             "    PARTITION BY check_id ORDER BY id DESC) AS newness"
             f"  FROM pings WHERE check_id IN ({marks}) AND kind IN ('success', 'fail')"
-            ") WHERE newness <= ? ORDER BY check_id, id DESC",
+            ") AS newest WHERE newness <= ? ORDER BY check_id, id DESC",
             [*check_ids, limit],
         )
         results: dict[int, list[tuple[PingKind, int | None]]] = {i: [] for i in check_ids}
@@ -279,7 +280,7 @@ class Store:
         return alert_rows.incident_from_row(row) if row else None
 
     async def _by_incident(
-        self, sql: str, incident_ids: Sequence[int], from_row: Callable[[sqlite3.Row], R]
+        self, sql: str, incident_ids: Sequence[int], from_row: Callable[[Row], R]
     ) -> dict[int, list[R]]:
         """Rows of `sql` (which ends in "WHERE <incident_id column> IN") for each of
         `incident_ids`, oldest first, read in one query."""
@@ -372,11 +373,11 @@ class Store:
 # would scan the whole table.
 FIND_CHECK_SQL = f"""
     SELECT {CHECK_COLUMNS} FROM (
-        SELECT 0 AS preference, * FROM checks WHERE id = ?1
-        UNION ALL SELECT 1, * FROM checks WHERE uuid = ?2
-        UNION ALL SELECT 2, * FROM checks WHERE slug = ?3
-        UNION ALL SELECT 3, * FROM checks WHERE name = ?4
-    ) ORDER BY preference LIMIT 1
+        SELECT 0 AS preference, * FROM checks WHERE id = ?
+        UNION ALL SELECT 1, * FROM checks WHERE uuid = ?
+        UNION ALL SELECT 2, * FROM checks WHERE slug = ?
+        UNION ALL SELECT 3, * FROM checks WHERE name = ?
+    ) AS found ORDER BY preference LIMIT 1
 """
 
 
@@ -389,7 +390,7 @@ def _find_params(ref: str) -> tuple[int | None, str, str, str]:
 # -- conversion ----------------------------------------------------------------------------
 
 
-def ping_from_row(r: sqlite3.Row) -> Ping:
+def ping_from_row(r: Row) -> Ping:
     return Ping(
         id=r["id"],
         check_id=r["check_id"],
@@ -407,12 +408,12 @@ def ping_from_row(r: sqlite3.Row) -> Ping:
 # -- queries used inside writer jobs ------------------------------------------------------
 
 
-def load_check(conn: sqlite3.Connection, check_id: int) -> Check | None:
+def load_check(conn: Connection, check_id: int) -> Check | None:
     row = conn.execute(f"SELECT {CHECK_COLUMNS} FROM checks WHERE id = ?", (check_id,)).fetchone()
     return check_from_row(row) if row else None
 
 
-def load_checks_naming(conn: sqlite3.Connection, ref: str) -> list[Check]:
+def load_checks_naming(conn: Connection, ref: str) -> list[Check]:
     """The checks with `ref` among their channels or escalation channels."""
     rows = conn.execute(
         f"SELECT {CHECK_COLUMNS} FROM checks WHERE "
@@ -423,7 +424,7 @@ def load_checks_naming(conn: sqlite3.Connection, ref: str) -> list[Check]:
     return [check_from_row(r) for r in rows]
 
 
-def load_due_checks(conn: sqlite3.Connection, now: float, limit: int) -> list[Check]:
+def load_due_checks(conn: Connection, now: float, limit: int) -> list[Check]:
     rows = conn.execute(
         f"SELECT {CHECK_COLUMNS} FROM checks WHERE next_change_at <= ? "
         "ORDER BY next_change_at LIMIT ?",
@@ -432,26 +433,27 @@ def load_due_checks(conn: sqlite3.Connection, now: float, limit: int) -> list[Ch
     return [check_from_row(r) for r in rows]
 
 
-def ensure_host(conn: sqlite3.Connection, host: str | None, now: float) -> None:
+def ensure_host(conn: Connection, host: str | None, now: float) -> None:
     if host:
-        conn.execute("INSERT OR IGNORE INTO hosts (name, created_at) VALUES (?, ?)", (host, now))
+        conn.execute(
+            "INSERT INTO hosts (name, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            (host, now),
+        )
 
 
-def host_exists(conn: sqlite3.Connection, host: str) -> bool:
+def host_exists(conn: Connection, host: str) -> bool:
     return conn.execute("SELECT 1 FROM hosts WHERE name = ?", (host,)).fetchone() is not None
 
 
-def insert_check(conn: sqlite3.Connection, check: Check) -> int:
+def insert_check(conn: Connection, check: Check) -> int:
     values = check_values(check)
     del values["id"]
     columns = ", ".join(values)
     placeholders = ", ".join(f":{k}" for k in values)
-    cursor = conn.execute(f"INSERT INTO checks ({columns}) VALUES ({placeholders})", values)
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+    return inserted_id(conn, f"INSERT INTO checks ({columns}) VALUES ({placeholders})", values)
 
 
-def update_check(conn: sqlite3.Connection, check: Check, stored: Check) -> None:
+def update_check(conn: Connection, check: Check, stored: Check) -> None:
     """Write the columns in which `check` differs from `stored`, the check as last read."""
     values = changed_values(check, stored)
     if values:
@@ -465,12 +467,12 @@ def _update_check_sql(columns: tuple[str, ...]) -> str:
     return f"UPDATE checks SET {', '.join(f'{c} = ?' for c in columns)} WHERE id = ?"
 
 
-def delete_check(conn: sqlite3.Connection, check_id: int) -> None:
+def delete_check(conn: Connection, check_id: int) -> None:
     conn.execute("DELETE FROM checks WHERE id = ?", (check_id,))
 
 
 def insert_ping(
-    conn: sqlite3.Connection,
+    conn: Connection,
     check_id: int,
     request: PingRequest,
     at: float,
@@ -480,14 +482,14 @@ def insert_ping(
     the id it was given."""
     kind, exit_code, rid = request.kind, request.exit_code, request.rid
     remote_addr, user_agent, body = request.remote_addr, request.user_agent, request.body
-    cursor = conn.execute(
+    ping_id = inserted_id(
+        conn,
         "INSERT INTO pings (check_id, kind, at, exit_code, rid, duration, remote_addr, "
         "user_agent, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (check_id, kind.value, at, exit_code, rid, duration, remote_addr, user_agent, body),
     )
-    assert cursor.lastrowid is not None
     return Ping(
-        cursor.lastrowid,
+        ping_id,
         check_id,
         kind,
         at,
@@ -500,7 +502,7 @@ def insert_ping(
     )
 
 
-def last_ping_of_kind(conn: sqlite3.Connection, check_id: int, kind: PingKind) -> Ping | None:
+def last_ping_of_kind(conn: Connection, check_id: int, kind: PingKind) -> Ping | None:
     row = conn.execute(
         f"SELECT {PING_COLUMNS} FROM pings WHERE check_id = ? AND kind = ? "
         "ORDER BY id DESC LIMIT 1",
@@ -509,24 +511,22 @@ def last_ping_of_kind(conn: sqlite3.Connection, check_id: int, kind: PingKind) -
     return ping_from_row(row) if row else None
 
 
-def insert_transition(conn: sqlite3.Connection, transition: Transition) -> None:
+def insert_transition(conn: Connection, transition: Transition) -> None:
     conn.execute(
         "INSERT INTO transitions (check_id, at, from_state, to_state) VALUES (?, ?, ?, ?)",
         (transition.check_id, transition.at, transition.from_state, transition.to_state),
     )
     conn.execute(
-        "DELETE FROM transitions WHERE check_id = ?1 AND id <= "
-        "(SELECT id FROM transitions WHERE check_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
-        (transition.check_id, TRANSITIONS_KEPT),
+        "DELETE FROM transitions WHERE check_id = ? AND id <= "
+        "(SELECT id FROM transitions WHERE check_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
+        (transition.check_id, transition.check_id, TRANSITIONS_KEPT),
     )
 
 
 # Open runs: starts not yet closed by a finish.
 
 
-def open_run(
-    conn: sqlite3.Connection, check_id: int, rid: str | None, at: float, keep: int
-) -> None:
+def open_run(conn: Connection, check_id: int, rid: str | None, at: float, keep: int) -> None:
     """Record a start. Without a rid it replaces earlier rid-less starts (that run was
     abandoned); with one it stands beside the others, up to `keep` open runs per check."""
     if rid is None:
@@ -537,13 +537,13 @@ def open_run(
         "INSERT INTO runs (check_id, rid, started_at) VALUES (?, ?, ?)", (check_id, rid, at)
     )
     conn.execute(
-        "DELETE FROM runs WHERE check_id = ?1 AND id <= "
-        "(SELECT id FROM runs WHERE check_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
-        (check_id, keep),
+        "DELETE FROM runs WHERE check_id = ? AND id <= "
+        "(SELECT id FROM runs WHERE check_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
+        (check_id, check_id, keep),
     )
 
 
-def close_run(conn: sqlite3.Connection, check_id: int, rid: str | None) -> float | None:
+def close_run(conn: Connection, check_id: int, rid: str | None) -> float | None:
     """Close the run a finish belongs to (its rid's, else the newest); returns its start."""
     if rid is not None:
         row = conn.execute(
@@ -561,11 +561,11 @@ def close_run(conn: sqlite3.Connection, check_id: int, rid: str | None) -> float
     return float(row[1])
 
 
-def drop_runs_before(conn: sqlite3.Connection, check_id: int, before: float) -> None:
+def drop_runs_before(conn: Connection, check_id: int, before: float) -> None:
     conn.execute("DELETE FROM runs WHERE check_id = ? AND started_at < ?", (check_id, before))
 
 
-def newest_open_run(conn: sqlite3.Connection, check_id: int) -> float | None:
+def newest_open_run(conn: Connection, check_id: int) -> float | None:
     row = conn.execute(
         "SELECT max(started_at) FROM runs WHERE check_id = ?", (check_id,)
     ).fetchone()
@@ -575,7 +575,7 @@ def newest_open_run(conn: sqlite3.Connection, check_id: int) -> float | None:
 # Unknown pings and instance settings.
 
 
-def record_unknown_ping(conn: sqlite3.Connection, ping: UnknownPing) -> None:
+def record_unknown_ping(conn: Connection, ping: UnknownPing) -> None:
     conn.execute(
         f"INSERT INTO unknown_pings ({UNKNOWN_PING_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
@@ -605,12 +605,12 @@ def record_unknown_ping(conn: sqlite3.Connection, ping: UnknownPing) -> None:
 PING_KEY_SETTING = "ping_key"
 
 
-def get_setting(conn: sqlite3.Connection, key: str) -> str | None:
+def get_setting(conn: Connection, key: str) -> str | None:
     row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
     return row[0] if row else None
 
 
-def set_setting(conn: sqlite3.Connection, key: str, value: str) -> None:
+def set_setting(conn: Connection, key: str, value: str) -> None:
     conn.execute(
         "INSERT INTO settings (key, value) VALUES (?, ?) "
         "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -618,7 +618,7 @@ def set_setting(conn: sqlite3.Connection, key: str, value: str) -> None:
     )
 
 
-def ensure_secret_setting(conn: sqlite3.Connection, key: str) -> str:
+def ensure_secret_setting(conn: Connection, key: str) -> str:
     """A per-instance secret, made once and kept."""
     value = get_setting(conn, key)
     if value is None:
@@ -630,7 +630,7 @@ def ensure_secret_setting(conn: sqlite3.Connection, key: str) -> str:
 # Badge keys.
 
 
-def assign_badge_keys(conn: sqlite3.Connection) -> dict[int, str]:
+def assign_badge_keys(conn: Connection) -> dict[int, str]:
     """Give each check without a badge key a new random one; returns every check's key."""
     missing = conn.execute("SELECT id FROM checks WHERE badge_key IS NULL").fetchall()
     conn.executemany(

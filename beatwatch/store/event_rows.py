@@ -4,9 +4,8 @@ them."""
 
 from __future__ import annotations
 
-import sqlite3
-
 from beatwatch.core.model import EventKind, LogEvent
+from beatwatch.store.connection import Connection, Row, inserted_id
 
 # The newest lines kept; each insert drops the one that falls off the end.
 EVENTS_KEPT = 10_000
@@ -14,26 +13,25 @@ EVENT_COLUMNS = "id, at, level, kind, text, check_id, paused_until"
 # The newest `limit` lines after a given id, oldest first.
 NEWEST_AFTER_SQL = (
     f"SELECT {EVENT_COLUMNS} FROM (SELECT {EVENT_COLUMNS} FROM events WHERE id > ? "
-    "ORDER BY id DESC LIMIT ?) ORDER BY id"
+    "ORDER BY id DESC LIMIT ?) AS newest ORDER BY id"
 )
 
 
-def insert_event(conn: sqlite3.Connection, event: LogEvent) -> int:
+def insert_event(conn: Connection, event: LogEvent) -> int:
     """Store `event` (its id is ignored); returns the id it was given."""
-    cursor = conn.execute(
+    new_id = inserted_id(
+        conn,
         "INSERT INTO events (at, level, kind, text, check_id, paused_until) "
         "VALUES (?, ?, ?, ?, ?, ?)",
         (event.at, event.level, event.kind, event.text, event.check_id, event.paused_until),
     )
-    new_id = cursor.lastrowid
-    assert new_id is not None
     # Ids come one after another and are never reused (AUTOINCREMENT; a rolled-back insert
     # gives its id back), so one range delete on the key keeps exactly the newest lines.
     conn.execute("DELETE FROM events WHERE id <= ?", (new_id - EVENTS_KEPT,))
     return new_id
 
 
-def event_from_row(r: sqlite3.Row) -> LogEvent:
+def event_from_row(r: Row) -> LogEvent:
     return LogEvent(
         id=r["id"],
         at=r["at"],
@@ -45,6 +43,6 @@ def event_from_row(r: sqlite3.Row) -> LogEvent:
     )
 
 
-def clear_events(conn: sqlite3.Connection) -> None:
+def clear_events(conn: Connection) -> None:
     """Empty the event log (the demo's made-up history is no news to anyone)."""
     conn.execute("DELETE FROM events")

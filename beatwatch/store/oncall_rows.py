@@ -4,12 +4,12 @@ have taken (used in writer jobs and, through Store's reader, for display)."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import date
 
 from beatwatch.core.escalation import Policy, Step, TargetKind
 from beatwatch.core.model import IncidentStep
 from beatwatch.core.oncall import Override, Person, Rotation, Unit
+from beatwatch.store.connection import Connection, Row, inserted_id
 
 PERSON_COLUMNS = "id, name, channels, created_at"
 ROTATION_COLUMNS = "id, name, people, every, unit, start_date, handoff_minute, tz, created_at"
@@ -23,11 +23,11 @@ OVERRIDES_SQL = f"SELECT {OVERRIDE_COLUMNS} FROM overrides WHERE ends_at > ? ORD
 POLICIES_SQL = f"SELECT {POLICY_COLUMNS} FROM escalation_policies ORDER BY name"
 
 
-def person_from_row(r: sqlite3.Row) -> Person:
+def person_from_row(r: Row) -> Person:
     return Person(r["id"], r["name"], tuple(json.loads(r["channels"])), r["created_at"])
 
 
-def rotation_from_row(r: sqlite3.Row) -> Rotation:
+def rotation_from_row(r: Row) -> Rotation:
     return Rotation(
         id=r["id"],
         name=r["name"],
@@ -41,16 +41,16 @@ def rotation_from_row(r: sqlite3.Row) -> Rotation:
     )
 
 
-def override_from_row(r: sqlite3.Row) -> Override:
+def override_from_row(r: Row) -> Override:
     return Override(*r)
 
 
-def policy_from_row(r: sqlite3.Row) -> Policy:
+def policy_from_row(r: Row) -> Policy:
     steps = tuple(Step(after, TargetKind(kind), target) for after, kind, target in json.loads(r[2]))
     return Policy(r["id"], r["name"], steps, tuple(json.loads(r["tags"])), bool(r[4]), r[5])
 
 
-def step_from_row(r: sqlite3.Row) -> IncidentStep:
+def step_from_row(r: Row) -> IncidentStep:
     return IncidentStep(
         r["incident_id"],
         r["step"],
@@ -69,35 +69,33 @@ def _names(values: tuple[str, ...]) -> str:
 # -- people --------------------------------------------------------------------------------
 
 
-def load_people(conn: sqlite3.Connection) -> list[Person]:
+def load_people(conn: Connection) -> list[Person]:
     return [person_from_row(r) for r in conn.execute(PEOPLE_SQL).fetchall()]
 
 
-def insert_person(
-    conn: sqlite3.Connection, name: str, channels: tuple[str, ...], now: float
-) -> None:
+def insert_person(conn: Connection, name: str, channels: tuple[str, ...], now: float) -> None:
     conn.execute(
         "INSERT INTO people (name, channels, created_at) VALUES (?, ?, ?)",
         (name, _names(channels), now),
     )
 
 
-def update_person(conn: sqlite3.Connection, name: str, channels: tuple[str, ...]) -> None:
+def update_person(conn: Connection, name: str, channels: tuple[str, ...]) -> None:
     conn.execute("UPDATE people SET channels = ? WHERE name = ?", (_names(channels), name))
 
 
-def delete_person(conn: sqlite3.Connection, name: str) -> None:
+def delete_person(conn: Connection, name: str) -> None:
     conn.execute("DELETE FROM people WHERE name = ?", (name,))
 
 
 # -- rotations and overrides ---------------------------------------------------------------
 
 
-def load_rotations(conn: sqlite3.Connection) -> list[Rotation]:
+def load_rotations(conn: Connection) -> list[Rotation]:
     return [rotation_from_row(r) for r in conn.execute(ROTATIONS_SQL).fetchall()]
 
 
-def save_rotation(conn: sqlite3.Connection, rotation: Rotation) -> None:
+def save_rotation(conn: Connection, rotation: Rotation) -> None:
     """Insert `rotation` (id 0) or write it over the one with its id."""
     values = (
         rotation.name,
@@ -122,16 +120,17 @@ def save_rotation(conn: sqlite3.Connection, rotation: Rotation) -> None:
         )
 
 
-def delete_rotation(conn: sqlite3.Connection, rotation_id: int) -> None:
+def delete_rotation(conn: Connection, rotation_id: int) -> None:
     conn.execute("DELETE FROM rotations WHERE id = ?", (rotation_id,))
 
 
-def load_overrides(conn: sqlite3.Connection, now: float) -> list[Override]:
+def load_overrides(conn: Connection, now: float) -> list[Override]:
     return [override_from_row(r) for r in conn.execute(OVERRIDES_SQL, (now,)).fetchall()]
 
 
-def insert_override(conn: sqlite3.Connection, override: Override) -> int:
-    cursor = conn.execute(
+def insert_override(conn: Connection, override: Override) -> int:
+    return inserted_id(
+        conn,
         "INSERT INTO overrides (rotation_id, person, starts_at, ends_at, created_at) "
         "VALUES (?, ?, ?, ?, ?)",
         (
@@ -142,22 +141,20 @@ def insert_override(conn: sqlite3.Connection, override: Override) -> int:
             override.created_at,
         ),
     )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
 
 
-def delete_override(conn: sqlite3.Connection, override_id: int) -> bool:
+def delete_override(conn: Connection, override_id: int) -> bool:
     return conn.execute("DELETE FROM overrides WHERE id = ?", (override_id,)).rowcount > 0
 
 
 # -- escalation policies -------------------------------------------------------------------
 
 
-def load_policies(conn: sqlite3.Connection) -> list[Policy]:
+def load_policies(conn: Connection) -> list[Policy]:
     return [policy_from_row(r) for r in conn.execute(POLICIES_SQL).fetchall()]
 
 
-def save_policy(conn: sqlite3.Connection, policy: Policy) -> None:
+def save_policy(conn: Connection, policy: Policy) -> None:
     """Insert `policy` (id 0) or write it over the one with its id. One default at most:
     making one the default makes the others not."""
     steps = json.dumps([[s.after_seconds, s.kind.value, s.target] for s in policy.steps])
@@ -180,14 +177,14 @@ def save_policy(conn: sqlite3.Connection, policy: Policy) -> None:
         )
 
 
-def delete_policy(conn: sqlite3.Connection, policy_id: int) -> None:
+def delete_policy(conn: Connection, policy_id: int) -> None:
     conn.execute("DELETE FROM escalation_policies WHERE id = ?", (policy_id,))
 
 
 # -- the steps incidents have taken --------------------------------------------------------
 
 
-def insert_step(conn: sqlite3.Connection, step: IncidentStep) -> None:
+def insert_step(conn: Connection, step: IncidentStep) -> None:
     conn.execute(
         f"INSERT INTO incident_steps ({STEP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (
@@ -202,7 +199,7 @@ def insert_step(conn: sqlite3.Connection, step: IncidentStep) -> None:
     )
 
 
-def steps_of(conn: sqlite3.Connection, incident_id: int) -> list[IncidentStep]:
+def steps_of(conn: Connection, incident_id: int) -> list[IncidentStep]:
     rows = conn.execute(
         f"SELECT {STEP_COLUMNS} FROM incident_steps WHERE incident_id = ? ORDER BY id",
         (incident_id,),
@@ -210,7 +207,7 @@ def steps_of(conn: sqlite3.Connection, incident_id: int) -> list[IncidentStep]:
     return [step_from_row(r) for r in rows]
 
 
-def recheck_escalations(conn: sqlite3.Connection, now: float) -> None:
+def recheck_escalations(conn: Connection, now: float) -> None:
     """Look at every open, unacknowledged incident that follows a policy at once: who is on
     call has changed (a rotation edited, an override added), and a hand-off may be due."""
     conn.execute(

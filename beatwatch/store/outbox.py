@@ -5,7 +5,6 @@ pruning what is done. Writer jobs only; the dispatcher decides when to run them.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -18,6 +17,7 @@ from beatwatch.core.alert_policy import (
 )
 from beatwatch.store import alert_rows
 from beatwatch.store.alert_rows import DIGESTED, EXPIRED, HELD, PENDING, SENT
+from beatwatch.store.connection import Connection
 
 KEEP_DELIVERED = 30 * 86400.0
 KEEP_RESOLVED = 90 * 86400.0
@@ -37,7 +37,7 @@ class Claimed:
 
 
 def claim_due(
-    conn: sqlite3.Connection,
+    conn: Connection,
     now: float,
     limit: int,
     lease: float,
@@ -54,7 +54,7 @@ def claim_due(
         "FROM outbox o JOIN channels c ON c.id = o.channel_id "
         "WHERE o.status = ? AND o.next_attempt_at <= ? "
         "AND (o.claimed_until IS NULL OR o.claimed_until < ?)"
-        ") WHERE place = 1 ORDER BY next_attempt_at, id",
+        ") AS due WHERE place = 1 ORDER BY next_attempt_at, id",
         (PENDING, now, now),
     ).fetchall()
     claimed: list[Claimed] = []
@@ -73,9 +73,7 @@ def claim_due(
     return claimed
 
 
-def finish_delivery(
-    conn: sqlite3.Connection, message: Claimed, error: str | None, now: float
-) -> bool:
+def finish_delivery(conn: Connection, message: Claimed, error: str | None, now: float) -> bool:
     """Record a send attempt; returns True if the message was given up on."""
     alert_rows.record_delivery(conn, message.channel_id, error, now)
     attempts = message.attempts + 1
@@ -101,7 +99,7 @@ def finish_delivery(
     return False
 
 
-def release_digests(conn: sqlite3.Connection, now: float) -> int:
+def release_digests(conn: Connection, now: float) -> int:
     """Fold each channel's held storm messages into one digest once its storm is over (it
     held nothing new for a storm window), or once the oldest has waited
     DIGEST_AT_MOST_EVERY in a storm that goes on."""
@@ -123,16 +121,15 @@ def release_digests(conn: sqlite3.Connection, now: float) -> int:
     return len(ready)
 
 
-def next_due(
-    conn: sqlite3.Connection, sending_to: Collection[int], sends: bool = True
-) -> float | None:
+def next_due(conn: Connection, sending_to: Collection[int], sends: bool = True) -> float | None:
     """When the dispatcher next has something to do, short of a poke: a message to send
     (to a channel not in `sending_to`, and only if `sends`), a claim running out, a digest
     to fold, an escalation or reminder. None: nothing at all."""
     moments = [
         conn.execute(
-            "SELECT min(due) FROM (SELECT min(max(created_at) + ?, min(created_at) + ?) AS due "
-            "FROM outbox WHERE status = ? GROUP BY channel_id)",
+            "SELECT min(CASE WHEN latest < oldest THEN latest ELSE oldest END) FROM "
+            "(SELECT max(created_at) + ? AS latest, min(created_at) + ? AS oldest "
+            "FROM outbox WHERE status = ? GROUP BY channel_id) AS storms",
             (STORM_WINDOW, DIGEST_AT_MOST_EVERY, HELD),
         ).fetchone()[0],
         alert_rows.next_incident_action(conn),
@@ -141,7 +138,8 @@ def next_due(
         busy = ",".join("?" * len(sending_to))
         moments.append(
             conn.execute(
-                "SELECT min(max(next_attempt_at, coalesce(claimed_until, 0))) FROM outbox "
+                "SELECT min(CASE WHEN claimed_until > next_attempt_at THEN claimed_until "
+                "ELSE next_attempt_at END) FROM outbox "
                 f"WHERE status = ? AND channel_id NOT IN ({busy})",
                 (PENDING, *sending_to),
             ).fetchone()[0]
@@ -149,7 +147,7 @@ def next_due(
     return min((m for m in moments if m is not None), default=None)
 
 
-def prune(conn: sqlite3.Connection, now: float) -> None:
+def prune(conn: Connection, now: float) -> None:
     conn.execute(
         "DELETE FROM outbox WHERE status IN (?, ?, ?) AND created_at < ?",
         (SENT, EXPIRED, DIGESTED, now - KEEP_DELIVERED),
@@ -160,7 +158,7 @@ def prune(conn: sqlite3.Connection, now: float) -> None:
     )
 
 
-def release_claim(conn: sqlite3.Connection, message_id: int) -> None:
+def release_claim(conn: Connection, message_id: int) -> None:
     """Hand back a message whose send was abandoned at shutdown, for the next start to send
     at once rather than after the claim runs out. Not an attempt: nothing was refused."""
     conn.execute(

@@ -5,12 +5,14 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from beatwatch.store.connection import Connection
+
 # Tables whose ids users see and name (in URLs, on the command line, in a script's retry):
 # an id once given out is never given again, so a retried delete cannot hit a newer row.
 NEVER_REUSED_IDS = ("checks", "channels", "incidents", "maintenance_windows", "api_tokens")
 
 
-def _ids_never_reused(conn: sqlite3.Connection) -> None:
+def _ids_never_reused(conn: Connection) -> None:
     """AUTOINCREMENT on each of NEVER_REUSED_IDS. SQLite cannot add it to a table in place,
     so each is rebuilt from its own stored definition (columns added later included), its
     rows copied with their ids, its indexes made again. Copying sets the sequence to the
@@ -43,7 +45,7 @@ def _ids_never_reused(conn: sqlite3.Connection) -> None:
             conn.execute(sql)
 
 
-Migration = str | Callable[[sqlite3.Connection], None]
+Migration = str | Callable[[Connection], None]
 
 MIGRATIONS: list[Migration] = [
     # 1: checks, pings, open runs, hosts, state history, unknown pings, instance settings.
@@ -309,7 +311,7 @@ MIGRATIONS: list[Migration] = [
 ]
 
 
-def migrate(conn: sqlite3.Connection) -> None:
+def migrate(conn: Connection) -> None:
     """Bring the schema up to date, each migration in its own transaction. The version is
     read again under the write lock: two processes opening a new file at once must not both
     run the same migration. Foreign keys are off meanwhile (the pragma cannot change inside
@@ -323,7 +325,7 @@ def migrate(conn: sqlite3.Connection) -> None:
         conn.execute(f"PRAGMA foreign_keys = {'ON' if enforced else 'OFF'}")
 
 
-def _run_migrations(conn: sqlite3.Connection) -> None:
+def _run_migrations(conn: Connection) -> None:
     while True:
         conn.execute("BEGIN IMMEDIATE")
         try:

@@ -3,10 +3,10 @@ a token's SHA-256 digest is ever stored (see tokens.py)."""
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
 from beatwatch.core.errors import Conflict
+from beatwatch.store.connection import Connection, IntegrityError, Row, inserted_id
 
 TOKEN_COLUMNS = "id, name, digest, read_only, created_at, last_used_at"
 
@@ -21,7 +21,7 @@ class Token:
     last_used_at: float | None = None
 
 
-def token_from_row(r: sqlite3.Row) -> Token:
+def token_from_row(r: Row) -> Token:
     return Token(
         id=r["id"],
         name=r["name"],
@@ -32,23 +32,20 @@ def token_from_row(r: sqlite3.Row) -> Token:
     )
 
 
-def insert_token(
-    conn: sqlite3.Connection, name: str, digest: str, read_only: bool, now: float
-) -> int:
+def insert_token(conn: Connection, name: str, digest: str, read_only: bool, now: float) -> int:
     try:
-        cursor = conn.execute(
+        return inserted_id(
+            conn,
             "INSERT INTO api_tokens (name, digest, read_only, created_at) VALUES (?, ?, ?, ?)",
             (name, digest, int(read_only), now),
         )
-    except sqlite3.IntegrityError:
+    except IntegrityError:
         raise Conflict("name", f"an API token named {name!r} already exists") from None
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
 
 
-def delete_token(conn: sqlite3.Connection, token_id: int) -> None:
+def delete_token(conn: Connection, token_id: int) -> None:
     conn.execute("DELETE FROM api_tokens WHERE id = ?", (token_id,))
 
 
-def touch_token(conn: sqlite3.Connection, token_id: int, now: float) -> None:
+def touch_token(conn: Connection, token_id: int, now: float) -> None:
     conn.execute("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", (now, token_id))

@@ -28,10 +28,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from beatwatch.core.errors import StorageError
+from beatwatch.store.connection import Connection, IntegrityError
 from beatwatch.store.held_logs import HeldLogs
 
 T = TypeVar("T")
-Job = Callable[[sqlite3.Connection], Any]
+Job = Callable[[Connection], Any]
 Queued = tuple[Job, "asyncio.Future[Any]", bool]
 # A batch's outcomes, one per job; whether any job that is not quiet changed rows; whether
 # anything was written at all.
@@ -45,9 +46,9 @@ LOCK_WAIT = 5.0
 
 
 class Writer:
-    def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
+    def __init__(self, connect: Callable[[], Connection]) -> None:
         self._connect = connect
-        self._conn: sqlite3.Connection | None = None
+        self._conn: Connection | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._queue: deque[Queued] = deque()
         self._disk = ThreadPoolExecutor(max_workers=1, thread_name_prefix="beatwatch-disk")
@@ -73,7 +74,7 @@ class Writer:
         self._conn = self._connect()
         self._idle.set()
 
-    async def run(self, job: Callable[[sqlite3.Connection], T], quiet: bool = False) -> T:
+    async def run(self, job: Callable[[Connection], T], quiet: bool = False) -> T:
         """Run `job` in a write transaction. A quiet job's changes do not call after_commit:
         its caller tells the engine's loops itself what they need to know."""
         assert self._loop is not None and self._conn is not None, "the writer is closed"
@@ -139,7 +140,7 @@ class Writer:
 
         committed.add_done_callback(after_commit)
 
-    def _run_together(self, conn: sqlite3.Connection, batch: list[Queued]) -> Ran | None:
+    def _run_together(self, conn: Connection, batch: list[Queued]) -> Ran | None:
         """The batch's jobs one after another with no savepoint of their own: what almost
         every batch takes. If one fails, everything the batch did is undone (one savepoint
         around it keeps the write lock), with the state kept beside the database and the
@@ -169,7 +170,7 @@ class Writer:
         conn.execute("RELEASE batch")
         return outcomes, wake, conn.total_changes != changes_before
 
-    def _run_apart(self, conn: sqlite3.Connection, batch: list[Queued]) -> Ran:
+    def _run_apart(self, conn: Connection, batch: list[Queued]) -> Ran:
         """The batch's jobs each in a savepoint, so that a failing job fails alone."""
         outcomes: list[tuple[bool, Any]] = []
         changes_before = conn.total_changes
@@ -202,7 +203,7 @@ class Writer:
             with contextlib.suppress(sqlite3.Error):
                 self._note_data_version(self._conn)
 
-    def _note_data_version(self, conn: sqlite3.Connection) -> None:
+    def _note_data_version(self, conn: Connection) -> None:
         # PRAGMA data_version on this connection moves only when another connection commits.
         data_version = conn.execute("PRAGMA data_version").fetchone()[0]
         if data_version == self._data_version:
@@ -270,4 +271,4 @@ def _is_busy(exc: sqlite3.Error) -> bool:
 
 
 def _is_storage_failure(exc: Exception) -> bool:
-    return isinstance(exc, sqlite3.Error) and not isinstance(exc, sqlite3.IntegrityError)
+    return isinstance(exc, sqlite3.Error) and not isinstance(exc, IntegrityError)

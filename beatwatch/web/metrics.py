@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import sqlite3
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -22,6 +21,7 @@ from beatwatch.core.errors import ApiError
 from beatwatch.core.model import State
 from beatwatch.core.ratelimit import RateLimiter
 from beatwatch.core.rules import evaluate
+from beatwatch.store.connection import DatabaseError
 from beatwatch.web.api_http import authenticate, check_rate, error_response
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ async def exposition(service: Service, now: float) -> str:
     storage_ok = service.storage_fault is None
     try:
         lines = await _fleet_metrics(service, now)
-    except sqlite3.Error:
+    except DatabaseError:
         log.exception("metrics: the database could not be read")
         lines, storage_ok = [], False
     lines += family(

@@ -1,0 +1,63 @@
+"""What a writer job and a row mapper are given: a connection and its rows, whichever database
+holds them. A sqlite3 connection is one as it is; PostgreSQL's is wrapped (store/postgres.py)
+to take the same SQL, the same `?` and `:name` parameters and give rows read the same ways.
+
+Errors follow the DB-API: both backends raise subclasses of DatabaseError, and a broken
+constraint is an IntegrityError, which callers above the store catch by these names.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Protocol
+
+DatabaseError = sqlite3.Error
+IntegrityError = sqlite3.IntegrityError
+
+Parameters = Sequence[Any] | Mapping[str, Any]
+
+
+class Row(Protocol):
+    """A result row: by position, by column name, or unpacked."""
+
+    def __getitem__(self, key: int | str, /) -> Any: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+    def __len__(self) -> int: ...
+
+    def keys(self) -> list[str]: ...
+
+
+class Cursor(Protocol):
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Connection(Protocol):
+    @property
+    def total_changes(self) -> int:
+        """Rows this connection has changed since it opened: it only grows."""
+        ...
+
+    @property
+    def in_transaction(self) -> bool: ...
+
+    def execute(self, sql: str, parameters: Parameters = ..., /) -> Cursor: ...
+
+    def executemany(self, sql: str, parameters: Any, /) -> Cursor: ...
+
+    def close(self) -> None: ...
+
+
+def inserted_id(conn: Connection, sql: str, parameters: Parameters) -> int:
+    """Run the INSERT `sql` and return the id the database gave its row."""
+    row = conn.execute(f"{sql} RETURNING id", parameters).fetchone()
+    return int(row[0])
