@@ -44,6 +44,8 @@ MAX_CONNECTION_TIMEOUT = 3600
 @dataclass(frozen=True, slots=True)
 class Settings:
     data_dir: Path = field(default_factory=lambda: Path(platformdirs.user_data_dir(APP)))
+    # A PostgreSQL database to keep everything in instead of the data dir's SQLite file.
+    database_url: str | None = None
     listen_host: str = "0.0.0.0"
     listen_port: int = DEFAULT_PORT
     public_url: str | None = None

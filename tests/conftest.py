@@ -1,5 +1,6 @@
 """Fixtures shared by every test directory: a real engine on 127.0.0.1:0 over a real SQLite
-file in tmp_path, an HTTP client, and a way to wait for a condition instead of sleeping."""
+file in tmp_path (or, where a directory asks for both backends, a real PostgreSQL database of
+a throwaway cluster), an HTTP client, and a way to wait for a condition instead of sleeping."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import asyncio
 import contextlib
 import inspect
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import aiohttp
@@ -16,7 +18,10 @@ import pytest
 from beatwatch.config import Settings
 from beatwatch.runtime import start_engine
 from beatwatch.service.service import Service
+from tests.postgres import TEMPLATE, Cluster, fresh_database, throwaway_cluster
 from tests.webhook import Hook, serving
+
+BACKENDS = ["sqlite", "postgresql"]
 
 Predicate = Callable[[], bool | Awaitable[bool]]
 
@@ -53,6 +58,59 @@ async def running_engine(settings: Settings) -> AsyncIterator[Service]:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return engine_settings(tmp_path / "data")
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[Cluster]:
+    """One throwaway PostgreSQL cluster for the session, with a template database the
+    schema was made in once."""
+    try:
+        with throwaway_cluster() as cluster:
+            cluster.sql(f"CREATE DATABASE {TEMPLATE}")
+            asyncio.run(_make_schema(cluster.url(TEMPLATE)))
+            yield cluster
+    except FileNotFoundError as missing:
+        pytest.skip(f"PostgreSQL tests skipped: {missing}; install Debian's postgresql package")
+
+
+async def _make_schema(url: str) -> None:
+    from beatwatch.store.database import Store
+
+    store = await Store.open(Path("/nonexistent-data-dir-unused"), database_url=url)
+    await store.close()
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster: Cluster) -> str:
+    """A fresh PostgreSQL database with beatwatch's schema, for this test alone."""
+    return fresh_database(postgres_cluster, TEMPLATE)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Each backend in turn, for the directories whose tests run on both."""
+    return str(request.param)
+
+
+def settings_on(backend: str, request: pytest.FixtureRequest, data_dir: Path) -> Settings:
+    """Engine settings on `backend`: SQLite in `data_dir`, or a fresh PostgreSQL database."""
+    settings = engine_settings(data_dir)
+    if backend == "postgresql":
+        settings = replace(settings, database_url=request.getfixturevalue("postgres_url"))
+    return settings
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test marked sqlite_only (it opens the file, or breaks SQLite on purpose) runs on
+    SQLite alone: its PostgreSQL variant is deselected, and counted as such."""
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_postgres = callspec is not None and callspec.params.get("backend") == "postgresql"
+        (dropped if on_postgres and item.get_closest_marker("sqlite_only") else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @pytest.fixture

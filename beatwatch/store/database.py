@@ -6,15 +6,16 @@ aiosqlite connection, which in WAL mode never waits for the writer.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import shutil
 import sqlite3
 import stat
 from collections.abc import Callable, Iterable, Sequence
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import aiosqlite
 
@@ -49,6 +50,9 @@ from beatwatch.store.connection import Connection, Row, inserted_id
 from beatwatch.store.schema import migrate
 from beatwatch.store.token_rows import TOKEN_COLUMNS, Token, token_from_row
 from beatwatch.store.writer import Writer
+
+if TYPE_CHECKING:
+    from beatwatch.store.postgres import PostgresReader
 
 
 class _OfIncident(Protocol):
@@ -129,18 +133,34 @@ def _free_space(path: Path) -> str:
 
 
 class Store:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, database_url: str | None = None) -> None:
         self.path = path
-        self.writer = Writer(self._open_writer_connection)
+        # With a URL the store is on PostgreSQL; without, in the SQLite file at `path`.
+        self.database_url = database_url
+        if database_url is None:
+            self.writer = Writer(self._open_writer_connection)
+        else:
+            from beatwatch.store import postgres
+
+            self.writer = Writer(
+                partial(postgres.open_writer, database_url), postgres.foreign_commits
+            )
         # Used only inside writer jobs.
         self.check_cache = CheckCache()
         self.writer.on_stale = self.check_cache.clear
         self._reader: aiosqlite.Connection | None = None
+        self._pg_reader: PostgresReader | None = None
 
     @classmethod
-    async def open(cls, data_dir: Path, create: bool = True) -> Store:
+    async def open(
+        cls, data_dir: Path, create: bool = True, database_url: str | None = None
+    ) -> Store:
         """Open the data dir's database; create it (and the dir) if there is none, unless
-        `create` is false: then raise NoDatabase and leave the disk as it was."""
+        `create` is false: then raise NoDatabase and leave the disk as it was. With
+        `database_url`, open that PostgreSQL database instead (the data dir still holds the
+        engine's lock and logs); its schema is made or brought up to date."""
+        if database_url is not None:
+            return await cls._open_postgres(data_dir, database_url)
         if not create and not (data_dir / DB_FILE).is_file():
             raise NoDatabase(data_dir)
         store = cls(data_dir / DB_FILE)
@@ -162,6 +182,25 @@ class Store:
             ) from None
         return store
 
+    @classmethod
+    async def _open_postgres(cls, data_dir: Path, database_url: str) -> Store:
+        from beatwatch.store import postgres
+
+        store = cls(data_dir / DB_FILE, database_url)
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            # Connecting blocks: off the loop, as a first connection may wait for a timeout.
+            await asyncio.to_thread(store.writer.start_connection)
+            store.writer.start()
+            store._pg_reader = postgres.PostgresReader(database_url)
+            await store._pg_reader.open()
+        except (sqlite3.Error, OSError, RuntimeError) as exc:
+            await store.close()
+            raise StorageError(
+                f"cannot open the database {postgres.masked(database_url)}: {_reason(exc)}"
+            ) from None
+        return store
+
     def _open_writer_connection(self) -> Connection:
         conn = connect(self.path)
         migrate(conn)
@@ -177,6 +216,9 @@ class Store:
         if self._reader is not None:
             await self._reader.close()
             self._reader = None
+        if self._pg_reader is not None:
+            await self._pg_reader.close()
+            self._pg_reader = None
         await self.writer.stop()
 
     async def write(self, job: Callable[[Connection], T], quiet: bool = False) -> T:
@@ -188,6 +230,8 @@ class Store:
         """Every row, read in one call on the reader's thread. Executing and fetching as two
         calls let another task's query start in between and share its read transaction,
         and with it a snapshot older than writes already acknowledged."""
+        if self._pg_reader is not None:
+            return await self._pg_reader.fetchall(sql, tuple(params))
         assert self._reader is not None, "store is closed"
         return list(await self._reader.execute_fetchall(sql, tuple(params)))
 
@@ -225,7 +269,7 @@ class Store:
     ) -> dict[int, list[tuple[PingKind, int | None]]]:
         """The kind and exit code of each check's newest `limit` finishing pings, newest
         first, in one query for many checks."""
-        marks = ", ".join("?" * len(check_ids))
+        marks = ", ".join("?" * len(check_ids)) or "NULL"  # an empty IN () is SQLite's alone
         rows = await self._fetchall(
             "SELECT check_id, kind, exit_code FROM ("
             "  SELECT check_id, kind, exit_code, id, row_number() OVER ("
@@ -287,7 +331,7 @@ class Store:
         found: dict[int, list[R]] = {incident_id: [] for incident_id in incident_ids}
         if not found:
             return found
-        marks = ", ".join("?" * len(found))
+        marks = ", ".join("?" * len(found)) or "NULL"
         for row in await self._fetchall(f"{sql} ({marks}) ORDER BY 1", list(found)):
             item = from_row(row)
             assert item.incident_id is not None
@@ -352,6 +396,9 @@ class Store:
         return row[0] if row else None
 
     async def integrity_ok(self) -> bool:
+        if self.database_url is not None:
+            # PostgreSQL checks its own pages: that it answers is what there is to know here.
+            return await self._fetchone("SELECT 1") is not None
         row = await self._fetchone("PRAGMA quick_check")
         return row is not None and row[0] == "ok"
 
@@ -597,7 +644,8 @@ def record_unknown_ping(conn: Connection, ping: UnknownPing) -> None:
     )
     conn.execute(
         "INSERT INTO settings (key, value) VALUES ('unknown_ping_count', '1') "
-        "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        "ON CONFLICT(key) DO UPDATE SET "
+        "value = CAST(CAST(settings.value AS INTEGER) + 1 AS TEXT)"
     )
 
 

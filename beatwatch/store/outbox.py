@@ -135,7 +135,8 @@ def next_due(conn: Connection, sending_to: Collection[int], sends: bool = True) 
         alert_rows.next_incident_action(conn),
     ]
     if sends:
-        busy = ",".join("?" * len(sending_to))
+        # An empty IN () is SQLite's alone; no channel has the id -1.
+        busy = ",".join("?" * len(sending_to)) or "-1"
         moments.append(
             conn.execute(
                 "SELECT min(CASE WHEN claimed_until > next_attempt_at THEN claimed_until "

@@ -342,7 +342,7 @@ def _run_migrations(conn: Connection) -> None:
             if callable(migration):
                 migration(conn)
             else:
-                for statement in _statements(migration):
+                for statement in statements(migration):
                     conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {version + 1}")
             conn.execute("COMMIT")
@@ -351,7 +351,7 @@ def _run_migrations(conn: Connection) -> None:
             raise
 
 
-def _statements(script: str) -> list[str]:
+def statements(script: str) -> list[str]:
     """The statements of a migration; a trigger's body keeps its inner semicolons."""
     statements: list[str] = []
     pending = ""

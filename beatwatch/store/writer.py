@@ -45,9 +45,19 @@ MAX_BATCH = 512
 LOCK_WAIT = 5.0
 
 
+def sqlite_data_version(conn: Connection) -> int:
+    # PRAGMA data_version on this connection moves only when another connection commits.
+    return int(conn.execute("PRAGMA data_version").fetchone()[0])
+
+
 class Writer:
-    def __init__(self, connect: Callable[[], Connection]) -> None:
+    def __init__(
+        self,
+        connect: Callable[[], Connection],
+        data_version: Callable[[Connection], int] = sqlite_data_version,
+    ) -> None:
         self._connect = connect
+        self._read_data_version = data_version
         self._conn: Connection | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._queue: deque[Queued] = deque()
@@ -68,10 +78,16 @@ class Writer:
         # Lines the jobs of a batch run together log, held until the batch is kept.
         self._held_logs = HeldLogs()
 
-    def start(self) -> None:
-        """Open the connection; jobs must then come from the running event loop."""
-        self._loop = asyncio.get_running_loop()
+    def start_connection(self) -> None:
+        """Open the connection now (from any thread), ahead of start."""
         self._conn = self._connect()
+
+    def start(self) -> None:
+        """Open the connection unless open already; jobs must then come from the running
+        event loop."""
+        self._loop = asyncio.get_running_loop()
+        if self._conn is None:
+            self._conn = self._connect()
         self._idle.set()
 
     async def run(self, job: Callable[[Connection], T], quiet: bool = False) -> T:
@@ -204,8 +220,7 @@ class Writer:
                 self._note_data_version(self._conn)
 
     def _note_data_version(self, conn: Connection) -> None:
-        # PRAGMA data_version on this connection moves only when another connection commits.
-        data_version = conn.execute("PRAGMA data_version").fetchone()[0]
+        data_version = self._read_data_version(conn)
         if data_version == self._data_version:
             return
         first_look = self._data_version is None

@@ -7,7 +7,6 @@ dispatcher runs at a `now` the test chooses, so retries and escalations need no 
 from __future__ import annotations
 
 import socket
-import sqlite3
 import time
 from collections.abc import AsyncIterator
 from functools import partial
@@ -22,6 +21,8 @@ from beatwatch.core.validation import CheckSpec
 from beatwatch.engine.dispatch import Delivery, Dispatcher
 from beatwatch.engine.evaluator import evaluate_due
 from beatwatch.service.service import Service
+from tests.conftest import settings_on
+from tests.outside import outside
 from tests.virtual_clock import VirtualClock
 
 
@@ -79,23 +80,28 @@ class Harness:
 
     def backdate(self, check_id: int, seconds: float) -> None:
         """Move a check's past into the past, as if it had been created `seconds` earlier."""
-        with sqlite3.connect(self.service.store.path) as conn:
+        with outside(self.service.store) as conn:
             conn.execute(
-                "UPDATE checks SET created_at = created_at - ?1, clock_start = clock_start - ?1, "
-                "state_since = state_since - ?1, next_change_at = next_change_at - ?1 "
-                "WHERE id = ?2",
-                (seconds, check_id),
+                "UPDATE checks SET created_at = created_at - :shift, "
+                "clock_start = clock_start - :shift, state_since = state_since - :shift, "
+                "next_change_at = next_change_at - :shift WHERE id = :id",
+                {"shift": seconds, "id": check_id},
             )
 
 
-async def open_on_test_clock(data_dir: Path) -> Service:
+async def open_on_test_clock(settings: Settings) -> Service:
     """A service whose clock starts at the real time and moves only when a test says."""
-    settings = Settings(data_dir=data_dir, listen_host="127.0.0.1", listen_port=0)
     return await Service.open(settings, clock=VirtualClock(time.time()))
 
 
 @pytest.fixture
-async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
-    service = await open_on_test_clock(tmp_path)
+async def harness(settings: Settings) -> AsyncIterator[Harness]:
+    service = await open_on_test_clock(settings)
     yield Harness(service)
     await service.close()
+
+
+@pytest.fixture
+def settings(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return settings_on(backend, request, tmp_path / "data")

@@ -3,9 +3,7 @@ escalation and the failure threshold — end to end through real Apprise."""
 
 from __future__ import annotations
 
-import sqlite3
 import time
-from pathlib import Path
 
 import pytest
 
@@ -16,6 +14,7 @@ from beatwatch.runtime import start_engine
 from beatwatch.service.service import Service
 from tests.alerts.conftest import Harness, open_on_test_clock
 from tests.conftest import wait_for
+from tests.outside import outside
 from tests.webhook import Hook
 
 MISSED_AFTER = 60 + 30 + 1  # interval 60 s, default grace 30 s
@@ -352,9 +351,8 @@ async def test_each_incident_lists_who_was_told_about_it(harness: Harness, hook:
     assert all(n.status == "sent" for notes in told.values() for n in notes)
 
 
-async def test_restart_with_pending_outbox_delivers_once(tmp_path: Path, hook: Hook) -> None:
-    settings = Settings(data_dir=tmp_path, listen_host="127.0.0.1", listen_port=0)
-    first = await open_on_test_clock(tmp_path)
+async def test_restart_with_pending_outbox_delivers_once(settings: Settings, hook: Hook) -> None:
+    first = await open_on_test_clock(settings)
     await first.alerts.add_channel("ops", hook.url, is_default=True)
     first_harness = Harness(first)
     check = await first_harness.add("backup")
@@ -534,5 +532,5 @@ async def test_pending_alerts_of_a_deleted_check_are_dropped(harness: Harness, h
     await harness.service.delete_check(check.slug)
     await harness.dispatch()
     assert hook.received == []
-    with sqlite3.connect(harness.service.store.path) as conn:
+    with outside(harness.service.store) as conn:
         assert conn.execute("SELECT count(*) FROM incidents").fetchone()[0] == 0

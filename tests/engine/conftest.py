@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Awaitable, Callable
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,7 +12,11 @@ import aiohttp
 import pytest
 from multidict import CIMultiDictProxy
 
+from beatwatch.config import Settings
 from beatwatch.service.service import Service
+from beatwatch.store.database import Store
+from tests.conftest import settings_on
+from tests.outside import outside
 
 
 @dataclass(frozen=True)
@@ -57,15 +59,21 @@ _CHECK_TIMES = (
 )
 
 
-def shift_into_past(db_path: Path, check_id: int, seconds: float) -> None:
+def shift_into_past(store: Store, check_id: int, seconds: float) -> None:
     """Rewrite a check and its history as if everything had happened `seconds` earlier,
-    the way another process (or a stopped engine's downtime) would leave the file."""
+    the way another process (or a stopped engine's downtime) would leave the database."""
     assignments = ", ".join(f"{column} = {column} - :shift" for column in _CHECK_TIMES)
     params = {"shift": seconds, "id": check_id}
-    with closing(sqlite3.connect(db_path)) as conn, conn:
+    with outside(store) as conn:
         conn.execute(f"UPDATE checks SET {assignments} WHERE id = :id", params)
         conn.execute("UPDATE pings SET at = at - :shift WHERE check_id = :id", params)
         conn.execute(
             "UPDATE runs SET started_at = started_at - :shift WHERE check_id = :id", params
         )
         conn.execute("UPDATE transitions SET at = at - :shift WHERE check_id = :id", params)
+
+
+@pytest.fixture
+def settings(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return settings_on(backend, request, tmp_path / "data")

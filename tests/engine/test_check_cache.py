@@ -4,7 +4,6 @@ this process or another, and rolled-back batches, are all seen by the next ping.
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 from contextlib import closing
 from functools import partial
@@ -22,10 +21,11 @@ from beatwatch.store import database
 from beatwatch.store.check_cache import CheckCache
 from beatwatch.store.schema import migrate
 from tests.engine.conftest import Send
+from tests.outside import outside
 
 
 def write_as_another_process(engine: Service, sql: str, *params: object) -> None:
-    with closing(sqlite3.connect(engine.store.path)) as other_process, other_process:
+    with outside(engine.store) as other_process:
         other_process.execute(sql, params)
 
 
@@ -106,6 +106,7 @@ async def test_a_rolled_back_ping_is_forgotten(tmp_path: Path) -> None:
         await db.close()
 
 
+@pytest.mark.sqlite_only  # SQLite's statement trace
 async def test_a_ping_updates_only_the_columns_it_changes(engine: Service, send: Send) -> None:
     check = await engine.add_check(CheckSpec(name="backup", every_seconds=3600))
     statements: list[str] = []

@@ -8,6 +8,7 @@ import sqlite3
 from contextlib import closing
 
 import aiohttp
+import pytest
 
 from beatwatch.config import Settings
 from beatwatch.core.validation import CheckSpec
@@ -17,6 +18,7 @@ from tests.conftest import running_engine
 from tests.engine.conftest import Send, sender
 
 
+@pytest.mark.sqlite_only  # another process's exclusive lock on the file
 async def test_a_ping_that_cannot_be_stored_gets_503_until_storage_is_back(
     engine: Service, send: Send
 ) -> None:

@@ -52,9 +52,9 @@ async def test_a_deadline_passed_while_stopped_is_settled_once_at_start(
     async with running_engine(settings) as first:
         check = await first.add_check(CheckSpec(name="sync", every_seconds=INTERVAL))
         await sender(first, http)(f"/ping/{check.uuid}")
-        db_path = first.store.path
+        store = first.store
     downtime = 3600  # 120 intervals
-    shift_into_past(db_path, check.id, downtime)
+    shift_into_past(store, check.id, downtime)
 
     async with running_engine(settings) as second:
         await wait_for(is_in_state(second, check.slug, State.MISSED), what="missed")
@@ -73,7 +73,7 @@ async def test_the_evaluator_acts_within_a_second_of_the_due_time(settings: Sett
     service = await Service.open(settings)
     try:
         check = await service.add_check(CheckSpec(name="sync", every_seconds=INTERVAL))
-        shift_into_past(service.store.path, check.id, INTERVAL - 1)  # due in about 1 s
+        shift_into_past(service.store, check.id, INTERVAL - 1)  # due in about 1 s
         due = check.clock_start - (INTERVAL - 1) + INTERVAL
         seen = record_state_changes(service.events)
 

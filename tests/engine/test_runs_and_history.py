@@ -3,9 +3,7 @@ and a deleted check taking its history with it."""
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
-from contextlib import closing
 
 import pytest
 
@@ -14,6 +12,7 @@ from beatwatch.core.model import PINGS_KEPT, Check, Ping, PingKind, State
 from beatwatch.core.validation import CheckSpec
 from beatwatch.service.service import Service
 from tests.engine.conftest import Send
+from tests.outside import outside
 
 
 @pytest.fixture
@@ -89,7 +88,7 @@ async def test_a_finish_without_an_open_start_has_no_duration(
 
 
 def stored_rows(engine: Service, table: str, check_id: int) -> int:
-    with closing(sqlite3.connect(engine.store.path)) as conn:
+    with outside(engine.store) as conn:
         query = f"SELECT count(*) FROM {table} WHERE check_id = ?"
         return int(conn.execute(query, (check_id,)).fetchone()[0])
 
