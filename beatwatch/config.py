@@ -13,6 +13,7 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import platformdirs
 
@@ -44,8 +45,10 @@ MAX_CONNECTION_TIMEOUT = 3600
 @dataclass(frozen=True, slots=True)
 class Settings:
     data_dir: Path = field(default_factory=lambda: Path(platformdirs.user_data_dir(APP)))
-    # A PostgreSQL database to keep everything in instead of the data dir's SQLite file.
+    # A PostgreSQL database to keep everything in instead of the data dir's SQLite file,
+    # and its password when the URL holds none (libpq also reads PGPASSWORD and ~/.pgpass).
     database_url: str | None = None
+    database_password: str | None = field(default=None, repr=False)
     listen_host: str = "0.0.0.0"
     listen_port: int = DEFAULT_PORT
     public_url: str | None = None
@@ -131,6 +134,12 @@ def _apply(settings: Settings, key: str, value: Any, where: str) -> Settings:
         case "data_dir":
             want(str, "a path")
             return replace(settings, data_dir=Path(value).expanduser())
+        case "database_url":
+            want(str, 'a URL such as "postgresql://beatwatch@db.lan/beatwatch"')
+            return replace(settings, database_url=_database_url(value, where))
+        case "database_password_file":
+            want(str, "a path")
+            return replace(settings, database_password=_password_from(value, where))
         case "trusted_proxies":
             want(list, 'a list such as ["127.0.0.1", "10.0.0.0/8"]')
             if not all(isinstance(p, str) for p in value):
@@ -158,11 +167,36 @@ def _apply(settings: Settings, key: str, value: Any, where: str) -> Settings:
         case "request_head_timeout" | "keepalive_timeout":
             return replace(settings, **{key: _positive_duration(key, value, where)})
     known = (
-        "listen, public_url, data_dir, trusted_proxies, self_ping_url, theme, keymap, "
-        "metrics_public, ping_rate_limit, api_rate_limit, max_connections, "
-        "max_connections_per_address, request_head_timeout, keepalive_timeout"
+        "listen, public_url, data_dir, database_url, database_password_file, trusted_proxies, "
+        "self_ping_url, theme, keymap, metrics_public, ping_rate_limit, api_rate_limit, "
+        "max_connections, max_connections_per_address, request_head_timeout, keepalive_timeout"
     )
     raise ConfigError(f"{where}: unknown setting {key!r} (known: {known})")
+
+
+def _database_url(value: str, where: str) -> str:
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("postgresql", "postgres"):
+        raise ConfigError(
+            f"{where}: database_url must be a postgresql:// URL, such as "
+            f'"postgresql://beatwatch@db.lan/beatwatch" (leave it out for SQLite)'
+        )
+    if not parts.path.strip("/") and "dbname=" not in parts.query:
+        raise ConfigError(f"{where}: database_url names no database (…/DATABASE at its end)")
+    return value.strip()
+
+
+def _password_from(value: str, where: str) -> str:
+    path = Path(value).expanduser()
+    try:
+        password = path.read_text(encoding="utf-8").strip("\r\n")
+    except OSError as exc:
+        raise ConfigError(
+            f"{where}: cannot read database_password_file {path}: {exc.strerror}"
+        ) from None
+    if not password:
+        raise ConfigError(f"{where}: database_password_file {path} is empty")
+    return password
 
 
 def _positive_count(key: str, value: Any, where: str) -> int:
@@ -216,6 +250,8 @@ _ENV = {
     "BEATWATCH_LISTEN": "listen",
     "BEATWATCH_PUBLIC_URL": "public_url",
     "BEATWATCH_DATA_DIR": "data_dir",
+    "BEATWATCH_DATABASE_URL": "database_url",
+    "BEATWATCH_DATABASE_PASSWORD_FILE": "database_password_file",
     "BEATWATCH_SELF_PING_URL": "self_ping_url",
     "BEATWATCH_THEME": "theme",
     "BEATWATCH_PING_RATE_LIMIT": "ping_rate_limit",

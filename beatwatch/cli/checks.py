@@ -232,9 +232,13 @@ def add_command(ctx: click.Context, name: str, as_json: bool, **options: Any) ->
         ctx,
         act,
         creates=True,
-        data_dir=options["data_dir"],
-        config_path=options["config_path"],
+        **_location(options),
     )
+
+
+def _location(options: dict[str, Any]) -> dict[str, Any]:
+    """The location options among a command's options."""
+    return {key: options[key] for key in ("data_dir", "database_url", "config_path")}
 
 
 @check_group.command("edit")
@@ -257,7 +261,7 @@ def edit_command(ctx: click.Context, ref: str, as_json: bool, **options: Any) ->
         else:
             echo(f"updated {check.name}")
 
-    with_service(ctx, act, data_dir=options["data_dir"], config_path=options["config_path"])
+    with_service(ctx, act, **_location(options))
 
 
 class States(click.ParamType):

@@ -54,7 +54,15 @@ TIME = PointInTime()
 
 
 def location_options(command: F) -> F:
-    """--data-dir and --config, accepted by every command (and before the command name)."""
+    """--data-dir, --database and --config, accepted by every command (and before the
+    command name)."""
+    command = click.option(
+        "--database",
+        "database_url",
+        metavar="URL",
+        help="A PostgreSQL database to use instead of the data dir's SQLite file "
+        "(postgresql://USER@HOST/DATABASE; env BEATWATCH_DATABASE_URL).",
+    )(command)
     command = click.option(
         "--config",
         "config_path",
@@ -73,10 +81,12 @@ def settings_from(ctx: click.Context, **flags: Any) -> Settings:
     root = ctx.find_root().params
     data_dir = flags.pop("data_dir", None) or root.get("data_dir")
     config_path = flags.pop("config_path", None) or root.get("config_path")
+    database_url = flags.pop("database_url", None) or root.get("database_url")
     # Here, not at the top: `beatwatch ping URL` and `run URL` read no settings at all.
     from beatwatch.config import load
 
-    return load(config_path, data_dir=str(data_dir) if data_dir else None, **flags)
+    data_dir_flag = str(data_dir) if data_dir else None
+    return load(config_path, data_dir=data_dir_flag, database_url=database_url, **flags)
 
 
 def with_service(

@@ -40,7 +40,7 @@ async def _serve(settings: Any) -> None:
     try:
         await start_engine(service)
         checks = counted(len(await service.list_checks()), "check")
-        log.info("beatwatch is watching %s; data in %s", checks, settings.data_dir)
+        log.info("beatwatch is watching %s; data in %s", checks, service.store.location)
         await stop.wait()
         log.info("shutting down")
     finally:

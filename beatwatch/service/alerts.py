@@ -248,7 +248,7 @@ class Alerts:
         each check's alert would reach a person."""
         channels = await self._db.channels()
         windows = await self._db.windows()
-        incidents = await self._db.incidents(open_only=True, limit=-1)
+        incidents = await self._db.incidents(open_only=True, limit=None)
         acknowledged = frozenset(i.check_id for i in incidents if i.acknowledged_at is not None)
         policies = await self._db.policies()
         first_reach = {}

@@ -104,7 +104,9 @@ class Service:
     ) -> Service:
         """The service over the data dir's database; see Store.open for `create`. `clock`
         and `sender` are what its engine reads the time from and sends alerts with."""
-        db = await Store.open(settings.data_dir, create, settings.database_url)
+        db = await Store.open(
+            settings.data_dir, create, settings.database_url, settings.database_password
+        )
         ping_key = await db.write(
             partial(database.ensure_secret_setting, key=database.PING_KEY_SETTING)
         )

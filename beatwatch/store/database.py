@@ -133,7 +133,9 @@ def _free_space(path: Path) -> str:
 
 
 class Store:
-    def __init__(self, path: Path, database_url: str | None = None) -> None:
+    def __init__(
+        self, path: Path, database_url: str | None = None, password: str | None = None
+    ) -> None:
         self.path = path
         # With a URL the store is on PostgreSQL; without, in the SQLite file at `path`.
         self.database_url = database_url
@@ -143,7 +145,7 @@ class Store:
             from beatwatch.store import postgres
 
             self.writer = Writer(
-                partial(postgres.open_writer, database_url), postgres.foreign_commits
+                partial(postgres.open_writer, database_url, password), postgres.foreign_commits
             )
         # Used only inside writer jobs.
         self.check_cache = CheckCache()
@@ -153,14 +155,18 @@ class Store:
 
     @classmethod
     async def open(
-        cls, data_dir: Path, create: bool = True, database_url: str | None = None
+        cls,
+        data_dir: Path,
+        create: bool = True,
+        database_url: str | None = None,
+        password: str | None = None,
     ) -> Store:
         """Open the data dir's database; create it (and the dir) if there is none, unless
         `create` is false: then raise NoDatabase and leave the disk as it was. With
         `database_url`, open that PostgreSQL database instead (the data dir still holds the
         engine's lock and logs); its schema is made or brought up to date."""
         if database_url is not None:
-            return await cls._open_postgres(data_dir, database_url)
+            return await cls._open_postgres(data_dir, database_url, password)
         if not create and not (data_dir / DB_FILE).is_file():
             raise NoDatabase(data_dir)
         store = cls(data_dir / DB_FILE)
@@ -183,16 +189,16 @@ class Store:
         return store
 
     @classmethod
-    async def _open_postgres(cls, data_dir: Path, database_url: str) -> Store:
+    async def _open_postgres(cls, data_dir: Path, database_url: str, password: str | None) -> Store:
         from beatwatch.store import postgres
 
-        store = cls(data_dir / DB_FILE, database_url)
+        store = cls(data_dir / DB_FILE, database_url, password)
         try:
             data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
             # Connecting blocks: off the loop, as a first connection may wait for a timeout.
             await asyncio.to_thread(store.writer.start_connection)
             store.writer.start()
-            store._pg_reader = postgres.PostgresReader(database_url)
+            store._pg_reader = postgres.PostgresReader(database_url, password)
             await store._pg_reader.open()
         except (sqlite3.Error, OSError, RuntimeError) as exc:
             await store.close()
@@ -200,6 +206,15 @@ class Store:
                 f"cannot open the database {postgres.masked(database_url)}: {_reason(exc)}"
             ) from None
         return store
+
+    @property
+    def location(self) -> str:
+        """Where the data is, for messages: the file, or the database URL without password."""
+        if self.database_url is None:
+            return str(self.path)
+        from beatwatch.store.postgres import masked
+
+        return masked(self.database_url)
 
     def _open_writer_connection(self) -> Connection:
         conn = connect(self.path)
@@ -309,11 +324,13 @@ class Store:
         )
         return [alert_rows.channel_from_row(r) for r in rows]
 
-    async def incidents(self, open_only: bool, limit: int) -> list[Incident]:
+    async def incidents(self, open_only: bool, limit: int | None) -> list[Incident]:
+        """The newest `limit` incidents (all of them for None), the newest first."""
         where = "WHERE resolved_at IS NULL" if open_only else ""
+        # No LIMIT at all for every row: LIMIT -1 is SQLite's alone, LIMIT NULL PostgreSQL's.
+        bound = "" if limit is None else f"LIMIT {int(limit)}"
         rows = await self._fetchall(
-            f"SELECT {alert_rows.INCIDENT_COLUMNS} FROM incidents {where} ORDER BY id DESC LIMIT ?",
-            [limit],
+            f"SELECT {alert_rows.INCIDENT_COLUMNS} FROM incidents {where} ORDER BY id DESC {bound}"
         )
         return [alert_rows.incident_from_row(r) for r in rows]
 

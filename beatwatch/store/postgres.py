@@ -110,9 +110,10 @@ def _mapped(exc: psycopg.Error) -> sqlite3.Error:
     return mapped
 
 
-def connect_postgres(url: str) -> psycopg.Connection[Any]:
+def connect_postgres(url: str, password: str | None = None) -> psycopg.Connection[Any]:
+    secret = {} if password is None else {"password": password}
     try:
-        conn = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
+        conn = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT, **secret)
     except psycopg.Error as exc:
         raise _mapped(exc) from None
     conn.row_factory = _row_factory
@@ -125,8 +126,9 @@ def connect_postgres(url: str) -> psycopg.Connection[Any]:
 class PostgresConnection:
     """A psycopg connection that behaves as the store's Connection."""
 
-    def __init__(self, url: str, listen: bool = False) -> None:
+    def __init__(self, url: str, listen: bool = False, password: str | None = None) -> None:
         self._url = url
+        self._password = password
         self._listen = listen
         self._changes = 0
         self._changes_at_begin = 0
@@ -134,7 +136,7 @@ class PostgresConnection:
         self._conn = self._open()
 
     def _open(self) -> psycopg.Connection[Any]:
-        conn = connect_postgres(self._url)
+        conn = connect_postgres(self._url, self._password)
         if self._listen:
             conn.execute(f"LISTEN {CHANNEL}")
             own = conn.info.backend_pid
@@ -283,9 +285,9 @@ def integrity_ok(conn: PostgresConnection) -> bool:
 # -- what the Store opens ----------------------------------------------------------------------
 
 
-def open_writer(url: str) -> PostgresConnection:
+def open_writer(url: str, password: str | None = None) -> PostgresConnection:
     """The writer's connection, listening for the other nodes' commits, the schema current."""
-    conn = PostgresConnection(url, listen=True)
+    conn = PostgresConnection(url, listen=True, password=password)
     try:
         migrate_postgres(conn)
     except BaseException:
@@ -304,21 +306,25 @@ class PostgresReader:
     aiosqlite does for SQLite): each a statement in autocommit, so each sees every commit
     acknowledged before it began. A lost connection is opened again for the next read."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, password: str | None = None) -> None:
         self._url = url
+        self._password = password
         self._conn: PostgresConnection | None = None
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="beatwatch-reads")
 
     async def open(self) -> None:
-        self._conn = await self._on_thread(PostgresConnection, self._url)
+        self._conn = await self._on_thread(self._connect)
 
     async def fetchall(self, sql: str, parameters: tuple[Any, ...]) -> list[Any]:
         return await self._on_thread(self._fetchall, sql, parameters)
 
     def _fetchall(self, sql: str, parameters: tuple[Any, ...]) -> list[Any]:
         if self._conn is None or self._conn.lost:
-            self._conn = PostgresConnection(self._url)
+            self._conn = self._connect()
         return self._conn.execute(sql, parameters).fetchall()
+
+    def _connect(self) -> PostgresConnection:
+        return PostgresConnection(self._url, password=self._password)
 
     async def close(self) -> None:
         if self._conn is not None:
