@@ -11,6 +11,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -70,7 +71,22 @@ def postgres_cluster() -> Iterator[Cluster]:
             asyncio.run(_make_schema(cluster.url(TEMPLATE)))
             yield cluster
     except FileNotFoundError as missing:
+        _postgres_missing.append(str(missing))
         pytest.skip(f"PostgreSQL tests skipped: {missing}; install Debian's postgresql package")
+
+
+# Why the PostgreSQL tests could not run, said once more at the end of the run.
+_postgres_missing: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _postgres_missing:
+        terminalreporter.write_line(
+            f"PostgreSQL tests SKIPPED: {_postgres_missing[0]} (install Debian's postgresql "
+            "package, as .ci/run does)",
+            yellow=True,
+            bold=True,
+        )
 
 
 async def _make_schema(url: str) -> None:
