@@ -59,7 +59,7 @@ _CHECK_TIMES = (
 )
 
 
-def shift_into_past(store: Store, check_id: int, seconds: float) -> None:
+def shift_into_past(store: Store | Path, check_id: int, seconds: float) -> None:
     """Rewrite a check and its history as if everything had happened `seconds` earlier,
     the way another process (or a stopped engine's downtime) would leave the database."""
     assignments = ", ".join(f"{column} = {column} - :shift" for column in _CHECK_TIMES)
