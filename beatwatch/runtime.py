@@ -22,11 +22,13 @@ from beatwatch.config import Settings
 from beatwatch.core.errors import EngineBusy, StorageError
 from beatwatch.core.ratelimit import limiter_for
 from beatwatch.engine.clock import Clock
+from beatwatch.engine.duties import Duties, node_id_for
 from beatwatch.engine.event_log import StoreLogHandler
 from beatwatch.engine.lock import EngineLock
 from beatwatch.engine.self_ping import self_ping_loop
 from beatwatch.service.service import Service
 from beatwatch.store.database import open_to_others
+from beatwatch.store.node_rows import DISPATCH, EVALUATE
 from beatwatch.web.api import API_PREFIX, api_app
 from beatwatch.web.badges import badge_routes
 from beatwatch.web.descriptors import log_connection_room, raise_descriptor_limit
@@ -74,9 +76,18 @@ class Runtime:
             raise
         self._runner = runner
         port = runner.addresses[0][1] if runner.addresses else settings.listen_port
-        self._lock.announce(replace(settings, listen_port=port).listen)
+        listen = replace(settings, listen_port=port).listen
+        self._lock.announce(listen)
         service.engine_started(port)
         service.on_close(self.stop)
+        # Before the loops: a node alone on its database holds both duties from the start.
+        duties = Duties(service.store, node_id_for(settings.data_dir), listen, service.clock)
+        duties.when_gained(EVALUATE, service.evaluator.poke)
+        duties.when_gained(DISPATCH, service.dispatcher.poke)
+        service.evaluator.duties = service.dispatcher.duties = service.duties = duties
+        with contextlib.suppress(StorageError):  # the loop tries again
+            await duties.renew()
+        self._run(duties.run, "duties")
         self._run(service.watch_store, "other-writers")
         self._run(service.evaluator.run, "evaluator")
         self._run(service.dispatcher.run, "dispatcher")

@@ -32,6 +32,7 @@ COMMANDS = {
     "unknown": "beatwatch.cli.checks:unknown_command",
     "serve": "beatwatch.cli.serve:serve_command",
     "token": "beatwatch.cli.tokens:token_group",
+    "nodes": "beatwatch.cli.nodes:nodes_command",
     "demo": "beatwatch.cli.tui:demo_command",
     "run": "beatwatch.cli.run:run_command",
     "ping": "beatwatch.cli.run:ping_command",

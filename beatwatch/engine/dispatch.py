@@ -19,10 +19,12 @@ from beatwatch.core.model import EventKind
 from beatwatch.engine import event_log
 from beatwatch.engine.apprise_sender import SEND_TIMEOUT, send
 from beatwatch.engine.clock import WALL_CLOCK, Clock
+from beatwatch.engine.duties import Duties, Fence
 from beatwatch.engine.event_log import IN_EVENT_LOG
 from beatwatch.engine.incidents import run_incident_actions
 from beatwatch.store.connection import Connection
 from beatwatch.store.database import Store
+from beatwatch.store.node_rows import DISPATCH, DutyLost
 from beatwatch.store.outbox import (
     Claimed,
     claim_due,
@@ -58,18 +60,27 @@ class Delivery:
 
 
 def dispatch_pass(
-    conn: Connection, now: float, prune_now: bool, limit: int, sending_to: set[int]
+    conn: Connection,
+    now: float,
+    prune_now: bool,
+    limit: int,
+    sending_to: set[int],
+    fence: Fence | None = None,
+    epoch: int = 0,
 ) -> tuple[list[Claimed], float | None]:
     """Writer job: due escalations and reminders, digests, pruning, and the claim of the
     next message of each channel not sending (up to `limit`); returns the claimed messages
-    and when the dispatcher next has something to do."""
+    and when the dispatcher next has something to do. `fence` first, if given: it raises
+    if this node no longer holds the duty."""
+    if fence is not None:
+        fence(conn)
     run_incident_actions(conn, now)
     release_digests(conn, now)
     if prune_now:
         prune(conn, now)
     # A channel still sending is left out even if its send outlived its claim, so that
     # message is never sent twice at once.
-    claimed = claim_due(conn, now, limit, CLAIM_LEASE, sending_to) if limit > 0 else []
+    claimed = claim_due(conn, now, limit, CLAIM_LEASE, sending_to, epoch) if limit > 0 else []
     busy = sending_to | {message.channel_id for message in claimed}
     # With every slot taken, the next send waits for one to end, which pokes the loop.
     return claimed, next_due(conn, busy, sends=len(claimed) < limit)
@@ -92,6 +103,8 @@ class Dispatcher:
         self._in_flight: dict[int, asyncio.Task[None]] = {}
         self._slots = asyncio.Semaphore(CONCURRENT_SENDS)
         self._pruned_at = 0.0
+        # Where nodes share a database, the duty this loop acts under (None: always acts).
+        self.duties: Duties | None = None
 
     def poke(self) -> None:
         self._alarm.ring()
@@ -113,19 +126,30 @@ class Dispatcher:
         """One pass: what is due now is done or set sending. Returns when the next thing
         falls due, unless something is queued or a send ends before."""
         now = self._clock.now()
+        fence = self.duties.fence(DISPATCH) if self.duties is not None else None
+        if self.duties is not None and fence is None:
+            # Another node dispatches; this loop is poked when the duty becomes its own.
+            return now + BACKSTOP
         prune_now = now - self._pruned_at >= PRUNE_EVERY
         # Quiet: nothing the pass writes concerns the evaluator, and the pass itself learns
         # when it next has work.
-        claimed, due = await self._db.write(
-            partial(
-                dispatch_pass,
-                now=now,
-                prune_now=prune_now,
-                limit=CONCURRENT_SENDS * 4 - len(self._in_flight),
-                sending_to=set(self._in_flight),
-            ),
-            quiet=True,
-        )
+        try:
+            claimed, due = await self._db.write(
+                partial(
+                    dispatch_pass,
+                    now=now,
+                    prune_now=prune_now,
+                    limit=CONCURRENT_SENDS * 4 - len(self._in_flight),
+                    sending_to=set(self._in_flight),
+                    fence=fence,
+                    epoch=self._epoch(),
+                ),
+                quiet=True,
+            )
+        except DutyLost:
+            assert self.duties is not None
+            self.duties.lost(DISPATCH)
+            return now + BACKSTOP
         if prune_now:
             self._pruned_at = now
         for message in claimed:
@@ -134,6 +158,11 @@ class Dispatcher:
             task.add_done_callback(partial(self._channel_free, message.channel_id))
         backstop = now + BACKSTOP
         return min(self._pruned_at + PRUNE_EVERY, backstop, due if due is not None else backstop)
+
+    def _epoch(self) -> int:
+        """The dispatch duty's epoch this node holds (0 where nodes are not in play)."""
+        epoch = self.duties.epoch(DISPATCH) if self.duties is not None else None
+        return epoch or 0
 
     async def _send_one(self, message: Claimed) -> str | None:
         async with self._slots:

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 
 from beatwatch.core.model import Check, Transition
 from beatwatch.engine.clock import WALL_CLOCK, Clock
+from beatwatch.engine.duties import Duties
 from beatwatch.engine.transitions import settle
 from beatwatch.store import database
 from beatwatch.store.connection import Connection
 from beatwatch.store.database import Store
+from beatwatch.store.node_rows import EVALUATE, DutyLost
 
 log = logging.getLogger("beatwatch.evaluator")
 
@@ -26,8 +29,13 @@ BATCH = 200
 Settled = list[tuple[Check, Transition | None]]
 
 
-def evaluate_due(conn: Connection, now: float, limit: int) -> Settled:
-    """Writer job: settle every check whose next change is due."""
+def evaluate_due(
+    conn: Connection, now: float, limit: int, fence: Callable[[Connection], None] | None = None
+) -> Settled:
+    """Writer job: settle every check whose next change is due (after `fence`, which raises
+    if this node no longer holds the duty)."""
+    if fence is not None:
+        fence(conn)
     return [
         settle(conn, check, now, clock_driven=True, stored=check)
         for check in database.load_due_checks(conn, now, limit)
@@ -51,6 +59,8 @@ class Evaluator:
         # When the pass under way began (monotonic; None while the loop waits): how the
         # self-ping tells a wedged evaluator from an idle one.
         self._pass_began: float | None = None
+        # Where nodes share a database, the duty this loop acts under (None: always acts).
+        self.duties: Duties | None = None
 
     def poke(self) -> None:
         self._alarm.ring()
@@ -84,13 +94,24 @@ class Evaluator:
         total = 0
         while True:
             now = self._clock.now()
+            fence = self.duties.fence(EVALUATE) if self.duties is not None else None
+            if self.duties is not None and fence is None:
+                # Another node evaluates; this loop waits to be poked when the duty is its.
+                self._earliest = None
+                self.last_pass_at = now
+                return total
             earliest = self._earliest = await self._db.earliest_change()
             if earliest is None or earliest > now:
                 self.last_pass_at = now
                 return total
-            settled = await self._db.write(
-                lambda conn, now=now: evaluate_due(conn, now, BATCH), quiet=True
-            )
+            try:
+                settled = await self._db.write(
+                    partial(evaluate_due, now=now, limit=BATCH, fence=fence), quiet=True
+                )
+            except DutyLost:
+                assert self.duties is not None
+                self.duties.lost(EVALUATE)
+                continue
             total += len(settled)
             if settled:
                 self._on_settled(settled)

@@ -39,6 +39,7 @@ from beatwatch.engine.apprise_sender import send
 from beatwatch.engine.check_edits import Resumed
 from beatwatch.engine.clock import WALL_CLOCK, Clock
 from beatwatch.engine.dispatch import Delivery, Dispatcher, Sender
+from beatwatch.engine.duties import Duties
 from beatwatch.engine.evaluator import Evaluator, Settled
 from beatwatch.engine.events import (
     CheckChanged,
@@ -85,6 +86,8 @@ class Service:
         self.evaluator = Evaluator(db, self._publish_settled, clock)
         self.alerts = Alerts(db, self.events, clock)
         self.dispatcher = Dispatcher(db, self._publish_delivery, sender, clock)
+        # This process's place among the nodes on its database, while it runs an engine.
+        self.duties: Duties | None = None
         self.oncall = OnCall(db, self.events, clock)
         self.tokens = Tokens(db, clock)
         # Counted since this process started, for /metrics.

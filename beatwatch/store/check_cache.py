@@ -28,6 +28,9 @@ class CheckCache:
 
     def lookup(self, conn: Connection, column: str, value: str) -> Check | None:
         """The check whose uuid or slug is `value`, as stored."""
+        if getattr(conn, "shared_with_other_writers", False):
+            # Another node may have written it a moment ago: read it, and lock it.
+            return load_check_by(conn, column, value)
         if conn.total_changes != self._mark:
             self.clear()
         cached = (self._by_uuid if column == "uuid" else self._by_slug).get(value)

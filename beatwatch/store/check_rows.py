@@ -16,7 +16,7 @@ from typing import Any
 
 from beatwatch.core.model import AlertType, Check, PingKind, Schedule, State
 from beatwatch.core.timefmt import within_calendar
-from beatwatch.store.connection import Connection, Row
+from beatwatch.store.connection import Connection, Row, row_lock
 
 CHECK_COLUMNS = (
     "id, uuid, name, slug, every_seconds, cron, tz, grace_seconds, max_duration_seconds, host, "
@@ -78,7 +78,7 @@ def check_from_row(r: Row | tuple[Any, ...]) -> Check:
 def load_check_by(conn: Connection, column: str, value: str) -> Check | None:
     assert column in ("uuid", "slug", "name")
     row = conn.execute(
-        f"SELECT {CHECK_COLUMNS} FROM checks WHERE {column} = ?", (value,)
+        f"SELECT {CHECK_COLUMNS} FROM checks WHERE {column} = ?{row_lock(conn)}", (value,)
     ).fetchone()
     return check_from_row(row) if row else None
 

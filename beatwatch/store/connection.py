@@ -57,6 +57,21 @@ class Connection(Protocol):
     def close(self) -> None: ...
 
 
+def row_lock(conn: Connection) -> str:
+    """What a SELECT inside a writer job ends with to lock the rows it reads until the job's
+    transaction ends: on PostgreSQL, where another node may write them meanwhile. SQLite's
+    one write lock serializes every writer already."""
+    return " FOR UPDATE" if getattr(conn, "shared_with_other_writers", False) else ""
+
+
+def database_clock(conn: Connection, local_now: float) -> float:
+    """The database's time (epoch seconds): what leases between nodes are measured in, so
+    that a node's clock being off cannot hand a duty to two of them. SQLite is local, so
+    its time is this machine's, `local_now`."""
+    now = getattr(conn, "now", None)
+    return float(now()) if now is not None else local_now
+
+
 def inserted_id(conn: Connection, sql: str, parameters: Parameters) -> int:
     """Run the INSERT `sql` and return the id the database gave its row."""
     row = conn.execute(f"{sql} RETURNING id", parameters).fetchone()

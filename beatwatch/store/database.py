@@ -46,7 +46,7 @@ from beatwatch.store.check_rows import (
     check_from_row,
     check_values,
 )
-from beatwatch.store.connection import Connection, Row, inserted_id
+from beatwatch.store.connection import Connection, Row, inserted_id, row_lock
 from beatwatch.store.schema import migrate
 from beatwatch.store.token_rows import TOKEN_COLUMNS, Token, token_from_row
 from beatwatch.store.writer import Writer
@@ -473,7 +473,9 @@ def ping_from_row(r: Row) -> Ping:
 
 
 def load_check(conn: Connection, check_id: int) -> Check | None:
-    row = conn.execute(f"SELECT {CHECK_COLUMNS} FROM checks WHERE id = ?", (check_id,)).fetchone()
+    row = conn.execute(
+        f"SELECT {CHECK_COLUMNS} FROM checks WHERE id = ?{row_lock(conn)}", (check_id,)
+    ).fetchone()
     return check_from_row(row) if row else None
 
 
@@ -491,7 +493,7 @@ def load_checks_naming(conn: Connection, ref: str) -> list[Check]:
 def load_due_checks(conn: Connection, now: float, limit: int) -> list[Check]:
     rows = conn.execute(
         f"SELECT {CHECK_COLUMNS} FROM checks WHERE next_change_at <= ? "
-        "ORDER BY next_change_at LIMIT ?",
+        f"ORDER BY next_change_at LIMIT ?{row_lock(conn)}",
         (now, limit),
     ).fetchall()
     return [check_from_row(r) for r in rows]

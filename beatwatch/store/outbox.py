@@ -42,10 +42,13 @@ def claim_due(
     limit: int,
     lease: float,
     sending_to: Collection[int] = (),
+    epoch: int = 0,
 ) -> list[Claimed]:
     """Claim the next due message of each channel for `lease` seconds, except those in
     `sending_to`: a channel gets its messages one at a time, the oldest first, so a recovery
-    never lands before the alert it answers."""
+    never lands before the alert it answers. A claim made under an older `epoch` of the
+    dispatch duty is void: its node lost the duty (it died), and its messages go out now
+    rather than when its claims run out."""
     rows = conn.execute(
         "SELECT id, channel_id, name, url, kind, title, body, created_at, attempts FROM ("
         "SELECT o.id, o.channel_id, c.name, c.url, o.kind, o.title, o.body, o.created_at, "
@@ -53,9 +56,9 @@ def claim_due(
         "(PARTITION BY o.channel_id ORDER BY o.next_attempt_at, o.id) AS place "
         "FROM outbox o JOIN channels c ON c.id = o.channel_id "
         "WHERE o.status = ? AND o.next_attempt_at <= ? "
-        "AND (o.claimed_until IS NULL OR o.claimed_until < ?)"
+        "AND (o.claimed_until IS NULL OR o.claimed_until < ? OR o.claim_epoch < ?)"
         ") AS due WHERE place = 1 ORDER BY next_attempt_at, id",
-        (PENDING, now, now),
+        (PENDING, now, now, epoch),
     ).fetchall()
     claimed: list[Claimed] = []
     for row in rows:
@@ -64,9 +67,9 @@ def claim_due(
         if len(claimed) == limit:
             break
         cursor = conn.execute(
-            "UPDATE outbox SET claimed_until = ? WHERE id = ? AND status = ? "
-            "AND (claimed_until IS NULL OR claimed_until < ?)",
-            (now + lease, row[0], PENDING, now),
+            "UPDATE outbox SET claimed_until = ?, claim_epoch = ? WHERE id = ? AND status = ? "
+            "AND (claimed_until IS NULL OR claimed_until < ? OR claim_epoch < ?)",
+            (now + lease, epoch, row[0], PENDING, now, epoch),
         )
         if cursor.rowcount == 1:
             claimed.append(Claimed(*row))

@@ -126,6 +126,9 @@ def connect_postgres(url: str, password: str | None = None) -> psycopg.Connectio
 class PostgresConnection:
     """A psycopg connection that behaves as the store's Connection."""
 
+    # Other nodes write the same rows: a writer job locks what it reads (row_lock).
+    shared_with_other_writers = True
+
     def __init__(self, url: str, listen: bool = False, password: str | None = None) -> None:
         self._url = url
         self._password = password
@@ -154,6 +157,10 @@ class PostgresConnection:
     @property
     def in_transaction(self) -> bool:
         return self._conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+
+    def now(self) -> float:
+        row = self.execute("SELECT CAST(extract(epoch FROM clock_timestamp()) AS DOUBLE PRECISION)")
+        return float(row.fetchone()[0])
 
     def data_version(self) -> int:
         """Grows whenever another connection has committed a change (PRAGMA data_version)."""

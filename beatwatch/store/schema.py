@@ -308,6 +308,27 @@ MIGRATIONS: list[Migration] = [
     ALTER TABLE unknown_pings ADD COLUMN uuid TEXT;
     ALTER TABLE unknown_pings ADD COLUMN slug TEXT;
     """,
+    # 11: the engines on one database (nodes) and the duties one of them holds at a time,
+    # each under a lease with an epoch that grows at every change of holder; a message's
+    # claim names the epoch of the dispatch duty it was made under.
+    """
+    ALTER TABLE outbox ADD COLUMN claim_epoch INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE nodes (
+        id TEXT PRIMARY KEY,
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        listen TEXT NOT NULL,
+        started_at REAL NOT NULL,
+        last_seen REAL NOT NULL,
+        clock_offset REAL NOT NULL DEFAULT 0
+    );
+    CREATE TABLE duties (
+        name TEXT PRIMARY KEY,
+        holder TEXT,
+        epoch INTEGER NOT NULL DEFAULT 0,
+        expires_at REAL NOT NULL DEFAULT 0
+    );
+    """,
 ]
 
 

@@ -1,0 +1,65 @@
+"""The nodes on this database, as `beatwatch nodes` and the API show them: which one holds
+which duty, when each was last seen, and whose clock is off."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from beatwatch.engine.duties import CLOCK_OFF_BY, LEASE
+from beatwatch.store.database import Store
+from beatwatch.store.node_rows import DUTIES, load_nodes
+
+
+@dataclass(frozen=True, slots=True)
+class NodeStatus:
+    id: str
+    host: str
+    pid: int
+    listen: str
+    started_at: float
+    last_seen: float
+    clock_offset: float
+    duties: tuple[str, ...]
+    # Seen within a lease: a node not seen for longer has stopped or cannot reach the database.
+    alive: bool
+
+    @property
+    def clock_off(self) -> bool:
+        return abs(self.clock_offset) > CLOCK_OFF_BY
+
+
+async def node_statuses(store: Store, local_now: float) -> tuple[list[NodeStatus], list[str]]:
+    """Every node known, and the duties no live node holds."""
+    nodes, duties, now = await store.write(lambda conn: load_nodes(conn, local_now), quiet=True)
+    held = {d.name: d.holder for d in duties if d.holder and d.expires_at >= now}
+    statuses = [
+        NodeStatus(
+            id=n.id,
+            host=n.host,
+            pid=n.pid,
+            listen=n.listen,
+            started_at=n.started_at,
+            last_seen=n.last_seen,
+            clock_offset=n.clock_offset,
+            duties=tuple(name for name in DUTIES if held.get(name) == n.id),
+            alive=now - n.last_seen <= LEASE,
+        )
+        for n in nodes
+    ]
+    return statuses, [name for name in DUTIES if name not in held]
+
+
+def node_to_dict(node: NodeStatus) -> dict[str, Any]:
+    return {
+        "id": node.id,
+        "host": node.host,
+        "pid": node.pid,
+        "listen": node.listen,
+        "started_at": node.started_at,
+        "last_seen": node.last_seen,
+        "clock_offset": round(node.clock_offset, 3),
+        "clock_off": node.clock_off,
+        "duties": list(node.duties),
+        "alive": node.alive,
+    }
