@@ -22,6 +22,7 @@ from beatwatch.core.model import State
 from beatwatch.core.ratelimit import RateLimiter
 from beatwatch.core.rules import evaluate
 from beatwatch.store.connection import DatabaseError
+from beatwatch.store.node_rows import DUTIES
 from beatwatch.web.api_http import authenticate, check_rate, error_response
 
 if TYPE_CHECKING:
@@ -138,6 +139,29 @@ async def _fleet_metrics(service: Service, now: float) -> list[str]:
             "gauge",
             "1 while a channel's last delivery failed.",
             (({"channel": ch.name}, int(ch.failing)) for ch in channels),
+        ),
+        *_node_metrics(service),
+    ]
+
+
+def _node_metrics(service: Service) -> list[str]:
+    """This node's place among those on its database, while it runs an engine."""
+    duties = service.duties
+    if duties is None:
+        return []
+    node = {"node": duties.node.id}
+    return [
+        *family(
+            "beatwatch_node_duty_held",
+            "gauge",
+            "1 while this node holds the duty (evaluate: deadlines; dispatch: alerts).",
+            (({**node, "duty": duty}, int(duties.holds(duty))) for duty in DUTIES),
+        ),
+        *family(
+            "beatwatch_node_clock_offset_seconds",
+            "gauge",
+            "How far this node's clock is ahead of the database's (negative: behind).",
+            [(node, round(duties.node.clock_offset, 3))],
         ),
     ]
 

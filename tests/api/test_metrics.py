@@ -38,3 +38,8 @@ async def test_metrics_parse_and_tell_each_checks_state(api: Api) -> None:
     assert value("beatwatch_pings_received_total") == 3
     assert value("beatwatch_unknown_pings_total") == 1
     assert value("beatwatch_storage_ok") == 1
+    # This engine is the one node on its database: it holds both duties.
+    [node] = {dict(labels)["node"] for name, labels in samples if name.startswith("beatwatch_node")}
+    assert value("beatwatch_node_duty_held", node=node, duty="evaluate") == 1
+    assert value("beatwatch_node_duty_held", node=node, duty="dispatch") == 1
+    assert abs(value("beatwatch_node_clock_offset_seconds", node=node)) < 1

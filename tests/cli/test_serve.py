@@ -73,3 +73,33 @@ async def test_serve_answers_a_ping_and_stops_on_sigterm(beatwatch: Beatwatch) -
     assert log.rstrip().endswith("stopped")
     [ping] = beatwatch("pings", "backup", "--json").json()
     assert (ping["kind"], ping["body"], ping["remote_addr"]) == ("success", "done", "127.0.0.1")
+
+
+async def test_nodes_lists_the_engine_and_its_duties_while_it_runs(beatwatch: Beatwatch) -> None:
+    assert beatwatch("check", "add", "backup", "--every", "1h").code == 0
+    before = beatwatch("nodes")
+    assert (before.code, before.stdout.strip()) == (
+        0,
+        "No engine has run on this database yet: start one with `beatwatch serve`.",
+    )
+    serve, _ = await start_serve(beatwatch)
+    try:
+        shown = beatwatch("nodes", "--json").json()
+        [node] = shown["nodes"]
+        assert (node["duties"], node["alive"], node["clock_off"]) == (
+            ["dispatch", "evaluate"][::-1],
+            True,
+            False,
+        )
+        assert shown["unheld"] == []
+        table = beatwatch("nodes").stdout
+        assert "evaluate, dispatch" in table and node["id"] in table
+        serve.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(serve.wait(), TIMEOUT)
+    finally:
+        if serve.returncode is None:
+            serve.kill()
+            await serve.wait()
+    # Stopped cleanly, it gave its duties up and left.
+    after = beatwatch("nodes", "--json").json()
+    assert after == {"nodes": [], "unheld": ["evaluate", "dispatch"]}
