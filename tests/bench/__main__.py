@@ -31,6 +31,7 @@ BENCHMARKS = {
     "demo": "tests.bench.demo",
     "startup": "tests.bench.startup",
     "simulate": "tests.bench.simulate",
+    "failover": "tests.bench.failover",
 }
 
 
