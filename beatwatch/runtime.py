@@ -84,7 +84,11 @@ class Runtime:
         duties = Duties(service.store, node_id_for(settings.data_dir), listen, service.clock)
         duties.when_gained(EVALUATE, service.evaluator.poke)
         duties.when_gained(DISPATCH, service.dispatcher.poke)
-        service.evaluator.duties = service.dispatcher.duties = service.duties = duties
+        service.duties = duties
+        if service.store.database_url is not None:
+            # Only where other engines share the database do the loops wait for their duty:
+            # on SQLite the data dir's lock makes this engine the only one.
+            service.evaluator.duties = service.dispatcher.duties = duties
         with contextlib.suppress(StorageError):  # the loop tries again
             await duties.renew()
         self._run(duties.run, "duties")

@@ -6,7 +6,7 @@ the database (store/node_rows.py): taken by whoever finds it free or run out, re
 RENEW_EVERY seconds, good for LEASE seconds, so a node killed with its duties loses them
 within LEASE and another takes them at its next renewal: under 15 s in all. A node stopped
 cleanly gives them up at once. On SQLite the data dir's lock already makes this the only
-engine, so it always holds both.
+engine: it holds both, and its loops do not wait for them.
 
 The node's id is kept in its data dir: a node restarted after a crash finds its own lease
 and carries on at once instead of waiting for it to run out.
@@ -60,7 +60,10 @@ def node_id_for(data_dir: Path) -> str:
 
 def _new_node_id(path: Path) -> str:
     node_id = f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
-    path.write_text(node_id + "\n")
+    # 0600, as every file in the data dir.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as file:
+        file.write(node_id + "\n")
     return node_id
 
 
