@@ -10,7 +10,7 @@ from beatwatch.cli.context import json_option, location_options, with_service
 from beatwatch.cli.printing import echo, print_json, print_table
 from beatwatch.core.terminal_text import terminal_text
 from beatwatch.core.timefmt import format_relative
-from beatwatch.service.cluster import node_statuses, node_to_dict
+from beatwatch.service.cluster import node_to_dict
 from beatwatch.service.service import Service
 
 
@@ -23,7 +23,7 @@ def nodes_command(ctx: click.Context, as_json: bool, **where: Any) -> None:
     alerts, when each was last seen, and whose clock is off."""
 
     async def act(service: Service) -> None:
-        nodes, unheld = await node_statuses(service.store, service.clock.now())
+        nodes, unheld = await service.nodes()
         if as_json:
             print_json({"nodes": [node_to_dict(n) for n in nodes], "unheld": unheld})
             return

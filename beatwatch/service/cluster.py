@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from beatwatch.core.presentation import counted
+from beatwatch.core.terminal_text import terminal_text
 from beatwatch.engine.duties import CLOCK_OFF_BY, LEASE
 from beatwatch.store.database import Store
 from beatwatch.store.node_rows import DUTIES, load_nodes
@@ -48,6 +50,29 @@ async def node_statuses(store: Store, local_now: float) -> tuple[list[NodeStatus
         for n in nodes
     ]
     return statuses, [name for name in DUTIES if name not in held]
+
+
+# How the header tells each duty held, and nobody holding it.
+_DUTY_WORDS = {
+    "evaluate": ("evaluates", "nobody evaluates deadlines"),
+    "dispatch": ("sends alerts", "nobody sends alerts"),
+}
+
+
+def cluster_summary(nodes: list[NodeStatus], unheld: list[str]) -> str:
+    """One line for a header: empty for a node alone on its database with its clock right;
+    else how many nodes run, who holds each duty, whose clock is off, what nobody holds."""
+    alive = [n for n in nodes if n.alive]
+    off = [n.host for n in alive if n.clock_off]
+    if len(alive) <= 1 and not off and not unheld:
+        return ""
+    parts = [counted(len(alive), "node")]
+    for duty in DUTIES:
+        holder = next((n.host for n in alive if duty in n.duties), None)
+        held, unheld_text = _DUTY_WORDS[duty]
+        parts.append(f"{holder} {held}" if holder else unheld_text)
+    parts += [f"{host}'s clock is off" for host in off]
+    return terminal_text(" · ".join(parts))
 
 
 def node_to_dict(node: NodeStatus) -> dict[str, Any]:

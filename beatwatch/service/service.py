@@ -54,6 +54,7 @@ from beatwatch.engine.events import (
 from beatwatch.engine.ingest import PingOutcome, record_ping
 from beatwatch.engine.lock import EngineInfo, EngineLock
 from beatwatch.service.alerts import Alerts
+from beatwatch.service.cluster import NodeStatus, node_statuses
 from beatwatch.service.oncall import OnCall
 from beatwatch.service.tokens import Tokens, derive_tag_key
 from beatwatch.store import database
@@ -158,6 +159,10 @@ class Service:
     def storage_fault(self) -> str | None:
         """Why the database last refused a write, until it accepts one again."""
         return self.store.writer.fault
+
+    async def nodes(self) -> tuple[list[NodeStatus], list[str]]:
+        """The engines on this database, and the duties no live one holds."""
+        return await node_statuses(self.store, self.clock.now())
 
     async def watch_store(self, interval: float = OTHER_WRITERS_INTERVAL) -> None:
         """Until cancelled, notice what other processes commit: the command line, or for an

@@ -37,6 +37,7 @@ from beatwatch.engine.events import (
     StoreChanged,
     UnknownPingRecorded,
 )
+from beatwatch.service.cluster import cluster_summary
 from beatwatch.service.service import Service
 from beatwatch.ui.commands import BeatwatchCommands, CheckCommands
 from beatwatch.ui.controls_filter import ControlsDropped
@@ -66,6 +67,8 @@ RESULTS_BATCH = 500
 HEALTH_CHECK_INTERVAL = 1.0
 # How often the alerting facts are read again, when they may have changed (seconds).
 FACTS_INTERVAL = 0.5
+# How often the header reads the nodes on the database: as often as they renew their leases.
+CLUSTER_INTERVAL = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +180,8 @@ class BeatwatchApp(App[None]):
         self._reload_wanted = False
         self._reloading = False
         self._sub_title = ""
+        # What the header adds while several nodes run on the database.
+        self._cluster_note = ""
         # Attached, and the engine's process has gone since.
         self._engine_lost = False
         self._install_themes(theme_name, user_theme_dir)
@@ -231,6 +236,7 @@ class BeatwatchApp(App[None]):
         self._sub_title = self.sub_title
         self.set_interval(HEALTH_CHECK_INTERVAL, self._show_engine_health)
         self.set_interval(FACTS_INTERVAL, self._follow_facts)
+        self.set_interval(CLUSTER_INTERVAL, self._follow_cluster)
 
     def key_for(self, binding_id: str) -> str:
         """The key of the binding `binding_id` under the keymap, as the footer shows it: for
@@ -252,9 +258,20 @@ class BeatwatchApp(App[None]):
             self._follow_attached_engine()
         fault = self.service.storage_fault
         if fault is None:
-            self.sub_title = self._sub_title
+            self.sub_title = self._sub_title + self._cluster_note
         else:
             self.sub_title = f"storage fault: {fault} — pings are refused with 503 until it clears"
+
+    def _follow_cluster(self) -> None:
+        if not self.workers_in("cluster"):
+            self.run_worker(self._read_cluster(), group="cluster")
+
+    async def _read_cluster(self) -> None:
+        """While several nodes share the database, the header says who holds which duty."""
+        found = await self.attempt("read the nodes", self.service.nodes())
+        if found is not None:
+            summary = cluster_summary(*found)
+            self._cluster_note = f" · {summary}" if summary else ""
 
     def _follow_attached_engine(self) -> None:
         holder = self.service.engine_holder()

@@ -1,0 +1,28 @@
+"""The header's line about the nodes on the database: nothing for a node alone, else who
+holds each duty, whose clock is off, and what nobody holds."""
+
+from __future__ import annotations
+
+from beatwatch.service.cluster import NodeStatus, cluster_summary
+
+
+def node(host: str, *duties: str, offset: float = 0.0, alive: bool = True) -> NodeStatus:
+    return NodeStatus(f"{host}-1", host, 100, "0.0.0.0:8790", 0.0, 0.0, offset, duties, alive)
+
+
+def test_a_node_alone_and_on_time_says_nothing():
+    assert cluster_summary([node("mon1", "evaluate", "dispatch")], []) == ""
+
+
+def test_several_nodes_say_who_holds_each_duty_and_whose_clock_is_off():
+    nodes = [
+        node("mon1", "evaluate"),
+        node("mon2", "dispatch", offset=-4.2),
+        node("mon3", alive=False),
+    ]
+    assert cluster_summary(nodes, []) == (
+        "2 nodes · mon1 evaluates · mon2 sends alerts · mon2's clock is off"
+    )
+    assert cluster_summary([node("mon1", "evaluate"), node("mon2")], ["dispatch"]) == (
+        "2 nodes · mon1 evaluates · nobody sends alerts"
+    )
