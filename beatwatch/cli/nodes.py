@@ -41,7 +41,8 @@ def nodes_command(ctx: click.Context, as_json: bool, **where: Any) -> None:
                     terminal_text(n.listen),
                     ", ".join(n.duties) or "-",
                     format_relative(n.last_seen, now) + ("" if n.alive else " (gone)"),
-                    f"{n.clock_offset:+.1f} s" + (" OFF" if n.clock_off else ""),
+                    # Rounded first: a few milliseconds behind is not "-0.0 s".
+                    f"{round(n.clock_offset, 1) + 0.0:+.1f} s" + (" OFF" if n.clock_off else ""),
                 ]
                 for n in nodes
             ),

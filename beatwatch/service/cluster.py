@@ -54,8 +54,8 @@ async def node_statuses(store: Store, local_now: float) -> tuple[list[NodeStatus
 
 # How the header tells each duty held, and nobody holding it.
 _DUTY_WORDS = {
-    "evaluate": ("evaluates", "nobody evaluates deadlines"),
-    "dispatch": ("sends alerts", "nobody sends alerts"),
+    "evaluate": ("deadlines", "nobody evaluates deadlines"),
+    "dispatch": ("alerts", "nobody sends alerts"),
 }
 
 
@@ -66,11 +66,17 @@ def cluster_summary(nodes: list[NodeStatus], unheld: list[str]) -> str:
     off = [n.host for n in alive if n.clock_off]
     if len(alive) <= 1 and not off and not unheld:
         return ""
+    holders = {duty: next((n.host for n in alive if duty in n.duties), None) for duty in DUTIES}
     parts = [counted(len(alive), "node")]
-    for duty in DUTIES:
-        holder = next((n.host for n in alive if duty in n.duties), None)
-        held, unheld_text = _DUTY_WORDS[duty]
-        parts.append(f"{holder} {held}" if holder else unheld_text)
+    if len(set(holders.values())) == 1 and None not in holders.values():
+        parts.append(f"duties on {holders[DUTIES[0]]}")
+    else:
+        parts.append(
+            ", ".join(
+                f"{_DUTY_WORDS[duty][0]} on {host}" if host else _DUTY_WORDS[duty][1]
+                for duty, host in holders.items()
+            )
+        )
     parts += [f"{host}'s clock is off" for host in off]
     return terminal_text(" · ".join(parts))
 

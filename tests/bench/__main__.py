@@ -32,6 +32,7 @@ BENCHMARKS = {
     "startup": "tests.bench.startup",
     "simulate": "tests.bench.simulate",
     "failover": "tests.bench.failover",
+    "ingest_pg": "tests.bench.ingest_pg",
 }
 
 

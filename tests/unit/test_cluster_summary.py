@@ -21,8 +21,13 @@ def test_several_nodes_say_who_holds_each_duty_and_whose_clock_is_off():
         node("mon3", alive=False),
     ]
     assert cluster_summary(nodes, []) == (
-        "2 nodes · mon1 evaluates · mon2 sends alerts · mon2's clock is off"
+        "2 nodes · deadlines on mon1, alerts on mon2 · mon2's clock is off"
     )
     assert cluster_summary([node("mon1", "evaluate"), node("mon2")], ["dispatch"]) == (
-        "2 nodes · mon1 evaluates · nobody sends alerts"
+        "2 nodes · deadlines on mon1, nobody sends alerts"
     )
+
+
+def test_one_node_holding_both_duties_is_said_once():
+    nodes = [node("mon1", "evaluate", "dispatch"), node("mon2")]
+    assert cluster_summary(nodes, []) == "2 nodes · duties on mon1"
