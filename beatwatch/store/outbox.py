@@ -34,6 +34,8 @@ class Claimed:
     body: str
     created_at: float
     attempts: int
+    # The dispatch duty's epoch the claim was made under: only that claim may record it.
+    epoch: int = 0
 
 
 def claim_due(
@@ -72,32 +74,34 @@ def claim_due(
             (now + lease, epoch, row[0], PENDING, now, epoch),
         )
         if cursor.rowcount == 1:
-            claimed.append(Claimed(*row))
+            claimed.append(Claimed(*row, epoch=epoch))
     return claimed
 
 
 def finish_delivery(conn: Connection, message: Claimed, error: str | None, now: float) -> bool:
-    """Record a send attempt; returns True if the message was given up on."""
+    """Record a send attempt; returns True if the message was given up on. Where another
+    node has claimed the message since (this one lost the dispatch duty while sending), the
+    newer claim's outcome stands and this attempt changes nothing of the message."""
     alert_rows.record_delivery(conn, message.channel_id, error, now)
     attempts = message.attempts + 1
+    mine = "WHERE id = ? AND claim_epoch = ?"
     if error is None:
         conn.execute(
-            "UPDATE outbox SET status = ?, sent_at = ?, attempts = ?, claimed_until = NULL "
-            "WHERE id = ?",
-            (SENT, now, attempts, message.id),
+            f"UPDATE outbox SET status = ?, sent_at = ?, attempts = ?, claimed_until = NULL {mine}",
+            (SENT, now, attempts, message.id, message.epoch),
         )
         return False
     if now - message.created_at >= GIVE_UP_AFTER:
         conn.execute(
             "UPDATE outbox SET status = ?, attempts = ?, last_error = ?, claimed_until = NULL "
-            "WHERE id = ?",
-            (EXPIRED, attempts, error, message.id),
+            + mine,
+            (EXPIRED, attempts, error, message.id, message.epoch),
         )
         return True
     conn.execute(
         "UPDATE outbox SET attempts = ?, last_error = ?, next_attempt_at = ?, "
-        "claimed_until = NULL WHERE id = ?",
-        (attempts, error, now + retry_delay(attempts), message.id),
+        f"claimed_until = NULL {mine}",
+        (attempts, error, now + retry_delay(attempts), message.id, message.epoch),
     )
     return False
 
