@@ -33,6 +33,7 @@ COMMANDS = {
     "serve": "beatwatch.cli.serve:serve_command",
     "token": "beatwatch.cli.tokens:token_group",
     "nodes": "beatwatch.cli.nodes:nodes_command",
+    "migrate": "beatwatch.cli.migrate:migrate_command",
     "demo": "beatwatch.cli.tui:demo_command",
     "run": "beatwatch.cli.run:run_command",
     "ping": "beatwatch.cli.run:ping_command",
