@@ -6,41 +6,42 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-import sqlite3
 import time
 from collections.abc import AsyncIterator
-from contextlib import closing
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from beatwatch.config import Settings
 from beatwatch.core.model import Check
 from beatwatch.core.validation import CheckSpec
 from beatwatch.service.service import Service
-from beatwatch.store.database import DB_FILE
-from tests.conftest import wait_for
+from beatwatch.store.database import DB_FILE, Store
+from tests.conftest import settings_on, wait_for
 from tests.engine.conftest import shift_into_past
+from tests.outside import outside
 from tests.reliability.conftest import ServeProcess, free_port
 from tests.webhook import Hook, serving
 
 DOWNTIME = 2 * 3600.0
 
 
-def outbox(db_path: Path) -> list[tuple[str, str, int]]:
+def outbox(db: Path | Store) -> list[tuple[str, str, int]]:
     """(kind, status, attempts) of every queued message, oldest first."""
-    with closing(sqlite3.connect(db_path)) as conn:
-        return conn.execute("SELECT kind, status, attempts FROM outbox ORDER BY id").fetchall()
+    with outside(db) as conn:
+        rows = conn.execute("SELECT kind, status, attempts FROM outbox ORDER BY id").fetchall()
+        return [tuple(row) for row in rows]
 
 
-def make_retries_due(db_path: Path) -> None:
+def make_retries_due(db: Path | Store) -> None:
     """As if the downtime had outlasted the retry delay (10 s after one failure)."""
-    with closing(sqlite3.connect(db_path)) as conn, conn:
+    with outside(db) as conn:
         conn.execute("UPDATE outbox SET next_attempt_at = next_attempt_at - 60")
 
 
-async def setup(data_dir: Path, hook_port: int) -> Check:
-    service = await Service.open(Settings(data_dir=data_dir))
+async def setup(settings: Settings, hook_port: int) -> Check:
+    service = await Service.open(settings)
     try:
         url = f"json://127.0.0.1:{hook_port}/hook"
         await service.alerts.add_channel("ops", url, is_default=True)
@@ -49,26 +50,32 @@ async def setup(data_dir: Path, hook_port: int) -> Check:
         await service.close()
 
 
-async def test_a_pending_alert_survives_kill9_and_arrives_exactly_once(tmp_path: Path) -> None:
-    db_path = tmp_path / DB_FILE
+@pytest.fixture
+def settings(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    return settings_on(backend, request, tmp_path)
+
+
+async def test_a_pending_alert_survives_kill9_and_arrives_exactly_once(settings: Settings) -> None:
+    db = Store(settings.data_dir / DB_FILE, settings.database_url)
     hook_port = free_port()
-    check = await setup(tmp_path, hook_port)
-    shift_into_past(db_path, check.id, DOWNTIME)
+    check = await setup(settings, hook_port)
+    shift_into_past(db, check.id, DOWNTIME)
     inbox = Hook(port=hook_port)
     received = inbox.received
 
     # The notification receiver is down: the missed alert fails once and waits for a retry.
-    server = ServeProcess(tmp_path)
+    env = {"BEATWATCH_DATABASE_URL": settings.database_url} if settings.database_url else {}
+    server = ServeProcess(settings.data_dir, env)
     await server.start()
-    await wait_for(lambda: [r[1:] for r in outbox(db_path)] == [("pending", 1)], timeout=10)
+    await wait_for(lambda: [r[1:] for r in outbox(db)] == [("pending", 1)], timeout=10)
     server.kill()
     await server.process.wait()  # type: ignore[union-attr]
-    make_retries_due(db_path)
+    make_retries_due(db)
 
     async with serving(inbox):
         await server.start()
         await wait_for(lambda: len(received) == 1, timeout=10)
-        await wait_for(lambda: [r[1] for r in outbox(db_path)] == ["sent"], timeout=10)
+        await wait_for(lambda: [r[1] for r in outbox(db)] == ["sent"], timeout=10)
         assert "MISSED" in received[0]["title"] and "db-backup" in received[0]["title"]
         assert await server.stop() == 0
 
@@ -78,13 +85,13 @@ async def test_a_pending_alert_survives_kill9_and_arrives_exactly_once(tmp_path:
         async with aiohttp.ClientSession() as session, session.get(ping_url) as reply:
             assert reply.status == 200
         await wait_for(lambda: len(received) == 2, timeout=10)
-        await wait_for(lambda: all(r[1] == "sent" for r in outbox(db_path)), timeout=10)
+        await wait_for(lambda: all(r[1] == "sent" for r in outbox(db)), timeout=10)
         assert await server.stop() == 0
 
-    kinds = [r[0] for r in outbox(db_path)]
+    kinds = [r[0] for r in outbox(db)]
     assert kinds == ["alert", "recovery"]
     assert "MISSED" not in received[1]["title"]
-    print(f"\nrestart mid-incident: outbox {outbox(db_path)}, received {len(received)} messages")
+    print(f"\nrestart mid-incident: outbox {outbox(db)}, received {len(received)} messages")
 
 
 @contextlib.asynccontextmanager
@@ -122,7 +129,7 @@ async def test_sigterm_during_a_hung_send_exits_soon_and_the_alert_goes_out_once
 ) -> None:
     db_path = tmp_path / DB_FILE
     hook_port = free_port()
-    check = await setup(tmp_path, hook_port)
+    check = await setup(Settings(data_dir=tmp_path), hook_port)
     shift_into_past(db_path, check.id, DOWNTIME)
     server = ServeProcess(tmp_path)
 
