@@ -60,11 +60,13 @@ _DUTY_WORDS = {
 
 
 def cluster_summary(nodes: list[NodeStatus], unheld: list[str]) -> str:
-    """One line for a header: empty for a node alone on its database with its clock right;
-    else how many nodes run, who holds each duty, whose clock is off, what nobody holds."""
+    """One line for a header: empty with no engine running, or one alone on its database
+    with its clock right; else how many nodes run, who holds each duty, whose clock is off
+    and what nobody holds."""
     alive = [n for n in nodes if n.alive]
     off = [n.host for n in alive if n.clock_off]
-    if len(alive) <= 1 and not off and not unheld:
+    # With no engine running the header already says so (view only, or the engine gone).
+    if not alive or (len(alive) == 1 and not off and not unheld):
         return ""
     holders = {duty: next((n.host for n in alive if duty in n.duties), None) for duty in DUTIES}
     parts = [counted(len(alive), "node")]

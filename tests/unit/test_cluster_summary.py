@@ -10,8 +10,9 @@ def node(host: str, *duties: str, offset: float = 0.0, alive: bool = True) -> No
     return NodeStatus(f"{host}-1", host, 100, "0.0.0.0:8790", 0.0, 0.0, offset, duties, alive)
 
 
-def test_a_node_alone_and_on_time_says_nothing():
+def test_a_node_alone_and_on_time_says_nothing_nor_does_no_node():
     assert cluster_summary([node("mon1", "evaluate", "dispatch")], []) == ""
+    assert cluster_summary([node("mon1", alive=False)], ["evaluate", "dispatch"]) == ""
 
 
 def test_several_nodes_say_who_holds_each_duty_and_whose_clock_is_off():
