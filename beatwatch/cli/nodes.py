@@ -8,9 +8,9 @@ import click
 
 from beatwatch.cli.context import json_option, location_options, with_service
 from beatwatch.cli.printing import echo, print_json, print_table
-from beatwatch.core.terminal_text import terminal_text
 from beatwatch.core.timefmt import format_relative
-from beatwatch.service.cluster import node_to_dict
+from beatwatch.service.cluster import NodeStatus
+from beatwatch.service.json_shapes import node_to_dict
 from beatwatch.service.service import Service
 
 
@@ -35,14 +35,15 @@ def nodes_command(ctx: click.Context, as_json: bool, **where: Any) -> None:
             ["NODE", "HOST", "PID", "LISTEN", "DUTIES", "LAST SEEN", "CLOCK"],
             (
                 [
-                    terminal_text(n.id),
-                    terminal_text(n.host),
-                    str(n.pid),
-                    terminal_text(n.listen),
+                    n.row.id,
+                    n.row.host,
+                    str(n.row.pid),
+                    n.row.listen,
                     ", ".join(n.duties) or "-",
-                    format_relative(n.last_seen, now) + ("" if n.alive else " (gone)"),
+                    format_relative(n.row.last_seen, now) + ("" if n.alive else " (gone)"),
                     # Rounded first: a few milliseconds behind is not "-0.0 s".
-                    f"{round(n.clock_offset, 1) + 0.0:+.1f} s" + (" OFF" if n.clock_off else ""),
+                    f"{round(n.row.clock_offset, 1) + 0.0:+.1f} s"
+                    + (" OFF" if n.clock_off else ""),
                 ]
                 for n in nodes
             ),
@@ -51,3 +52,9 @@ def nodes_command(ctx: click.Context, as_json: bool, **where: Any) -> None:
             echo(f"nobody holds the {duty} duty: no engine is running on this database")
 
     with_service(ctx, act, **where)
+
+
+def _clock(node: NodeStatus) -> str:
+    # Rounded first: a few milliseconds behind is not "-0.0 s".
+    text = f"{round(node.row.clock_offset, 1) + 0.0:+.1f} s"
+    return text + " OFF" if node.clock_off else text

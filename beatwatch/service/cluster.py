@@ -4,31 +4,24 @@ which duty, when each was last seen, and whose clock is off."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from beatwatch.core.presentation import counted
 from beatwatch.core.terminal_text import terminal_text
 from beatwatch.engine.duties import CLOCK_OFF_BY, LEASE
 from beatwatch.store.database import Store
-from beatwatch.store.node_rows import DUTIES, load_nodes
+from beatwatch.store.node_rows import DUTIES, NodeRow, load_nodes
 
 
 @dataclass(frozen=True, slots=True)
 class NodeStatus:
-    id: str
-    host: str
-    pid: int
-    listen: str
-    started_at: float
-    last_seen: float
-    clock_offset: float
+    row: NodeRow
     duties: tuple[str, ...]
     # Seen within a lease: a node not seen for longer has stopped or cannot reach the database.
     alive: bool
 
     @property
     def clock_off(self) -> bool:
-        return abs(self.clock_offset) > CLOCK_OFF_BY
+        return abs(self.row.clock_offset) > CLOCK_OFF_BY
 
 
 async def node_statuses(store: Store, local_now: float) -> tuple[list[NodeStatus], list[str]]:
@@ -37,13 +30,7 @@ async def node_statuses(store: Store, local_now: float) -> tuple[list[NodeStatus
     held = {d.name: d.holder for d in duties if d.holder and d.expires_at >= now}
     statuses = [
         NodeStatus(
-            id=n.id,
-            host=n.host,
-            pid=n.pid,
-            listen=n.listen,
-            started_at=n.started_at,
-            last_seen=n.last_seen,
-            clock_offset=n.clock_offset,
+            row=n,
             duties=tuple(name for name in DUTIES if held.get(name) == n.id),
             alive=now - n.last_seen <= LEASE,
         )
@@ -64,11 +51,11 @@ def cluster_summary(nodes: list[NodeStatus], unheld: list[str]) -> str:
     with its clock right; else how many nodes run, who holds each duty, whose clock is off
     and what nobody holds."""
     alive = [n for n in nodes if n.alive]
-    off = [n.host for n in alive if n.clock_off]
+    off = [n.row.host for n in alive if n.clock_off]
     # With no engine running the header already says so (view only, or the engine gone).
     if not alive or (len(alive) == 1 and not off and not unheld):
         return ""
-    holders = {duty: next((n.host for n in alive if duty in n.duties), None) for duty in DUTIES}
+    holders = {duty: next((n.row.host for n in alive if duty in n.duties), None) for duty in DUTIES}
     parts = [counted(len(alive), "node")]
     if len(set(holders.values())) == 1 and None not in holders.values():
         parts.append(f"duties on {holders[DUTIES[0]]}")
@@ -81,18 +68,3 @@ def cluster_summary(nodes: list[NodeStatus], unheld: list[str]) -> str:
         )
     parts += [f"{host}'s clock is off" for host in off]
     return terminal_text(" · ".join(parts))
-
-
-def node_to_dict(node: NodeStatus) -> dict[str, Any]:
-    return {
-        "id": node.id,
-        "host": node.host,
-        "pid": node.pid,
-        "listen": node.listen,
-        "started_at": node.started_at,
-        "last_seen": node.last_seen,
-        "clock_offset": round(node.clock_offset, 3),
-        "clock_off": node.clock_off,
-        "duties": list(node.duties),
-        "alive": node.alive,
-    }

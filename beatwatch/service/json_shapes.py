@@ -21,6 +21,7 @@ from beatwatch.core.reach import Reach
 from beatwatch.core.rules import evaluate
 from beatwatch.core.timefmt import utc_iso
 from beatwatch.service.alerts import HostStatus
+from beatwatch.service.cluster import NodeStatus
 from beatwatch.store.token_rows import Token
 
 
@@ -196,4 +197,19 @@ def token_to_dict(token: Token) -> dict[str, Any]:
         "read_only": token.read_only,
         "created_at": utc_iso(token.created_at),
         "last_used_at": utc_iso(token.last_used_at),
+    }
+
+
+def node_to_dict(node: NodeStatus) -> dict[str, Any]:
+    return {
+        "id": node.row.id,
+        "host": node.row.host,
+        "pid": node.row.pid,
+        "listen": node.row.listen,
+        "started_at": node.row.started_at,
+        "last_seen": node.row.last_seen,
+        "clock_offset": round(node.row.clock_offset, 3),
+        "clock_off": node.clock_off,
+        "duties": list(node.duties),
+        "alive": node.alive,
     }

@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 
 from tests.cli.conftest import TIMEOUT, Beatwatch, assert_one_line_error
-from tests.cli.test_serve import LISTENING, start_serve
+from tests.cli.test_serve import LISTENING, start_serve, stop_serve
 from tests.conftest import wait_for
 from tests.postgres import Cluster, fresh_database, throwaway_cluster
 
@@ -41,12 +41,8 @@ async def test_commands_and_serve_share_one_database(
             assert (reply.status, await reply.json()) == (200, {"ok": True})
         [ping] = beatwatch("--database", postgres_url, "pings", "backup", "--json").json()
         assert ping["body"] == "42 tables"
-        serve.send_signal(signal.SIGTERM)
-        _, rest = await asyncio.wait_for(serve.communicate(), TIMEOUT)
     finally:
-        if serve.returncode is None:
-            serve.kill()
-            await serve.wait()
+        _, rest = await stop_serve(serve)
     assert serve.returncode == 0
     assert f"data in {postgres_url}" in rest.decode()
 

@@ -42,6 +42,17 @@ async def start_serve(beatwatch: Beatwatch) -> tuple[asyncio.subprocess.Process,
         raise
 
 
+async def stop_serve(serve: asyncio.subprocess.Process) -> tuple[bytes, bytes]:
+    """SIGTERM, as systemd stops it; what it wrote to stdout and stderr since."""
+    try:
+        serve.send_signal(signal.SIGTERM)
+        return await asyncio.wait_for(serve.communicate(), TIMEOUT)
+    finally:
+        if serve.returncode is None:
+            serve.kill()
+            await serve.wait()
+
+
 async def test_serve_answers_a_ping_and_stops_on_sigterm(beatwatch: Beatwatch) -> None:
     uuid = beatwatch("check", "add", "backup", "--every", "1h", "--json").json()["uuid"]
     serve, startup = await start_serve(beatwatch)

@@ -4,10 +4,12 @@ holds each duty, whose clock is off, and what nobody holds."""
 from __future__ import annotations
 
 from beatwatch.service.cluster import NodeStatus, cluster_summary
+from beatwatch.store.node_rows import NodeRow
 
 
 def node(host: str, *duties: str, offset: float = 0.0, alive: bool = True) -> NodeStatus:
-    return NodeStatus(f"{host}-1", host, 100, "0.0.0.0:8790", 0.0, 0.0, offset, duties, alive)
+    row = NodeRow(f"{host}-1", host, 100, "0.0.0.0:8790", 0.0, 0.0, offset)
+    return NodeStatus(row, duties, alive)
 
 
 def test_a_node_alone_and_on_time_says_nothing_nor_does_no_node():
