@@ -16,7 +16,7 @@ async def copy_to(service: Service, target: str) -> tuple[str, list[tuple[str, i
     nodes, _ = await service.nodes()
     running = [n for n in nodes if n.alive]
     if running or service.engine_holder() is not None:
-        where = ", ".join(f"{n.host} (pid {n.pid})" for n in running) or "this data dir"
+        where = ", ".join(f"{n.row.host} (pid {n.row.pid})" for n in running) or "this data dir"
         raise EngineBusy(f"an engine still runs on this instance ({where}): stop it first")
     url = target if target.startswith(("postgresql://", "postgres://")) else None
     data_dir = service.settings.data_dir if url else Path(target).expanduser()
