@@ -3,7 +3,8 @@ and their recent results. Plain data, no Textual, every method takes `now`.
 
 Work is proportional to what changed: each check's evaluation says when its state next changes
 by the clock, and a heap of those moments means a tick re-evaluates only the checks that are
-due, never the whole fleet.
+due, never the whole fleet. The counts the summary line and the banner show are kept the same
+way, adjusted as each check changes rather than counted over the fleet on every pass.
 """
 
 from __future__ import annotations
@@ -67,6 +68,11 @@ class Fleet:
     changed: set[int] = field(default_factory=set)
     removed: set[int] = field(default_factory=set)
     _due: list[tuple[float, int]] = field(default_factory=list)
+    # Over every evaluated check: how many are in each state, how many carry each set of
+    # flags, and how many in a bad state would reach nobody.
+    _by_state: dict[State, int] = field(default_factory=dict)
+    _by_reach: dict[Reach, int] = field(default_factory=dict)
+    _unheard: int = 0
 
     def replace_all(self, checks: list[Check], now: float) -> set[int]:
         """Take a fresh list of every check; returns the ids of checks new or changed."""
@@ -83,15 +89,17 @@ class Fleet:
         old = self.checks.get(check.id)
         self.checks[check.id] = check
         self.removed.discard(check.id)
+        self._tally(check.id, -1)
         self._evaluate(check.id, now)
+        if self.facts is not None:
+            self.reach[check.id] = self.facts.reach(check, self.hosts_held)
+        self._tally(check.id, +1)
         if (
             before is None
             or before.state is not self.evaluations[check.id].state
             or (old is not None and (old.host, old.name) != (check.host, check.name))
         ):
             self.states_version += 1
-        if self.facts is not None:
-            self.reach[check.id] = self.facts.reach(check, self.hosts_held)
         self._touch(check.id)
 
     def set_facts(self, facts: AlertFacts, now: float) -> None:
@@ -103,6 +111,7 @@ class Fleet:
     def remove(self, check_id: int) -> None:
         if self.checks.pop(check_id, None) is None:
             return
+        self._tally(check_id, -1)
         self.evaluations.pop(check_id, None)
         self.reach.pop(check_id, None)
         self.results.pop(check_id, None)
@@ -143,7 +152,9 @@ class Fleet:
             # Entries left over from an earlier evaluation are skipped.
             if evaluation is not None and evaluation.next_change_at == at:
                 before = evaluation.state
+                self._tally(check_id, -1)
                 self._evaluate(check_id, now)
+                self._tally(check_id, +1)
                 if self.evaluations[check_id].state is not before:
                     self.states_version += 1
                     self._touch(check_id)
@@ -158,10 +169,7 @@ class Fleet:
         return self.evaluations[check_id].state
 
     def counts(self) -> dict[State, int]:
-        counts: dict[State, int] = {}
-        for evaluation in self.evaluations.values():
-            counts[evaluation.state] = counts.get(evaluation.state, 0) + 1
-        return counts
+        return {state: count for state, count in self._by_state.items() if count}
 
     def counts_by_host(self) -> dict[str, dict[State, int]]:
         """How many checks of each host are in each state."""
@@ -181,30 +189,25 @@ class Fleet:
 
     def reach_counts(self) -> dict[Reach, int]:
         """How many checks carry each flag; a check may carry several."""
-        by_value: dict[Reach, int] = {}
-        for reach in self.reach.values():
-            if reach:
-                by_value[reach] = by_value.get(reach, 0) + 1
         counts: dict[Reach, int] = {}
-        for reach, count in by_value.items():
-            for flag in reach:
-                counts[flag] = counts.get(flag, 0) + count
+        for reach, count in self._by_reach.items():
+            if count:
+                for flag in reach:
+                    counts[flag] = counts.get(flag, 0) + count
         return counts
 
     def unheard_in_trouble(self) -> int:
         """How many checks in a bad state have an alert that would reach nobody."""
-        return sum(
-            1
-            for check_id, reach in self.reach.items()
-            if Reach.NOBODY in reach and self.evaluations[check_id].state.is_bad
-        )
+        return self._unheard
 
     def _reach_again(self, checks: Iterable[Check]) -> None:
         assert self.facts is not None
         for check in checks:
             reach = self.facts.reach(check, self.hosts_held)
             if self.reach.get(check.id) != reach:
+                self._tally(check.id, -1)
                 self.reach[check.id] = reach
+                self._tally(check.id, +1)
                 self._touch(check.id)
 
     def _evaluate(self, check_id: int, now: float) -> None:
@@ -219,6 +222,20 @@ class Fleet:
                 if e.next_change_at is not None
             ]
             heapq.heapify(self._due)
+
+    def _tally(self, check_id: int, step: int) -> None:
+        """Add a check to the counts (+1) or take it out (-1), as its state and reach are now:
+        out before either changes, back in after."""
+        evaluation = self.evaluations.get(check_id)
+        if evaluation is None:
+            return
+        state = evaluation.state
+        self._by_state[state] = self._by_state.get(state, 0) + step
+        reach = self.reach.get(check_id, NO_REACH)
+        if reach:
+            self._by_reach[reach] = self._by_reach.get(reach, 0) + step
+            if reach & Reach.NOBODY and state.is_bad:
+                self._unheard += step
 
     def _touch(self, check_id: int) -> None:
         self.changed.add(check_id)
