@@ -91,7 +91,8 @@ async def test_every_field_set_in_the_form_reads_back_through_the_cli(service, t
         await wait_for(lambda: isinstance(app.screen, CheckDetailScreen))
         [check] = [c for c in await service.list_checks() if c.name == "db dump"]
         assert service.ping_url(check) in rendered(app, "#ping-url")
-        assert "curl -fsS" in rendered(app, "#code-crontab")
+        # The snippets fill in once the detail's data is in.
+        await wait_for(lambda: "curl -fsS" in rendered(app, "#code-crontab"))
         await pilot.press("escape")
         await wait_for(lambda: not isinstance(app.screen, CheckDetailScreen))
         assert app.screen.query_one(ChecksTable).selected_id() == check.id
