@@ -52,10 +52,8 @@ def record_ping(
     stored = _find_target(conn, request, ping_key, cache)
     if stored is None:
         unknown = _unknown_ping(request, ping_key)
-        changes_before = conn.total_changes
         database.record_unknown_ping(conn, unknown)
         record_unknown_ping(conn, request.at, unknown.key)
-        cache.wrote_no_check(conn, changes_before)
         return PingOutcome(None, None, unknown_label=unknown.key)
 
     now = request.at
@@ -91,7 +89,7 @@ def record_ping(
     check, transition = settle(
         conn, stored.evolve(**changes), now, clock_driven=False, stored=stored
     )
-    cache.remember(conn, check)
+    cache.remember(check)
     transitions = tuple(t for t in (overdue, transition) if t is not None)
     alerting_changed = check.alerted_state is not alerted_before
     return PingOutcome(check, ping, transitions, alerting_changed)

@@ -72,7 +72,7 @@ UNKNOWN_PING_COLUMNS = "at, key, remote_addr, user_agent, method, path, body, uu
 PING_COLUMNS = "id, check_id, kind, at, exit_code, rid, duration, remote_addr, user_agent, body"
 
 
-def connect(path: Path) -> Connection:
+def connect(path: Path) -> sqlite3.Connection:
     """A connection with the settings every beatwatch connection uses."""
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
@@ -228,6 +228,7 @@ class Store:
         # A batch runs in a savepoint, which keeps the first copy of each page it changes:
         # in memory, not in a temporary file opened and deleted for every batch.
         conn.execute("PRAGMA temp_store = MEMORY")
+        self.check_cache.watch(conn)
         return conn
 
     async def close(self) -> None:

@@ -116,7 +116,8 @@ async def test_a_ping_updates_only_the_columns_it_changes(engine: Service, send:
     finally:
         await engine.store.write(lambda conn: conn.set_trace_callback(None))
 
-    [update] = [s for s in statements if s.startswith("UPDATE checks")]
+    # A statement that fires a trigger is traced again for it.
+    [update] = {s for s in statements if s.startswith("UPDATE checks")}
     assignments = update.split(" SET ")[1].split(" WHERE ")[0].split(", ")
     columns = {assignment.split(" = ")[0] for assignment in assignments}
     assert {"last_ping_at", "next_change_at"} <= columns
@@ -133,7 +134,7 @@ def test_the_oldest_checks_leave_a_full_cache(tmp_path: Path) -> None:
         ]
         cache = CheckCache(limit=2)
         for check in checks:
-            cache.remember(conn, check)
+            cache.remember(check)
 
         assert cache.lookup(conn, "uuid", checks[2].uuid) is checks[2]
         assert cache.lookup(conn, "slug", checks[1].slug) is checks[1]
@@ -141,23 +142,47 @@ def test_the_oldest_checks_leave_a_full_cache(tmp_path: Path) -> None:
         assert reloaded is not checks[0] and reloaded == checks[0]
 
 
-def test_an_unknown_ping_keeps_the_cache_but_not_an_earlier_edit(tmp_path: Path) -> None:
+def test_writes_that_touch_no_check_keep_it_cached_and_its_own_row_changing_drops_it(
+    tmp_path: Path,
+) -> None:
     path = database.prepare_files(tmp_path / "data")
     with closing(database.connect(path)) as conn:
         migrate(conn)
-        check = create_check(conn, validate(CheckSpec(name="backup", every_seconds=60)), 0.0)
+        check, other = (
+            create_check(conn, validate(CheckSpec(name=name, every_seconds=60)), 0.0)
+            for name in ("backup", "rotate logs")
+        )
         cache = CheckCache()
+        cache.watch(conn)
+        cache.remember(check)
+        cache.remember(other)
 
-        def unknown_ping() -> None:
-            changes_before = conn.total_changes
-            database.record_unknown_ping(conn, UnknownPing(1.0, "slug nope", None, None))
-            cache.wrote_no_check(conn, changes_before)
-
-        cache.remember(conn, check)
-        unknown_ping()
+        database.record_unknown_ping(conn, UnknownPing(1.0, "slug nope", None, None))
+        conn.execute("UPDATE checks SET grace_seconds = 7 WHERE id = ?", (other.id,))
         assert cache.lookup(conn, "uuid", check.uuid) is check
 
         conn.execute("UPDATE checks SET grace_seconds = 7 WHERE id = ?", (check.id,))
-        unknown_ping()
         reloaded = cache.lookup(conn, "uuid", check.uuid)
         assert reloaded is not None and reloaded.grace_seconds == 7
+
+        cache.remember(reloaded)
+        conn.execute("DELETE FROM checks WHERE id = ?", (check.id,))
+        assert cache.lookup(conn, "slug", check.slug) is None
+
+
+@pytest.mark.sqlite_only  # SQLite's statement trace
+async def test_the_engine_renewing_its_duties_leaves_the_checks_cached(
+    engine: Service, send: Send
+) -> None:
+    check = await engine.add_check(CheckSpec(name="backup", every_seconds=3600))
+    assert (await send(f"/ping/{check.uuid}")).status == 200
+    assert engine.duties is not None
+    await engine.duties.renew()  # every few seconds, on a running engine
+
+    statements: list[str] = []
+    await engine.store.write(lambda conn: conn.set_trace_callback(statements.append))
+    try:
+        assert (await send(f"/ping/{check.uuid}")).status == 200
+    finally:
+        await engine.store.write(lambda conn: conn.set_trace_callback(None))
+    assert [s for s in statements if "FROM checks" in s] == []
