@@ -67,6 +67,9 @@ CONNECTIONS = 16
 CREATE_CHUNK = 200  # add_check calls in flight together, so the writer can group-commit them
 TARGET_FLOOR_SHARE = 0.85
 TARGET_P99_MS = 15.0
+# How long the stored pings must stop growing for before the next load's count starts.
+SETTLE_POLL = 0.5
+SETTLE_TIMEOUT = 10.0
 # Ping ids only grow, and trimming drops the oldest, so the newest id counts every insert.
 NEWEST_PING = "SELECT coalesce(max(id), 0) FROM pings"
 SERVERS = {
@@ -126,18 +129,33 @@ def run(scale: Scale) -> list[Figure]:
                     seconds=seconds,
                     script_dir=scratch,
                 )
-                stored_before = count_rows(data_dir, NEWEST_PING)
+                stored_before = _settled_newest_ping(data_dir)
                 runs: dict[str, list[LoadResult]] = {name: [] for name in SERVERS}
                 for round_number in range(rounds):
                     for name in SERVERS:
                         profile = f"{name}-{load_name.split()[0]}-{round_number + 1}"
                         with py_spy(pids[name], scale, profile, seconds):
                             runs[name].append(_load_counting_cpu(load, ports[name], pids[name]))
-                stored = count_rows(data_dir, NEWEST_PING) - stored_before
+                stored = _settled_newest_ping(data_dir) - stored_before
                 label = f"{load_name}, {loop_name}"
                 figures += _compare(runs, stored, label)
         figures += _statements_per_ping(scratch / "trace")
     return figures
+
+
+def _settled_newest_ping(data_dir: Path) -> int:
+    """The newest ping id once the pings wrk left in flight have landed: when wrk's time
+    runs out, serve still stores the requests it had read, and those must not count for
+    the load that comes next."""
+    newest = count_rows(data_dir, NEWEST_PING)
+    deadline = time.monotonic() + SETTLE_TIMEOUT
+    while time.monotonic() < deadline:
+        time.sleep(SETTLE_POLL)
+        latest = count_rows(data_dir, NEWEST_PING)
+        if latest == newest:
+            break
+        newest = latest
+    return newest
 
 
 def _load_counting_cpu(load: Callable[..., LoadResult], port: int, pid: int) -> LoadResult:
