@@ -231,10 +231,11 @@ class ChecksScreen(TableKeys, Screen[None]):
     # -- the table's keys ------------------------------------------------------------------
 
     def show_filter(self, query: str) -> None:
-        self.table.matcher = matches_query(query) if query else everything
+        table = self.table
+        table.matcher = matches_query(query, table.search_text) if query else everything
         app = self.beatwatch
         with app.batch_update():
-            self.table.refilter(app.fleet, app.clock(), self._colours)
+            table.refilter(app.fleet, app.clock(), self._colours)
 
     def show_order(self, order: SortOrder) -> None:
         self.table.sort_by(order, self.beatwatch.fleet)

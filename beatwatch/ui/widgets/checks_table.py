@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from functools import lru_cache
 from typing import Any, ClassVar
 
@@ -246,7 +246,40 @@ def check_facts(state: State, reach: Reach) -> frozenset[str]:
     return frozenset(facts)
 
 
-def matches_query(query: str) -> Matcher:
+class SearchText:
+    """What a filter's words are looked for in, per check: its name, slug, host, tags, state
+    and flags, lowercased. Kept until the check, its state or its flags change, since each
+    keystroke in the filter reads every check of the fleet again."""
+
+    def __init__(self) -> None:
+        self._made: dict[int, tuple[Check, State, Reach, str]] = {}
+
+    def of(self, check: Check, state: State, reach: Reach) -> str:
+        made = self._made.get(check.id)
+        if made is not None and made[0] is check and made[1] is state and made[2] == reach:
+            return made[3]
+        text = " ".join(
+            [
+                check.name,
+                check.slug,
+                check.host or "",
+                *check.tags,
+                state.value,
+                STATE_WORD[state],
+                reach_label(reach),
+            ]
+        ).lower()
+        self._made[check.id] = (check, state, reach, text)
+        return text
+
+    def keep_only(self, check_ids: Collection[int]) -> None:
+        """Forget the checks that are gone, once they outnumber those that came."""
+        if len(self._made) > len(check_ids):
+            for check_id in [i for i in self._made if i not in check_ids]:
+                del self._made[check_id]
+
+
+def matches_query(query: str, texts: SearchText) -> Matcher:
     """A filter from what the user typed: every word must appear in the name, slug, host, a
     tag, the state or the alert flags ("held", "acked", "nobody"); "host:NAME" matches the
     checks of that host only (not of NAME2); "is:failing", "is:held" or "is:action" those in
@@ -261,17 +294,7 @@ def matches_query(query: str) -> Matcher:
             return False
         if tokens and not tokens <= check_facts(state, reach):
             return False
-        haystack = " ".join(
-            [
-                check.name,
-                check.slug,
-                check.host or "",
-                *check.tags,
-                state.value,
-                STATE_WORD[state],
-                reach_label(reach),
-            ]
-        ).lower()
+        haystack = texts.of(check, state, reach)
         return all(word in haystack for word in words)
 
     return matches
@@ -453,6 +476,7 @@ class ChecksTable(ScrollView, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.matcher: Matcher = everything
+        self.search_text = SearchText()
         self.order = DEFAULT_ORDER
         # Cells and sort keys of every check whose row is up to date, shown or filtered out:
         # clearing a filter shows them again without rebuilding them.
@@ -549,6 +573,7 @@ class ChecksTable(ScrollView, can_focus=True):
         for check_id in wanted - self._cells.keys():
             self._store(check_id, row_cells(fleet, check_id, now, colours), fleet)
         self._place(list(wanted - self._shown), list(self._shown - wanted))
+        self.search_text.keep_only(fleet.checks.keys())
 
     def repaint(self, fleet: Fleet, now: float, colours: Colours) -> None:
         """Every shown row again, for a new set of colours."""
