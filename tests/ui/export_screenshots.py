@@ -20,12 +20,14 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from textual.app import App
 from textual.pilot import Pilot
 
 from beatwatch.config import Settings
 from beatwatch.demo import FIXED_NOW, DemoInbox, build_demo, try_mail_channel
 from beatwatch.service.service import Service
 from beatwatch.ui.app import BeatwatchApp
+from beatwatch.ui.screens.check_detail import LOADING
 from beatwatch.ui.themes import load_themes
 
 SIZE = (120, 40)
@@ -35,9 +37,26 @@ SNAPSHOT_DIR = Path(__file__).resolve().parent / "snapshots"
 Scene = Callable[[Pilot[None]], Awaitable[None]]
 
 
+# Workers that run for as long as the app does.
+LASTING_WORKERS = frozenset({"watch", "follow"})
+
+
 async def settle(pilot: Pilot[None]) -> None:
-    """Let the throttled refreshes and the history loads finish."""
+    """Let the throttled refreshes pass (they wait up to a second), then the screen's loads
+    finish, however long a busy machine makes them take: no worker busy, nothing still
+    saying it is loading."""
     await pilot.pause(1.2)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and _still_loading(pilot.app):
+        await pilot.pause(0.05)
+    await pilot.pause()
+
+
+def _still_loading(app: App[None]) -> bool:
+    busy = any(
+        not worker.is_finished and worker.group not in LASTING_WORKERS for worker in app.workers
+    )
+    return busy or LOADING in app.export_screenshot()
 
 
 async def checks(pilot: Pilot[None]) -> None:
