@@ -106,16 +106,21 @@ async def test_a_rolled_back_ping_is_forgotten(tmp_path: Path) -> None:
         await db.close()
 
 
-@pytest.mark.sqlite_only  # SQLite's statement trace
-async def test_a_ping_updates_only_the_columns_it_changes(engine: Service, send: Send) -> None:
-    check = await engine.add_check(CheckSpec(name="backup", every_seconds=3600))
+async def statements_of_a_ping(engine: Service, send: Send, uuid: str) -> list[str]:
+    """The SQL statements the writer ran for one ping to `uuid`."""
     statements: list[str] = []
     await engine.store.write(lambda conn: conn.set_trace_callback(statements.append))
     try:
-        assert (await send(f"/ping/{check.uuid}")).status == 200
+        assert (await send(f"/ping/{uuid}")).status == 200
     finally:
         await engine.store.write(lambda conn: conn.set_trace_callback(None))
+    return statements
 
+
+@pytest.mark.sqlite_only  # SQLite's statement trace
+async def test_a_ping_updates_only_the_columns_it_changes(engine: Service, send: Send) -> None:
+    check = await engine.add_check(CheckSpec(name="backup", every_seconds=3600))
+    statements = await statements_of_a_ping(engine, send, check.uuid)
     # A statement that fires a trigger is traced again for it.
     [update] = {s for s in statements if s.startswith("UPDATE checks")}
     assignments = update.split(" SET ")[1].split(" WHERE ")[0].split(", ")
@@ -179,10 +184,5 @@ async def test_the_engine_renewing_its_duties_leaves_the_checks_cached(
     assert engine.duties is not None
     await engine.duties.renew()  # every few seconds, on a running engine
 
-    statements: list[str] = []
-    await engine.store.write(lambda conn: conn.set_trace_callback(statements.append))
-    try:
-        assert (await send(f"/ping/{check.uuid}")).status == 200
-    finally:
-        await engine.store.write(lambda conn: conn.set_trace_callback(None))
+    statements = await statements_of_a_ping(engine, send, check.uuid)
     assert [s for s in statements if "FROM checks" in s] == []
