@@ -31,7 +31,7 @@ class CheckCache:
     def watch(self, conn: sqlite3.Connection) -> None:
         """Drop a check from the cache whenever `conn` updates or deletes its row. Only that
         connection's writes are seen: it must be the only one that writes in this process."""
-        conn.create_function(_CHANGED, 1, self.forget, deterministic=False)
+        conn.create_function(_CHANGED, 1, self.forget)
         for event in ("UPDATE", "DELETE"):
             conn.execute(
                 f"CREATE TEMP TRIGGER IF NOT EXISTS forget_on_{event.lower()} "
@@ -63,9 +63,13 @@ class CheckCache:
             self.forget(next(iter(self._by_id)))
 
     def forget(self, check_id: int) -> None:
+        # Called from inside SQLite's UPDATE: it must not raise, or the ping's write fails.
         gone = self._by_id.pop(check_id, None)
-        if gone is not None:
+        if gone is None:
+            return
+        if self._by_uuid.get(gone.uuid) is gone:
             del self._by_uuid[gone.uuid]
+        if self._by_slug.get(gone.slug) is gone:
             del self._by_slug[gone.slug]
 
     def clear(self) -> None:
