@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from textual import events
 from textual.widgets import DataTable
 
 from beatwatch.core.model import PingKind, PingRequest
@@ -192,3 +193,22 @@ async def test_needs_action_on_the_log_keeps_warnings_and_errors(service, tmp_pa
         await pilot.press("exclamation_mark")
         await wait_for(lambda: table.row_count == 1)
         assert "FAILING" in str(table.get_row_at(0)[2])
+
+
+async def test_words_typed_right_after_the_slash_go_into_the_filter(service, tmp_path):
+    # A terminal hands over "/dump" typed quickly as one read: the letters must not reach
+    # the table's own keys ("d" deletes) before the filter box has the focus.
+    for name in ("db dump", "mail queue", "zone europe/berlin"):
+        await service.add_check(CheckSpec(name=name, every_seconds=3600))
+    app = BeatwatchApp(service, run_engine=False, user_theme_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(lambda: len(names(app)) == 3)
+        for key, character in [("slash", "/"), *((c, c) for c in "dump")]:
+            app.post_message(events.Key(key, character))
+        await wait_for(lambda: app.screen.filter_box.value == "dump")
+        await wait_for(lambda: names(app) == ["db dump"])
+
+        # In the box, a slash is part of what is typed.
+        await pilot.press("ctrl+u", *"europe", "slash", *"berlin")
+        await wait_for(lambda: app.screen.filter_box.value == "europe/berlin")
+        await wait_for(lambda: names(app) == ["zone europe/berlin"])

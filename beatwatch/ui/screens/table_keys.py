@@ -19,7 +19,9 @@ from beatwatch.ui.table_view import ACTION_TOKEN, SortOrder, toggled
 # Only the filter's key shows in the footer, which has no room for more at 80 columns; the
 # others are listed by help and the palette, and the filter box names `!`.
 FILTER_BINDINGS: list[Binding] = [
-    Binding("slash", "filter", "Filter", id="table.filter"),
+    # Ahead of the table's keys: a terminal hands over "/dump" typed quickly in one read, and
+    # the letters must reach the box that "/" opens, not the table ("d" deletes).
+    Binding("slash", "filter", "Filter", priority=True, id="table.filter"),
     Binding(
         "exclamation_mark", "needs_action", "Needs action only", show=False, id="table.needs-action"
     ),
@@ -68,9 +70,13 @@ class TableKeys(OnBeatwatch):
 
     def action_filter(self) -> None:
         box = self.filter_box
+        if self.focused is box:  # type: ignore[attr-defined]
+            box.insert_text_at_cursor("/")  # typed in the box, it is text: "Europe/Berlin"
+            return
         box.display = True
         box.border_title = f"type to filter · {self._typing_keys()}"
-        box.focus()
+        # At once, not on the next turn as focus() would: the keys after it are on their way.
+        self.set_focus(box)  # type: ignore[attr-defined]
 
     def filter_by(self, query: str) -> None:
         """Show only the rows `query` matches, as if typed into the filter; an empty one
