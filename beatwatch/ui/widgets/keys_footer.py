@@ -12,6 +12,8 @@ come back.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from textual import events
 from textual.app import ComposeResult
 from textual.compose import compose
@@ -27,13 +29,6 @@ PALETTE_CLASS = "-command-palette"
 
 
 class KeysFooter(Footer):
-    # A class and a rule, not a recompose: a resize stays as quick as it was.
-    DEFAULT_CSS = f"""
-    KeysFooter.-narrow FooterKey.{PALETTE_CLASS} {{
-        display: none;
-    }}
-    """
-
     def __init__(self) -> None:
         super().__init__(compact=True)
         # Each set's widgets by what it shows, the most recently shown last.
@@ -48,6 +43,7 @@ class KeysFooter(Footer):
         widgets = compose(self, super().compose())
         self._shown = self._keys_shown()
         self._sets[self._shown] = [w for w in widgets if not w.has_class(PALETTE_CLASS)]
+        self._fit_palette_key(widgets, self.size.width)
         yield from widgets
 
     def bindings_changed(self, screen: Screen) -> None:
@@ -93,4 +89,13 @@ class KeysFooter(Footer):
         return (*shown, palette_key and (palette_key.enabled, palette_key.tooltip))
 
     def on_resize(self, event: events.Resize) -> None:
-        self.set_class(event.size.width < PALETTE_KEY_WIDTH, "-narrow")
+        self._fit_palette_key(self.children, event.size.width)
+
+    @staticmethod
+    def _fit_palette_key(widgets: Iterable[Widget], width: int) -> None:
+        """Show the palette's key only where every key has room beside it. Its own display,
+        not a class on the footer: that would restyle every key of every set kept, at each
+        resize across the width."""
+        for widget in widgets:
+            if widget.has_class(PALETTE_CLASS):
+                widget.display = width >= PALETTE_KEY_WIDTH
