@@ -25,7 +25,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -492,6 +492,7 @@ class ChecksTable(ScrollView, can_focus=True):
         # The columns on screen and their widths: those that fit the widget's width.
         self._layout = list(enumerate(LEAST_WIDTHS))
         self._cursor = 0
+        self._pass_style: Style | None = None
         # The checks marked for an action on many at once, shown or filtered out.
         self.marked: set[int] = set()
 
@@ -675,8 +676,17 @@ class ChecksTable(ScrollView, can_focus=True):
         """Rows that fit under the header."""
         return max(1, self.scrollable_content_region.height - 1)
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The widget's own style is worked out from every ancestor's: once a pass, not once
+        # a line.
+        self._pass_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._pass_style = None
+
     def render_line(self, y: int) -> Strip:
-        base = self.rich_style
+        base = self.rich_style if self._pass_style is None else self._pass_style
         if y == 0:
             labels = tuple(self.order.header(label, n) for n, (_, label) in enumerate(COLUMNS))
             line = self._line(labels, base, self.get_component_rich_style("checks-table--header"))
@@ -740,12 +750,18 @@ class ChecksTable(ScrollView, can_focus=True):
         """Put the cursor on `row` (clamped) and scroll just enough to show it."""
         if not self._order:
             return
-        self._cursor = max(0, min(row, len(self._order) - 1))
+        left, self._cursor = self._cursor, max(0, min(row, len(self._order) - 1))
         top = round(self.scroll_y)
         if self._cursor < top:
             self.scroll_to(y=self._cursor, animate=False)
         elif self._cursor >= top + self._page_rows:
             self.scroll_to(y=self._cursor - self._page_rows + 1, animate=False)
+        else:
+            # Only the row left and the row entered change: under the header, a row's line
+            # is its index plus one.
+            self.refresh_line(left + 1)
+            self.refresh_line(self._cursor + 1)
+            return
         self.refresh()
 
     def action_cursor_down(self) -> None:
