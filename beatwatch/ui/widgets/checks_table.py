@@ -254,6 +254,10 @@ class SearchText:
     def __init__(self) -> None:
         self._made: dict[int, tuple[Check, State, Reach, str]] = {}
 
+    def __len__(self) -> int:
+        """How many checks' texts are kept."""
+        return len(self._made)
+
     def of(self, check: Check, state: State, reach: Reach) -> str:
         made = self._made.get(check.id)
         if made is not None and made[0] is check and made[1] is state and made[2] == reach:
@@ -608,6 +612,11 @@ class ChecksTable(ScrollView, can_focus=True):
         self._cells[check_id] = cells
         self._cell_widths[check_id] = widths
         self._keys[check_id] = sort_key(fleet, check_id, self.order)
+        # Its search text too, while the row is made: the first letter typed into the filter
+        # then reads the fleet's texts rather than making them all, twice as fast.
+        self.search_text.of(
+            fleet.checks[check_id], fleet.state_of(check_id), fleet.reach_of(check_id)
+        )
 
     def _forget(self, check_id: int) -> None:
         self._count_widths(self._cell_widths.pop(check_id, None), -1)
