@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.filter import LineFilter
@@ -44,6 +45,7 @@ from beatwatch.ui.controls_filter import ControlsDropped
 from beatwatch.ui.fleet import RESULTS_SHOWN, Fleet
 from beatwatch.ui.keymap import as_bound, binding_owners, keymap_problems, own_actions
 from beatwatch.ui.messages import EngineEvents
+from beatwatch.ui.quiet_collector import QuietCollector
 from beatwatch.ui.screens.channels import ChannelsScreen
 from beatwatch.ui.screens.check_detail import CheckDetailScreen
 from beatwatch.ui.screens.check_form import CheckFormScreen
@@ -69,6 +71,8 @@ HEALTH_CHECK_INTERVAL = 1.0
 FACTS_INTERVAL = 0.5
 # How often the header reads the nodes on the database: as often as they renew their leases.
 CLUSTER_INTERVAL = 3.0
+# How often the app looks whether a full garbage collection is due (seconds).
+COLLECTOR_INTERVAL = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +188,7 @@ class BeatwatchApp(App[None]):
         self._cluster_note = ""
         # Attached, and the engine's process has gone since.
         self._engine_lost = False
+        self._collector = QuietCollector()
         self._install_themes(theme_name, user_theme_dir)
 
     # -- terminal safety -----------------------------------------------------------------
@@ -237,6 +242,8 @@ class BeatwatchApp(App[None]):
         self.set_interval(HEALTH_CHECK_INTERVAL, self._show_engine_health)
         self.set_interval(FACTS_INTERVAL, self._follow_facts)
         self.set_interval(CLUSTER_INTERVAL, self._follow_cluster)
+        self._collector.start()
+        self.set_interval(COLLECTOR_INTERVAL, self._collector.tick)
 
     def key_for(self, binding_id: str) -> str:
         """The key of the binding `binding_id` under the keymap, as the footer shows it: for
@@ -322,8 +329,15 @@ class BeatwatchApp(App[None]):
         self.run_worker(self.service.watch_store(), group="watch", exclusive=True)
 
     def on_unmount(self) -> None:
+        self._collector.stop()
         if self._unsubscribe is not None:
             self._unsubscribe()
+
+    async def on_event(self, event: events.Event) -> None:
+        # A resize is the user at work too: dragging a tmux split sends one after another.
+        if isinstance(event, (events.InputEvent, events.Resize)):
+            self._collector.input_seen()
+        await super().on_event(event)
 
     async def _set_up_then_start(self, set_up: SetUp) -> None:
         self.sub_title = self._sub_title = set_up.saying
