@@ -18,6 +18,8 @@ from typing import Any, ClassVar, TypeVar
 from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.driver import Driver
+from textual.drivers.linux_driver import LinuxDriver
 from textual.filter import LineFilter
 from textual.screen import Screen
 from textual.theme import Theme
@@ -60,6 +62,7 @@ from beatwatch.ui.screens.pause import Pause, PauseScreen
 from beatwatch.ui.screens.rotations import RotationsScreen
 from beatwatch.ui.screens.unknown_pings import UnknownPingsScreen
 from beatwatch.ui.table_view import SortOrder
+from beatwatch.ui.terminal_driver import TerminalDriver
 from beatwatch.ui.themes import DEFAULT_THEME, STATE_COLOUR_DEFAULTS, load_themes
 
 T = TypeVar("T")
@@ -192,6 +195,10 @@ class BeatwatchApp(App[None]):
         self._install_themes(theme_name, user_theme_dir)
 
     # -- terminal safety -----------------------------------------------------------------
+
+    def get_driver_class(self) -> type[Driver]:
+        driver = super().get_driver_class()
+        return TerminalDriver if driver is LinuxDriver else driver
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         return [*super().get_line_filters(), CONTROLS_DROPPED]
