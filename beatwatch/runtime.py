@@ -36,7 +36,7 @@ from beatwatch.web.header_text import readable_headers
 from beatwatch.web.healthchecks_api import healthchecks_api
 from beatwatch.web.http_server import BACKLOG, ConnectionLimits, GuardedRunner
 from beatwatch.web.metrics import metrics_routes
-from beatwatch.web.pings import ping_routes
+from beatwatch.web.pings import PingReceiver
 
 log = logging.getLogger("beatwatch.engine")
 RESTART_DELAY = 1.0
@@ -64,8 +64,12 @@ class Runtime:
         logging.getLogger("beatwatch").addHandler(self._log_handler)
         _warn_if_open_to_others(settings.data_dir)
         try:
+            pings = _ping_receiver(service)
             runner = GuardedRunner(
-                _web_app(service), _connection_limits(settings), settings.trusted_networks()
+                _web_app(service),
+                _connection_limits(settings),
+                settings.trusted_networks(),
+                pings,
             )
             await runner.setup()
             site = web.TCPSite(runner, settings.listen_host, settings.listen_port, backlog=BACKLOG)
@@ -136,15 +140,21 @@ async def start_engine(service: Service) -> Runtime:
     return runtime
 
 
+def _ping_receiver(service: Service) -> PingReceiver:
+    settings = service.settings
+    return PingReceiver(
+        service.record_ping,
+        service.clock,
+        settings.trusted_networks(),
+        limiter_for(settings.ping_rate_limit),
+    )
+
+
 def _web_app(service: Service) -> web.Application:
     settings = service.settings
-    ping_limiter = limiter_for(settings.ping_rate_limit)
     api_limiter = limiter_for(settings.api_rate_limit)  # also /metrics, badges
     # healthchecks' API answers before any route, as it shares /api/v1 with ours.
     app = web.Application(middlewares=[readable_headers, healthchecks_api(service, api_limiter)])
-    app.add_routes(
-        ping_routes(service.record_ping, service.clock, settings.trusted_networks(), ping_limiter)
-    )
     app.add_subapp(API_PREFIX, api_app(service, api_limiter))
     app.add_routes([*metrics_routes(service, api_limiter), *badge_routes(service, api_limiter)])
     return app

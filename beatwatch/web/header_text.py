@@ -9,9 +9,13 @@ shown, and leaves well-formed requests untouched.
 
 from __future__ import annotations
 
+from typing import TypeVar, cast
+
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from multidict import CIMultiDict
+
+RequestT = TypeVar("RequestT", bound=web.BaseRequest)
 
 
 def _repaired(value: str) -> str:
@@ -28,11 +32,16 @@ def _is_clean(value: str) -> bool:
     return True
 
 
+def readable(request: RequestT) -> RequestT:
+    """`request`, or a copy of it whose headers hold no undecodable bytes."""
+    headers = request.headers
+    if all(_is_clean(name) and _is_clean(value) for name, value in headers.items()):
+        return request
+    cleaned = CIMultiDict((_repaired(name), _repaired(value)) for name, value in headers.items())
+    return cast(RequestT, request.clone(headers=cleaned))  # a clone keeps its class
+
+
 @web.middleware
 async def readable_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Hand the handler a request whose headers hold no undecodable bytes."""
-    headers = request.headers
-    if all(_is_clean(name) and _is_clean(value) for name, value in headers.items()):
-        return await handler(request)
-    cleaned = CIMultiDict((_repaired(name), _repaired(value)) for name, value in headers.items())
-    return await handler(request.clone(headers=cleaned))
+    return await handler(readable(request))

@@ -40,7 +40,14 @@ from aiohttp.http_exceptions import (
 from beatwatch.core.log_throttle import LogThrottle
 from beatwatch.core.url_masking import mask_request_target
 from beatwatch.web.connections import ConnectionTable
-from beatwatch.web.pings import COMMON_HEADERS, error_reply, is_trusted
+from beatwatch.web.header_text import readable
+from beatwatch.web.pings import (
+    COMMON_HEADERS,
+    PingReceiver,
+    error_reply,
+    is_trusted,
+    ping_target,
+)
 
 log = logging.getLogger("beatwatch.receiver")
 
@@ -63,22 +70,43 @@ class ConnectionLimits:
 
 class GuardedRunner(web.AppRunner):
     """An AppRunner whose server applies `limits`; trusted proxies are spared the per-address
-    cap, since everyone's connections come from their address."""
+    cap, since everyone's connections come from their address. Requests under /ping go to
+    `pings` instead of the application."""
 
-    def __init__(self, app: web.Application, limits: ConnectionLimits, trusted: Networks) -> None:
+    def __init__(
+        self,
+        app: web.Application,
+        limits: ConnectionLimits,
+        trusted: Networks,
+        pings: PingReceiver,
+    ) -> None:
         super().__init__(app, access_log=None)
         self._limits = limits
         self._trusted = trusted
+        self._pings = pings
 
     async def _make_server(self) -> web.Server:
         plain = await super()._make_server()  # runs the app's start-up and freezes it
-        return GuardedServer(plain, self._limits, self._trusted)
+        handler = _pings_first(self._pings, plain.request_handler)
+        return GuardedServer(plain, handler, self._limits, self._trusted)
+
+
+def _pings_first(pings: PingReceiver, app_handler: Any) -> Any:
+    async def handle(request: web.BaseRequest) -> web.StreamResponse:
+        target = ping_target(request)
+        if target is None:
+            return await app_handler(request)
+        return await pings.answer(readable(request), *target)
+
+    return handle
 
 
 class GuardedServer(web.Server):
-    def __init__(self, plain: web.Server, limits: ConnectionLimits, trusted: Networks) -> None:
+    def __init__(
+        self, plain: web.Server, handler: Any, limits: ConnectionLimits, trusted: Networks
+    ) -> None:
         super().__init__(
-            plain.request_handler,
+            handler,
             request_factory=_noting_request_start(plain.request_factory),
             handler_cancellation=plain.handler_cancellation,
         )

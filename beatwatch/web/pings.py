@@ -1,4 +1,4 @@
-"""HTTP routes for pings: parse the URL, capture the body, store durably, then reply.
+"""The ping receiver: parse the URL, capture the body, store durably, then reply.
 
 Every well-formed ping gets the same 200 whether or not its check exists, so nobody can
 probe for checks. A malformed one gets a 400 decided before any lookup; a ping that could
@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable, Sequence
 
 from aiohttp import web
@@ -90,18 +91,53 @@ def _too_many(wait: float) -> web.Response:
     return reply
 
 
-def ping_routes(
-    sink: PingSink,
-    clock: Clock,
-    trusted: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network] = (),
-    limiter: RateLimiter | None = None,
-) -> list[web.RouteDef]:
-    async def handle(request: web.Request) -> web.Response:
+# /ping, then the key, then the tail, matched as aiohttp's router would match routes: on the
+# path with "%2F" and "%25" still escaped, which a key or tail then has unescaped.
+_PING_PATH = re.compile(r"/ping(?:/([^/]*)(?:/([\s\S]*))?)?")
+
+
+def ping_target(request: web.BaseRequest) -> tuple[str, str] | None:
+    """The key and tail of a request under /ping (the key empty when the URL names none);
+    None for any other path."""
+    found = _PING_PATH.fullmatch(request.rel_url.path_safe)
+    if found is None:
+        return None
+    key, tail = found.groups("")
+    return _unescaped(key), _unescaped(tail)
+
+
+def _unescaped(part: str) -> str:
+    return part.replace("%2F", "/").replace("%25", "%") if "%" in part else part
+
+
+class PingReceiver:
+    """Answers every request under /ping. The server hands them over before the
+    application's middlewares and router, which would cost as much again as storing the
+    ping. Whatever a crontab sends there, any method and any tail (newlines too), gets a
+    JSON answer with the body limit, never a bare 404 or 405."""
+
+    def __init__(
+        self,
+        sink: PingSink,
+        clock: Clock,
+        trusted: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network] = (),
+        limiter: RateLimiter | None = None,
+    ) -> None:
+        self._sink = sink
+        self._clock = clock
+        self._trusted = trusted
+        self._limiter = limiter
+
+    async def answer(self, request: web.BaseRequest, key: str, tail: str) -> web.Response:
+        """The reply to a request for /ping/<key>[/<tail>]."""
         if request.method not in PING_METHODS:
             return await _method_not_allowed(request)
-        address = client_address(request, trusted)
-        if limiter is not None:
-            wait = limiter.take(address or "", clock.monotonic())
+        if not key:
+            await read_capped_body(request, 0)
+            return error_reply(400, _NO_TARGET)
+        address = client_address(request, self._trusted)
+        if self._limiter is not None:
+            wait = self._limiter.take(address or "", self._clock.monotonic())
             if wait:
                 await read_capped_body(request, 0)
                 return _too_many(wait)
@@ -109,41 +145,26 @@ def ping_routes(
         body = await read_capped_body(request)
         try:
             ping = parse_ping(
-                request.match_info["key"],
-                request.match_info.get("tail", ""),
+                key,
+                tail,
                 request.query,
                 remote_addr=address,
                 user_agent=(request.headers.get("User-Agent") or "")[:USER_AGENT_LIMIT] or None,
                 body=body,
-                at=clock.now(),
+                at=self._clock.now(),
                 method=request.method,
                 path=request.path_qs[:PATH_LIMIT],
             )
         except BadPing as exc:
             return error_reply(400, str(exc))
         try:
-            await sink(ping)
+            await self._sink(ping)
         except StorageError as exc:
             return error_reply(503, f"ping not stored: {exc}")
         except Exception:
             log.exception("ping not stored: unexpected error")
             return error_reply(503, "ping not stored: internal error (see the beatwatch log)")
         return _reply(200, _OK_BODY)
-
-    async def no_target(request: web.Request) -> web.Response:
-        if request.method not in PING_METHODS:
-            return await _method_not_allowed(request)
-        await read_capped_body(request, 0)
-        return error_reply(400, _NO_TARGET)
-
-    # Every method and any tail (newlines too) reach a handler, so that whatever a crontab
-    # sends under /ping gets a JSON answer with the body limit, never a bare 404 or 405.
-    return [
-        web.route("*", "/ping/{key}", handle),
-        web.route("*", "/ping/{key}/{tail:[\\s\\S]*}", handle),
-        web.route("*", "/ping", no_target),
-        web.route("*", "/ping/", no_target),
-    ]
 
 
 async def _method_not_allowed(request: web.BaseRequest) -> web.Response:

@@ -188,6 +188,8 @@ MALFORMED = [
     pytest.param("/ping/{uuid}/%0A", "unknown ping form", id="newline"),
     pytest.param("/ping", "names its check", id="no-target"),
     pytest.param("/ping/", "names its check", id="no-target-slash"),
+    pytest.param("/ping//fail", "names its check", id="empty-key"),
+    pytest.param("/ping/%7Bx%7D", "not a check uuid", id="braced-key"),
 ]
 
 
