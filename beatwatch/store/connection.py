@@ -74,5 +74,10 @@ def database_clock(conn: Connection, local_now: float) -> float:
 
 def inserted_id(conn: Connection, sql: str, parameters: Parameters) -> int:
     """Run the INSERT `sql` and return the id the database gave its row."""
+    if isinstance(conn, sqlite3.Connection):
+        # Cheaper than RETURNING, which makes a result row and leaves the statement open.
+        rowid = conn.execute(sql, parameters).lastrowid
+        assert rowid is not None  # an INSERT's
+        return rowid
     row = conn.execute(f"{sql} RETURNING id", parameters).fetchone()
     return int(row[0])
