@@ -18,7 +18,7 @@ class PingKind(StrEnum):
 
     @property
     def is_finish(self) -> bool:
-        return self in (PingKind.SUCCESS, PingKind.FAIL)
+        return self is PingKind.SUCCESS or self is PingKind.FAIL
 
 
 class PingRequest(NamedTuple):
