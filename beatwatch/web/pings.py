@@ -14,7 +14,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
 
-from aiohttp import web
+from aiohttp import HttpVersion11, web
 
 from beatwatch.core.errors import BadPing, StorageError
 from beatwatch.core.model import BODY_LIMIT, PingRequest
@@ -25,6 +25,7 @@ from beatwatch.engine.clock import Clock
 log = logging.getLogger("beatwatch.receiver")
 
 PingSink = Callable[[PingRequest], Awaitable[object]]
+_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 _OK_BODY = json.dumps({"ok": True}).encode()
 COMMON_HEADERS = {"Ping-Body-Limit": str(BODY_LIMIT), "Cache-Control": "no-store"}
 PING_METHODS = frozenset({"GET", "HEAD", "POST"})
@@ -63,12 +64,20 @@ async def read_capped_body(request: web.BaseRequest, limit: int = BODY_LIMIT) ->
     """The first `limit` bytes of the body; the rest is read and dropped as it streams in."""
     if not request.body_exists:
         return b""
+    if request.version == HttpVersion11 and _expects_continue(request):
+        # The client holds the body back until told to go on (curl does, for large ones).
+        await request.writer.write(_CONTINUE)
+        request.writer.output_size = 0  # the reply proper has not begun
     kept = bytearray()
     async for chunk in request.content.iter_any():
         room = limit - len(kept)
         if room > 0:
             kept += chunk[:room]
     return bytes(kept)
+
+
+def _expects_continue(request: web.BaseRequest) -> bool:
+    return request.headers.get("Expect", "").lower() == "100-continue"
 
 
 def _reply(status: int, body: bytes) -> web.Response:
