@@ -81,6 +81,16 @@ class ConnectionTable(Generic[C]):
         by_address.pop(conn, None)
         by_address[conn] = None
 
+    def hand_over(self, old: C, new: C) -> None:
+        """`new` now serves `old`'s connection, which has just received a request."""
+        address = self._address.get(old)
+        if address is None:
+            return
+        self.remove(old)
+        self._address[new] = address
+        self._count[address] += 1
+        self.idle(new)
+
     def remove(self, conn: C) -> None:
         address = self._address.pop(conn, None)
         if address is None:

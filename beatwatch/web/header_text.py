@@ -15,7 +15,7 @@ from typing import TypeVar, cast
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
-from multidict import CIMultiDict
+from multidict import CIMultiDict, CIMultiDictProxy
 
 RequestT = TypeVar("RequestT", bound=web.BaseRequest)
 
@@ -37,13 +37,20 @@ def _is_clean(texts: Iterable[str]) -> bool:
     return True
 
 
+def repaired_headers(headers: CIMultiDictProxy[str]) -> CIMultiDictProxy[str]:
+    """`headers`, or a copy of them holding no undecodable bytes."""
+    if _is_clean(chain(headers.keys(), headers.values())):
+        return headers
+    cleaned = CIMultiDict((_repaired(name), _repaired(value)) for name, value in headers.items())
+    return CIMultiDictProxy(cleaned)
+
+
 def readable(request: RequestT) -> RequestT:
     """`request`, or a copy of it whose headers hold no undecodable bytes."""
-    headers = request.headers
-    if _is_clean(chain(headers.keys(), headers.values())):
+    headers = repaired_headers(request.headers)
+    if headers is request.headers:
         return request
-    cleaned = CIMultiDict((_repaired(name), _repaired(value)) for name, value in headers.items())
-    return cast(RequestT, request.clone(headers=cleaned))  # a clone keeps its class
+    return cast(RequestT, request.clone(headers=headers))  # a clone keeps its class
 
 
 @web.middleware

@@ -10,16 +10,15 @@ the whole LAN.
 - A malformed request gets a JSON 400 with the receiver's usual headers, and one log line
   (uuids and the ping key masked) at most a few times a second per cause.
 
-aiohttp has no hooks for these, so its Server and RequestHandler are subclassed; the overrides
-are the methods aiohttp itself calls on them.
+Every connection starts as a PingConnection, which answers pings itself and hands anything
+else to aiohttp. aiohttp has no hooks for these, so its Server and RequestHandler are
+subclassed; the overrides are the methods aiohttp itself calls on them.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import ipaddress
-import json
 import logging
 import re
 from collections.abc import Sequence
@@ -41,13 +40,17 @@ from beatwatch.core.log_throttle import LogThrottle
 from beatwatch.core.url_masking import mask_request_target
 from beatwatch.web.connections import ConnectionTable
 from beatwatch.web.header_text import readable
+from beatwatch.web.ping_connection import PingConnection
 from beatwatch.web.pings import (
-    COMMON_HEADERS,
+    AppPing,
     PingReceiver,
+    as_response,
     error_reply,
     is_trusted,
     ping_target,
+    refusal,
 )
+from beatwatch.web.reply_bytes import reply_bytes
 
 log = logging.getLogger("beatwatch.receiver")
 
@@ -88,22 +91,30 @@ class GuardedRunner(web.AppRunner):
     async def _make_server(self) -> web.Server:
         plain = await super()._make_server()  # runs the app's start-up and freezes it
         handler = _pings_first(self._pings, plain.request_handler)
-        return GuardedServer(plain, handler, self._limits, self._trusted)
+        return GuardedServer(plain, handler, self._limits, self._trusted, self._pings)
 
 
 def _pings_first(pings: PingReceiver, app_handler: Any) -> Any:
+    """The application's handler, with pings that come on a connection aiohttp serves (one
+    that began with another request) answered by the receiver."""
+
     async def handle(request: web.BaseRequest) -> web.StreamResponse:
-        target = ping_target(request)
+        target = ping_target(request.rel_url)
         if target is None:
             return await app_handler(request)
-        return await pings.answer(readable(request), *target)
+        return as_response(await pings.answer(AppPing(readable(request)), *target))
 
     return handle
 
 
 class GuardedServer(web.Server):
     def __init__(
-        self, plain: web.Server, handler: Any, limits: ConnectionLimits, trusted: Networks
+        self,
+        plain: web.Server,
+        handler: Any,
+        limits: ConnectionLimits,
+        trusted: Networks,
+        pings: PingReceiver,
     ) -> None:
         super().__init__(
             handler,
@@ -112,25 +123,53 @@ class GuardedServer(web.Server):
         )
         self.limits = limits
         self.loop = asyncio.get_running_loop()
-        self.table: ConnectionTable[GuardedHandler] = ConnectionTable(
+        self.table: ConnectionTable[PingConnection | GuardedHandler] = ConnectionTable(
             limits.total, limits.per_address, lambda address: is_trusted(address, trusted)
         )
         self.bad_requests = BadRequestLog(self.loop)
+        self._pings = pings
+        self.clock = pings.clock
+        self._ping_connections: set[PingConnection] = set()
 
-    def __call__(self) -> GuardedHandler:
-        return GuardedHandler(self)
+    def __call__(self) -> PingConnection:  # type: ignore[override]
+        return PingConnection(self, self._pings)
 
-    def connection_made(self, handler: web.RequestHandler, transport: asyncio.Transport) -> None:
-        super().connection_made(handler, transport)
-        assert isinstance(handler, GuardedHandler)
-        peer = transport.get_extra_info("peername")
-        admission = self.table.admit(handler, str(peer[0]) if peer else "")
+    def admit(self, connection: PingConnection, address: str) -> bool:
+        """Take a new connection, making room or refusing it as the table says."""
+        admission = self.table.admit(connection, address)
         if admission.evict is not None:
             admission.evict.force_close()
         if not admission.admitted:
-            handler.answer_and_close(
-                HTTPStatus.SERVICE_UNAVAILABLE, f"{admission.reason}; retry in a moment"
+            connection.answer_and_close(
+                HTTPStatus.SERVICE_UNAVAILABLE,
+                f"{admission.reason}; retry in a moment",
+                ("Retry-After", "1"),
             )
+            return False
+        self._ping_connections.add(connection)
+        return True
+
+    def take_over(self, connection: PingConnection) -> GuardedHandler:
+        """aiohttp's handler for a connection that stops being a PingConnection."""
+        handler = GuardedHandler(self)
+        self.table.hand_over(connection, handler)
+        self._ping_connections.discard(connection)
+        return handler
+
+    def forget(self, connection: PingConnection) -> None:
+        self.table.remove(connection)
+        self._ping_connections.discard(connection)
+
+    def pre_shutdown(self) -> None:
+        super().pre_shutdown()
+        for connection in self._ping_connections:
+            connection.close()
+
+    async def shutdown(self, timeout: float | None = None) -> None:
+        await asyncio.gather(
+            super().shutdown(timeout),
+            *(connection.shutdown(timeout) for connection in list(self._ping_connections)),
+        )
 
     def connection_lost(
         self, handler: web.RequestHandler, exc: BaseException | None = None
@@ -193,9 +232,11 @@ class GuardedHandler(web.RequestHandler):
 
     def answer_and_close(self, status: HTTPStatus, message: str) -> None:
         """A short JSON reply written straight to the socket, then the connection closed:
-        for connections refused or timed out before any request could be read."""
+        for a request head that never arrived."""
         if self.transport is not None:
-            self.transport.write(_canned_reply(status, message))
+            self.transport.write(
+                reply_bytes(refusal(status, message), self._server.clock.now(), keep_alive=False)
+            )
         self.force_close()
 
     def handle_error(
@@ -207,7 +248,8 @@ class GuardedHandler(web.RequestHandler):
     ) -> web.StreamResponse:
         if request.writer.output_size > 0:
             raise ConnectionError("part of the reply was sent; no error reply can follow")
-        reason = self._server.bad_requests.report(request, status, exc)
+        what = f"{request.method[:20]} {mask_request_target(request.path_qs)}"
+        reason = self._server.bad_requests.report(request.remote, status, exc, what)
         reply = error_reply(status, reason)
         reply.force_close()
         return reply
@@ -232,23 +274,6 @@ class GuardedHandler(web.RequestHandler):
             )
 
 
-@functools.lru_cache(maxsize=16)
-def _canned_reply(status: HTTPStatus, message: str) -> bytes:
-    body = json.dumps({"ok": False, "error": message}).encode()
-    headers = {
-        **COMMON_HEADERS,
-        "Content-Type": "application/json; charset=utf-8",
-        "Content-Length": str(len(body)),
-        "Connection": "close",
-    }
-    if status == HTTPStatus.SERVICE_UNAVAILABLE:
-        headers["Retry-After"] = "1"
-    head = f"HTTP/1.1 {status.value} {status.phrase}\r\n" + "".join(
-        f"{name}: {value}\r\n" for name, value in headers.items()
-    )
-    return (head + "\r\n").encode("ascii") + body
-
-
 class BadRequestLog:
     """Says in the log what was wrong with requests the server could not handle, without
     secrets and without letting a flood of them fill the disk."""
@@ -257,14 +282,16 @@ class BadRequestLog:
         self._loop = loop
         self._throttle = LogThrottle()
 
-    def report(self, request: web.BaseRequest, status: int, exc: BaseException | None) -> str:
-        """Log the failed request (throttled); returns the reason to give the client."""
-        peer = request.remote or "an unknown address"
+    def report(
+        self, peer: str | None, status: int, exc: BaseException | None, what: str = ""
+    ) -> str:
+        """Log the failed request (throttled); returns the reason to give the client. `what`
+        is the request's method and masked target, for a 5xx."""
+        peer = peer or "an unknown address"
         if status >= 500:
             cause = "internal error"
             reason = "internal error (see the beatwatch log)"
-            line = f"could not answer {request.method[:20]} {mask_request_target(request.path_qs)}"
-            self._log(cause, f"{line} from {peer}", exc)
+            self._log(cause, f"could not answer {what} from {peer}", exc)
             return reason
         cause = _cause(exc)
         detail = _detail(exc)

@@ -12,9 +12,12 @@ import ipaddress
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
 
-from aiohttp import HttpVersion11, web
+from aiohttp import HttpVersion, HttpVersion11, StreamReader, web
+from yarl import URL
 
 from beatwatch.core.errors import BadPing, StorageError
 from beatwatch.core.model import BODY_LIMIT, PingRequest
@@ -25,19 +28,77 @@ from beatwatch.engine.clock import Clock
 log = logging.getLogger("beatwatch.receiver")
 
 PingSink = Callable[[PingRequest], Awaitable[object]]
+Networks = Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network]
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
-_OK_BODY = json.dumps({"ok": True}).encode()
+OK_BODY = json.dumps({"ok": True}).encode()
 COMMON_HEADERS = {"Ping-Body-Limit": str(BODY_LIMIT), "Cache-Control": "no-store"}
 PING_METHODS = frozenset({"GET", "HEAD", "POST"})
 _NO_TARGET = "a ping URL names its check: /ping/<uuid> or /ping/<ping-key>/<slug>"
 USER_AGENT_LIMIT = 200
 # Of a path and query, kept with a ping that matched no check.
 PATH_LIMIT = 500
+_TOO_MANY = (
+    "too many pings from this address; slow down and retry after the Retry-After seconds "
+    "(the limit is ping_rate_limit in beatwatch.toml)"
+)
 
 
-def client_address(
-    request: web.BaseRequest, trusted: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network]
-) -> str | None:
+class PeerRequest(Protocol):
+    """Where a request came from, as aiohttp's requests and the receiver's own say it."""
+
+    @property
+    def remote(self) -> str | None: ...
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+
+class PingHTTPRequest(PeerRequest, Protocol):
+    """What the receiver reads of a request under /ping."""
+
+    @property
+    def method(self) -> str: ...
+
+    @property
+    def query(self) -> Mapping[str, str]: ...
+
+    @property
+    def path_qs(self) -> str: ...
+
+    async def read_body(self, limit: int) -> bytes:
+        """The first `limit` bytes of the body, the rest read and dropped."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class PingReply:
+    status: int
+    body: bytes
+    # Beyond COMMON_HEADERS and the body's type and length.
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+OK = PingReply(200, OK_BODY)
+
+
+def refusal(status: int, message: str, *headers: tuple[str, str]) -> PingReply:
+    return PingReply(status, json.dumps({"ok": False, "error": message}).encode(), headers)
+
+
+def as_response(reply: PingReply) -> web.Response:
+    return web.Response(
+        status=reply.status,
+        body=reply.body,
+        content_type="application/json",
+        headers={**COMMON_HEADERS, **dict(reply.headers)},
+    )
+
+
+def error_reply(status: int, message: str) -> web.Response:
+    return as_response(refusal(status, message))
+
+
+def client_address(request: PeerRequest, trusted: Networks) -> str | None:
     """The pinging machine: the peer, or, behind a trusted proxy, the nearest untrusted
     address in X-Forwarded-For."""
     peer = request.remote
@@ -50,9 +111,7 @@ def client_address(
     return peer
 
 
-def is_trusted(
-    address: str, trusted: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network]
-) -> bool:
+def is_trusted(address: str, trusted: Networks) -> bool:
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
@@ -60,44 +119,45 @@ def is_trusted(
     return any(ip in net for net in trusted)
 
 
-async def read_capped_body(request: web.BaseRequest, limit: int = BODY_LIMIT) -> bytes:
-    """The first `limit` bytes of the body; the rest is read and dropped as it streams in."""
-    if not request.body_exists:
-        return b""
-    if request.version == HttpVersion11 and _expects_continue(request):
-        # The client holds the body back until told to go on (curl does, for large ones).
-        await request.writer.write(_CONTINUE)
-        request.writer.output_size = 0  # the reply proper has not begun
+def expects_continue(version: HttpVersion, headers: Mapping[str, str]) -> bool:
+    """The client holds the body back until told to go on (curl does, for large ones)."""
+    return version == HttpVersion11 and headers.get("Expect", "").lower() == "100-continue"
+
+
+async def read_capped(payload: StreamReader, limit: int) -> bytes:
+    """The first `limit` bytes of `payload`; the rest is read and dropped as it streams in."""
     kept = bytearray()
-    async for chunk in request.content.iter_any():
+    async for chunk in payload.iter_any():
         room = limit - len(kept)
         if room > 0:
             kept += chunk[:room]
     return bytes(kept)
 
 
-def _expects_continue(request: web.BaseRequest) -> bool:
-    return request.headers.get("Expect", "").lower() == "100-continue"
+class AppPing:
+    """A request under /ping as aiohttp's server parsed it, on a connection it serves."""
 
+    __slots__ = ("_request", "headers", "method", "query", "remote")
 
-def _reply(status: int, body: bytes) -> web.Response:
-    return web.Response(
-        status=status, body=body, content_type="application/json", headers=COMMON_HEADERS
-    )
+    def __init__(self, request: web.BaseRequest) -> None:
+        self._request = request
+        self.method = request.method
+        self.headers = request.headers
+        self.query = request.query
+        self.remote = request.remote
 
+    @property
+    def path_qs(self) -> str:
+        return self._request.path_qs
 
-def error_reply(status: int, message: str) -> web.Response:
-    return _reply(status, json.dumps({"ok": False, "error": message}).encode())
-
-
-def _too_many(wait: float) -> web.Response:
-    reply = error_reply(
-        429,
-        "too many pings from this address; slow down and retry after the Retry-After seconds "
-        "(the limit is ping_rate_limit in beatwatch.toml)",
-    )
-    reply.headers["Retry-After"] = retry_after(wait)
-    return reply
+    async def read_body(self, limit: int) -> bytes:
+        request = self._request
+        if not request.body_exists:
+            return b""
+        if expects_continue(request.version, request.headers):
+            await request.writer.write(_CONTINUE)
+            request.writer.output_size = 0  # the reply proper has not begun
+        return await read_capped(request.content, limit)
 
 
 # /ping, then the key, then the tail, matched as aiohttp's router would match routes: on the
@@ -105,10 +165,10 @@ def _too_many(wait: float) -> web.Response:
 _PING_PATH = re.compile(r"/ping(?:/([^/]*)(?:/([\s\S]*))?)?")
 
 
-def ping_target(request: web.BaseRequest) -> tuple[str, str] | None:
-    """The key and tail of a request under /ping (the key empty when the URL names none);
-    None for any other path."""
-    found = _PING_PATH.fullmatch(request.rel_url.path_safe)
+def ping_target(url: URL) -> tuple[str, str] | None:
+    """The key and tail of a request for `url` (relative) under /ping, the key empty when the
+    URL names none; None for any other path."""
+    found = _PING_PATH.fullmatch(url.path_safe)
     if found is None:
         return None
     key, tail = found.groups("")
@@ -120,10 +180,10 @@ def _unescaped(part: str) -> str:
 
 
 class PingReceiver:
-    """Answers every request under /ping. The server hands them over before the
-    application's middlewares and router, which would cost as much again as storing the
-    ping. Whatever a crontab sends there, any method and any tail (newlines too), gets a
-    JSON answer with the body limit, never a bare 404 or 405."""
+    """Answers every request under /ping, from the server's own connections (PingConnection)
+    or from aiohttp's, never through the application's middlewares and router, which would
+    cost as much again as storing the ping. Whatever a crontab sends there, any method and
+    any tail (newlines too), gets a JSON answer with the body limit, never a bare 404 or 405."""
 
     def __init__(
         self,
@@ -133,25 +193,31 @@ class PingReceiver:
         limiter: RateLimiter | None = None,
     ) -> None:
         self._sink = sink
-        self._clock = clock
+        self.clock = clock
         self._trusted = trusted
         self._limiter = limiter
 
-    async def answer(self, request: web.BaseRequest, key: str, tail: str) -> web.Response:
+    async def answer(self, request: PingHTTPRequest, key: str, tail: str) -> PingReply:
         """The reply to a request for /ping/<key>[/<tail>]."""
-        if request.method not in PING_METHODS:
-            return await _method_not_allowed(request)
+        method = request.method
+        if method not in PING_METHODS:
+            await request.read_body(0)
+            return refusal(
+                405,
+                f"pings are sent with GET, HEAD or POST, not {method[:20]}",
+                ("Allow", "GET, HEAD, POST"),
+            )
         if not key:
-            await read_capped_body(request, 0)
-            return error_reply(400, _NO_TARGET)
+            await request.read_body(0)
+            return refusal(400, _NO_TARGET)
         address = client_address(request, self._trusted)
         if self._limiter is not None:
-            wait = self._limiter.take(address or "", self._clock.monotonic())
+            wait = self._limiter.take(address or "", self.clock.monotonic())
             if wait:
-                await read_capped_body(request, 0)
-                return _too_many(wait)
+                await request.read_body(0)
+                return refusal(429, _TOO_MANY, ("Retry-After", retry_after(wait)))
         # Read in full even when the URL turns out malformed, so the connection stays usable.
-        body = await read_capped_body(request)
+        body = await request.read_body(BODY_LIMIT)
         try:
             ping = parse_ping(
                 key,
@@ -160,24 +226,17 @@ class PingReceiver:
                 remote_addr=address,
                 user_agent=(request.headers.get("User-Agent") or "")[:USER_AGENT_LIMIT] or None,
                 body=body,
-                at=self._clock.now(),
-                method=request.method,
+                at=self.clock.now(),
+                method=method,
                 path=request.path_qs[:PATH_LIMIT],
             )
         except BadPing as exc:
-            return error_reply(400, str(exc))
+            return refusal(400, str(exc))
         try:
             await self._sink(ping)
         except StorageError as exc:
-            return error_reply(503, f"ping not stored: {exc}")
+            return refusal(503, f"ping not stored: {exc}")
         except Exception:
             log.exception("ping not stored: unexpected error")
-            return error_reply(503, "ping not stored: internal error (see the beatwatch log)")
-        return _reply(200, _OK_BODY)
-
-
-async def _method_not_allowed(request: web.BaseRequest) -> web.Response:
-    await read_capped_body(request, 0)
-    reply = error_reply(405, f"pings are sent with GET, HEAD or POST, not {request.method[:20]}")
-    reply.headers["Allow"] = "GET, HEAD, POST"
-    return reply
+            return refusal(503, "ping not stored: internal error (see the beatwatch log)")
+        return OK

@@ -41,16 +41,16 @@ async def _routed(path: str) -> dict[str, str] | None:
 async def test_the_key_and_tail_are_the_routers(path: str) -> None:
     routed = await _routed(path)
     assert routed is not None
-    found = ping_target(make_mocked_request("GET", path))
+    found = ping_target(make_mocked_request("GET", path).rel_url)
     assert found == (routed["key"], routed.get("tail", ""))
 
 
 @pytest.mark.parametrize("path", ["/ping", "/ping/", "/ping//fail", "/ping/%7Bx%7D"])
 async def test_a_path_naming_no_usable_key_is_still_the_receivers(path: str) -> None:
-    found = ping_target(make_mocked_request("GET", path))
+    found = ping_target(make_mocked_request("GET", path).rel_url)
     assert found is not None
 
 
 @pytest.mark.parametrize("path", ["/pings", "/api/v1/checks", "/", "/badge/x.svg", "/pingx/y"])
 def test_other_paths_are_the_applications(path: str) -> None:
-    assert ping_target(make_mocked_request("GET", path)) is None
+    assert ping_target(make_mocked_request("GET", path).rel_url) is None

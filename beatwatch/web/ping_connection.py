@@ -1,0 +1,373 @@
+"""One connection to the receiver, answered without aiohttp's request, response and task per
+request, which cost a ping as much again as its whole writer job. aiohttp's own parser reads
+the bytes, so framing, limits and malformed requests are judged exactly as on aiohttp's
+connections.
+
+- The first request decides. If it is not under /ping, or its head does not parse, the
+  connection goes to aiohttp with every byte received so far, as if aiohttp had had it from
+  the start: the API, badges and metrics never see this class.
+- Pings are answered one at a time, in the order they came; pipelined ones wait their turn.
+- A later request that is not a ping goes to aiohttp rebuilt from what was parsed, marked
+  `Connection: close`; requests pipelined behind it go unanswered and the client sends them
+  again on a new connection, as HTTP/1.1 asks of a client that pipelines.
+- The deadlines are the server's: a request head within `head_timeout` of its first byte,
+  an idle connection closed after `keepalive_timeout`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import TYPE_CHECKING
+
+from aiohttp import HttpVersion, StreamReader
+from aiohttp.base_protocol import BaseProtocol
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.http_parser import HttpRequestParser, RawRequestMessage
+from aiohttp.streams import EMPTY_PAYLOAD
+from aiohttp.web_protocol import RequestPayloadError
+from yarl import URL
+
+from beatwatch.web.header_text import repaired_headers
+from beatwatch.web.pings import (
+    PingReceiver,
+    PingReply,
+    expects_continue,
+    ping_target,
+    read_capped,
+    refusal,
+)
+from beatwatch.web.reply_bytes import reply_bytes
+
+if TYPE_CHECKING:
+    from beatwatch.web.http_server import GuardedServer
+
+log = logging.getLogger("beatwatch.receiver")
+
+# aiohttp's limits for a request head, so both kinds of connection refuse the same heads.
+MAX_LINE = 8190
+MAX_FIELD = 8190
+MAX_HEADERS = 128
+READ_BUFFER = 2**16
+# Parsed requests held while earlier ones are answered; reading pauses beyond this.
+QUEUED_REQUESTS = 32
+# A request passed on to aiohttp keeps this much of its body: more than the application
+# takes (aiohttp's client_max_size), so an oversized one still gets the application's 413.
+FORWARDED_BODY = 1024**2 + 1
+_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+_REFRAMED = frozenset({b"content-length", b"transfer-encoding", b"content-encoding"})
+_Queued = tuple[RawRequestMessage, StreamReader] | HttpProcessingError
+
+
+class RawPing:
+    """A request under /ping as this connection parsed it, for the receiver."""
+
+    __slots__ = ("_payload", "_transport", "_url", "_version", "headers", "method", "remote")
+
+    def __init__(
+        self,
+        message: RawRequestMessage,
+        url: URL,
+        payload: StreamReader,
+        remote: str | None,
+        transport: asyncio.Transport,
+    ) -> None:
+        self.method = message.method
+        self.headers = repaired_headers(message.headers)
+        self.remote = remote
+        self._url = url
+        self._version = message.version
+        self._payload = payload
+        self._transport = transport
+
+    @property
+    def query(self) -> Mapping[str, str]:
+        return self._url.query
+
+    @property
+    def path_qs(self) -> str:
+        return self._url.path_qs
+
+    async def read_body(self, limit: int) -> bytes:
+        if self._payload is EMPTY_PAYLOAD:
+            return b""
+        if expects_continue(self._version, self.headers):
+            self._transport.write(_CONTINUE)
+        return await read_capped(self._payload, limit)
+
+
+def relative(message: RawRequestMessage) -> URL:
+    # An absolute-form target (`GET http://host/ping/...`) names the same path.
+    url = message.url
+    return url.relative() if url.absolute else url
+
+
+class PingConnection(BaseProtocol):
+    def __init__(self, server: GuardedServer, receiver: PingReceiver) -> None:
+        parser = HttpRequestParser(
+            self,
+            server.loop,
+            READ_BUFFER,
+            max_line_size=MAX_LINE,
+            max_field_size=MAX_FIELD,
+            max_headers=MAX_HEADERS,
+            payload_exception=RequestPayloadError,
+            max_msg_queue_size=QUEUED_REQUESTS,
+        )
+        super().__init__(server.loop, parser)
+        self._request_parser = parser
+        self._server = server
+        self._receiver = receiver
+        # Every byte so far, until the first request is known to be a ping.
+        self._received: bytearray | None = bytearray()
+        self._queue: deque[_Queued] = deque()
+        self._answering: asyncio.Task[None] | None = None
+        self._payload: StreamReader | None = None  # the body being read, if any
+        self._peer: str | None = None
+        # Closed, or aiohttp's now: nothing more is read or answered.
+        self._closing = False
+        # What is queued is answered, the last reply closing the connection.
+        self._reading_stopped = False
+        self._head_deadline: asyncio.TimerHandle | None = None
+        self._idle_deadline: asyncio.TimerHandle | None = None
+
+    # -- asyncio's calls ---------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        peer = transport.get_extra_info("peername")
+        self._peer = str(peer[0]) if peer else None
+        if self._server.admit(self, self._peer or ""):
+            self._arm_head_deadline()
+
+    def data_received(self, data: bytes) -> None:
+        if self._closing or self._reading_stopped:
+            return
+        if self._received is not None:
+            self._received += data
+        if self._idle_deadline is not None:  # the first byte of the next request
+            self._disarm(self._idle_deadline)
+            self._idle_deadline = None
+            self._arm_head_deadline()
+        try:
+            messages, upgraded, _ = self._request_parser.feed_data(data)
+        except HttpProcessingError as exc:
+            if self._received is not None:
+                self._hand_over(bytes(self._received))
+                return
+            self._queue_request(exc)
+            self._stop_reading()
+            return
+        for message, payload in messages:
+            if self._received is not None:
+                if ping_target(relative(message)) is None:
+                    self._hand_over(bytes(self._received))
+                    return
+                self._received = None
+            self._queue_request((message, payload))
+        if upgraded:  # nothing after an upgrade request is HTTP for this connection
+            self._stop_reading()
+        if len(self._queue) >= QUEUED_REQUESTS:
+            self._pause_reading_for_buffer()
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        super().connection_lost(exc)
+        self._closing = True
+        self._disarm_deadlines()
+        self._server.forget(self)
+        gone = ConnectionResetError("the client closed the connection")
+        if self._payload is not None:
+            self._payload.set_exception(gone)
+        for item in self._queue:
+            if not isinstance(item, HttpProcessingError):
+                item[1].set_exception(gone)
+        self._queue.clear()
+        self._request_parser = None  # type: ignore[assignment]
+
+    # -- what the server asks of a connection --------------------------------------------
+
+    def force_close(self) -> None:
+        self._closing = True
+        self._disarm_deadlines()
+        if self.transport is not None:
+            self.transport.close()
+
+    def close(self) -> None:
+        """Answer what was received, then close (the server is shutting down)."""
+        self._stop_reading()
+        if self._answering is None:
+            self.force_close()
+
+    async def shutdown(self, timeout: float | None) -> None:
+        self.close()
+        if self._answering is not None:
+            await asyncio.wait([self._answering], timeout=timeout)
+        self.force_close()
+
+    def answer_and_close(self, status: HTTPStatus, message: str, *headers: tuple[str, str]) -> None:
+        """A reply before any request could be read, then the connection closed."""
+        if self.transport is not None:
+            self.transport.write(
+                reply_bytes(refusal(status, message, *headers), self._now(), keep_alive=False)
+            )
+        self.force_close()
+
+    # -- answering -----------------------------------------------------------------------
+
+    def _queue_request(self, item: _Queued) -> None:
+        self._disarm(self._head_deadline)
+        self._head_deadline = None
+        self._queue.append(item)
+        self._server.table.busy(self)
+        if self._answering is None:
+            self._answering = self._loop.create_task(self._answer_queued())
+
+    async def _answer_queued(self) -> None:
+        try:
+            while self._queue and self.transport is not None:
+                item = self._queue.popleft()
+                self._request_parser.message_consumed()
+                if self._buffer_paused and len(self._queue) <= QUEUED_REQUESTS // 2:
+                    self._resume_queue_reading()
+                if not await self._answer(item):
+                    self.force_close()
+                    return
+                if self._paused:  # the client is slow to read: let the socket drain
+                    await self._drain_helper()
+        except (ConnectionError, RequestPayloadError):
+            self.force_close()  # the client went away mid-request
+        except Exception:
+            log.exception("could not answer a ping request")
+            self.answer_and_close(
+                HTTPStatus.INTERNAL_SERVER_ERROR, "internal error (see the beatwatch log)"
+            )
+        finally:
+            self._answering = None
+        if self._closing or self._reading_stopped:
+            self.force_close()
+        elif self.transport is not None:
+            self._server.table.idle(self)
+            self._arm_idle_deadline()
+
+    async def _answer(self, item: _Queued) -> bool:
+        """Answer one request; whether the connection stays open."""
+        assert self.transport is not None
+        if isinstance(item, HttpProcessingError):
+            reason = self._server.bad_requests.report(self._peer, 400, item)
+            self.transport.write(reply_bytes(refusal(400, reason), self._now(), keep_alive=False))
+            return False
+        message, payload = item
+        url = relative(message)
+        target = ping_target(url)
+        if target is None:
+            await self._pass_on(message, payload)
+            return True
+        self._payload = payload
+        try:
+            request = RawPing(message, url, payload, self._peer, self.transport)
+            reply: PingReply = await self._receiver.answer(request, *target)
+        finally:
+            self._payload = None
+        last = self._reading_stopped and not self._queue
+        keep_alive = not (message.should_close or last or self._closing)
+        if self.transport is not None:
+            self.transport.write(
+                reply_bytes(
+                    reply,
+                    self._now(),
+                    message.version,
+                    keep_alive=keep_alive,
+                    head_only=message.method == "HEAD",
+                )
+            )
+        return keep_alive
+
+    async def _pass_on(self, message: RawRequestMessage, payload: StreamReader) -> None:
+        """Give the connection to aiohttp with `message` rebuilt as its one request."""
+        body = b""
+        if payload is not EMPTY_PAYLOAD:
+            if expects_continue(message.version, message.headers):
+                self.transport.write(_CONTINUE)  # type: ignore[union-attr]
+            self._payload = payload
+            try:
+                body = await read_capped(payload, FORWARDED_BODY)
+            finally:
+                self._payload = None
+        self._stop_reading()  # what is pipelined behind it is the client's to send again
+        if self.transport is not None:
+            self._hand_over(_rebuilt(message, body))
+
+    def _hand_over(self, received: bytes) -> None:
+        """From here on aiohttp serves the connection, starting from `received`. A request
+        passed on is whole, so reading stays paused: aiohttp closes after answering it."""
+        transport = self.transport
+        assert transport is not None
+        self._closing = True
+        self._disarm_deadlines()
+        self.transport = None  # nothing of this object touches the connection again
+        handler = self._server.take_over(self)
+        transport.set_protocol(handler)
+        handler.connection_made(transport)
+        handler.data_received(received)
+
+    def _now(self) -> float:
+        return self._server.clock.now()
+
+    # -- reading and deadlines ---------------------------------------------------------
+
+    def _stop_reading(self) -> None:
+        self._reading_stopped = True
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.pause_reading()
+
+    def _resume_queue_reading(self) -> None:
+        # Parse what the paused parser kept back, then read again if it stayed under the cap.
+        self._buffer_paused = False
+        self.data_received(b"")
+        if not self._buffer_paused and not (self._closing or self._reading_stopped):
+            self._resume_reading_for_buffer()
+
+    def _arm_head_deadline(self) -> None:
+        self._disarm(self._head_deadline)
+        limits = self._server.limits
+        self._head_deadline = self._loop.call_later(limits.head_timeout, self._head_too_slow)
+
+    def _arm_idle_deadline(self) -> None:
+        self._disarm(self._idle_deadline)
+        limits = self._server.limits
+        self._idle_deadline = self._loop.call_later(limits.keepalive_timeout, self.force_close)
+
+    def _head_too_slow(self) -> None:
+        self._head_deadline = None
+        if self._answering is None:
+            seconds = f"{self._server.limits.head_timeout:g}"
+            self.answer_and_close(
+                HTTPStatus.REQUEST_TIMEOUT, f"the request head did not arrive within {seconds} s"
+            )
+
+    def _disarm_deadlines(self) -> None:
+        self._disarm(self._head_deadline)
+        self._disarm(self._idle_deadline)
+        self._head_deadline = self._idle_deadline = None
+
+    @staticmethod
+    def _disarm(deadline: asyncio.TimerHandle | None) -> None:
+        if deadline is not None:
+            deadline.cancel()
+
+
+def _rebuilt(message: RawRequestMessage, body: bytes) -> bytes:
+    """`message` and its (decoded) body as one request for aiohttp, after which it closes."""
+    version: HttpVersion = message.version
+    target = message.path.encode("utf-8", "surrogateescape")
+    lines = [b"%s %s HTTP/%d.%d" % (message.method.encode(), target, *version)]
+    lines += [
+        name + b": " + value
+        for name, value in message.raw_headers
+        if name.lower() not in _REFRAMED and name.lower() not in (b"connection", b"expect")
+    ]
+    lines += [b"Content-Length: %d" % len(body), b"Connection: close"]
+    return b"\r\n".join(lines) + b"\r\n\r\n" + body
