@@ -42,6 +42,23 @@ class Conversation:
         self.writer.close()
 
 
+async def pinged(engine: Service) -> tuple[Conversation, str]:
+    """A connection that has pinged once, and an API token for what it asks next."""
+    check = await engine.add_check(CheckSpec(name="backup", every_seconds=3600))
+    _, token = await engine.tokens.create("ops")
+    conversation = await Conversation.open(engine.bound_port)
+    conversation.send(ping(f"/ping/{check.uuid}"))
+    assert (await conversation.reply())[0] == 200
+    return conversation, token
+
+
+def api_post(token: str, framing: str) -> bytes:
+    return (
+        f"POST /api/v1/checks HTTP/1.1\r\nHost: monitor\r\nAuthorization: Bearer {token}\r\n"
+        f"Content-Type: application/json\r\n{framing}\r\n"
+    ).encode()
+
+
 def ping(path: str, body: bytes = b"", version: str = "1.1", extra: str = "") -> bytes:
     head = f"POST {path} HTTP/{version}\r\nHost: monitor\r\nContent-Length: {len(body)}\r\n"
     return (head + extra + "\r\n").encode() + body
@@ -102,19 +119,12 @@ async def test_an_http_1_0_client_asking_to_keep_alive_is_kept(engine: Service) 
 async def test_a_request_for_the_api_after_pings_is_the_applications(engine: Service) -> None:
     """The application answers it, body and all, then the connection closes; the client
     opens a new one for whatever it sends next."""
-    check = await engine.add_check(CheckSpec(name="backup", every_seconds=3600))
-    _, token = await engine.tokens.create("ops")
     new_check = json.dumps({"name": "made after a ping", "every_seconds": 3600}).encode()
-    conversation = await Conversation.open(engine.bound_port)
+    conversation, token = await pinged(engine)
     try:
-        conversation.send(ping(f"/ping/{check.uuid}"))
-        assert (await conversation.reply())[0] == 200
         conversation.send(
-            f"POST /api/v1/checks HTTP/1.1\r\nHost: monitor\r\nAuthorization: Bearer {token}\r\n"
-            "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
-            f"{len(new_check):x}\r\n".encode()
-            + new_check
-            + b"\r\n0\r\n\r\n"
+            api_post(token, "Transfer-Encoding: chunked\r\n")
+            + b"%x\r\n%s\r\n0\r\n\r\n" % (len(new_check), new_check)
         )
         status, headers, body = await conversation.reply()
         assert await conversation.closed()
@@ -147,17 +157,11 @@ async def test_a_connection_that_begins_with_the_api_stays_open_for_pings(
 
 
 async def test_a_request_passed_on_waits_for_a_body_still_on_its_way(engine: Service) -> None:
-    check = await engine.add_check(CheckSpec(name="backup", every_seconds=3600))
-    _, token = await engine.tokens.create("ops")
     new_check = json.dumps({"name": "sent in two parts", "every_seconds": 3600}).encode()
-    conversation = await Conversation.open(engine.bound_port)
+    conversation, token = await pinged(engine)
     try:
-        conversation.send(ping(f"/ping/{check.uuid}"))
-        assert (await conversation.reply())[0] == 200
         conversation.send(
-            f"POST /api/v1/checks HTTP/1.1\r\nHost: monitor\r\nAuthorization: Bearer {token}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(new_check)}\r\n"
-            "Expect: 100-continue\r\n\r\n".encode()
+            api_post(token, f"Content-Length: {len(new_check)}\r\nExpect: 100-continue\r\n")
         )
         interim = await asyncio.wait_for(conversation.reader.readuntil(b"\r\n\r\n"), REPLY_WAIT)
         assert interim == b"HTTP/1.1 100 Continue\r\n\r\n"
