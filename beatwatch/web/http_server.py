@@ -18,10 +18,8 @@ subclassed; the overrides are the methods aiohttp itself calls on them.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
@@ -43,18 +41,17 @@ from beatwatch.web.header_text import readable
 from beatwatch.web.ping_connection import PingConnection
 from beatwatch.web.pings import (
     AppPing,
+    Networks,
     PingReceiver,
     as_response,
     error_reply,
     is_trusted,
     ping_target,
-    refusal,
 )
-from beatwatch.web.reply_bytes import reply_bytes
+from beatwatch.web.reply_bytes import closing_refusal
 
 log = logging.getLogger("beatwatch.receiver")
 
-Networks = Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network]
 # Room for bursts of connections while the event loop is busy (Linux caps it at somaxconn).
 BACKLOG = 1024
 # A path in aiohttp's quote of the request: after a space, the quote or an escaped byte.
@@ -234,9 +231,7 @@ class GuardedHandler(web.RequestHandler):
         """A short JSON reply written straight to the socket, then the connection closed:
         for a request head that never arrived."""
         if self.transport is not None:
-            self.transport.write(
-                reply_bytes(refusal(status, message), self._server.clock.now(), keep_alive=False)
-            )
+            self.transport.write(closing_refusal(status, message, self._server.clock.now()))
         self.force_close()
 
     def handle_error(

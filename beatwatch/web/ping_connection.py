@@ -33,14 +33,14 @@ from yarl import URL
 
 from beatwatch.web.header_text import repaired_headers
 from beatwatch.web.pings import (
+    CONTINUE,
     PingReceiver,
     PingReply,
     expects_continue,
     ping_target,
     read_capped,
-    refusal,
 )
-from beatwatch.web.reply_bytes import reply_bytes
+from beatwatch.web.reply_bytes import closing_refusal, reply_bytes
 
 if TYPE_CHECKING:
     from beatwatch.web.http_server import GuardedServer
@@ -57,9 +57,13 @@ QUEUED_REQUESTS = 32
 # A request passed on to aiohttp keeps this much of its body: more than the application
 # takes (aiohttp's client_max_size), so an oversized one still gets the application's 413.
 FORWARDED_BODY = 1024**2 + 1
-_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
-_REFRAMED = frozenset({b"content-length", b"transfer-encoding", b"content-encoding"})
-_Queued = tuple[RawRequestMessage, StreamReader] | HttpProcessingError
+# Headers a rebuilt request does without: its body is decoded and re-framed, and it closes.
+_NOT_REBUILT = frozenset(
+    {b"content-length", b"transfer-encoding", b"content-encoding", b"connection", b"expect"}
+)
+Target = tuple[str, str] | None  # what ping_target found
+_Parsed = tuple[RawRequestMessage, StreamReader, URL, Target]
+_Queued = _Parsed | HttpProcessingError
 
 
 class RawPing:
@@ -92,17 +96,28 @@ class RawPing:
         return self._url.path_qs
 
     async def read_body(self, limit: int) -> bytes:
-        if self._payload is EMPTY_PAYLOAD:
-            return b""
-        if expects_continue(self._version, self.headers):
-            self._transport.write(_CONTINUE)
-        return await read_capped(self._payload, limit)
+        return await _read_body(self._transport, self._version, self.headers, self._payload, limit)
 
 
-def relative(message: RawRequestMessage) -> URL:
+async def _read_body(
+    transport: asyncio.Transport,
+    version: HttpVersion,
+    headers: Mapping[str, str],
+    payload: StreamReader,
+    limit: int,
+) -> bytes:
+    """The first `limit` bytes of a body, the client told to go on if it waits to be."""
+    if payload is EMPTY_PAYLOAD:
+        return b""
+    if expects_continue(version, headers):
+        transport.write(CONTINUE)
+    return await read_capped(payload, limit)
+
+
+def _parsed(message: RawRequestMessage, payload: StreamReader) -> _Parsed:
     # An absolute-form target (`GET http://host/ping/...`) names the same path.
-    url = message.url
-    return url.relative() if url.absolute else url
+    url = message.url.relative() if message.url.absolute else message.url
+    return message, payload, url, ping_target(url)
 
 
 class PingConnection(BaseProtocol):
@@ -121,8 +136,8 @@ class PingConnection(BaseProtocol):
         self._request_parser = parser
         self._server = server
         self._receiver = receiver
-        # Every byte so far, until the first request is known to be a ping.
-        self._received: bytearray | None = bytearray()
+        # Every chunk so far, until the first request is known to be a ping.
+        self._received: list[bytes] | None = []
         self._queue: deque[_Queued] = deque()
         self._answering: asyncio.Task[None] | None = None
         self._payload: StreamReader | None = None  # the body being read, if any
@@ -147,7 +162,7 @@ class PingConnection(BaseProtocol):
         if self._closing or self._reading_stopped:
             return
         if self._received is not None:
-            self._received += data
+            self._received.append(data)
         if self._idle_deadline is not None:  # the first byte of the next request
             self._disarm(self._idle_deadline)
             self._idle_deadline = None
@@ -156,18 +171,19 @@ class PingConnection(BaseProtocol):
             messages, upgraded, _ = self._request_parser.feed_data(data)
         except HttpProcessingError as exc:
             if self._received is not None:
-                self._hand_over(bytes(self._received))
+                self._hand_over(b"".join(self._received))
                 return
             self._queue_request(exc)
             self._stop_reading()
             return
         for message, payload in messages:
+            parsed = _parsed(message, payload)
             if self._received is not None:
-                if ping_target(relative(message)) is None:
-                    self._hand_over(bytes(self._received))
+                if parsed[3] is None:  # not a ping: aiohttp's from the first byte
+                    self._hand_over(b"".join(self._received))
                     return
                 self._received = None
-            self._queue_request((message, payload))
+            self._queue_request(parsed)
         if upgraded:  # nothing after an upgrade request is HTTP for this connection
             self._stop_reading()
         if len(self._queue) >= QUEUED_REQUESTS:
@@ -210,9 +226,7 @@ class PingConnection(BaseProtocol):
     def answer_and_close(self, status: HTTPStatus, message: str, *headers: tuple[str, str]) -> None:
         """A reply before any request could be read, then the connection closed."""
         if self.transport is not None:
-            self.transport.write(
-                reply_bytes(refusal(status, message, *headers), self._now(), keep_alive=False)
-            )
+            self.transport.write(closing_refusal(status, message, self._now(), *headers))
         self.force_close()
 
     # -- answering -----------------------------------------------------------------------
@@ -257,11 +271,9 @@ class PingConnection(BaseProtocol):
         assert self.transport is not None
         if isinstance(item, HttpProcessingError):
             reason = self._server.bad_requests.report(self._peer, 400, item)
-            self.transport.write(reply_bytes(refusal(400, reason), self._now(), keep_alive=False))
+            self.transport.write(closing_refusal(400, reason, self._now()))
             return False
-        message, payload = item
-        url = relative(message)
-        target = ping_target(url)
+        message, payload, url, target = item
         if target is None:
             await self._pass_on(message, payload)
             return True
@@ -287,15 +299,14 @@ class PingConnection(BaseProtocol):
 
     async def _pass_on(self, message: RawRequestMessage, payload: StreamReader) -> None:
         """Give the connection to aiohttp with `message` rebuilt as its one request."""
-        body = b""
-        if payload is not EMPTY_PAYLOAD:
-            if expects_continue(message.version, message.headers):
-                self.transport.write(_CONTINUE)  # type: ignore[union-attr]
-            self._payload = payload
-            try:
-                body = await read_capped(payload, FORWARDED_BODY)
-            finally:
-                self._payload = None
+        assert self.transport is not None
+        self._payload = payload
+        try:
+            body = await _read_body(
+                self.transport, message.version, message.headers, payload, FORWARDED_BODY
+            )
+        finally:
+            self._payload = None
         self._stop_reading()  # what is pipelined behind it is the client's to send again
         if self.transport is not None:
             self._hand_over(_rebuilt(message, body))
@@ -367,7 +378,7 @@ def _rebuilt(message: RawRequestMessage, body: bytes) -> bytes:
     lines += [
         name + b": " + value
         for name, value in message.raw_headers
-        if name.lower() not in _REFRAMED and name.lower() not in (b"connection", b"expect")
+        if name.lower() not in _NOT_REBUILT
     ]
     lines += [b"Content-Length: %d" % len(body), b"Connection: close"]
     return b"\r\n".join(lines) + b"\r\n\r\n" + body

@@ -29,7 +29,7 @@ log = logging.getLogger("beatwatch.receiver")
 
 PingSink = Callable[[PingRequest], Awaitable[object]]
 Networks = Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network]
-_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 OK_BODY = json.dumps({"ok": True}).encode()
 COMMON_HEADERS = {"Ping-Body-Limit": str(BODY_LIMIT), "Cache-Control": "no-store"}
 PING_METHODS = frozenset({"GET", "HEAD", "POST"})
@@ -155,7 +155,7 @@ class AppPing:
         if not request.body_exists:
             return b""
         if expects_continue(request.version, request.headers):
-            await request.writer.write(_CONTINUE)
+            await request.writer.write(CONTINUE)
             request.writer.output_size = 0  # the reply proper has not begun
         return await read_capped(request.content, limit)
 
@@ -189,7 +189,7 @@ class PingReceiver:
         self,
         sink: PingSink,
         clock: Clock,
-        trusted: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network] = (),
+        trusted: Networks = (),
         limiter: RateLimiter | None = None,
     ) -> None:
         self._sink = sink

@@ -10,7 +10,7 @@ from http import HTTPStatus
 
 from aiohttp import HttpVersion, HttpVersion11
 
-from beatwatch.web.pings import COMMON_HEADERS, PingReply
+from beatwatch.web.pings import COMMON_HEADERS, PingReply, refusal
 
 _COMMON = "".join(f"{name}: {value}\r\n" for name, value in COMMON_HEADERS.items())
 
@@ -26,6 +26,11 @@ def reply_bytes(
     """`reply`, sent at `now`, to a request of HTTP `version`; `head_only` for a HEAD, whose
     reply says the body's length but carries none."""
     return _encoded(reply, version, keep_alive, head_only, _http_date(int(now)))
+
+
+def closing_refusal(status: int, message: str, now: float, *headers: tuple[str, str]) -> bytes:
+    """A JSON refusal sent at `now`, after which the connection closes."""
+    return reply_bytes(refusal(status, message, *headers), now, keep_alive=False)
 
 
 @lru_cache(maxsize=64)
