@@ -21,7 +21,7 @@ import logging
 from collections import deque
 from collections.abc import Mapping
 from http import HTTPStatus
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from aiohttp import HttpVersion, StreamReader
 from aiohttp.base_protocol import BaseProtocol
@@ -62,6 +62,9 @@ _NOT_REBUILT = frozenset(
     {b"content-length", b"transfer-encoding", b"content-encoding", b"connection", b"expect"}
 )
 Target = tuple[str, str] | None  # what ping_target found
+Waiting = Literal["head", "idle"]
+# A deadline this close when its timer fires counts as passed (timers may fire a hair early).
+DEADLINE_SLACK = 0.01
 _Parsed = tuple[RawRequestMessage, StreamReader, URL, Target]
 _Queued = _Parsed | HttpProcessingError
 
@@ -146,8 +149,11 @@ class PingConnection(BaseProtocol):
         self._closing = False
         # What is queued is answered, the last reply closing the connection.
         self._reading_stopped = False
-        self._head_deadline: asyncio.TimerHandle | None = None
-        self._idle_deadline: asyncio.TimerHandle | None = None
+        # What the connection waits for, and until when; one timer serves both.
+        self._waiting_for: Waiting | None = None
+        self._deadline_at = 0.0
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = 0.0
 
     # -- asyncio's calls ---------------------------------------------------------------
 
@@ -156,17 +162,15 @@ class PingConnection(BaseProtocol):
         peer = transport.get_extra_info("peername")
         self._peer = str(peer[0]) if peer else None
         if self._server.admit(self, self._peer or ""):
-            self._arm_head_deadline()
+            self._expect("head")
 
     def data_received(self, data: bytes) -> None:
         if self._closing or self._reading_stopped:
             return
         if self._received is not None:
             self._received.append(data)
-        if self._idle_deadline is not None:  # the first byte of the next request
-            self._disarm(self._idle_deadline)
-            self._idle_deadline = None
-            self._arm_head_deadline()
+        if self._waiting_for == "idle":  # the first byte of the next request
+            self._expect("head")
         try:
             messages, upgraded, _ = self._request_parser.feed_data(data)
         except HttpProcessingError as exc:
@@ -232,8 +236,7 @@ class PingConnection(BaseProtocol):
     # -- answering -----------------------------------------------------------------------
 
     def _queue_request(self, item: _Queued) -> None:
-        self._disarm(self._head_deadline)
-        self._head_deadline = None
+        self._waiting_for = None  # a head came: the timer, when it fires, finds nothing due
         self._queue.append(item)
         self._server.table.busy(self)
         if self._answering is None:
@@ -264,7 +267,7 @@ class PingConnection(BaseProtocol):
             self.force_close()
         elif self.transport is not None:
             self._server.table.idle(self)
-            self._arm_idle_deadline()
+            self._expect("idle")
 
     async def _answer(self, item: _Queued) -> bool:
         """Answer one request; whether the connection stays open."""
@@ -341,33 +344,42 @@ class PingConnection(BaseProtocol):
         if not self._buffer_paused and not (self._closing or self._reading_stopped):
             self._resume_reading_for_buffer()
 
-    def _arm_head_deadline(self) -> None:
-        self._disarm(self._head_deadline)
+    def _expect(self, what: Waiting) -> None:
+        """Wait for a request head (`head_timeout`) or, idle, for its first byte
+        (`keepalive_timeout`). The timer is moved only when the deadline comes sooner, so
+        the pings of a kept-alive connection do not each set and cancel timers."""
         limits = self._server.limits
-        self._head_deadline = self._loop.call_later(limits.head_timeout, self._head_too_slow)
+        seconds = limits.head_timeout if what == "head" else limits.keepalive_timeout
+        self._waiting_for = what
+        self._deadline_at = self._loop.time() + seconds
+        if self._timer is None or self._deadline_at < self._timer_at:
+            self._set_timer()
 
-    def _arm_idle_deadline(self) -> None:
-        self._disarm(self._idle_deadline)
-        limits = self._server.limits
-        self._idle_deadline = self._loop.call_later(limits.keepalive_timeout, self.force_close)
+    def _set_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = self._loop.call_at(self._deadline_at, self._deadline_passed)
+        self._timer_at = self._deadline_at
 
-    def _head_too_slow(self) -> None:
-        self._head_deadline = None
-        if self._answering is None:
+    def _deadline_passed(self) -> None:
+        self._timer = None
+        if self._waiting_for is None:
+            return
+        if self._deadline_at - self._loop.time() > DEADLINE_SLACK:  # put off meanwhile
+            self._set_timer()
+        elif self._waiting_for == "idle":
+            self.force_close()
+        else:
             seconds = f"{self._server.limits.head_timeout:g}"
             self.answer_and_close(
                 HTTPStatus.REQUEST_TIMEOUT, f"the request head did not arrive within {seconds} s"
             )
 
     def _disarm_deadlines(self) -> None:
-        self._disarm(self._head_deadline)
-        self._disarm(self._idle_deadline)
-        self._head_deadline = self._idle_deadline = None
-
-    @staticmethod
-    def _disarm(deadline: asyncio.TimerHandle | None) -> None:
-        if deadline is not None:
-            deadline.cancel()
+        self._waiting_for = None
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
 
 def _rebuilt(message: RawRequestMessage, body: bytes) -> bytes:

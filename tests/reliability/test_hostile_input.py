@@ -345,6 +345,19 @@ def test_a_connection_that_never_finishes_its_request_head_is_answered_408_and_c
             assert b'"ok": false' in reply and b"did not arrive within 1 s" in reply
 
 
+def test_a_head_begun_on_a_kept_alive_connection_has_its_deadline_too(
+    strict_server: Server,
+) -> None:
+    with connect(strict_server.port) as sock:
+        sock.sendall(f"GET /ping/{strict_server.known_uuid} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        first = sock.recv(65536)
+        sock.sendall(b"GET /pi")  # the next request begins, and stops
+        rest = read_until_closed(sock)
+    assert status_of(first) == 200, first
+    assert status_of(rest) == 408, rest
+    assert b"did not arrive within 1 s" in rest
+
+
 def test_an_idle_kept_alive_connection_is_closed(strict_server: Server) -> None:
     with connect(strict_server.port) as sock:
         sock.sendall(f"GET /ping/{strict_server.known_uuid} HTTP/1.1\r\nHost: x\r\n\r\n".encode())

@@ -17,6 +17,7 @@ REAL_IO_TIMERS = {
     "store/writer.py",
     # How long a connection may take to send its request head, or stay idle.
     "web/http_server.py",
+    "web/ping_connection.py",
 }
 # Modules that may read the monotonic clock, each for the reason given.
 MONOTONIC_READERS = {
