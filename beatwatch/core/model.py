@@ -126,7 +126,7 @@ class Check:
 
     def evolve(self, **changes: Any) -> Check:
         """A copy with `changes`: dataclasses.replace, but about four times faster, which
-        matters on the ping path (a ping copies its check twice)."""
+        matters on the ping path (every ping copies its check)."""
         copy = Check(*_check_fields(self))
         for name, value in changes.items():
             setattr(copy, name, value)

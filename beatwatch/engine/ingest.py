@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from typing import Any
 
 from beatwatch.core.model import (
     PING_KEY_SHOWN,
@@ -63,34 +62,37 @@ def record_ping(
         # A deadline passed before this ping came (the evaluator had not got to it yet, or the
         # engine was stopped): it counts first, settled as the evaluator would have.
         stored, overdue = settle(conn, stored, now, clock_driven=True, stored=stored)
+    # The ping's own copy of its check, set field by field: settle finishes it in place and
+    # writes only the columns in which it then differs from `stored`.
+    check = stored.evolve()
+    check.last_ping_at = now
+    kind = request.kind
     duration: float | None = None
-    changes: dict[str, Any] = {"last_ping_at": now}
-    if request.kind is PingKind.START:
+    if kind is PingKind.START:
         database.open_run(conn, stored.id, request.rid, now, OPEN_RUNS_KEPT)
-        changes["run_started_at"] = database.newest_open_run(conn, stored.id)
+        check.run_started_at = database.newest_open_run(conn, stored.id)
     # run_started_at is the newest open run's start, so None means there is none to close.
-    elif request.kind.is_finish and stored.run_started_at is not None:
+    elif kind.is_finish and stored.run_started_at is not None:
         started = database.close_run(conn, stored.id, request.rid)
         if started is not None:
             duration = max(0.0, now - started)  # a clock stepped back gives no negative run
-            changes["run_started_at"] = database.newest_open_run(conn, stored.id)
-    if request.kind.is_finish:
-        changes.update(
-            last_finish_at=now,
-            last_finish_kind=request.kind,
-            last_exit_code=request.exit_code,
-            failure_streak=stored.failure_streak + 1 if request.kind is PingKind.FAIL else 0,
-            # None for a finish that closed no run: a duration always belongs to its finish.
-            last_duration=duration,
-        )
+            check.run_started_at = database.newest_open_run(conn, stored.id)
+    if kind.is_finish:
+        check.last_finish_at = now
+        check.last_finish_kind = kind
+        check.last_exit_code = request.exit_code
+        check.failure_streak = stored.failure_streak + 1 if kind is PingKind.FAIL else 0
+        # None for a finish that closed no run: a duration always belongs to its finish.
+        check.last_duration = duration
 
     # The insert also drops the check's pings beyond the newest 100 (a schema trigger).
     ping = database.insert_ping(conn, stored.id, request, now, duration)
-    check, transition = settle(
-        conn, stored.evolve(**changes), now, clock_driven=False, stored=stored
-    )
+    check, transition = settle(conn, check, now, clock_driven=False, stored=stored)
     cache.remember(check)
-    transitions = tuple(t for t in (overdue, transition) if t is not None)
+    if overdue is None:
+        transitions: tuple[Transition, ...] = () if transition is None else (transition,)
+    else:
+        transitions = (overdue,) if transition is None else (overdue, transition)
     alerting_changed = check.alerted_state is not alerted_before
     return PingOutcome(check, ping, transitions, alerting_changed)
 

@@ -37,6 +37,7 @@ def settle(
     """Evaluate `check` at `now`, record a transition if its state changed, open or resolve
     its incident (queueing the alert), and store it — all in the caller's transaction.
     `stored` is the check as its row stands; only the columns that differ are written.
+    A `check` other than `stored` is the caller's own copy, which settle may finish in place.
 
     A clock-driven change is stamped with its due time; a change caused by a ping or an edit
     with `now`.
@@ -57,7 +58,10 @@ def settle(
         )
         record_transition(conn, check, transition)
     elif check.next_change_at != evaluation.next_change_at:
-        check = check.evolve(next_change_at=evaluation.next_change_at)
+        # A ping's every settle lands here: its copy takes the new deadline without another.
+        if check is stored:
+            check = check.evolve()
+        check.next_change_at = evaluation.next_change_at
     check = apply_alerting(conn, check, now)
     database.update_check(conn, check, stored)
     return check, transition
