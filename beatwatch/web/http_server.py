@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
-from aiohttp import web
+from aiohttp import hdrs, web
 from aiohttp.http_exceptions import (
     BadHttpMethod,
     BadStatusLine,
@@ -52,6 +52,8 @@ from beatwatch.web.reply_bytes import closing_refusal
 
 log = logging.getLogger("beatwatch.receiver")
 
+# What replies call the server: no versions (the server's own ping replies say nothing).
+SERVER_NAME = "beatwatch"
 # Room for bursts of connections while the event loop is busy (Linux caps it at somaxconn).
 BACKLOG = 1024
 # A path in aiohttp's quote of the request: after a space, the quote or an escaped byte.
@@ -226,6 +228,15 @@ class GuardedHandler(web.RequestHandler):
     def connection_lost(self, exc: BaseException | None) -> None:
         self._disarm_head_deadline()
         super().connection_lost(exc)
+
+    async def finish_response(
+        self, request: web.BaseRequest, resp: web.StreamResponse, start_time: float | None
+    ) -> tuple[web.StreamResponse, bool]:
+        # Every reply aiohttp writes passes here, its errors too. Left alone it says
+        # "Python/3.11 aiohttp/3.x": which advisories to try, to anyone on the LAN.
+        if not resp.prepared:
+            resp.headers.setdefault(hdrs.SERVER, SERVER_NAME)
+        return await super().finish_response(request, resp, start_time)
 
     def answer_and_close(self, status: HTTPStatus, message: str) -> None:
         """A short JSON reply written straight to the socket, then the connection closed:
