@@ -89,10 +89,9 @@ def record_ping(
     ping = database.insert_ping(conn, stored.id, request, now, duration)
     check, transition = settle(conn, check, now, clock_driven=False, stored=stored)
     cache.remember(check)
-    if overdue is None:
-        transitions: tuple[Transition, ...] = () if transition is None else (transition,)
-    else:
-        transitions = (overdue,) if transition is None else (overdue, transition)
+    transitions: tuple[Transition, ...] = () if transition is None else (transition,)
+    if overdue is not None:
+        transitions = (overdue, *transitions)
     alerting_changed = check.alerted_state is not alerted_before
     return PingOutcome(check, ping, transitions, alerting_changed)
 
