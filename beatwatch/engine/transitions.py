@@ -58,7 +58,7 @@ def settle(
         )
         record_transition(conn, check, transition)
     elif check.next_change_at != evaluation.next_change_at:
-        # A ping's every settle lands here: its copy takes the new deadline without another.
+        # Where a ping that changes no state lands: its copy takes the new deadline as it is.
         if check is stored:
             check = check.evolve()
         check.next_change_at = evaluation.next_change_at
