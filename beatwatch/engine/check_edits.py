@@ -15,8 +15,7 @@ from beatwatch.core.model import Channel, Check, State, Transition
 from beatwatch.core.rules import is_paused
 from beatwatch.core.validation import SLUG_STAND_IN, CheckSpec, gets_stand_in_slug
 from beatwatch.engine.transitions import end_pause, settle
-from beatwatch.store import alert_rows, database, oncall_rows
-from beatwatch.store.check_rows import load_check_by
+from beatwatch.store import alert_rows, check_rows, database, oncall_rows
 from beatwatch.store.connection import Connection
 
 # Channel names and tags listed when a check names one that does not exist.
@@ -26,7 +25,7 @@ CHOICES_SHOWN = 10
 def _ensure_unique(conn: Connection, spec: CheckSpec, own_id: int | None) -> None:
     for column, value in (("name", spec.name), ("slug", spec.slug)):
         assert value is not None
-        other = load_check_by(conn, column, value)
+        other = check_rows.load_check_by(conn, column, value)
         if other is not None and other.id != own_id:
             raise _taken(column, value, spec.name, other)
 
@@ -127,7 +126,7 @@ def edit_channel(conn: Connection, channel: Channel, changed: Channel) -> list[C
             channels=renamed(stored.channels),
             escalation_channels=renamed(stored.escalation_channels),
         )
-        database.update_check(conn, check, stored)
+        check_rows.update_check(conn, check, stored)
         rewritten.append(check)
     return rewritten
 

@@ -11,6 +11,7 @@ from beatwatch.core.rules import evaluate, is_paused, transition_time
 from beatwatch.engine.event_log import record_transition
 from beatwatch.engine.incidents import apply_alerting
 from beatwatch.store import database
+from beatwatch.store.check_rows import update_check
 from beatwatch.store.connection import Connection
 
 
@@ -63,5 +64,5 @@ def settle(
             check = check.evolve()
         check.next_change_at = evaluation.next_change_at
     check = apply_alerting(conn, check, now)
-    database.update_check(conn, check, stored)
+    update_check(conn, check, stored)
     return check, transition

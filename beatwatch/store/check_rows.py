@@ -131,3 +131,17 @@ def changed_values(check: Check, stored: Check) -> dict[str, Any]:
     return _columns(
         check, [_FIELDS[i] for i in _INDEXES if new[i] is not old[i] and new[i] != old[i]]
     )
+
+
+def update_check(conn: Connection, check: Check, stored: Check) -> None:
+    """Write the columns in which `check` differs from `stored`, the check as last read."""
+    values = changed_values(check, stored)
+    if values:
+        conn.execute(_update_check_sql(tuple(values)), (*values.values(), check.id))
+
+
+@lru_cache(maxsize=256)
+def _update_check_sql(columns: tuple[str, ...]) -> str:
+    # A ping changes the same few columns each time: the text, built once, also finds
+    # sqlite3's cached statement at once.
+    return f"UPDATE checks SET {', '.join(f'{c} = ?' for c in columns)} WHERE id = ?"

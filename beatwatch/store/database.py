@@ -13,7 +13,7 @@ import shutil
 import sqlite3
 import stat
 from collections.abc import Callable, Iterable, Sequence
-from functools import lru_cache, partial
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -42,7 +42,6 @@ from beatwatch.store import alert_rows, event_rows, oncall_rows
 from beatwatch.store.check_cache import CheckCache
 from beatwatch.store.check_rows import (
     CHECK_COLUMNS,
-    changed_values,
     check_from_row,
     check_values,
 )
@@ -521,20 +520,6 @@ def insert_check(conn: Connection, check: Check) -> int:
     columns = ", ".join(values)
     placeholders = ", ".join(f":{k}" for k in values)
     return inserted_id(conn, f"INSERT INTO checks ({columns}) VALUES ({placeholders})", values)
-
-
-def update_check(conn: Connection, check: Check, stored: Check) -> None:
-    """Write the columns in which `check` differs from `stored`, the check as last read."""
-    values = changed_values(check, stored)
-    if values:
-        conn.execute(_update_check_sql(tuple(values)), (*values.values(), check.id))
-
-
-@lru_cache(maxsize=256)
-def _update_check_sql(columns: tuple[str, ...]) -> str:
-    # A ping changes the same few columns each time: the text, built once, also finds
-    # sqlite3's cached statement at once.
-    return f"UPDATE checks SET {', '.join(f'{c} = ?' for c in columns)} WHERE id = ?"
 
 
 def delete_check(conn: Connection, check_id: int) -> None:
