@@ -61,9 +61,9 @@ def record_ping(
     if stored.next_change_at is not None and stored.next_change_at <= now:
         # A deadline passed before this ping came (the evaluator had not got to it yet, or the
         # engine was stopped): it counts first, settled as the evaluator would have.
-        stored, overdue = settle(conn, stored, now, clock_driven=True, stored=stored)
-    # The ping's own copy of its check, set field by field: settle finishes it in place and
-    # writes only the columns in which it then differs from `stored`.
+        stored, overdue = settle(conn, stored, now, clock_driven=True, stored=stored, cache=cache)
+    # The ping's own copy of its check, set field by field: settle finishes it in place, and
+    # the batch's end writes only the columns in which it then differs from the row.
     check = stored.evolve()
     check.last_ping_at = now
     kind = request.kind
@@ -87,8 +87,7 @@ def record_ping(
 
     # The insert also drops the check's pings beyond the newest 100 (a schema trigger).
     ping = database.insert_ping(conn, stored.id, request, now, duration)
-    check, transition = settle(conn, check, now, clock_driven=False, stored=stored)
-    cache.remember(check)
+    check, transition = settle(conn, check, now, clock_driven=False, stored=stored, cache=cache)
     transitions: tuple[Transition, ...] = () if transition is None else (transition,)
     if overdue is not None:
         transitions = (overdue, *transitions)

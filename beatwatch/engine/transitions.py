@@ -11,6 +11,7 @@ from beatwatch.core.rules import evaluate, is_paused, transition_time
 from beatwatch.engine.event_log import record_transition
 from beatwatch.engine.incidents import apply_alerting
 from beatwatch.store import database
+from beatwatch.store.check_cache import CheckCache
 from beatwatch.store.check_rows import update_check
 from beatwatch.store.connection import Connection
 
@@ -34,11 +35,14 @@ def settle(
     *,
     clock_driven: bool,
     stored: Check,
+    cache: CheckCache | None = None,
 ) -> tuple[Check, Transition | None]:
     """Evaluate `check` at `now`, record a transition if its state changed, open or resolve
     its incident (queueing the alert), and store it — all in the caller's transaction.
     `stored` is the check as its row stands; only the columns that differ are written.
     A `check` other than `stored` is the caller's own copy, which settle may finish in place.
+    With `cache`, the row is written when the writer's batch is done, and until then the
+    cache holds the check as it is (a ping's job, which looks its check up there).
 
     A clock-driven change is stamped with its due time; a change caused by a ping or an edit
     with `now`.
@@ -64,5 +68,8 @@ def settle(
             check = check.evolve()
         check.next_change_at = evaluation.next_change_at
     check = apply_alerting(conn, check, now)
-    update_check(conn, check, stored)
+    if cache is None:
+        update_check(conn, check, stored)
+    else:
+        cache.write_later(conn, check, stored)
     return check, transition

@@ -190,6 +190,7 @@ class Service:
                 cache=self.store.check_cache,
             ),
             quiet=True,
+            through_cache=True,
         )
         self.pings_received += 1
         if outcome.check is None:

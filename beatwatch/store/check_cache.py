@@ -6,6 +6,11 @@ changes on the writer's connection (temporary triggers on `checks` say which row
 writes that touch no check, such as the lease renewals every few seconds and the pruning
 of old events, leave a fleet's checks cached. The writer empties the cache when another
 process has committed or a batch was rolled back. The next lookup then reads the row again.
+
+A ping's job may also leave its check's row to be written when the batch's jobs are done
+(`write_later`): a check pinged several times in one batch is then written once. Until
+then the cache holds the only current copy, so the writer writes the held rows before any
+job that might read checks by SQL, and before the batch is released.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import sqlite3
 
 from beatwatch.core.model import Check
-from beatwatch.store.check_rows import load_check_by
+from beatwatch.store.check_rows import load_check_by, update_check
 from beatwatch.store.connection import Connection
 
 # About 0.6 KiB a check: a fleet of this size is held whole.
@@ -27,6 +32,8 @@ class CheckCache:
         self._by_id: dict[int, Check] = {}
         self._by_uuid: dict[str, Check] = {}
         self._by_slug: dict[str, Check] = {}
+        # Checks whose rows are not written yet, each with its row as it stands.
+        self._unwritten: dict[int, Check] = {}
 
     def watch(self, conn: sqlite3.Connection) -> None:
         """Drop a check from the cache whenever `conn` updates or deletes its row. Only that
@@ -60,7 +67,29 @@ class CheckCache:
         self._by_uuid[check.uuid] = check
         self._by_slug[check.slug] = check
         if len(self._by_id) > self._limit:
-            self.forget(next(iter(self._by_id)))
+            # Never a check whose row is held back: the cache has its only current copy.
+            oldest = next((i for i in self._by_id if i not in self._unwritten), None)
+            if oldest is not None:
+                self.forget(oldest)
+
+    def write_later(self, conn: Connection, check: Check, stored: Check) -> None:
+        """Store `check`, whose row stands as `stored`, by the end of the writer's batch;
+        meanwhile lookups through the cache find it as it is now."""
+        if getattr(conn, "shared_with_other_writers", False):
+            # Lookups read the row itself there: it must be current at once.
+            update_check(conn, check, stored)
+            return
+        # A row held back already stands as it did when it was first held.
+        self._unwritten.setdefault(check.id, stored)
+        self.remember(check)
+
+    def write_held(self, conn: Connection) -> None:
+        """Write the rows write_later held back."""
+        while self._unwritten:
+            check_id, stored = self._unwritten.popitem()
+            check = self._by_id[check_id]
+            update_check(conn, check, stored)  # its trigger drops the check from the cache
+            self.remember(check)
 
     def forget(self, check_id: int) -> None:
         # Called from inside SQLite's UPDATE: it must not raise, or the ping's write fails.
@@ -73,6 +102,8 @@ class CheckCache:
             del self._by_slug[gone.slug]
 
     def clear(self) -> None:
+        # With the batch undone, rows held back were never written and need not be.
+        self._unwritten.clear()
         self._by_id.clear()
         self._by_uuid.clear()
         self._by_slug.clear()

@@ -149,6 +149,7 @@ class Store:
         # Used only inside writer jobs.
         self.check_cache = CheckCache()
         self.writer.on_stale = self.check_cache.clear
+        self.writer.write_held = self.check_cache.write_held
         self._reader: aiosqlite.Connection | None = None
         self._pg_reader: PostgresReader | None = None
 
@@ -239,8 +240,10 @@ class Store:
             self._pg_reader = None
         await self.writer.stop()
 
-    async def write(self, job: Callable[[Connection], T], quiet: bool = False) -> T:
-        return await self.writer.run(job, quiet)
+    async def write(
+        self, job: Callable[[Connection], T], quiet: bool = False, through_cache: bool = False
+    ) -> T:
+        return await self.writer.run(job, quiet, through_cache)
 
     # -- reads -------------------------------------------------------------------------------
 

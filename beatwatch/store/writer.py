@@ -11,6 +11,11 @@ Futures are resolved only after the commit: a caller that got a result knows its
 durable, and if the commit fails every job in the batch gets the error, so nothing is
 acknowledged that was not stored.
 
+A job may leave writes to the end of its batch (a ping's job leaves its check's row to the
+check cache, so that a check pinged often is written once a batch). Such a job is queued
+`through_cache`, and `write_held` writes what was left before any other job runs, and
+before the batch is released; run apart, after each job, inside its savepoint.
+
 Jobs run on the loop's thread because they are short (a ping's takes tens of microseconds):
 on a thread of their own they spent longer waiting for the GIL at each SQLite call than
 working.
@@ -33,7 +38,8 @@ from beatwatch.store.held_logs import HeldLogs
 
 T = TypeVar("T")
 Job = Callable[[Connection], Any]
-Queued = tuple[Job, "asyncio.Future[Any]", bool]
+# A job, its future, whether it is quiet, whether it runs through the cache.
+Queued = tuple[Job, "asyncio.Future[Any]", bool, bool]
 # A batch's outcomes, one per job; whether any job that is not quiet changed rows; whether
 # anything was written at all.
 Ran = tuple[list[tuple[bool, Any]], bool, bool]
@@ -73,6 +79,8 @@ class Writer:
         self.on_stale: Callable[[], None] | None = None
         # Called when another process has committed (a command-line edit, say).
         self.on_foreign_commit: Callable[[], None] | None = None
+        # Writes what jobs run through the cache left to the batch's end.
+        self.write_held: Callable[[Connection], None] = _nothing_held
         # The latest storage fault, cleared by the next successful commit.
         self.fault: str | None = None
         # Lines the jobs of a batch run together log, held until the batch is kept.
@@ -90,12 +98,16 @@ class Writer:
             self._conn = self._connect()
         self._idle.set()
 
-    async def run(self, job: Callable[[Connection], T], quiet: bool = False) -> T:
+    async def run(
+        self, job: Callable[[Connection], T], quiet: bool = False, through_cache: bool = False
+    ) -> T:
         """Run `job` in a write transaction. A quiet job's changes do not call after_commit:
-        its caller tells the engine's loops itself what they need to know."""
+        its caller tells the engine's loops itself what they need to know. A job run
+        `through_cache` reads checks only through the check cache, so rows it holds back
+        need not be written before it."""
         assert self._loop is not None and self._conn is not None, "the writer is closed"
         future: asyncio.Future[T] = self._loop.create_future()
-        self._queue.append((job, future, quiet))
+        self._queue.append((job, future, quiet, through_cache))
         if not self._busy:
             self._busy = True
             self._idle.clear()
@@ -168,11 +180,14 @@ class Writer:
         held = self._held_logs
         with held.holding():
             try:
-                for job, _, quiet in batch:
+                for job, _, quiet, through_cache in batch:
+                    if not through_cache:
+                        self.write_held(conn)
                     before_job = conn.total_changes
                     outcomes.append((True, job(conn)))
                     if not quiet and conn.total_changes != before_job:
                         wake = True
+                self.write_held(conn)
             except Exception as exc:
                 if _is_storage_failure(exc):
                     raise
@@ -191,11 +206,12 @@ class Writer:
         outcomes: list[tuple[bool, Any]] = []
         changes_before = conn.total_changes
         wake = False
-        for job, _, quiet in batch:
+        for job, _, quiet, _ in batch:
             conn.execute("SAVEPOINT job")
             before_job = conn.total_changes
             try:
                 outcomes.append((True, job(conn)))
+                self.write_held(conn)
                 conn.execute("RELEASE job")
                 if not quiet and conn.total_changes != before_job:
                     wake = True
@@ -263,7 +279,7 @@ class Writer:
             self._stale()
             failed = StorageError(f"the database could not store it: {error}")
             outcomes = [(False, failed)] * len(batch)
-        for (_, future, _), (ok, value) in zip(batch, outcomes, strict=True):
+        for (_, future, _, _), (ok, value) in zip(batch, outcomes, strict=True):
             if future.done():
                 continue
             if ok:
@@ -278,6 +294,10 @@ class Writer:
     def _stale(self) -> None:
         if self.on_stale is not None:
             self.on_stale()
+
+
+def _nothing_held(_: Connection) -> None:
+    pass
 
 
 def _is_busy(exc: sqlite3.Error) -> bool:

@@ -339,6 +339,8 @@ def _traced_ping(conn: sqlite3.Connection, request: PingRequest, db: Store) -> l
     conn.set_trace_callback(statements.append)
     try:
         record_ping(conn, request, ping_key="unused-by-uuid-pings", cache=db.check_cache)
+        # The check's row, which the writer writes once the batch's jobs are done.
+        db.check_cache.write_held(conn)
     finally:
         conn.set_trace_callback(None)
     return statements

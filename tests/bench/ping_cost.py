@@ -1,7 +1,8 @@
 """A ping's job alone and its SQL alone: how much of a ping is SQLite's, how much Python's.
 
 The job is record_ping on a writer connection, as the writer runs it (batches of 8 in one
-transaction, the jobs with no savepoint of their own), without HTTP, the event loop, the
+transaction, the jobs with no savepoint of their own, the check rows they held back written
+at the end of each), without HTTP, the event loop, the
 helper thread or the fsync (synchronous=OFF): what a ping costs the loop thread besides the
 receiver and the writer. Beside it the same statements alone, as sqlite3 runs them for one
 ping: the INSERT with the cap's trigger and without it, the UPDATE of the columns a success
@@ -64,6 +65,10 @@ class PingJob:
             self._cache.watch(conn)
         request = PingRequest(PingKind.SUCCESS, uuid, remote_addr=HOST, at=time.time())
         record_ping(conn, request, ping_key="unused-by-uuid-pings", cache=self._cache)
+
+    def end_batch(self, conn: sqlite3.Connection) -> None:
+        """What the writer does before the commit: write the check rows the jobs held back."""
+        self._cache.write_held(conn)
 
 
 def run(scale: Scale) -> list[Figure]:
@@ -161,6 +166,9 @@ def _pings(
             check_id, uuid = targets[n % len(targets)]
             for statement in step:
                 statement(conn, check_id, uuid)
+        for statement in step:
+            if isinstance(statement, PingJob):
+                statement.end_batch(conn)
         conn.execute("COMMIT")
 
 

@@ -4,15 +4,17 @@ this process or another, and rolled-back batches, are all seen by the next ping.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from functools import partial
 from pathlib import Path
 
 import pytest
 
 from beatwatch.core.errors import StorageError
-from beatwatch.core.model import PingKind, PingRequest, UnknownPing
+from beatwatch.core.model import Check, PingKind, PingRequest, UnknownPing
 from beatwatch.core.validation import CheckSpec, validate
 from beatwatch.engine.check_edits import create_check
 from beatwatch.engine.ingest import record_ping
@@ -129,7 +131,9 @@ async def test_a_ping_updates_only_the_columns_it_changes(engine: Service, send:
     assert columns.isdisjoint({"uuid", "slug", "name", "tags", "alerts", "created_at"})
 
 
-def test_the_oldest_checks_leave_a_full_cache(tmp_path: Path) -> None:
+@contextmanager
+def three_checks(tmp_path: Path) -> Iterator[tuple[sqlite3.Connection, list[Check]]]:
+    """A new database holding three checks, and a connection to it."""
     path = database.prepare_files(tmp_path / "data")
     with closing(database.connect(path)) as conn:
         migrate(conn)
@@ -137,6 +141,11 @@ def test_the_oldest_checks_leave_a_full_cache(tmp_path: Path) -> None:
             create_check(conn, validate(CheckSpec(name=f"job-{n}", every_seconds=60)), 0.0)
             for n in range(3)
         ]
+        yield conn, checks
+
+
+def test_the_oldest_checks_leave_a_full_cache(tmp_path: Path) -> None:
+    with three_checks(tmp_path) as (conn, checks):
         cache = CheckCache(limit=2)
         for check in checks:
             cache.remember(check)
@@ -145,6 +154,21 @@ def test_the_oldest_checks_leave_a_full_cache(tmp_path: Path) -> None:
         assert cache.lookup(conn, "slug", checks[1].slug) is checks[1]
         reloaded = cache.lookup(conn, "uuid", checks[0].uuid)
         assert reloaded is not checks[0] and reloaded == checks[0]
+
+
+def test_a_full_cache_keeps_the_checks_whose_rows_are_held_back(tmp_path: Path) -> None:
+    with three_checks(tmp_path) as (conn, checks):
+        cache = CheckCache(limit=2)
+        cache.watch(conn)
+        pinged = [check.evolve(last_ping_at=5.0) for check in checks]
+        for check, stored in zip(pinged, checks, strict=True):
+            cache.write_later(conn, check, stored)
+        # Over its limit, the cache still holds all three: they are the only current copies.
+        assert [cache.lookup(conn, "uuid", c.uuid) for c in checks] == pinged
+
+        cache.write_held(conn)
+        rows = conn.execute("SELECT last_ping_at FROM checks ORDER BY id").fetchall()
+        assert [r[0] for r in rows] == [5.0, 5.0, 5.0]
 
 
 def test_writes_that_touch_no_check_keep_it_cached_and_its_own_row_changing_drops_it(
