@@ -7,15 +7,16 @@ inclusive boundary lets the evaluator act at the due time itself).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from beatwatch.core.model import ALERT_TYPE_OF_STATE, Check, PingKind, State
 from beatwatch.core.schedule import due_after, next_due
 
 
-@dataclass(frozen=True, slots=True)
-class Evaluation:
+class Evaluation(NamedTuple):
+    """Where a check stands at a moment. A named tuple: every ping makes one or two."""
+
     state: State
     # When this state began, as far as the pings and the clock tell: the due time for a
     # clock-driven state, the ping time for a ping-driven one.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from beatwatch.core.model import (
     PING_KEY_SHOWN,
@@ -29,8 +29,9 @@ AUTO_CREATE_EVERY = 86400
 OPEN_RUNS_KEPT = 100
 
 
-@dataclass(frozen=True, slots=True)
-class PingOutcome:
+class PingOutcome(NamedTuple):
+    """What a ping did. A named tuple, as the ping and its request are: one is made for each."""
+
     check: Check | None  # None: the uuid or slug matched nothing
     ping: Ping | None
     # A deadline that had already passed, then the ping's own change; either may be absent.
