@@ -210,9 +210,10 @@ class Writer:
             conn.execute("SAVEPOINT job")
             before_job = conn.total_changes
             try:
-                outcomes.append((True, job(conn)))
+                result = job(conn)
                 self.write_held(conn)
                 conn.execute("RELEASE job")
+                outcomes.append((True, result))
                 if not quiet and conn.total_changes != before_job:
                     wake = True
             except Exception as exc:

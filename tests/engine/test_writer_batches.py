@@ -6,6 +6,7 @@ import asyncio
 import logging
 import sqlite3
 import time
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,7 @@ from beatwatch.core.model import EventKind, PingKind, PingRequest
 from beatwatch.core.validation import CheckSpec
 from beatwatch.engine import event_log
 from beatwatch.service.service import Service
+from beatwatch.store.database import Store
 
 job_log = logging.getLogger("beatwatch.jobs")
 
@@ -65,3 +67,39 @@ async def test_a_failing_job_fails_alone_and_the_rest_of_its_batch_is_stored_onc
     assert "written by a failing job" not in texts
     lines = [r.getMessage() for r in caplog.records if r.name == job_log.name]
     assert lines == ["a line from a job that stays"]
+
+
+async def test_held_writes_that_break_a_constraint_fail_their_job_alone(tmp_path: Path) -> None:
+    db = await Store.open(tmp_path / "data")
+    holding: list[bool] = []
+
+    def hold(conn: sqlite3.Connection) -> str:
+        holding.append(True)
+        return "held"
+
+    def write_held(conn: sqlite3.Connection) -> None:
+        if holding:
+            holding.clear()
+            # A real constraint broken by the held write: the settings key is unique.
+            conn.execute("INSERT INTO settings (key, value) VALUES ('k', '1'), ('k', '2')")
+
+    def failing_job(conn: sqlite3.Connection) -> None:
+        raise RuntimeError("this job breaks")
+
+    db.writer.write_held = write_held
+    try:
+        # Bounded: a batch whose outcomes miscounted its jobs would leave them all waiting.
+        held, failed, plain = await asyncio.wait_for(
+            asyncio.gather(
+                db.write(hold, through_cache=True),
+                db.write(failing_job),
+                db.write(lambda conn: "stored"),
+                return_exceptions=True,
+            ),
+            timeout=30,
+        )
+    finally:
+        await asyncio.wait_for(db.close(), timeout=30)
+    assert isinstance(held, sqlite3.IntegrityError)
+    assert isinstance(failed, RuntimeError)
+    assert plain == "stored"
