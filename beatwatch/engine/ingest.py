@@ -114,6 +114,8 @@ def _find_target(
 
 
 def _auto_create(conn: Connection, slug: str, now: float) -> Check:
+    # The one read of checks by SQL in a ping's job: names and slugs, which no ping's held
+    # row changes, so the rows still held in this batch cannot mislead it.
     name = slug
     if load_check_by(conn, "name", name) is not None:
         name = f"{slug} (auto)"

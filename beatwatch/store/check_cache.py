@@ -54,7 +54,7 @@ class CheckCache:
         return cached if cached is not None else load_check_by(conn, column, value)
 
     def remember(self, check: Check) -> None:
-        """`check` is now stored as it is; call after the ping's last write."""
+        """`check` is the current copy: stored as it is, or held by write_later."""
         # Whatever holds its id, uuid or slug now is an older copy.
         for held in (
             self._by_id.get(check.id),

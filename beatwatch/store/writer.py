@@ -103,8 +103,8 @@ class Writer:
     ) -> T:
         """Run `job` in a write transaction. A quiet job's changes do not call after_commit:
         its caller tells the engine's loops itself what they need to know. A job run
-        `through_cache` reads checks only through the check cache, so rows it holds back
-        need not be written before it."""
+        `through_cache` reads the checks' columns that pings change only through the check
+        cache, so the rows held back need not be written before it."""
         assert self._loop is not None and self._conn is not None, "the writer is closed"
         future: asyncio.Future[T] = self._loop.create_future()
         self._queue.append((job, future, quiet, through_cache))
