@@ -55,6 +55,13 @@ class CheckCache:
 
     def remember(self, check: Check) -> None:
         """`check` is the current copy: stored as it is, or held by write_later."""
+        held = self._by_id.get(check.id)
+        if held is not None and held.uuid == check.uuid and held.slug == check.slug:
+            # A newer copy of the same check, as every ping leaves: it takes the old copy's
+            # places, its id moved last, so the last to be evicted.
+            del self._by_id[check.id]
+            self._by_id[check.id] = self._by_uuid[check.uuid] = self._by_slug[check.slug] = check
+            return
         # Whatever holds its id, uuid or slug now is an older copy.
         for held in (
             self._by_id.get(check.id),

@@ -156,6 +156,21 @@ def test_the_oldest_checks_leave_a_full_cache(tmp_path: Path) -> None:
         assert reloaded is not checks[0] and reloaded == checks[0]
 
 
+def test_a_check_remembered_again_is_the_last_to_leave_a_full_cache(tmp_path: Path) -> None:
+    with three_checks(tmp_path) as (conn, (first, second, third)):
+        cache = CheckCache(limit=2)
+        cache.remember(first)
+        cache.remember(second)
+        pinged = first.evolve(last_ping_at=5.0)
+        cache.remember(pinged)
+        cache.remember(third)
+
+        assert cache.lookup(conn, "uuid", first.uuid) is pinged
+        assert cache.lookup(conn, "slug", first.slug) is pinged
+        reloaded = cache.lookup(conn, "uuid", second.uuid)
+        assert reloaded is not second and reloaded == second
+
+
 def test_a_full_cache_keeps_the_checks_whose_rows_are_held_back(tmp_path: Path) -> None:
     with three_checks(tmp_path) as (conn, checks):
         cache = CheckCache(limit=2)
