@@ -102,7 +102,6 @@ class CheckLinks:
     ping_url: str
     badge_url: str | None
     channels: str  # comma-separated channel ids
-    n_pings: int
 
 
 def check_to_hc(check: Check, now: float, links: CheckLinks, readonly: bool) -> dict[str, Any]:
@@ -116,7 +115,7 @@ def check_to_hc(check: Check, now: float, links: CheckLinks, readonly: bool) -> 
         "tags": hc_tags(check.tags),
         "desc": check.description,
         "grace": check.grace_seconds,
-        "n_pings": links.n_pings,
+        "n_pings": check.last_ping_number,
         "status": HC_STATUS[evaluation.state],
         "started": check.run_started_at is not None and evaluation.state is not State.PAUSED,
         "last_ping": hc_time(check.last_ping_at),
@@ -149,12 +148,12 @@ def check_to_hc(check: Check, now: float, links: CheckLinks, readonly: bool) -> 
 
 
 def ping_to_hc(ping: Ping, body_url: str | None) -> dict[str, Any]:
-    """A ping as healthchecks lists it. `n` is beatwatch's ping id: it grows with every ping
-    and names the ping in .../pings/<n>/body, though it is not counted per check."""
+    """A ping as healthchecks lists it. `n` is the ping's number within its check, which
+    names it in .../pings/<n>/body."""
     result: dict[str, Any] = {
         "type": ping.kind.value,
         "date": hc_time(ping.at, precise=True),
-        "n": ping.id,
+        "n": ping.number,
         "scheme": "http",
         "remote_addr": ping.remote_addr or "",
         # beatwatch does not record the method; every method counts the same.

@@ -64,7 +64,7 @@ def is_row_id(number: int) -> bool:
     return 0 < number <= ROW_ID_MAX
 
 
-# Kept by a trigger in the schema (migration 4), which says 100 itself.
+# A check keeps its newest pings in this many slots (the schema, migration 12, says 100 too).
 PINGS_KEPT = 100
 NAME_MAX = 100
 
@@ -111,6 +111,8 @@ class Check:
     paused_at: float | None = None
     paused_until: float | None = None
     last_ping_at: float | None = None
+    # The newest ping's number: pings are numbered within their check, from 1.
+    last_ping_number: int = 0
     last_finish_at: float | None = None
     last_finish_kind: PingKind | None = None
     last_exit_code: int | None = None
@@ -140,7 +142,7 @@ class Ping(NamedTuple):
     """A stored ping. A named tuple, not a frozen dataclass, for the same reason as
     PingRequest: every ping makes one, and a frozen dataclass costs three times as much."""
 
-    id: int
+    number: int  # within its check, from 1: the check's nth ping
     check_id: int
     kind: PingKind
     at: float

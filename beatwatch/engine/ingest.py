@@ -67,6 +67,8 @@ def record_ping(
     # the batch's end writes only the columns in which it then differs from the row.
     check = stored.evolve()
     check.last_ping_at = now
+    # On PostgreSQL the lookup locked the row: no other node can take the same number.
+    check.last_ping_number = number = stored.last_ping_number + 1
     kind = request.kind
     duration: float | None = None
     if kind is PingKind.START:
@@ -86,8 +88,8 @@ def record_ping(
         # None for a finish that closed no run: a duration always belongs to its finish.
         check.last_duration = duration
 
-    # The insert also drops the check's pings beyond the newest 100 (a schema trigger).
-    ping = database.insert_ping(conn, stored.id, request, now, duration)
+    # Into the slot of the check's ping 100 before it: the newest 100 are what is kept.
+    ping = database.insert_ping(conn, stored.id, number, request, now, duration)
     check, transition = settle(conn, check, now, clock_driven=False, stored=stored, cache=cache)
     transitions: tuple[Transition, ...] = () if transition is None else (transition,)
     if overdue is not None:

@@ -211,9 +211,6 @@ class Service:
         check = await self.get_check(ref)
         return await self.store.pings(check.id, limit)
 
-    async def ping_counts(self) -> dict[int, int]:
-        return await self.store.ping_counts()
-
     async def recent_results(
         self, check_ids: Sequence[int], limit: int
     ) -> dict[int, list[tuple[PingKind, int | None]]]:

@@ -23,7 +23,8 @@ CHECK_COLUMNS = (
     "tags, description, alerts, channels, failure_threshold, created_at, clock_start, paused_at, "
     "paused_until, last_ping_at, last_finish_at, last_finish_kind, last_exit_code, last_duration, "
     "failure_streak, run_started_at, state, state_since, next_change_at, alerted_state, "
-    "escalation_channels, escalate_after_seconds, remind_every_seconds, escalation_policy"
+    "escalation_channels, escalate_after_seconds, remind_every_seconds, escalation_policy, "
+    "last_ping_number"
 )
 
 
@@ -72,6 +73,7 @@ def check_from_row(r: Row | tuple[Any, ...]) -> Check:
         escalate_after_seconds=r[31],
         remind_every_seconds=r[32],
         escalation_policy=r[33],
+        last_ping_number=r[34],
     )
 
 

@@ -8,7 +8,7 @@ a database, and the copy has none yet.
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from typing import Any, NamedTuple
 
 from beatwatch.core.errors import BeatwatchError
 from beatwatch.store.connection import Connection
@@ -19,9 +19,14 @@ RUNTIME_TABLES = {"nodes", "duties"}
 CHUNK = 5000
 
 
-def copied_tables() -> list[tuple[str, bool]]:
-    """Every table an instance keeps, each after those it references, and whether it has an
-    id column to page by and to carry a counter for."""
+class Table(NamedTuple):
+    name: str
+    key: tuple[str, ...]  # its primary key's columns, which the copy pages by
+    counted: bool  # an id column, whose counter the copy carries
+
+
+def copied_tables() -> list[Table]:
+    """Every table an instance keeps, each after those it references."""
     from beatwatch.store.schema import migrate
 
     schema = sqlite3.connect(":memory:", isolation_level=None)
@@ -38,8 +43,10 @@ def copied_tables() -> list[tuple[str, bool]]:
             name = sql.split("(", 1)[0].split()[-1].strip('"')
             if name in RUNTIME_TABLES:
                 continue
-            columns = [row[1] for row in schema.execute(f'PRAGMA table_info("{name}")')]
-            ordered.append((name, "id" in columns))
+            columns = list(schema.execute(f'PRAGMA table_info("{name}")'))
+            # table_info's last field is the column's place in the primary key, 0 if none.
+            key = tuple(c[1] for c in sorted(columns, key=lambda c: c[5]) if c[5])
+            ordered.append(Table(name, key, any(c[1] == "id" for c in columns)))
         return ordered
     finally:
         schema.close()
@@ -53,37 +60,40 @@ async def copy_instance(source: Store, target: Store) -> list[tuple[str, int]]:
             f"{target.location} already holds checks: copy into an empty database or data dir"
         )
     counts = []
-    for table, has_id in copied_tables():
+    for table in copied_tables():
         copied = 0
-        after = None
+        after: tuple[Any, ...] | None = None
         while True:
             rows, columns = await source.write(
-                lambda conn, t=table, a=after, i=has_id: _read_chunk(conn, t, a, i), quiet=True
+                lambda conn, t=table, a=after: _read_chunk(conn, t, a), quiet=True
             )
             if rows:
                 await target.write(
-                    lambda conn, t=table, c=columns, r=rows: _insert(conn, t, c, r), quiet=True
+                    lambda conn, t=table, c=columns, r=rows: _insert(conn, t.name, c, r),
+                    quiet=True,
                 )
             copied += len(rows)
-            if not has_id or len(rows) < CHUNK:
+            if len(rows) < CHUNK:
                 break
-            after = rows[-1][columns.index("id")]
-        if has_id:
-            top = await source.write(lambda conn, t=table: _highest_id(conn, t), quiet=True)
-            await target.write(lambda conn, t=table, n=top: _count_from(conn, t, n), quiet=True)
-        counts.append((table, copied))
+            after = tuple(rows[-1][columns.index(k)] for k in table.key)
+        if table.counted:
+            top = await source.write(lambda conn, t=table: _highest_id(conn, t.name), quiet=True)
+            await target.write(
+                lambda conn, t=table, n=top: _count_from(conn, t.name, n), quiet=True
+            )
+        counts.append((table.name, copied))
     return counts
 
 
 def _read_chunk(
-    conn: Connection, table: str, after: int | None, paged: bool
+    conn: Connection, table: Table, after: tuple[Any, ...] | None
 ) -> tuple[list[tuple[Any, ...]], list[str]]:
-    if paged:
-        cursor = conn.execute(
-            f"SELECT * FROM {table} WHERE id > ? ORDER BY id LIMIT {CHUNK}", (after or 0,)
-        )
-    else:
-        cursor = conn.execute(f"SELECT * FROM {table}")
+    """The CHUNK rows of `table` that follow the primary key `after` (None: from the start)."""
+    key = ", ".join(table.key)
+    where = "" if after is None else f"WHERE ({key}) > ({', '.join('?' * len(after))}) "
+    cursor = conn.execute(
+        f"SELECT * FROM {table.name} {where}ORDER BY {key} LIMIT {CHUNK}", after or ()
+    )
     rows = cursor.fetchall()
     if not rows:
         return [], []

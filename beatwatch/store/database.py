@@ -22,6 +22,7 @@ import aiosqlite
 from beatwatch.core.errors import NoDatabase, StorageError
 from beatwatch.core.escalation import Policy
 from beatwatch.core.model import (
+    PINGS_KEPT,
     Channel,
     Check,
     Incident,
@@ -68,7 +69,7 @@ TRANSITIONS_KEPT = 100
 WRITER_CACHE_KIB = 16384
 
 UNKNOWN_PING_COLUMNS = "at, key, remote_addr, user_agent, method, path, body, uuid, slug"
-PING_COLUMNS = "id, check_id, kind, at, exit_code, rid, duration, remote_addr, user_agent, body"
+PING_COLUMNS = "number, check_id, kind, at, exit_code, rid, duration, remote_addr, user_agent, body"
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -275,15 +276,10 @@ class Store:
 
     async def pings(self, check_id: int, limit: int) -> list[Ping]:
         rows = await self._fetchall(
-            f"SELECT {PING_COLUMNS} FROM pings WHERE check_id = ? ORDER BY id DESC LIMIT ?",
+            f"SELECT {PING_COLUMNS} FROM pings WHERE check_id = ? ORDER BY number DESC LIMIT ?",
             [check_id, limit],
         )
         return [ping_from_row(r) for r in rows]
-
-    async def ping_counts(self) -> dict[int, int]:
-        """How many pings each check that has any keeps (at most PINGS_KEPT)."""
-        rows = await self._fetchall("SELECT check_id, count(*) FROM pings GROUP BY check_id")
-        return {r[0]: r[1] for r in rows}
 
     async def recent_results(
         self, check_ids: Sequence[int], limit: int
@@ -293,10 +289,10 @@ class Store:
         marks = ", ".join("?" * len(check_ids)) or "NULL"  # an empty IN () is SQLite's alone
         rows = await self._fetchall(
             "SELECT check_id, kind, exit_code FROM ("
-            "  SELECT check_id, kind, exit_code, id, row_number() OVER ("
-            "    PARTITION BY check_id ORDER BY id DESC) AS newness"
+            "  SELECT check_id, kind, exit_code, number, row_number() OVER ("
+            "    PARTITION BY check_id ORDER BY number DESC) AS newness"
             f"  FROM pings WHERE check_id IN ({marks}) AND kind IN ('success', 'fail')"
-            ") AS newest WHERE newness <= ? ORDER BY check_id, id DESC",
+            ") AS newest WHERE newness <= ? ORDER BY check_id, number DESC",
             [*check_ids, limit],
         )
         results: dict[int, list[tuple[PingKind, int | None]]] = {i: [] for i in check_ids}
@@ -462,7 +458,7 @@ def _find_params(ref: str) -> tuple[int | None, str, str, str]:
 
 def ping_from_row(r: Row) -> Ping:
     return Ping(
-        id=r["id"],
+        number=r["number"],
         check_id=r["check_id"],
         kind=PingKind(r["kind"]),
         at=r["at"],
@@ -532,22 +528,33 @@ def delete_check(conn: Connection, check_id: int) -> None:
 def insert_ping(
     conn: Connection,
     check_id: int,
+    number: int,
     request: PingRequest,
     at: float,
     duration: float | None,
 ) -> Ping:
-    """Store the ping `request` made to check `check_id`, received at `at`; returns it with
-    the id it was given."""
+    """Store the ping `request` made to check `check_id`, received at `at`, as the check's
+    ping `number`: in its slot, over the ping PINGS_KEPT before it."""
     kind, exit_code, rid = request.kind, request.exit_code, request.rid
     remote_addr, user_agent, body = request.remote_addr, request.user_agent, request.body
-    ping_id = inserted_id(
-        conn,
-        "INSERT INTO pings (check_id, kind, at, exit_code, rid, duration, remote_addr, "
-        "user_agent, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (check_id, kind.value, at, exit_code, rid, duration, remote_addr, user_agent, body),
+    conn.execute(
+        INSERT_PING,
+        (
+            check_id,
+            number % PINGS_KEPT,
+            number,
+            kind.value,
+            at,
+            exit_code,
+            rid,
+            duration,
+            remote_addr,
+            user_agent,
+            body,
+        ),
     )
     return Ping(
-        ping_id,
+        number,
         check_id,
         kind,
         at,
@@ -560,10 +567,21 @@ def insert_ping(
     )
 
 
+# A ping written over the one PINGS_KEPT before it, or into its empty slot.
+INSERT_PING = (
+    "INSERT INTO pings (check_id, slot, number, kind, at, exit_code, rid, duration, "
+    "remote_addr, user_agent, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (check_id, slot) DO UPDATE SET number = excluded.number, "
+    "kind = excluded.kind, at = excluded.at, exit_code = excluded.exit_code, "
+    "rid = excluded.rid, duration = excluded.duration, remote_addr = excluded.remote_addr, "
+    "user_agent = excluded.user_agent, body = excluded.body"
+)
+
+
 def last_ping_of_kind(conn: Connection, check_id: int, kind: PingKind) -> Ping | None:
     row = conn.execute(
         f"SELECT {PING_COLUMNS} FROM pings WHERE check_id = ? AND kind = ? "
-        "ORDER BY id DESC LIMIT 1",
+        "ORDER BY number DESC LIMIT 1",
         (check_id, kind.value),
     ).fetchone()
     return ping_from_row(row) if row else None

@@ -47,15 +47,22 @@ _TYPES = [
     (re.compile(r"\bREAL\b"), "DOUBLE PRECISION"),
     (re.compile(r"\bBLOB\b"), "BYTEA"),
     (re.compile(r"\bx''"), "''::bytea"),
+    # PostgreSQL's tables have no rowid to leave out.
+    (re.compile(r"\)\s*WITHOUT ROWID"), ")"),
 ]
 _TRIGGER = re.compile(
     r"CREATE TRIGGER (\w+) (AFTER|BEFORE) (INSERT|UPDATE|DELETE) ON (\w+) BEGIN(.*)END;?\s*$",
     re.S,
 )
+_DROP_TRIGGER = re.compile(r"DROP TRIGGER (\w+);?$")
 
 
 def translate_ddl(statement: str) -> list[str]:
     """A schema statement of SQLite's as the PostgreSQL statements that make the same thing."""
+    dropped = _DROP_TRIGGER.match(statement.strip())
+    if dropped is not None:
+        # The trigger is made with a function of its name: dropping that drops both.
+        return [f"DROP FUNCTION {dropped.group(1)}() CASCADE"]
     trigger = _TRIGGER.search(statement.strip())
     if trigger is not None:
         name, when, event, table, body = trigger.groups()

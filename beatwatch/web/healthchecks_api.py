@@ -213,7 +213,6 @@ class HealthchecksApi:
 
     async def _checks_json(self, call: Call, checks: list[Check]) -> list[dict[str, Any]]:
         badge_keys = await self.service.badge_keys()
-        counts = await self.service.ping_counts()
         channels = await self.service.alerts.channels()
         now = self.service.clock.now()
         return [
@@ -227,7 +226,6 @@ class HealthchecksApi:
                     if check.id in badge_keys
                     else None,
                     channels=",".join(channel_uuid(c) for c in _alerted(check, channels)),
-                    n_pings=counts.get(check.id, 0),
                 ),
                 readonly=call.readonly,
             )
@@ -320,13 +318,15 @@ class HealthchecksApi:
         check = await self._check(call)
         root = f"{self._api_root(call.version)}/checks/{check.uuid}/pings"
         found = await self.service.pings(str(check.id))
-        return web.json_response({"pings": [ping_to_hc(p, f"{root}/{p.id}/body") for p in found]})
+        return web.json_response(
+            {"pings": [ping_to_hc(p, f"{root}/{p.number}/body") for p in found]}
+        )
 
     async def body(self, call: Call) -> web.Response:
         check = await self._check(call)
         number = int(call.params["n"])
         for ping in await self.service.pings(str(check.id)):
-            if ping.id == number and ping.body:
+            if ping.number == number and ping.body:
                 return web.Response(body=ping.body, content_type="text/plain")
         raise _not_found()
 

@@ -113,7 +113,7 @@ def _dump(path: Path, columns: dict[str, list[str]]) -> dict[str, list[tuple[obj
     their defaults) are no rows that were there before."""
     with closing(sqlite3.connect(path)) as conn:
         return {
-            t: conn.execute(f"SELECT {', '.join(c)} FROM {t} ORDER BY rowid").fetchall()
+            t: sorted(conn.execute(f"SELECT {', '.join(c)} FROM {t}").fetchall(), key=repr)
             for t, c in columns.items()
         }
 
@@ -123,6 +123,8 @@ async def test_upgrade_keeps_every_row_and_never_reuses_an_id(tmp_path: Path) ->
     settings.data_dir.mkdir()
     _previous_schema(settings.data_dir / DB_FILE)
     columns = _columns(settings.data_dir / DB_FILE)
+    # The one column a later migration drops: a ping is numbered within its check instead.
+    columns["pings"].remove("id")
     before = _dump(settings.data_dir / DB_FILE, columns)
 
     service = await Service.open(settings)
@@ -142,7 +144,7 @@ async def test_upgrade_keeps_every_row_and_never_reuses_an_id(tmp_path: Path) ->
         assert (third.id, fourth.id) == (3, 4)
         # Foreign keys hold again after the upgrade: a deleted check takes its history.
         await service.delete_check("c1")
-        assert await service.pings("c2") != []
+        assert [p.number for p in await service.pings("c2")] == [1]
         with closing(sqlite3.connect(settings.data_dir / DB_FILE)) as conn:
             assert conn.execute("SELECT count(*) FROM pings WHERE check_id = 1").fetchone() == (0,)
     finally:

@@ -23,7 +23,7 @@ from pathlib import Path
 from beatwatch.core.model import PINGS_KEPT, PingKind
 from beatwatch.core.validation import CheckSpec, validate
 from beatwatch.engine import check_edits
-from beatwatch.store.database import DB_FILE
+from beatwatch.store.database import DB_FILE, INSERT_PING
 
 HOST = "127.0.0.1"
 SERVE_STARTUP_TIMEOUT = 60.0
@@ -150,15 +150,26 @@ def db_path(data_dir: Path) -> Path:
 
 def insert_kept_pings(conn: sqlite3.Connection, check_ids: Sequence[int], now: float) -> None:
     """Writer job: PINGS_KEPT success pings for each check, a minute apart and the newest at
-    `now`, the columns store.insert_ping writes: a history as full as it ever gets."""
+    `now`, in their slots as store.insert_ping writes them: a history as full as it gets."""
+    success, rest = PingKind.SUCCESS.value, (None, None, None, HOST, "curl/8.5.0", b"")
     conn.executemany(
-        "INSERT INTO pings (check_id, kind, at, exit_code, rid, duration, remote_addr, "
-        "user_agent, body) VALUES (?, ?, ?, NULL, NULL, NULL, ?, ?, x'')",
+        INSERT_PING,
         (
-            (check_id, PingKind.SUCCESS.value, now - 60 * age, HOST, "curl/8.5.0")
+            (
+                check_id,
+                number % PINGS_KEPT,
+                number,
+                success,
+                now - 60 * (PINGS_KEPT - number),
+                *rest,
+            )
             for check_id in check_ids
-            for age in range(PINGS_KEPT - 1, -1, -1)
+            for number in range(1, PINGS_KEPT + 1)
         ),
+    )
+    conn.executemany(
+        "UPDATE checks SET last_ping_number = ? WHERE id = ?",
+        ((PINGS_KEPT, check_id) for check_id in check_ids),
     )
 
 

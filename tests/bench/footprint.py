@@ -1,7 +1,7 @@
 """Memory and disk: `serve` RSS over a full database, and file size as pings keep coming.
 
 Memory: 100,000 checks each already holding their 100 kept pings (rows written directly,
-column for column as store.insert_ping writes them), then `beatwatch serve` is started over
+in their slots as store.insert_ping writes them), then `beatwatch serve` is started over
 them and driven by 16 keep-alive clients rotating over every check; VmRSS is read after
 start-up and VmHWM (the peak) after the load.
 

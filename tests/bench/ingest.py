@@ -70,8 +70,9 @@ TARGET_P99_MS = 15.0
 # How long the stored pings must stop growing for before the next load's count starts.
 SETTLE_POLL = 0.5
 SETTLE_TIMEOUT = 10.0
-# Ping ids only grow, and trimming drops the oldest, so the newest id counts every insert.
-NEWEST_PING = "SELECT coalesce(max(id), 0) FROM pings"
+# A check's newest ping number counts its pings stored, each written in the transaction
+# that numbered it (its slot then reused by the 100th after it): the sum counts them all.
+PINGS_STORED = "SELECT coalesce(sum(last_ping_number), 0) FROM checks"
 SERVERS = {
     "bare": "bare aiohttp handler",
     "floor": "floor, bare + 1 INSERT",
@@ -129,33 +130,33 @@ def run(scale: Scale) -> list[Figure]:
                     seconds=seconds,
                     script_dir=scratch,
                 )
-                stored_before = _settled_newest_ping(data_dir)
+                stored_before = _settled_stored_pings(data_dir)
                 runs: dict[str, list[LoadResult]] = {name: [] for name in SERVERS}
                 for round_number in range(rounds):
                     for name in SERVERS:
                         profile = f"{name}-{load_name.split()[0]}-{round_number + 1}"
                         with py_spy(pids[name], scale, profile, seconds):
                             runs[name].append(_load_counting_cpu(load, ports[name], pids[name]))
-                stored = _settled_newest_ping(data_dir) - stored_before
+                stored = _settled_stored_pings(data_dir) - stored_before
                 label = f"{load_name}, {loop_name}"
                 figures += _compare(runs, stored, label)
         figures += _statements_per_ping(scratch / "trace")
     return figures
 
 
-def _settled_newest_ping(data_dir: Path) -> int:
-    """The newest ping id once the pings wrk left in flight have landed: when wrk's time
+def _settled_stored_pings(data_dir: Path) -> int:
+    """How many pings are stored once those wrk left in flight have landed: when wrk's time
     runs out, serve still stores the requests it had read, and those must not count for
     the load that comes next."""
-    newest = count_rows(data_dir, NEWEST_PING)
+    stored = count_rows(data_dir, PINGS_STORED)
     deadline = time.monotonic() + SETTLE_TIMEOUT
     while time.monotonic() < deadline:
         time.sleep(SETTLE_POLL)
-        latest = count_rows(data_dir, NEWEST_PING)
-        if latest == newest:
+        latest = count_rows(data_dir, PINGS_STORED)
+        if latest == stored:
             break
-        newest = latest
-    return newest
+        stored = latest
+    return stored
 
 
 def _load_counting_cpu(load: Callable[..., LoadResult], port: int, pid: int) -> LoadResult:

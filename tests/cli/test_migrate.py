@@ -17,8 +17,8 @@ from tests.cli.test_serve import start_serve
 def table_rows(db: Path) -> dict[str, list[tuple[object, ...]]]:
     with closing(sqlite3.connect(db)) as conn:
         return {
-            table: sorted(conn.execute(f"SELECT * FROM {table}").fetchall(), key=repr)
-            for table, _ in copied_tables()
+            table.name: sorted(conn.execute(f"SELECT * FROM {table.name}").fetchall(), key=repr)
+            for table in copied_tables()
         }
 
 

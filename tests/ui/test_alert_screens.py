@@ -107,7 +107,7 @@ async def test_the_check_detail_keeps_its_ages_true_on_the_apps_clock(service, t
         await wait_for(lambda: check.id in app.screen.query_one(ChecksTable).shown_ids)
         await pilot.press("enter")
         await wait_for(lambda: isinstance(app.screen, CheckDetailScreen))
-        row = str(ping.id)
+        row = str(ping.number)
         await wait_for(lambda: cell(app, row, "when").endswith("(just now)"))
         now += 20 * 60
         await wait_for(lambda: cell(app, row, "when").endswith("(20m ago)"))
@@ -131,7 +131,7 @@ async def test_a_new_ping_leaves_the_detail_cursor_on_its_ping(service, tmp_path
         await wait_for(lambda: table.row_count == 1)
         await service.record_ping(PingRequest(PingKind.SUCCESS, uuid=check.uuid, at=time.time()))
         await wait_for(lambda: table.row_count == 2)
-        assert selected_key(table) == str(ping.id)
+        assert selected_key(table) == str(ping.number)
 
 
 async def test_the_detail_shows_job_output_as_it_is_not_as_markup(service, tmp_path):

@@ -52,7 +52,8 @@ def imported_spec(data: dict[str, Any]) -> tuple[CheckSpec, list[str]]:
 
 
 def as_stored(spec: CheckSpec, data: dict[str, Any]) -> Check:
-    """The check beatwatch would hold for a recorded one: its uuid, its last ping."""
+    """The check beatwatch would hold for a recorded one: its uuid, its last ping and how
+    many it has had."""
     last_ping = epoch(data["last_ping"]) if data["last_ping"] else None
     assert spec.slug is not None and spec.grace_seconds is not None
     return Check(
@@ -67,13 +68,14 @@ def as_stored(spec: CheckSpec, data: dict[str, Any]) -> Check:
         tags=spec.tags,
         description=spec.description,
         last_ping_at=last_ping,
+        last_ping_number=data["n_pings"],
         last_finish_at=last_ping,
         last_finish_kind=PingKind.SUCCESS if last_ping else None,
     )
 
 
-def links(data: dict[str, Any], n_pings: int = 0) -> CheckLinks:
-    return CheckLinks(f"{SITE}/api/v3", data["ping_url"], data["badge_url"], "", n_pings)
+def links(data: dict[str, Any]) -> CheckLinks:
+    return CheckLinks(f"{SITE}/api/v3", data["ping_url"], data["badge_url"], "")
 
 
 def test_every_recorded_check_comes_over_with_the_nearest_allowed_setting():
@@ -129,7 +131,7 @@ def test_a_check_reads_back_in_healthchecks_shape(index):
     data = recorded_checks()[index]
     spec, _ = imported_spec(data)
     now = epoch("2026-12-01T22:01:00+00:00")
-    shown = check_to_hc(as_stored(spec, data), now, links(data, data["n_pings"]), readonly=False)
+    shown = check_to_hc(as_stored(spec, data), now, links(data), readonly=False)
 
     assert list(shown) == list(data)  # the same fields, in healthchecks' order
     for key in ("name", "tags", "desc", "uuid", "ping_url", "update_url", "pause_url"):

@@ -43,6 +43,15 @@ def test_schema_text_gets_postgresql_types_and_a_trigger_function():
     )
 
 
+def test_a_table_without_rowid_is_a_plain_table_and_a_dropped_trigger_takes_its_function():
+    [table] = translate_ddl(
+        "CREATE TABLE slots (a INTEGER NOT NULL, b INTEGER NOT NULL, PRIMARY KEY (a, b))\n"
+        "    WITHOUT ROWID;"
+    )
+    assert table == "CREATE TABLE slots (a BIGINT NOT NULL, b BIGINT NOT NULL, PRIMARY KEY (a, b))"
+    assert translate_ddl("DROP TRIGGER keep;") == ["DROP FUNCTION keep() CASCADE"]
+
+
 def test_a_table_comes_after_the_tables_it_references():
     pings = "CREATE TABLE pings (check_id INTEGER REFERENCES checks(id))"
     checks = 'CREATE TABLE "checks" (id INTEGER PRIMARY KEY)'

@@ -314,7 +314,7 @@ class CheckDetailScreen(TableKeys, Screen[None]):
 
     def _show_pings(self, pings: list[Ping]) -> None:
         """The pings in place of those shown, the cursor staying on the ping it was on."""
-        self._pings = {str(ping.id): ping for ping in pings}
+        self._pings = {str(ping.number): ping for ping in pings}
         now = self.beatwatch.clock()
         bad = f"{self.beatwatch.theme_variables[state_variable(State.FAILING)]} bold"
         self._ping_rows = [self._ping_row(ping, now, bad) for ping in pings]
@@ -325,7 +325,7 @@ class CheckDetailScreen(TableKeys, Screen[None]):
     def _ping_row(self, ping: Ping, now: float, bad: str) -> Row:
         style = bad if failed(ping) else ""
         return Row(
-            str(ping.id),
+            str(ping.number),
             (
                 Text(ping.kind.value, style=bad if ping.kind is PingKind.FAIL else ""),
                 when(ping.at, now),
