@@ -269,6 +269,10 @@ def bare_argv(port: int, uvloop: bool = False) -> list[str]:
     )
 
 
+# Enough for the burst's 500 connections, all from the load generator's one address.
+CONNECTIONS_FROM_ONE_ADDRESS = 1024
+
+
 def isolate_config(scratch: Path) -> None:
     """Keep a personal beatwatch.toml and BEATWATCH_* variables out of the measurement: the
     servers started from here read a config file of their own in the scratch dir."""
@@ -277,7 +281,10 @@ def isolate_config(scratch: Path) -> None:
     config = scratch / "beatwatch.toml"
     # The load generator sends everything from one address; the per-address limits are for
     # a runaway client, not for a measurement of the whole fleet's load.
-    config.write_text('ping_rate_limit = "off"\napi_rate_limit = "off"\n')
+    config.write_text(
+        'ping_rate_limit = "off"\napi_rate_limit = "off"\n'
+        f"max_connections_per_address = {CONNECTIONS_FROM_ONE_ADDRESS}\n"
+    )
     os.environ["BEATWATCH_CONFIG"] = str(config)
 
 
