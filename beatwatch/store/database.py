@@ -535,36 +535,21 @@ def insert_ping(
 ) -> Ping:
     """Store the ping `request` made to check `check_id`, received at `at`, as the check's
     ping `number`: in its slot, over the ping PINGS_KEPT before it."""
-    kind, exit_code, rid = request.kind, request.exit_code, request.rid
-    remote_addr, user_agent, body = request.remote_addr, request.user_agent, request.body
-    conn.execute(
-        INSERT_PING,
-        (
-            check_id,
-            number % PINGS_KEPT,
-            number,
-            kind.value,
-            at,
-            exit_code,
-            rid,
-            duration,
-            remote_addr,
-            user_agent,
-            body,
-        ),
-    )
-    return Ping(
+    ping = Ping(
         number,
         check_id,
-        kind,
+        request.kind,
         at,
-        exit_code,
-        rid,
+        request.exit_code,
+        request.rid,
         duration,
-        remote_addr,
-        user_agent,
-        body,
+        request.remote_addr,
+        request.user_agent,
+        request.body,
     )
+    # The columns from `at` on are the ping's fields from `at` on, in the same order.
+    conn.execute(INSERT_PING, (check_id, number % PINGS_KEPT, number, ping.kind.value, *ping[3:]))
+    return ping
 
 
 # A ping written over the one PINGS_KEPT before it, or into its empty slot.
