@@ -67,6 +67,7 @@ def check_to_dict(check: Check, ping_url: str | None, now: float, reach: Reach) 
 
 def ping_to_dict(ping: Ping) -> dict[str, Any]:
     return {
+        "number": ping.number,
         "kind": ping.kind.value,
         "at": utc_iso(ping.at),
         "exit_code": ping.exit_code,

@@ -320,6 +320,8 @@ SCHEMAS: dict[str, Schema] = {
     "Ping": {
         "type": "object",
         "properties": {
+            # Within its check, from 1: what healthchecks' API calls n.
+            "number": INTEGER,
             "kind": {"type": "string", "enum": ["success", "start", "fail", "log"]},
             "at": TIME,
             "exit_code": nullable(INTEGER),

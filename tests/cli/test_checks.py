@@ -48,6 +48,7 @@ CHECK_FIELDS = {
     "next_change_at",
 }
 PING_FIELDS = {
+    "number",
     "kind",
     "at",
     "exit_code",
@@ -211,6 +212,7 @@ async def test_pings_lists_the_newest_first(beatwatch: Beatwatch, data_dir: Path
     newest, before = beatwatch("pings", check["uuid"], "--limit", "2", "--json").json()
 
     assert set(newest) == PING_FIELDS
+    assert (newest["number"], before["number"]) == (len(sent), len(sent) - 1)
     assert (newest["kind"], newest["exit_code"], newest["body"]) == ("fail", 3, "disk full \ufffd")
     assert (before["kind"], before["body"]) == ("log", "halfway")
     assert epoch(before["at"]) <= epoch(newest["at"])
