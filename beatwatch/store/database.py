@@ -548,8 +548,13 @@ def insert_ping(
         request.body,
     )
     # The columns from `at` on are the ping's fields from `at` on, in the same order.
-    conn.execute(INSERT_PING, (check_id, number % PINGS_KEPT, number, ping.kind.value, *ping[3:]))
+    conn.execute(INSERT_PING, (check_id, ping_slot(number), number, ping.kind.value, *ping[3:]))
     return ping
+
+
+def ping_slot(number: int) -> int:
+    """Where a check's ping `number` is kept: over its ping PINGS_KEPT before."""
+    return number % PINGS_KEPT
 
 
 # A ping written over the one PINGS_KEPT before it, or into its empty slot.

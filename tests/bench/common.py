@@ -23,7 +23,7 @@ from pathlib import Path
 from beatwatch.core.model import PINGS_KEPT, PingKind
 from beatwatch.core.validation import CheckSpec, validate
 from beatwatch.engine import check_edits
-from beatwatch.store.database import DB_FILE, INSERT_PING
+from beatwatch.store.database import DB_FILE, INSERT_PING, ping_slot
 
 HOST = "127.0.0.1"
 SERVE_STARTUP_TIMEOUT = 60.0
@@ -157,7 +157,7 @@ def insert_kept_pings(conn: sqlite3.Connection, check_ids: Sequence[int], now: f
         (
             (
                 check_id,
-                number % PINGS_KEPT,
+                ping_slot(number),
                 number,
                 success,
                 now - 60 * (PINGS_KEPT - number),

@@ -29,7 +29,7 @@ from pathlib import Path
 from beatwatch.core.model import PINGS_KEPT, PingKind, PingRequest
 from beatwatch.engine.ingest import record_ping
 from beatwatch.store.check_cache import CheckCache
-from beatwatch.store.database import INSERT_PING, connect, prepare_files
+from beatwatch.store.database import INSERT_PING, connect, ping_slot, prepare_files
 from beatwatch.store.schema import migrate
 from tests.bench.common import (
     HOST,
@@ -189,7 +189,7 @@ _numbers: defaultdict[int, int] = defaultdict(lambda: PINGS_KEPT)
 def _into_slot(conn: sqlite3.Connection, check_id: int, _: str) -> None:
     _numbers[check_id] = number = _numbers[check_id] + 1
     values = (SUCCESS, time.time(), None, None, None, HOST, "wrk", b"")
-    conn.execute(INSERT_PING, (check_id, number % PINGS_KEPT, number, *values))
+    conn.execute(INSERT_PING, (check_id, ping_slot(number), number, *values))
 
 
 def _uncapped(conn: sqlite3.Connection, check_id: int, _: str) -> None:
