@@ -18,7 +18,7 @@ from __future__ import annotations
 import sqlite3
 
 from beatwatch.core.model import Check
-from beatwatch.store.check_rows import load_check_by, update_check
+from beatwatch.store.check_rows import load_check_by, update_check, update_checks
 from beatwatch.store.connection import Connection
 
 # About 0.6 KiB a check: a fleet of this size is held whole.
@@ -34,6 +34,7 @@ class CheckCache:
         self._by_slug: dict[str, Check] = {}
         # Checks whose rows are not written yet, each with its row as it stands.
         self._unwritten: dict[int, Check] = {}
+        self._writing_held = False
 
     def watch(self, conn: sqlite3.Connection) -> None:
         """Drop a check from the cache whenever `conn` updates or deletes its row. Only that
@@ -73,11 +74,15 @@ class CheckCache:
         self._by_id[check.id] = check  # inserted last, so the last to be evicted
         self._by_uuid[check.uuid] = check
         self._by_slug[check.slug] = check
-        if len(self._by_id) > self._limit:
+        self._keep_to_limit()
+
+    def _keep_to_limit(self) -> None:
+        while len(self._by_id) > self._limit:
             # Never a check whose row is held back: the cache has its only current copy.
             oldest = next((i for i in self._by_id if i not in self._unwritten), None)
-            if oldest is not None:
-                self.forget(oldest)
+            if oldest is None:
+                return
+            self.forget(oldest)
 
     def write_later(self, conn: Connection, check: Check, stored: Check) -> None:
         """Store `check`, whose row stands as `stored`, by the end of the writer's batch;
@@ -92,14 +97,22 @@ class CheckCache:
 
     def write_held(self, conn: Connection) -> None:
         """Write the rows write_later held back."""
-        while self._unwritten:
-            check_id, stored = self._unwritten.popitem()
-            check = self._by_id[check_id]
-            update_check(conn, check, stored)  # its trigger drops the check from the cache
-            self.remember(check)
+        if not self._unwritten:
+            return
+        held = [(self._by_id[check_id], stored) for check_id, stored in self._unwritten.items()]
+        self._unwritten.clear()
+        # The cache holds the very copies being written: its trigger must not drop them.
+        self._writing_held = True
+        try:
+            update_checks(conn, held)
+        finally:
+            self._writing_held = False
+        self._keep_to_limit()
 
     def forget(self, check_id: int) -> None:
         # Called from inside SQLite's UPDATE: it must not raise, or the ping's write fails.
+        if self._writing_held:
+            return
         gone = self._by_id.pop(check_id, None)
         if gone is None:
             return

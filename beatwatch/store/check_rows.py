@@ -137,9 +137,19 @@ def changed_values(check: Check, stored: Check) -> dict[str, Any]:
 
 def update_check(conn: Connection, check: Check, stored: Check) -> None:
     """Write the columns in which `check` differs from `stored`, the check as last read."""
-    values = changed_values(check, stored)
-    if values:
-        conn.execute(_update_check_sql(tuple(values)), (*values.values(), check.id))
+    update_checks(conn, [(check, stored)])
+
+
+def update_checks(conn: Connection, changes: Iterable[tuple[Check, Check]]) -> None:
+    """update_check for each (check, stored) pair: the rows whose changed columns are the
+    same are written by one statement run over them all."""
+    rows_by_columns: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+    for check, stored in changes:
+        values = changed_values(check, stored)
+        if values:
+            rows_by_columns.setdefault(tuple(values), []).append((*values.values(), check.id))
+    for columns, rows in rows_by_columns.items():
+        conn.executemany(_update_check_sql(columns), rows)
 
 
 @lru_cache(maxsize=256)
