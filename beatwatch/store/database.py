@@ -72,6 +72,14 @@ UNKNOWN_PING_COLUMNS = "at, key, remote_addr, user_agent, method, path, body, uu
 PING_COLUMNS = "number, check_id, kind, at, exit_code, rid, duration, remote_addr, user_agent, body"
 
 
+# sqlite3 binds ints, floats and strs as they are, but looks None and bytes up in its
+# adapter registry first: a tuple built, a dict missed and two attribute lookups for each
+# such value, and a ping binds several. Adapters that hand them back as they are answer at
+# the first lookup (a tenth of a ping's instructions on one hot check).
+sqlite3.register_adapter(type(None), {}.get)  # None, whatever it is asked for
+sqlite3.register_adapter(bytes, bytes)  # bytes(b) is b itself
+
+
 def connect(path: Path) -> sqlite3.Connection:
     """A connection with the settings every beatwatch connection uses."""
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
