@@ -23,7 +23,8 @@ from pathlib import Path
 from beatwatch.core.model import PINGS_KEPT, PingKind
 from beatwatch.core.validation import CheckSpec, validate
 from beatwatch.engine import check_edits
-from beatwatch.store.database import DB_FILE, INSERT_PING, ping_slot
+from beatwatch.store.database import DB_FILE, INSERT_PING, connect, ping_slot, prepare_files
+from beatwatch.store.schema import migrate
 
 HOST = "127.0.0.1"
 SERVE_STARTUP_TIMEOUT = 60.0
@@ -202,7 +203,12 @@ def write_lines(path: Path, lines: Sequence[str]) -> Path:
 
 @contextlib.contextmanager
 def server_process(
-    argv: list[str], port: int, log_path: Path, env: dict[str, str] | None = None
+    argv: list[str],
+    port: int,
+    log_path: Path,
+    env: dict[str, str] | None = None,
+    startup_timeout: float = SERVE_STARTUP_TIMEOUT,
+    stop_timeout: float = 30.0,
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Run a server subprocess (with `env` added to its environment) until it accepts
     connections on `port`; stop it with SIGTERM (as systemd would) when done."""
@@ -213,7 +219,7 @@ def server_process(
             try:
                 wait_for(
                     lambda: _accepts(port) or _exited(proc, log_path),
-                    SERVE_STARTUP_TIMEOUT,
+                    startup_timeout,
                     f"server on port {port} to start",
                 )
             except TimeoutError as exc:
@@ -222,7 +228,7 @@ def server_process(
         finally:
             proc.send_signal(signal.SIGTERM)
             try:
-                proc.wait(timeout=30)
+                proc.wait(timeout=stop_timeout)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
@@ -409,3 +415,35 @@ def py_spy(pid: int, scale: Scale, label: str, seconds: float) -> Iterator[None]
         _, stderr = recorder.communicate(timeout=seconds + 60)
         where = output if output.exists() else f"failed: {stderr.decode()[-500:]}"
         print(f"        profile of {label}: {where}")
+
+
+def debian_tool(binary: str, needed_for: str) -> str:
+    """The path of `binary`, installed from Debian's package of that name if absent (as root,
+    with apt-get); a clear error naming what needs it if it cannot be had."""
+    found = shutil.which(binary)
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print(f"        {binary} is not installed: installing Debian's package of it (apt-get)")
+        for argv in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", binary]):
+            subprocess.run(argv, capture_output=True, check=False, timeout=600)
+        found = shutil.which(binary)
+        if found:
+            return found
+    raise RuntimeError(
+        f"{needed_for} needs {binary} and it is not installed, nor could it be: install it "
+        f"(Debian/Ubuntu: apt-get install {binary}) and run again"
+    )
+
+
+def full_fleet(data_dir: Path, checks: int) -> Path:
+    """A database of `checks` hourly checks, each holding its 100 pings; its path."""
+    path = prepare_files(data_dir)
+    with contextlib.closing(connect(path)) as conn:
+        migrate(conn)
+        conn.execute("BEGIN IMMEDIATE")
+        now = time.time()
+        seed_checks(conn, checks, every_seconds=3600, created_at=lambda _: now)
+        insert_kept_pings(conn, [row[0] for row in conn.execute("SELECT id FROM checks")], now)
+        conn.execute("COMMIT")
+    return path

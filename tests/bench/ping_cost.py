@@ -30,15 +30,13 @@ from beatwatch.core.model import PINGS_KEPT, PingKind, PingRequest
 from beatwatch.engine.ingest import record_ping
 from beatwatch.store.check_cache import CheckCache
 from beatwatch.store.database import INSERT_PING, connect, ping_slot, prepare_files
-from beatwatch.store.schema import migrate
 from tests.bench.common import (
     HOST,
     Figure,
     Scale,
+    full_fleet,
     info,
-    insert_kept_pings,
     scratch_dir,
-    seed_checks,
 )
 
 BATCH = 8
@@ -78,7 +76,7 @@ def run(scale: Scale) -> list[Figure]:
     pings = scale.pick(40_000, 4_000)
     figures: list[Figure] = []
     with scratch_dir("ping-cost") as scratch:
-        template = _fleet(scratch / "template", checks)
+        template = full_fleet(scratch / "template", checks)
         for load, hot in ((f"fleet of {checks:,}", False), ("hot check", True)):
             steps: dict[str, tuple[Step, ...]] = {
                 "record_ping job": (PingJob(),),
@@ -114,19 +112,6 @@ def run(scale: Scale) -> list[Figure]:
                 ),
             ]
     return figures
-
-
-def _fleet(data_dir: Path, checks: int) -> Path:
-    """A database of `checks` checks, each holding its 100 pings."""
-    path = prepare_files(data_dir)
-    with contextlib.closing(connect(path)) as conn:
-        migrate(conn)
-        conn.execute("BEGIN IMMEDIATE")
-        now = time.time()
-        seed_checks(conn, checks, every_seconds=3600, created_at=lambda _: now)
-        insert_kept_pings(conn, [row[0] for row in conn.execute("SELECT id FROM checks")], now)
-        conn.execute("COMMIT")
-    return path
 
 
 @contextlib.contextmanager

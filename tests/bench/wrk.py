@@ -11,12 +11,11 @@ from __future__ import annotations
 import json
 import os
 import resource
-import shutil
 import subprocess
 import time
 from pathlib import Path
 
-from tests.bench.common import HOST, LOADGEN_GRACE, LoadResult
+from tests.bench.common import HOST, LOADGEN_GRACE, LoadResult, debian_tool
 
 # The uuids are read once per wrk thread; each request takes the next, wrapping around.
 ROTATE_SCRIPT = """
@@ -44,20 +43,7 @@ end
 
 def ensure_wrk() -> str:
     """The wrk binary, installed from Debian's packages if absent (as root, with apt-get)."""
-    found = shutil.which("wrk")
-    if found:
-        return found
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        print("        wrk is not installed: installing Debian's package (apt-get install wrk)")
-        for argv in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "wrk"]):
-            subprocess.run(argv, capture_output=True, check=False, timeout=600)
-        found = shutil.which("wrk")
-        if found:
-            return found
-    raise RuntimeError(
-        "the ingest benchmark needs wrk as its load generator and it is not installed, nor "
-        "could it be: install it (Debian/Ubuntu: apt-get install wrk) and run again"
-    )
+    return debian_tool("wrk", "the ingest benchmark, as its load generator,")
 
 
 def run_wrk(
