@@ -24,6 +24,7 @@ from tests.bench.common import Scale
 BENCHMARKS = {
     "ingest": "tests.bench.ingest",
     "ping_cost": "tests.bench.ping_cost",
+    "instructions": "tests.bench.instructions",
     "burst": "tests.bench.burst",
     "evaluator": "tests.bench.evaluator",
     "footprint": "tests.bench.footprint",
