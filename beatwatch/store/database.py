@@ -75,7 +75,7 @@ PING_COLUMNS = "number, check_id, kind, at, exit_code, rid, duration, remote_add
 # sqlite3 binds ints, floats and strs as they are, but looks None and bytes up in its
 # adapter registry first: a tuple built, a dict missed and two attribute lookups for each
 # such value, and a ping binds several. Adapters that hand them back as they are answer at
-# the first lookup (a tenth of a ping's instructions on one hot check).
+# the first lookup (8% of a ping's writer job on one hot check, counted by callgrind).
 sqlite3.register_adapter(type(None), {}.get)  # None, whatever it is asked for
 sqlite3.register_adapter(bytes, bytes)  # bytes(b) is b itself
 
