@@ -17,6 +17,7 @@ instructions over serve's are what serve's share of the floor's rate tends to.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import sqlite3
@@ -28,6 +29,7 @@ from tests.bench.common import (
     Figure,
     Scale,
     bare_argv,
+    db_path,
     debian_tool,
     floor_argv,
     free_port,
@@ -99,7 +101,7 @@ def run(scale: Scale) -> list[Figure]:
 
 
 def _uuids(data_dir: Path) -> list[str]:
-    with sqlite3.connect(data_dir / "beatwatch.db") as conn:
+    with contextlib.closing(sqlite3.connect(db_path(data_dir))) as conn:
         return [row[0] for row in conn.execute("SELECT uuid FROM checks ORDER BY id")]
 
 
@@ -146,5 +148,7 @@ class _Measure:
         if result.ok != pings:
             raise RuntimeError(f"{label}: {result.ok} of {pings} pings answered 200")
         # Written as valgrind exits, after the server stopped on its SIGTERM.
-        [count] = _COLLECTED.findall(counted.read_text())
-        return int(count)
+        counts = _COLLECTED.findall(counted.read_text())
+        if len(counts) != 1:
+            raise RuntimeError(f"{label}: valgrind counted nothing; its log: {counted}")
+        return int(counts[0])
