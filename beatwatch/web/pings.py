@@ -168,7 +168,12 @@ _PING_PATH = re.compile(r"/ping(?:/([^/]*)(?:/([\s\S]*))?)?")
 def ping_target(url: URL) -> tuple[str, str] | None:
     """The key and tail of a request for `url` (relative) under /ping, the key empty when the
     URL names none; None for any other path."""
-    found = _PING_PATH.fullmatch(url.path_safe)
+    return path_target(url.path_safe)
+
+
+def path_target(path_safe: str) -> tuple[str, str] | None:
+    """ping_target of a URL whose path_safe is `path_safe`."""
+    found = _PING_PATH.fullmatch(path_safe)
     if found is None:
         return None
     key, tail = found.groups("")
