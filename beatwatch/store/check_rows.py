@@ -142,14 +142,20 @@ def update_check(conn: Connection, check: Check, stored: Check) -> None:
 
 def update_checks(conn: Connection, changes: Iterable[tuple[Check, Check]]) -> None:
     """update_check for each (check, stored) pair: the rows whose changed columns are the
-    same are written by one statement run over them all."""
+    same are written by one statement run over them all. The ids of the rows written are
+    told to the connection's listener, if it has one (SQLiteConnection)."""
     rows_by_columns: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+    written = []
     for check, stored in changes:
         values = changed_values(check, stored)
         if values:
             rows_by_columns.setdefault(tuple(values), []).append((*values.values(), check.id))
+            written.append(check.id)
     for columns, rows in rows_by_columns.items():
         conn.executemany(_update_check_sql(columns), rows)
+    listener = getattr(conn, "check_rows_written", None)
+    if listener is not None and written:
+        listener(written)
 
 
 @lru_cache(maxsize=256)

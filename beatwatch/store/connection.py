@@ -9,7 +9,7 @@ constraint is an IntegrityError, which callers above the store catch by these na
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 DatabaseError = sqlite3.Error
@@ -55,6 +55,14 @@ class Connection(Protocol):
     def executemany(self, sql: str, parameters: Any, /) -> Cursor: ...
 
     def close(self) -> None: ...
+
+
+class SQLiteConnection(sqlite3.Connection):
+    """A sqlite3 connection as beatwatch opens them: one as it is, but for where the ids of
+    the check rows that update_checks writes are told. The writer's cache of checks listens
+    there, since that is how a check's state is written."""
+
+    check_rows_written: Callable[[list[int]], None] | None = None
 
 
 def row_lock(conn: Connection) -> str:

@@ -46,7 +46,13 @@ from beatwatch.store.check_rows import (
     check_from_row,
     check_values,
 )
-from beatwatch.store.connection import Connection, Row, inserted_id, row_lock
+from beatwatch.store.connection import (
+    Connection,
+    Row,
+    SQLiteConnection,
+    inserted_id,
+    row_lock,
+)
 from beatwatch.store.schema import migrate
 from beatwatch.store.token_rows import TOKEN_COLUMNS, Token, token_from_row
 from beatwatch.store.writer import Writer
@@ -80,9 +86,11 @@ sqlite3.register_adapter(type(None), {}.get)  # None, whatever it is asked for
 sqlite3.register_adapter(bytes, bytes)  # bytes(b) is b itself
 
 
-def connect(path: Path) -> sqlite3.Connection:
+def connect(path: Path) -> SQLiteConnection:
     """A connection with the settings every beatwatch connection uses."""
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn = sqlite3.connect(
+        path, isolation_level=None, check_same_thread=False, factory=SQLiteConnection
+    )
     conn.row_factory = sqlite3.Row
     _configure(conn)
     return conn

@@ -4,6 +4,7 @@ this process or another, and rolled-back batches, are all seen by the next ping.
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+import beatwatch
 from beatwatch.core.errors import StorageError
 from beatwatch.core.model import Check, PingKind, PingRequest, UnknownPing
 from beatwatch.core.validation import CheckSpec, validate
@@ -21,6 +23,7 @@ from beatwatch.engine.ingest import record_ping
 from beatwatch.service.service import Service
 from beatwatch.store import database
 from beatwatch.store.check_cache import CheckCache
+from beatwatch.store.check_rows import update_checks
 from beatwatch.store.schema import migrate
 from tests.engine.conftest import Send
 from tests.outside import outside
@@ -225,3 +228,45 @@ async def test_the_engine_renewing_its_duties_leaves_the_checks_cached(
 
     statements = await statements_of_a_ping(engine, send, check.uuid)
     assert [s for s in statements if "FROM checks" in s] == []
+
+
+def _runs_a_trigger(conn: sqlite3.Connection, sql: str) -> bool:
+    # A trigger built into a statement is a subprogram of its own.
+    return any(row[1] == "Program" for row in conn.execute(f"EXPLAIN {sql}"))
+
+
+def test_a_checks_state_written_by_the_engine_drops_it_and_its_held_write_runs_no_trigger(
+    tmp_path: Path,
+) -> None:
+    with three_checks(tmp_path) as (conn, (check, held, _)):
+        cache = CheckCache()
+        cache.watch(conn)
+        cache.remember(check)
+        moved = check.evolve(next_change_at=99.0, state_since=5.0)
+        update_checks(conn, [(moved, check)])
+        reloaded = cache.lookup(conn, "uuid", check.uuid)
+        assert reloaded is not None and reloaded.next_change_at == 99.0
+
+        pinged = held.evolve(last_ping_at=5.0, last_ping_number=1, next_change_at=65.0)
+        cache.write_later(conn, pinged, held)
+        cache.write_held(conn)
+        assert cache.lookup(conn, "uuid", held.uuid) is pinged
+
+        # A trigger in an UPDATE makes SQLite journal each page it changes, to undo it alone.
+        state_update = "UPDATE checks SET last_ping_at = 1, next_change_at = 2 WHERE id = 1"
+        assert not _runs_a_trigger(conn, state_update)
+        assert _runs_a_trigger(conn, "UPDATE checks SET grace_seconds = 7 WHERE id = 1")
+
+
+def test_only_the_store_s_row_writer_updates_a_checks_state() -> None:
+    # What the cache's triggers do not see, update_checks must write: no other UPDATE of
+    # `checks` runs beside the engine but the badge key's, a column no check holds, and a
+    # migration's, which runs before the cache is filled.
+    package = Path(beatwatch.__file__).parent
+    found = sorted(
+        path.relative_to(package).as_posix()
+        for path in package.rglob("*.py")
+        for line in path.read_text().splitlines()
+        if re.search(r"UPDATE\s+(main\.)?\"?checks\b", line)
+    )
+    assert found == ["store/check_rows.py", "store/database.py", "store/schema.py"]
