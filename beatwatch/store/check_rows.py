@@ -11,7 +11,6 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import fields
 from functools import lru_cache
-from operator import attrgetter
 from typing import Any
 
 from beatwatch.core.model import AlertType, Check, PingKind, Schedule, State
@@ -104,8 +103,26 @@ _ENCODERS: dict[str, Callable[[Any], Any]] = {
     "alerted_state": _optional_value,
 }
 _FIELDS = tuple(f.name for f in fields(Check))
-_INDEXES = range(len(_FIELDS))
-_field_values = attrgetter(*_FIELDS)
+
+
+def _differing_fields(names: tuple[str, ...]) -> Callable[[Check, Check], list[str]]:
+    """A function naming those of `names` whose values differ between two checks. It is
+    written out as straight-line attribute reads, as dataclasses writes __eq__: Python
+    specializes each read of a slot, where attrgetter and a loop over indexes cost three
+    times as much, on every ping. A copy made by Check.evolve shares its unchanged values
+    with the original: the identity test skips them without calling a dataclass's or a
+    frozenset's __eq__."""
+    lines = ["def differing(new, old):", "    names = []"]
+    for name in names:
+        lines.append(f"    if new.{name} is not old.{name} and new.{name} != old.{name}:")
+        lines.append(f"        names.append({name!r})")
+    lines.append("    return names")
+    namespace: dict[str, Any] = {}
+    exec("\n".join(lines), namespace)  # the names are the dataclass's own fields
+    return namespace["differing"]
+
+
+_differing = _differing_fields(_FIELDS)
 
 
 def _columns(check: Check, names: Iterable[str]) -> dict[str, Any]:
@@ -127,12 +144,7 @@ def check_values(check: Check) -> dict[str, Any]:
 
 def changed_values(check: Check, stored: Check) -> dict[str, Any]:
     """The columns whose values differ between `check` and the row `stored` was read from."""
-    new, old = _field_values(check), _field_values(stored)
-    # A copy made by Check.evolve shares its unchanged values with the original: the
-    # identity test skips them without calling a dataclass's or a frozenset's __eq__.
-    return _columns(
-        check, [_FIELDS[i] for i in _INDEXES if new[i] is not old[i] and new[i] != old[i]]
-    )
+    return _columns(check, _differing(check, stored))
 
 
 def update_check(conn: Connection, check: Check, stored: Check) -> None:
