@@ -26,8 +26,8 @@ CACHED_CHECKS = 10_000
 _CHANGED = "beatwatch_check_row_changed"
 # What a check is, as against its state, which pings change. A trigger on every UPDATE of
 # `checks` would be built into the ping's own too, and a statement with a trigger keeps a
-# journal of each page it changes, to undo it alone: 14k instructions a ping over a fleet,
-# a twentieth of its cost. A trigger on named columns is built only into the statements
+# journal of each page it changes, to undo it alone: 13-18k instructions a ping over a
+# fleet, a twentieth of its cost. A trigger on named columns is built only into the statements
 # that set one of them.
 _DEFINING_COLUMNS = (
     "uuid, name, slug, every_seconds, cron, tz, grace_seconds, max_duration_seconds, host, "

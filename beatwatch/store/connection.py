@@ -58,9 +58,9 @@ class Connection(Protocol):
 
 
 class SQLiteConnection(sqlite3.Connection):
-    """A sqlite3 connection as beatwatch opens them: one as it is, but for where the ids of
-    the check rows that update_checks writes are told. The writer's cache of checks listens
-    there, since that is how a check's state is written."""
+    """A sqlite3 connection with one addition: where update_checks tells the ids of the
+    check rows it wrote. The writer's cache of checks listens there, since update_checks is
+    how a check's state is written."""
 
     check_rows_written: Callable[[list[int]], None] | None = None
 
