@@ -3,9 +3,13 @@ was read, and only those: every field, changed alone, is written and read back."
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import fields
 from pathlib import Path
+
+import pytest
 
 from beatwatch.core.model import AlertType, Check, PingKind, Schedule, State
 from beatwatch.core.validation import CheckSpec, validate
@@ -59,30 +63,36 @@ def test_every_field_but_the_id_has_a_change_below() -> None:
     assert set(CHANGES) == {f.name for f in fields(Check)} - {"id"}
 
 
-def test_each_field_changed_alone_writes_its_own_columns_and_reads_back(tmp_path: Path) -> None:
-    path = database.prepare_files(tmp_path / "data")
-    with closing(database.connect(path)) as conn:
+SPEC = validate(CheckSpec(name="queue worker", every_seconds=60))
+
+
+@pytest.fixture
+def conn(tmp_path: Path) -> Iterator[sqlite3.Connection]:
+    """A new database's connection."""
+    with closing(database.connect(database.prepare_files(tmp_path / "data"))) as conn:
         migrate(conn)
-        database.ensure_host(conn, "db2", 0.0)  # a check's host is a known one
-        spec = validate(CheckSpec(name="queue worker", every_seconds=60))
-        for field, value in CHANGES.items():
-            stored = create_check(conn, spec, 0.0)
-            changed = stored.evolve(**{field: value})
-
-            assert set(changed_values(changed, stored)) == columns_of(field), field
-            update_check(conn, changed, stored)
-            assert load_check_by(conn, "uuid", changed.uuid) == changed, field
-            database.delete_check(conn, stored.id)
+        yield conn
 
 
-def test_values_equal_to_the_rows_write_nothing(tmp_path: Path) -> None:
-    path = database.prepare_files(tmp_path / "data")
-    with closing(database.connect(path)) as conn:
-        migrate(conn)
-        stored = create_check(conn, validate(CheckSpec(name="queue worker", every_seconds=60)), 0.0)
-        # Equal values that are other objects, as a row read again gives them.
-        reread = load_check_by(conn, "uuid", stored.uuid)
-        assert reread is not None and reread.schedule is not stored.schedule
+def test_each_field_changed_alone_writes_its_own_columns_and_reads_back(
+    conn: sqlite3.Connection,
+) -> None:
+    database.ensure_host(conn, "db2", 0.0)  # a check's host is a known one
+    for field, value in CHANGES.items():
+        stored = create_check(conn, SPEC, 0.0)
+        changed = stored.evolve(**{field: value})
 
-        assert changed_values(reread, stored) == {}
-        assert changed_values(stored.evolve(tags=tuple(list(stored.tags))), stored) == {}
+        assert set(changed_values(changed, stored)) == columns_of(field), field
+        update_check(conn, changed, stored)
+        assert load_check_by(conn, "uuid", changed.uuid) == changed, field
+        database.delete_check(conn, stored.id)
+
+
+def test_values_equal_to_the_rows_write_nothing(conn: sqlite3.Connection) -> None:
+    stored = create_check(conn, SPEC, 0.0)
+    # Equal values that are other objects, as a row read again gives them.
+    reread = load_check_by(conn, "uuid", stored.uuid)
+    assert reread is not None and reread.schedule is not stored.schedule
+
+    assert changed_values(reread, stored) == {}
+    assert changed_values(stored.evolve(tags=tuple(list(stored.tags))), stored) == {}
